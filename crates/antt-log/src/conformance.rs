@@ -1,0 +1,1 @@
+//! Conformance suite for any EventLog backend (being written).

@@ -1,0 +1,118 @@
+//! Errors, one enum per operation family, so callers can react to what they can act on.
+
+use std::sync::Arc;
+
+use uuid::Uuid;
+
+use crate::event::ExpectedVersion;
+
+/// One thing wrong with a request, named by its field path (e.g. `events[2].event_type`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub field: String,
+    pub description: String,
+}
+
+impl Violation {
+    pub fn new(field: impl Into<String>, description: impl Into<String>) -> Self {
+        Violation {
+            field: field.into(),
+            description: description.into(),
+        }
+    }
+}
+
+fn list_violations(violations: &[Violation]) -> String {
+    violations
+        .iter()
+        .map(|v| format!("{}: {}", v.field, v.description))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A storage failure. Cheap to clone so that one failure can be reported to every
+/// append of the group commit it broke.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{context}: {source}")]
+pub struct StorageError {
+    pub context: &'static str,
+    #[source]
+    pub source: Arc<dyn std::error::Error + Send + Sync>,
+}
+
+impl StorageError {
+    pub fn new(context: &'static str, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StorageError {
+            context,
+            source: Arc::new(source),
+        }
+    }
+}
+
+/// Why an append was refused. Nothing of a refused append is written.
+#[derive(Clone, Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AppendError {
+    /// The request is malformed; nothing was looked up.
+    #[error("invalid append: {}", list_violations(.0))]
+    Invalid(Vec<Violation>),
+    /// The expected version did not hold.
+    #[error("stream {stream_id:?} was expected at {expected} but its last version is {}", match .actual { Some(v) => v.to_string(), None => "none (no events)".to_string() })]
+    VersionConflict {
+        stream_id: String,
+        expected: ExpectedVersion,
+        actual: Option<u64>,
+    },
+    /// An event id was already used for different content or another place.
+    #[error("event id {event_id} is already stored at position {position} with different content or in another stream or batch")]
+    EventIdReused { event_id: Uuid, position: u64 },
+    /// Writing or flushing failed. The log refuses further appends until reopened,
+    /// because what reached the disk is then unknown.
+    #[error("storage failure, the log accepts no more appends until restarted: {0}")]
+    Storage(StorageError),
+    /// The log is shutting down or shut down.
+    #[error("the log is closed")]
+    Closed,
+}
+
+/// Why a read failed.
+#[derive(Clone, Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadError {
+    #[error("invalid read: {}", list_violations(.0))]
+    Invalid(Vec<Violation>),
+    #[error("storage failure while reading: {0}")]
+    Storage(StorageError),
+    /// A stored record does not decode or its hash is wrong.
+    #[error("log damaged at position {position}: {reason}")]
+    Corrupted { position: u64, reason: String },
+    #[error("the log is closed")]
+    Closed,
+}
+
+/// Why the log would not open.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    #[error("cannot open the log store at {path}: {source}")]
+    Storage {
+        path: String,
+        #[source]
+        source: StorageError,
+    },
+    /// The store opened but its contents are damaged; the server must not start on it.
+    #[error("log damaged at position {position}: {reason}; the server will not start on a damaged log. Run `antt admin verify --data {path}` for a full report, and restore the data directory from a backup")]
+    Corrupted {
+        path: String,
+        position: u64,
+        reason: String,
+    },
+}
+
+/// The first problem a full verification found.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("first bad position {position}: {reason}")]
+pub struct Damage {
+    pub position: u64,
+    pub reason: String,
+}

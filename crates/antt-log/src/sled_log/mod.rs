@@ -1,0 +1,1 @@
+//! The sled backend (being written).

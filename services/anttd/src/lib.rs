@@ -1,0 +1,1 @@
+//! anttd library.
