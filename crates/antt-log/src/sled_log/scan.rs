@@ -1,0 +1,126 @@
+//! The one sequential scan behind both `open` and `verify`: it checks every record
+//! against the log's invariants and rebuilds the in-memory indexes as it goes.
+
+use crate::codec;
+use crate::error::{Damage, StorageError};
+use crate::sled_log::index::{Index, IndexedEvent};
+use crate::sled_log::store;
+
+/// How often the scan reports progress, in records.
+const PROGRESS_EVERY_EVENTS: u64 = 10_000;
+
+/// Which part of the hash chain a scan checks. Everything else is checked in full.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ChainCheck {
+    /// Every link from position 0: what an audit needs.
+    Full,
+    /// Only the links of the last this many records: what a start-up can afford.
+    Tail(u64),
+}
+
+#[derive(Debug)]
+pub(crate) enum ScanError {
+    Storage(StorageError),
+    Damaged(Damage),
+}
+
+/// Reads the whole tree in key order and returns the indexes of a log found intact, or
+/// the first position that is not.
+pub(crate) fn scan(
+    tree: &sled::Tree,
+    chain: ChainCheck,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Index, ScanError> {
+    let total = stored_end(tree)?;
+    let chain_from = match chain {
+        ChainCheck::Full => 0,
+        ChainCheck::Tail(events) => total.saturating_sub(events),
+    };
+    let mut checker = Checker {
+        index: Index::empty(),
+        chain_from,
+    };
+    for item in tree.iter() {
+        let (key, record) = item.map_err(|error| ScanError::Storage(StorageError::new("scanning the log", error)))?;
+        checker.check(&key, &record).map_err(ScanError::Damaged)?;
+        let checked = checker.index.head().next_position;
+        if checked.is_multiple_of(PROGRESS_EVERY_EVENTS) {
+            progress(checked, total);
+        }
+    }
+    progress(checker.index.head().next_position, total);
+    Ok(checker.index)
+}
+
+/// One past the last stored key: how many records a dense log holds.
+fn stored_end(tree: &sled::Tree) -> Result<u64, ScanError> {
+    let last = tree
+        .last()
+        .map_err(|error| ScanError::Storage(StorageError::new("reading the last record", error)))?;
+    // A malformed last key is reported by the scan itself; here it only shrinks the
+    // tail window to the whole log, which checks more, never less.
+    Ok(last
+        .and_then(|(key, _)| store::position_of(&key))
+        .map_or(0, |position| position.saturating_add(1)))
+}
+
+struct Checker {
+    index: Index,
+    chain_from: u64,
+}
+
+impl Checker {
+    /// Checks that `record` under `key` continues the log checked so far, then indexes it.
+    fn check(&mut self, key: &[u8], record: &[u8]) -> Result<(), Damage> {
+        let position = self.index.head().next_position;
+        let damage = |reason: String| Damage { position, reason };
+        match store::position_of(key) {
+            None => return Err(damage(format!("a key of {} bytes is not a position", key.len()))),
+            Some(stored) if stored != position => {
+                return Err(damage(format!(
+                    "the record at this position is missing; the next stored position is {stored}"
+                )))
+            }
+            Some(_) => {}
+        }
+        let event =
+            codec::decode_record(record).map_err(|error| damage(format!("the record does not decode: {error}")))?;
+        if event.position != position {
+            return Err(damage(format!("the record says it is at position {}", event.position)));
+        }
+        let expected_version = self
+            .index
+            .stream(&event.stream_id)
+            .map_or(0, |stream| stream.positions.len() as u64);
+        if event.stream_version != expected_version {
+            return Err(damage(format!(
+                "stream {:?} continues at version {} where {expected_version} was expected",
+                event.stream_id, event.stream_version
+            )));
+        }
+        if event.recorded_at < self.index.last_recorded_at() {
+            return Err(damage(format!(
+                "recorded_at {} is before the previous event's {}",
+                event.recorded_at.as_micros(),
+                self.index.last_recorded_at().as_micros()
+            )));
+        }
+        if let Some(earlier) = self.index.position_of_id(&event.event_id) {
+            return Err(damage(format!(
+                "event id {} is already used at position {earlier}",
+                event.event_id
+            )));
+        }
+        if position >= self.chain_from {
+            codec::verify_link(record, &self.index.head().last_hash).map_err(|error| damage(error.0))?;
+        }
+        self.index.push(IndexedEvent {
+            position,
+            stream_id: &event.stream_id,
+            event_id: event.event_id,
+            recorded_at: event.recorded_at,
+            hash: event.hash,
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,126 @@
+//! The sled store underneath the log: how it is opened, how keys look, how one record
+//! is read back.
+
+use std::fs::File;
+use std::io;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::codec;
+use crate::error::{OpenError, ReadError, StorageError};
+use crate::event::RecordedEvent;
+use crate::limits;
+
+/// The one tree the log writes: position (u64 big-endian) → sealed record.
+pub(crate) const EVENTS_TREE: &str = "events";
+/// sled 0.34.7 keeps every segment in this one file under its directory
+/// (`Inner::db_path` in sled's `config.rs`); it is the file a group commit syncs.
+const DATA_FILE_NAME: &str = "db";
+/// sled writes its storage parameters here once, without syncing it.
+const CONFIG_FILE_NAME: &str = "conf";
+
+pub(crate) fn open_error(
+    path: &Path,
+    context: &'static str,
+    source: impl std::error::Error + Send + Sync + 'static,
+) -> OpenError {
+    OpenError::Storage {
+        path: path.display().to_string(),
+        source: StorageError::new(context, source),
+    }
+}
+
+/// How long opening waits for sled's file lock. sled writes some buffers from its own
+/// thread pool, and such a task can hold the store a few milliseconds after the last
+/// handle was dropped, so a reopen in the same process may find the lock still taken.
+const LOCK_WAIT: Duration = Duration::from_secs(2);
+const LOCK_RETRY_INTERVAL: Duration = Duration::from_millis(10);
+
+/// Opens (or creates) the sled database with the settings every store of the log uses.
+pub(crate) fn open_db(path: &Path, cache_capacity_bytes: u64) -> Result<sled::Db, OpenError> {
+    let config = sled::Config::new()
+        .path(path)
+        .cache_capacity(cache_capacity_bytes)
+        .segment_size(limits::SLED_SEGMENT_SIZE_BYTES);
+    let deadline = Instant::now() + LOCK_WAIT;
+    loop {
+        match config.open() {
+            Err(error) if is_lock_conflict(&error) && Instant::now() < deadline => {
+                std::thread::sleep(LOCK_RETRY_INTERVAL)
+            }
+            opened => return opened.map_err(|error| open_error(path, "opening the sled database", error)),
+        }
+    }
+}
+
+/// sled 0.34.7 reports a held lock only as this message (`Config::try_lock`).
+fn is_lock_conflict(error: &sled::Error) -> bool {
+    matches!(error, sled::Error::Io(io) if io.to_string().contains("could not acquire lock"))
+}
+
+pub(crate) fn open_events_tree(db: &sled::Db, path: &Path) -> Result<sled::Tree, OpenError> {
+    db.open_tree(EVENTS_TREE)
+        .map_err(|error| open_error(path, "opening the events tree", error))
+}
+
+/// Whether a sled store exists at `path`, so that read-only tools do not create one.
+pub(crate) fn data_file_exists(path: &Path) -> bool {
+    path.join(DATA_FILE_NAME).is_file()
+}
+
+/// A handle on sled's data file for `fdatasync`. Read-only: the log never writes it itself.
+pub(crate) fn open_data_file(path: &Path) -> Result<File, OpenError> {
+    let file_path = path.join(DATA_FILE_NAME);
+    File::open(&file_path).map_err(|error| {
+        let message = format!(
+            "sled's data file {} cannot be opened ({error}); this sled version keeps its data elsewhere, so the log cannot make appends durable",
+            file_path.display()
+        );
+        open_error(path, "opening sled's data file for fsync", io::Error::new(error.kind(), message))
+    })
+}
+
+/// Makes the store's directory entries and sled's unsynced config durable, so that a
+/// power loss right after the first commit cannot lose the files themselves.
+pub(crate) fn sync_store_files(path: &Path) -> Result<(), OpenError> {
+    let sync = |file_path: &Path| File::open(file_path).and_then(|file| file.sync_all());
+    sync(&path.join(CONFIG_FILE_NAME)).map_err(|error| open_error(path, "syncing sled's config file", error))?;
+    sync(path).map_err(|error| open_error(path, "syncing the store directory", error))
+}
+
+pub(crate) fn key(position: u64) -> [u8; 8] {
+    position.to_be_bytes()
+}
+
+/// The position a stored key names, if it is a well-formed key.
+pub(crate) fn position_of(key: &[u8]) -> Option<u64> {
+    let bytes: [u8; 8] = key.try_into().ok()?;
+    Some(u64::from_be_bytes(bytes))
+}
+
+pub(crate) fn read_error(context: &'static str, error: sled::Error) -> ReadError {
+    ReadError::Storage(StorageError::new(context, error))
+}
+
+/// Decodes the record stored at `position`, refusing one that claims another position.
+pub(crate) fn decode_at(position: u64, record: &[u8]) -> Result<RecordedEvent, ReadError> {
+    let event = codec::decode_record(record).map_err(|error| ReadError::Corrupted {
+        position,
+        reason: error.0,
+    })?;
+    if event.position != position {
+        return Err(ReadError::Corrupted {
+            position,
+            reason: format!("the record stored at this key says position {}", event.position),
+        });
+    }
+    Ok(event)
+}
+
+/// The record at `position`, if one is stored.
+pub(crate) fn read_record(tree: &sled::Tree, position: u64) -> Result<Option<RecordedEvent>, ReadError> {
+    let record = tree
+        .get(key(position))
+        .map_err(|error| read_error("reading an event", error))?;
+    record.map(|record| decode_at(position, &record)).transpose()
+}
