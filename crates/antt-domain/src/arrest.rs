@@ -1,0 +1,130 @@
+//! Arrests of wanted persons (bắt đối tượng truy nã, trốn thi hành án): one stream per
+//! arrest record, holding one event. Who was arrested is in a sealed person record; the
+//! reports count arrests and how the public helped (seed 001: 73 in ten years).
+
+use antt_proto::v1 as pb;
+use uuid::Uuid;
+
+use crate::codec::{domain_events, no_upcasters};
+use crate::date::Date;
+use crate::error::DomainError;
+use crate::facts::{self, AreaFacts, Context};
+use crate::{text, Aggregate};
+
+/// The arrest record aggregate.
+pub struct Arrest;
+
+impl Aggregate for Arrest {
+    type Command = Command;
+    type Event = Event;
+    type State = State;
+
+    fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
+        decide(state, command, ctx)
+    }
+
+    fn evolve(state: State, event: &Event) -> State {
+        evolve(state, event)
+    }
+}
+
+/// What can be asked of an arrest record.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    Record {
+        arrest_id: Uuid,
+        area: AreaFacts,
+        /// Persuaded to surrender rather than caught.
+        surrendered: bool,
+        public_helped: bool,
+        arrested_by: String,
+        /// The sealed person record, if one was made.
+        person_id: Option<Uuid>,
+        effective_date: Date,
+    },
+}
+
+domain_events! {
+    upcast = no_upcasters;
+    /// What an arrest record holds.
+    pub enum Event {
+        WantedPersonArrested(pb::WantedPersonArrested) = "antt.v1.WantedPersonArrested" @ 1,
+    }
+}
+
+/// An arrest record as its event describes it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct State {
+    pub arrested_on: Option<Date>,
+    pub area_id: String,
+}
+
+/// Checks `command` against the record.
+pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
+    let Command::Record {
+        arrest_id,
+        area,
+        surrendered,
+        public_helped,
+        arrested_by,
+        person_id,
+        effective_date,
+    } = command;
+    facts::ensure_not_after_recording(effective_date, ctx)?;
+    if state.arrested_on.is_some() {
+        return Err(DomainError::AlreadyRecorded { what: "the arrest" });
+    }
+    area.ensure_exists_on(effective_date)?;
+    Ok(vec![Event::WantedPersonArrested(pb::WantedPersonArrested {
+        arrest_id: arrest_id.to_string(),
+        area_id: area.area_id.to_string(),
+        surrendered,
+        public_helped,
+        arrested_by: text::required_name("arrested_by", &arrested_by)?,
+        person_id: facts::optional_id(person_id),
+        effective_date: Some(effective_date.to_proto()),
+    })])
+}
+
+/// The record after `event`.
+pub fn evolve(mut state: State, event: &Event) -> State {
+    let Event::WantedPersonArrested(e) = event;
+    state.arrested_on = Some(Date::from_event(e.effective_date.as_ref()));
+    state.area_id = e.area_id.clone();
+    state
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{area_facts, date, id};
+
+    fn record(on: Date) -> Command {
+        Command::Record {
+            arrest_id: id(1),
+            area: area_facts(10, pb::AreaLevel::Commune),
+            surrendered: true,
+            public_helped: true,
+            arrested_by: "Công an huyện Nga Sơn".to_owned(),
+            person_id: None,
+            effective_date: on,
+        }
+    }
+
+    #[test]
+    fn an_arrest_is_recorded_once() {
+        let given = crate::testing::check::<Arrest>(vec![], record(date(2015, 2, 1))).unwrap();
+        assert_eq!(
+            crate::testing::check::<Arrest>(given, record(date(2015, 2, 1))),
+            Err(DomainError::AlreadyRecorded { what: "the arrest" })
+        );
+    }
+
+    #[test]
+    fn an_arrest_happens_in_an_existing_area() {
+        assert!(matches!(
+            crate::testing::check::<Arrest>(vec![], record(date(2007, 2, 1))),
+            Err(DomainError::BeforeExistence { what: "the area", .. })
+        ));
+    }
+}

@@ -1,0 +1,261 @@
+//! Why `decide` refuses a command.
+//!
+//! Two kinds of refusal, which the API maps differently:
+//! - [`DomainError::Invalid`]: the command itself is malformed (a required name is empty,
+//!   a count is zero). It names the field, so the API can answer INVALID_ARGUMENT with a
+//!   field violation.
+//! - Every other variant: the command is well formed but breaks a rule given the
+//!   recorded facts (the team is dissolved, the quota is full). The API answers
+//!   FAILED_PRECONDITION; [`DomainError::is_rule_violation`] tells them apart.
+//!
+//! Messages are written for a commune clerk, with the Vietnamese term where natural.
+
+use crate::date::Date;
+
+/// A command refused by `decide`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DomainError {
+    /// A field of the command is missing or malformed.
+    #[error("{field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
+
+    // Time.
+    /// The fact would take effect after the day it is recorded.
+    #[error(
+        "the effective date {effective} is later than today's recording date {recorded} \
+         (ngày hiệu lực sau ngày ghi nhận); a fact cannot be recorded before it happens"
+    )]
+    EffectiveDateInFuture { effective: Date, recorded: Date },
+    /// The fact would take effect before the thing it concerns existed.
+    #[error("{what} did not exist yet on {effective}: it exists from {since}")]
+    BeforeExistence {
+        what: &'static str,
+        effective: Date,
+        since: Date,
+    },
+    /// The fact would take effect on or after the end of the thing it concerns.
+    #[error("{what} no longer existed on {effective}: it ended on {ended_on}")]
+    AfterEnd {
+        what: &'static str,
+        effective: Date,
+        ended_on: Date,
+    },
+
+    // Existence of records.
+    /// The command needs a record that does not exist yet.
+    #[error("{what} has not been recorded yet (chưa có trong hồ sơ)")]
+    NotRecorded { what: &'static str },
+    /// The command would create a record that already exists.
+    #[error("{what} is already recorded (đã có trong hồ sơ)")]
+    AlreadyRecorded { what: &'static str },
+    /// The command names a different unit, year or record than the stream it is sent to.
+    #[error("this record belongs to another {what}; send the command to the right record")]
+    WrongRecord { what: &'static str },
+
+    // Areas.
+    /// The area was merged, split or dissolved and can no longer change.
+    #[error(
+        "the area ended on {ended_on} (địa bàn đã sáp nhập, chia tách hoặc giải thể); \
+         its history stays readable but it can no longer change"
+    )]
+    AreaEnded { ended_on: Date },
+    /// An area would belong to an area of the same or a lower level.
+    #[error("a {child} cannot belong to a {parent} (cấp hành chính không phù hợp)")]
+    ParentLevelNotAbove { child: &'static str, parent: &'static str },
+    /// An area other than a province was registered without a parent.
+    #[error("a {level} must belong to a parent area (thiếu địa bàn cấp trên)")]
+    ParentRequired { level: &'static str },
+    /// A province was given a parent.
+    #[error("a province has no parent area")]
+    ProvinceHasNoParent,
+    /// The area is already a key complex area.
+    #[error("the area is already a key complex area (địa bàn trọng điểm phức tạp về ANTT)")]
+    AlreadyKeyComplexArea,
+    /// Only a designated key complex area can be transformed.
+    #[error(
+        "the area is not a key complex area (địa bàn trọng điểm phức tạp), \
+         so there is nothing to transform (chuyển hoá)"
+    )]
+    NotKeyComplexArea,
+
+    // Teams and members.
+    /// The team was dissolved or merged away.
+    #[error(
+        "the team is dissolved (tổ đã giải thể hoặc sáp nhập) since {ended_on}; \
+         no one can be appointed to it and it can no longer change"
+    )]
+    TeamDissolved { ended_on: Date },
+    /// A core force candidate has not passed vetting.
+    #[error(
+        "a core force member (cốt cán) must pass vetting (thẩm tra nhân thân, lịch sử \
+         chính trị) before being appointed"
+    )]
+    VettingRequired,
+    /// The candidate failed vetting.
+    #[error("the person failed vetting (thẩm tra không đạt) and cannot be appointed")]
+    VettingFailed,
+    /// Vetting without a pending nomination.
+    #[error("vetting needs a pending nomination (đề cử) of the person to this team")]
+    NotNominated,
+    /// The person is already nominated or vetted and waiting for appointment.
+    #[error("the person is already nominated to this team and waiting for a decision")]
+    AlreadyNominated,
+    /// The quota is full.
+    #[error("the team's quota (định biên) of {quota} members is full")]
+    QuotaFull { quota: u32 },
+    /// The new quota is below the number of active members.
+    #[error(
+        "the new quota (định biên) of {quota} is below the {active} active members; \
+         members must leave first"
+    )]
+    QuotaBelowActive { quota: u32, active: u32 },
+    /// The head or deputy seat is taken.
+    #[error("the team already has an active {role}; a team has only one")]
+    RoleTaken { role: &'static str },
+    /// The person already holds an active role in this team.
+    #[error("the person already holds an active role in this team (đang giữ chức danh)")]
+    AlreadyActiveMember,
+    /// The person is not an active member of this team.
+    #[error("the person is not an active member of this team")]
+    NotActiveMember,
+    /// The person never served in this team.
+    #[error("the person has never been appointed to this team")]
+    NeverAppointed,
+    /// A replacement named someone who has not left.
+    #[error("a replacement (thay thế) must name a member who has left the team")]
+    NotALeaver,
+    /// The leaver already has a successor.
+    #[error("this member has already been replaced (đã có người thay thế)")]
+    AlreadyReplaced,
+
+    // Incidents, tips.
+    /// The incident is resolved.
+    #[error(
+        "the incident is already resolved (vụ việc đã giải quyết xong); \
+         reopen it before handling it again"
+    )]
+    IncidentClosed,
+    /// Only a resolved incident can be reopened.
+    #[error("the incident is still open; only a resolved incident can be reopened")]
+    IncidentNotClosed,
+    /// A mediated resolution without a successful mediation.
+    #[error(
+        "a resolution by mediation needs a successful mediation (hoà giải thành) \
+         recorded first"
+    )]
+    NoSuccessfulMediation,
+    /// An escalation to the same or a lower level.
+    #[error("an escalation must go to a higher handling level than {from} (chuyển lên cấp trên)")]
+    EscalationNotHigher { from: &'static str },
+
+    // Ratings.
+    /// The unit already has a rating for the year.
+    #[error(
+        "the unit already has a rating for {year} (đã bình xét); \
+         it can change only by a correction naming the original"
+    )]
+    AlreadyRated { year: i32 },
+    /// A correction without a rating to correct.
+    #[error("the unit has no rating for {year} to correct (chưa bình xét)")]
+    NotRated { year: i32 },
+    /// A correction named a rating other than the current one.
+    #[error(
+        "a correction must name the unit's current rating for the year, {current}; \
+         the named rating is unknown or already corrected"
+    )]
+    CorrectionMustNameCurrent { current: String },
+    /// Only some levels are rated.
+    #[error(
+        "a {level} is not rated; only residential areas, communes, agencies, \
+         enterprises and schools are (bình xét an toàn về ANTT)"
+    )]
+    UnitNotRatable { level: &'static str },
+
+    // Inspections.
+    /// The inspection is closed.
+    #[error("the inspection is closed (đã kết thúc kiểm tra); nothing more can be recorded")]
+    InspectionClosed,
+    /// The finding is not part of this inspection.
+    #[error("the finding is not part of this inspection")]
+    UnknownFinding,
+    /// Remedial actions answer shortcomings only.
+    #[error("remedial actions answer shortcomings (khuyết điểm), not strengths")]
+    NotAShortcoming,
+    /// The action is not part of this inspection.
+    #[error("the remedial action is not part of this inspection")]
+    UnknownAction,
+    /// The action is already completed or carried over.
+    #[error("the remedial action is already completed or carried over")]
+    ActionFinished,
+    /// Closing with unfinished actions.
+    #[error(
+        "{count} remedial actions are neither completed nor carried over; \
+         the inspection cannot close yet"
+    )]
+    ActionsOutstanding { count: u32 },
+
+    // Targets.
+    /// A value for a year the target does not cover.
+    #[error("the target covers {first_year}–{last_year}, not {year}")]
+    YearOutsideTarget { year: i32, first_year: i32, last_year: i32 },
+    /// A value of the wrong kind for the indicator.
+    #[error("this indicator is measured as {expected}")]
+    ValueKindMismatch { expected: &'static str },
+    /// A value for a unit of another level than the target measures.
+    #[error("the target measures units of level {expected}, not {actual}")]
+    UnitLevelOutsideScope {
+        expected: &'static str,
+        actual: &'static str,
+    },
+}
+
+impl DomainError {
+    /// A malformed-input error for `field`.
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> DomainError {
+        DomainError::Invalid {
+            field,
+            reason: reason.into(),
+        }
+    }
+
+    /// True when the command was well formed but breaks a rule (FAILED_PRECONDITION);
+    /// false when it was malformed (INVALID_ARGUMENT).
+    pub fn is_rule_violation(&self) -> bool {
+        !matches!(self, DomainError::Invalid { .. })
+    }
+
+    /// The malformed field, for INVALID_ARGUMENT field violations.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            DomainError::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tells_malformed_input_from_rule_breaks() {
+        let malformed = DomainError::invalid("name", "a name is required");
+        assert!(!malformed.is_rule_violation());
+        assert_eq!(malformed.field(), Some("name"));
+        assert!(DomainError::VettingRequired.is_rule_violation());
+        assert_eq!(DomainError::VettingRequired.field(), None);
+    }
+
+    #[test]
+    fn messages_read_as_sentences_for_a_clerk() {
+        let dissolved = DomainError::TeamDissolved {
+            ended_on: Date::new(2020, 1, 1).unwrap(),
+        };
+        assert_eq!(
+            dissolved.to_string(),
+            "the team is dissolved (tổ đã giải thể hoặc sáp nhập) since 2020-01-01; \
+             no one can be appointed to it and it can no longer change"
+        );
+    }
+}

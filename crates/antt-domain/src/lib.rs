@@ -1,0 +1,83 @@
+//! The pure domain of antt-ledger: what may be recorded, and what the records mean.
+//!
+//! Every action is a command; `decide` checks it against the facts recorded so far and
+//! answers with events (or a [`DomainError`]); `evolve` folds recorded events into state.
+//! The events are protobuf messages of `proto/antt/v1/*_events.proto`: the long-term
+//! contract stored in the log.
+//!
+//! # Layout
+//! - [`area`]: administrative areas: register, rename, merge, split, re-parent, dissolve,
+//!   population, key complex areas.
+//! - [`team`]: forces (teams) and their members, from nomination to replacement.
+//! - [`person`]: a person's own record, with personal data sealed at the edge.
+//! - [`incident`]: security-and-order incidents, from report to resolution.
+//! - [`tip`]: tips from the public.
+//! - [`arrest`]: arrests of wanted persons.
+//! - [`rating`]: the yearly safety rating of one unit, with corrections and pledges.
+//! - [`inspection`]: inspection findings and the remedial actions answering them.
+//! - [`target`]: yearly targets of a resolution and the values recorded against them.
+//! - [`any_event`]: [`AnyEvent`], any aggregate's event, for readers of the whole log.
+//! - [`codec`]: events to and from `(event_type, schema_version, payload)`; upcasting.
+//! - [`facts`]: [`Context`], [`Decision`], [`AreaFacts`] and shared checks.
+//! - [`date`]: civil dates; [`error`]: [`DomainError`]; [`text`]: NFC text;
+//!   [`limits`]: bounds.
+//!
+//! *Invariant:* this crate does no I/O, reads no clock and depends on neither sled, tokio
+//! nor tonic. "Today" comes in as [`Context::recorded_date`]; facts about other
+//! aggregates come in through the command (e.g. [`AreaFacts`]).
+//!
+//! *Invariant:* `evolve` is total: a recorded event is a fact, so it never fails or
+//! panics, whatever the payload. `decide` is where rules are enforced.
+
+// Tests may unwrap: a panic there is a failed test, with its message.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod any_event;
+pub mod area;
+pub mod arrest;
+pub mod codec;
+pub mod date;
+pub mod error;
+pub mod facts;
+pub mod incident;
+pub mod inspection;
+pub mod limits;
+pub mod person;
+pub mod rating;
+pub mod target;
+pub mod team;
+pub mod text;
+pub mod tip;
+
+#[cfg(test)]
+mod testing;
+
+pub use any_event::AnyEvent;
+pub use codec::{DecodeError, DomainEvent, EncodedEvent};
+pub use date::{Date, MonthDay};
+pub use error::DomainError;
+pub use facts::{AreaFacts, Context, Decision};
+
+/// One kind of record with its own stream: its commands, events and state.
+///
+/// Each module implements it on a marker type (e.g. [`area::Area`]), so the API layer can
+/// load, decide and append for any aggregate with the same code.
+pub trait Aggregate {
+    type Command;
+    type Event: DomainEvent;
+    type State: Default;
+
+    /// Checks `command` against `state`; the events to append, or why not.
+    fn decide(state: &Self::State, command: Self::Command, ctx: &Context) -> Result<Vec<Self::Event>, DomainError>;
+
+    /// The state after `event`. Total: never fails, never panics.
+    fn evolve(state: Self::State, event: &Self::Event) -> Self::State;
+}
+
+/// The state after all `events`, in order.
+pub fn replay<'a, A: Aggregate>(events: impl IntoIterator<Item = &'a A::Event>) -> A::State
+where
+    A::Event: 'a,
+{
+    events.into_iter().fold(A::State::default(), A::evolve)
+}

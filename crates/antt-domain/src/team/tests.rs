@@ -1,0 +1,846 @@
+use proptest::prelude::*;
+
+use super::*;
+use crate::codec::DomainEvent;
+use crate::testing::{area_facts, date, decision, id};
+
+fn check(given: Vec<Event>, when: Command) -> Result<Vec<Event>, DomainError> {
+    crate::testing::check::<Team>(given, when)
+}
+
+const TEAM: u128 = 100;
+
+fn establish(force_type: pb::ForceType, quota: Option<u32>) -> Command {
+    Command::Establish(Establish {
+        team_id: id(TEAM),
+        name: "Đội cốt cán ANTT xã Hàm Tiến".to_owned(),
+        force_type,
+        area: area_facts(1, pb::AreaLevel::Commune),
+        sponsor_organisation: "Tỉnh đoàn Thanh niên".to_owned(),
+        quota,
+        managing_level: pb::AreaLevel::Province,
+        managing_body: "Ban Thường vụ Tỉnh đoàn".to_owned(),
+        formed_from: vec![],
+        effective_date: date(2020, 3, 1),
+        decision: Some(decision("12/QĐ-TĐTN", date(2020, 2, 20))),
+    })
+}
+
+fn established(force_type: pb::ForceType, quota: Option<u32>) -> Vec<Event> {
+    check(vec![], establish(force_type, quota)).unwrap()
+}
+
+fn nominate(person: u128) -> Command {
+    Command::Nominate(Nominate {
+        person_id: id(person),
+        nominated_by: "Hội Cựu chiến binh xã".to_owned(),
+        effective_date: date(2020, 4, 1),
+    })
+}
+
+fn vet(person: u128, outcome: pb::VettingOutcome) -> Command {
+    Command::Vet(Vet {
+        person_id: id(person),
+        outcome,
+        vetted_by: "Bí thư Đảng ủy xã Hàm Tiến".to_owned(),
+        effective_date: date(2020, 5, 1),
+    })
+}
+
+fn appoint(person: u128, role: pb::MemberRole) -> Command {
+    Command::Appoint(Appoint {
+        person_id: id(person),
+        role,
+        effective_date: date(2020, 6, 1),
+        decision: decision("45/QĐ-UBND", date(2020, 6, 1)),
+    })
+}
+
+fn leave(person: u128) -> Command {
+    Command::Leave(Leave {
+        person_id: id(person),
+        reason: pb::LeaveReason::Relocated,
+        effective_date: date(2022, 1, 1),
+        decision: None,
+    })
+}
+
+fn replace(leaver: u128, successor: u128) -> Command {
+    Command::Replace(Replace {
+        leaver_person_id: id(leaver),
+        successor_person_id: id(successor),
+        role: None,
+        effective_date: date(2022, 2, 1),
+        decision: decision("7/QĐ-UBND", date(2022, 2, 1)),
+    })
+}
+
+/// Applies `commands` one after another, failing the test on the first refusal.
+fn history(given: Vec<Event>, commands: Vec<Command>) -> Vec<Event> {
+    commands.into_iter().fold(given, |mut events, command| {
+        let decided = check(events.clone(), command).unwrap();
+        events.extend(decided);
+        events
+    })
+}
+
+/// A social security group (no vetting needed) with a quota of 3.
+fn group_with_members(members: &[(u128, pb::MemberRole)]) -> Vec<Event> {
+    let commands = members.iter().map(|(person, role)| appoint(*person, *role)).collect();
+    history(established(pb::ForceType::SocialSecurityGroup, Some(3)), commands)
+}
+
+#[test]
+fn no_appointment_to_a_dissolved_team() {
+    let dissolve = Command::Dissolve(Dissolve {
+        reason: "sáp nhập thôn".to_owned(),
+        effective_date: date(2021, 1, 1),
+        decision: decision("9/QĐ-UBND", date(2021, 1, 1)),
+    });
+    let given = history(group_with_members(&[(1, pb::MemberRole::Leader)]), vec![dissolve]);
+    let state = crate::replay::<Team>(&given);
+    assert_eq!(state.active_count(), 0, "dissolution releases every active member");
+    assert_eq!(
+        check(given, appoint(2, pb::MemberRole::Member)),
+        Err(DomainError::TeamDissolved {
+            ended_on: date(2021, 1, 1)
+        })
+    );
+}
+
+#[test]
+fn core_force_appointments_need_a_passed_vetting() {
+    let core_team = established(pb::ForceType::CoreForceTeam, Some(36));
+    assert_eq!(
+        check(core_team.clone(), appoint(1, pb::MemberRole::Member)),
+        Err(DomainError::VettingRequired)
+    );
+    let nominated = history(core_team.clone(), vec![nominate(1)]);
+    assert_eq!(
+        check(nominated, appoint(1, pb::MemberRole::Member)),
+        Err(DomainError::VettingRequired)
+    );
+    let failed = history(core_team.clone(), vec![nominate(1), vet(1, pb::VettingOutcome::Failed)]);
+    assert_eq!(
+        check(failed, appoint(1, pb::MemberRole::Member)),
+        Err(DomainError::VettingFailed)
+    );
+    let passed = history(core_team, vec![nominate(1), vet(1, pb::VettingOutcome::Passed)]);
+    assert!(check(passed, appoint(1, pb::MemberRole::Member)).is_ok());
+}
+
+#[test]
+fn vetting_needs_a_nomination() {
+    let core_team = established(pb::ForceType::CoreForceTeam, None);
+    assert_eq!(
+        check(core_team.clone(), vet(1, pb::VettingOutcome::Passed)),
+        Err(DomainError::NotNominated)
+    );
+    let vetted = history(core_team, vec![nominate(1), vet(1, pb::VettingOutcome::Passed)]);
+    assert_eq!(
+        check(vetted.clone(), vet(1, pb::VettingOutcome::Passed)),
+        Err(DomainError::NotNominated)
+    );
+    assert_eq!(check(vetted, nominate(1)), Err(DomainError::AlreadyNominated));
+}
+
+#[test]
+fn no_appointment_over_quota() {
+    let full = group_with_members(&[
+        (1, pb::MemberRole::Leader),
+        (2, pb::MemberRole::Deputy),
+        (3, pb::MemberRole::Member),
+    ]);
+    assert_eq!(
+        check(full, appoint(4, pb::MemberRole::Member)),
+        Err(DomainError::QuotaFull { quota: 3 })
+    );
+}
+
+#[test]
+fn at_most_one_active_leader_and_one_deputy() {
+    let given = group_with_members(&[(1, pb::MemberRole::Leader), (2, pb::MemberRole::Deputy)]);
+    assert!(matches!(
+        check(given.clone(), appoint(3, pb::MemberRole::Leader)),
+        Err(DomainError::RoleTaken { .. })
+    ));
+    // A chair is a head too.
+    assert!(matches!(
+        check(given.clone(), appoint(3, pb::MemberRole::Chair)),
+        Err(DomainError::RoleTaken { .. })
+    ));
+    assert!(matches!(
+        check(given.clone(), appoint(3, pb::MemberRole::ViceChair)),
+        Err(DomainError::RoleTaken { .. })
+    ));
+    let promote_deputy = Command::ChangeRole(ChangeRole {
+        person_id: id(2),
+        new_role: pb::MemberRole::Leader,
+        effective_date: date(2021, 1, 1),
+        decision: None,
+    });
+    assert!(matches!(
+        check(given, promote_deputy),
+        Err(DomainError::RoleTaken { .. })
+    ));
+}
+
+#[test]
+fn a_leader_may_become_chair_of_the_same_seat() {
+    let given = group_with_members(&[(1, pb::MemberRole::Leader)]);
+    let to_chair = Command::ChangeRole(ChangeRole {
+        person_id: id(1),
+        new_role: pb::MemberRole::Chair,
+        effective_date: date(2021, 1, 1),
+        decision: None,
+    });
+    assert!(check(given, to_chair).is_ok());
+}
+
+#[test]
+fn a_person_holds_one_active_role_in_a_team() {
+    let given = group_with_members(&[(1, pb::MemberRole::Member)]);
+    assert_eq!(
+        check(given, appoint(1, pb::MemberRole::Deputy)),
+        Err(DomainError::AlreadyActiveMember)
+    );
+}
+
+#[test]
+fn a_leaver_must_be_active() {
+    let given = group_with_members(&[(1, pb::MemberRole::Member)]);
+    assert_eq!(check(given.clone(), leave(2)), Err(DomainError::NotActiveMember));
+    let left = history(given, vec![leave(1)]);
+    assert_eq!(check(left, leave(1)), Err(DomainError::NotActiveMember));
+}
+
+#[test]
+fn a_leave_is_not_effective_before_the_appointment() {
+    let given = group_with_members(&[(1, pb::MemberRole::Member)]);
+    let early_leave = Command::Leave(Leave {
+        person_id: id(1),
+        reason: pb::LeaveReason::Resigned,
+        effective_date: date(2020, 5, 31),
+        decision: None,
+    });
+    assert!(matches!(
+        check(given, early_leave),
+        Err(DomainError::BeforeExistence {
+            what: "the member's appointment",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_replacement_names_a_member_who_left() {
+    let given = group_with_members(&[(1, pb::MemberRole::Leader)]);
+    assert_eq!(check(given.clone(), replace(1, 2)), Err(DomainError::NotALeaver));
+    assert_eq!(check(given.clone(), replace(9, 2)), Err(DomainError::NotALeaver));
+    let left = history(given, vec![leave(1)]);
+    let replaced = history(left, vec![replace(1, 2)]);
+    let state = crate::replay::<Team>(&replaced);
+    assert_eq!(state.seat_holder(Seat::Head), Some(id(2).to_string().as_str()));
+    assert_eq!(check(replaced, replace(1, 3)), Err(DomainError::AlreadyReplaced));
+}
+
+#[test]
+fn a_core_force_successor_needs_a_passed_vetting_too() {
+    let core_team = established(pb::ForceType::CoreForceTeam, Some(9));
+    let given = history(
+        core_team,
+        vec![
+            nominate(1),
+            vet(1, pb::VettingOutcome::Passed),
+            appoint(1, pb::MemberRole::Member),
+            leave(1),
+        ],
+    );
+    assert_eq!(check(given, replace(1, 2)), Err(DomainError::VettingRequired));
+}
+
+#[test]
+fn the_quota_cannot_drop_below_the_active_members() {
+    let given = group_with_members(&[(1, pb::MemberRole::Leader), (2, pb::MemberRole::Deputy)]);
+    let change = |new_quota| {
+        Command::ChangeQuota(ChangeQuota {
+            new_quota,
+            effective_date: date(2021, 1, 1),
+            decision: None,
+        })
+    };
+    assert_eq!(
+        check(given.clone(), change(Some(1))),
+        Err(DomainError::QuotaBelowActive { quota: 1, active: 2 })
+    );
+    assert!(check(given.clone(), change(Some(2))).is_ok());
+    assert!(check(given.clone(), change(None)).is_ok());
+    assert_eq!(check(given, change(Some(0))).unwrap_err().field(), Some("new_quota"));
+}
+
+#[test]
+fn nothing_is_effective_before_the_team_was_established() {
+    let given = established(pb::ForceType::SocialSecurityGroup, None);
+    let early = Command::Appoint(Appoint {
+        person_id: id(1),
+        role: pb::MemberRole::Member,
+        effective_date: date(2020, 2, 28),
+        decision: decision("1/QĐ", date(2020, 2, 28)),
+    });
+    assert_eq!(
+        check(given, early),
+        Err(DomainError::BeforeExistence {
+            what: "the team",
+            effective: date(2020, 2, 28),
+            since: date(2020, 3, 1)
+        })
+    );
+}
+
+#[test]
+fn nothing_is_effective_after_the_recording_date() {
+    let given = established(pb::ForceType::SocialSecurityGroup, None);
+    let future = Command::Appoint(Appoint {
+        person_id: id(1),
+        role: pb::MemberRole::Member,
+        effective_date: date(2025, 1, 1),
+        decision: decision("1/QĐ", date(2024, 12, 1)),
+    });
+    assert!(matches!(
+        check(given, future),
+        Err(DomainError::EffectiveDateInFuture { .. })
+    ));
+}
+
+#[test]
+fn a_team_is_not_established_before_its_area_existed() {
+    let Command::Establish(mut establish) = establish(pb::ForceType::SecurityProtectionTeam, None) else {
+        unreachable!()
+    };
+    establish.area.valid_from = date(2021, 1, 1);
+    assert!(matches!(
+        check(vec![], Command::Establish(establish.clone())),
+        Err(DomainError::BeforeExistence { what: "the area", .. })
+    ));
+    establish.area.valid_from = date(2008, 1, 1);
+    establish.area.ended_on = Some(date(2019, 12, 31));
+    assert!(matches!(
+        check(vec![], Command::Establish(establish)),
+        Err(DomainError::AfterEnd { what: "the area", .. })
+    ));
+}
+
+#[test]
+fn a_merge_carries_members_over_by_name_and_releases_the_rest() {
+    let given = group_with_members(&[(1, pb::MemberRole::Leader), (2, pb::MemberRole::Member)]);
+    let merge = Command::Restructure(Restructure {
+        kind: pb::RestructureKind::Merge,
+        successor_team_ids: vec![id(200)],
+        carried_over: vec![CarryOver {
+            person_id: id(2),
+            successor_team_id: id(200),
+        }],
+        team_ends: true,
+        effective_date: date(2021, 1, 1),
+        decision: decision("3/QĐ-UBND", date(2021, 1, 1)),
+    });
+    let events = check(given.clone(), merge).unwrap();
+    let Event::Restructured(restructured) = &events[0] else {
+        unreachable!()
+    };
+    assert_eq!(restructured.released_person_ids, vec![id(1).to_string()]);
+    let state = crate::replay::<Team>(given.iter().chain(&events));
+    assert_eq!(state.active_count(), 0);
+    assert!(state.ending.as_ref().is_some_and(|ending| ending.restructured));
+}
+
+#[test]
+fn carried_over_members_must_be_active_and_go_to_a_successor() {
+    let given = group_with_members(&[(1, pb::MemberRole::Leader)]);
+    let realign = |person, successor| {
+        Command::Restructure(Restructure {
+            kind: pb::RestructureKind::Realign,
+            successor_team_ids: vec![id(200)],
+            carried_over: vec![CarryOver {
+                person_id: id(person),
+                successor_team_id: id(successor),
+            }],
+            team_ends: false,
+            effective_date: date(2021, 1, 1),
+            decision: decision("3/QĐ-UBND", date(2021, 1, 1)),
+        })
+    };
+    assert_eq!(check(given.clone(), realign(2, 200)), Err(DomainError::NotActiveMember));
+    assert_eq!(
+        check(given.clone(), realign(1, 300)).unwrap_err().field(),
+        Some("carried_over")
+    );
+    assert!(check(given, realign(1, 200)).is_ok());
+}
+
+#[test]
+fn received_members_respect_quota_and_seats() {
+    let given = group_with_members(&[(1, pb::MemberRole::Leader)]);
+    let receive = |members: Vec<(Uuid, pb::MemberRole)>| {
+        Command::ReceiveMembers(ReceiveMembers {
+            from_team_id: id(300),
+            members,
+            effective_date: date(2021, 1, 1),
+            decision: None,
+        })
+    };
+    assert!(matches!(
+        check(given.clone(), receive(vec![(id(2), pb::MemberRole::Leader)])),
+        Err(DomainError::RoleTaken { .. })
+    ));
+    assert_eq!(
+        check(
+            given.clone(),
+            receive(vec![
+                (id(2), pb::MemberRole::Member),
+                (id(3), pb::MemberRole::Member),
+                (id(4), pb::MemberRole::Member)
+            ])
+        ),
+        Err(DomainError::QuotaFull { quota: 3 })
+    );
+    let events = check(given.clone(), receive(vec![(id(2), pb::MemberRole::Deputy)])).unwrap();
+    let state = crate::replay::<Team>(given.iter().chain(&events));
+    assert_eq!(state.active_count(), 2);
+}
+
+#[test]
+fn an_allowance_goes_to_someone_who_served() {
+    let given = group_with_members(&[(1, pb::MemberRole::Leader)]);
+    let pay = |person: Option<Uuid>, amount_vnd| {
+        Command::PayAllowance(PayAllowance {
+            person_id: person,
+            amount_vnd,
+            period_start: date(2021, 1, 1),
+            period_end: date(2021, 3, 31),
+            effective_date: date(2021, 4, 5),
+            decision: None,
+        })
+    };
+    assert!(check(given.clone(), pay(None, 150_000)).is_ok());
+    assert!(check(given.clone(), pay(Some(id(1)), 150_000)).is_ok());
+    assert_eq!(
+        check(given.clone(), pay(Some(id(2)), 150_000)),
+        Err(DomainError::NeverAppointed)
+    );
+    assert_eq!(check(given, pay(None, 0)).unwrap_err().field(), Some("amount_vnd"));
+}
+
+#[test]
+fn a_handover_changes_the_managing_level() {
+    let given = established(pb::ForceType::CoreForceTeam, Some(36));
+    let hand_over = Command::HandOver(HandOver {
+        to_managing_level: pb::AreaLevel::District,
+        to_managing_body: "Ban Thường vụ Huyện ủy Tuy Phong".to_owned(),
+        effective_date: date(2021, 1, 1),
+        decision: None,
+    });
+    let state = crate::replay::<Team>(&history(given, vec![hand_over]));
+    assert_eq!(state.managing_level, pb::AreaLevel::District);
+}
+
+#[test]
+fn evaluations_and_trainings_are_for_active_members() {
+    let given = group_with_members(&[(1, pb::MemberRole::Member)]);
+    let evaluate = |person, period_year| {
+        Command::Evaluate(Evaluate {
+            person_id: id(person),
+            period_year,
+            grade: pb::TaskCompletionGrade::Good,
+            evaluated_by: "Ban chỉ đạo ANTT xã".to_owned(),
+            effective_date: date(2021, 12, 20),
+        })
+    };
+    assert!(check(given.clone(), evaluate(1, 2021)).is_ok());
+    assert_eq!(
+        check(given.clone(), evaluate(1, 2022)).unwrap_err().field(),
+        Some("period_year")
+    );
+    assert_eq!(
+        check(given.clone(), evaluate(2, 2021)),
+        Err(DomainError::NotActiveMember)
+    );
+    let train = Command::RecordTraining(RecordTraining {
+        person_id: id(2),
+        course: "Tập huấn nghiệp vụ".to_owned(),
+        organised_by: String::new(),
+        effective_date: date(2021, 5, 1),
+    });
+    assert_eq!(check(given, train), Err(DomainError::NotActiveMember));
+}
+
+// Upcasting.
+
+fn v1_payload(decision_number: &str, quota: u32) -> Vec<u8> {
+    use prost::Message;
+    legacy::TeamEstablishedV1 {
+        team_id: id(TEAM).to_string(),
+        name: "Ban chỉ đạo ANTT xã Nga Thái".to_owned(),
+        force_type: pb::ForceType::SteeringCommittee.into(),
+        area_id: id(1).to_string(),
+        sponsor_organisation: String::new(),
+        quota,
+        decision_number: decision_number.to_owned(),
+        effective_date: Some(date(2008, 5, 25).to_proto()),
+    }
+    .encode_to_vec()
+}
+
+#[test]
+fn team_established_v1_bytes_still_load() {
+    let payload = v1_payload("710/QĐ-UBND ngày 25/5/2008", 19);
+    let event = Event::decode("antt.v1.TeamEstablished", 1, &payload).unwrap();
+    let Event::Established(established) = event else {
+        panic!("expected TeamEstablished, got {event:?}");
+    };
+    assert_eq!(established.quota, Some(19));
+    assert_eq!(
+        established.decision,
+        Some(pb::DecisionRef {
+            number: "710/QĐ-UBND".to_owned(),
+            issued_by: String::new(),
+            issued_on: Some(date(2008, 5, 25).to_proto()),
+        })
+    );
+    let state = crate::replay::<Team>(&[Event::Established(established)]);
+    assert_eq!(state.established_on, Some(date(2008, 5, 25)));
+}
+
+#[test]
+fn version_0_reads_as_version_1() {
+    let payload = v1_payload("710/QĐ-UBND", 0);
+    let Event::Established(established) = Event::decode("antt.v1.TeamEstablished", 0, &payload).unwrap() else {
+        unreachable!()
+    };
+    assert_eq!(established.quota, None, "quota 0 meant no quota in v1");
+    assert_eq!(established.decision.map(|d| d.number), Some("710/QĐ-UBND".to_owned()));
+}
+
+#[test]
+fn reading_v1_bytes_as_v2_would_lose_the_decision() {
+    use prost::Message;
+    let payload = v1_payload("710/QĐ-UBND ngày 25/5/2008", 19);
+    let naive = pb::TeamEstablished::decode(payload.as_slice()).unwrap();
+    assert_eq!(naive.decision, None, "why the upcaster exists");
+}
+
+#[test]
+fn a_newer_schema_version_is_refused() {
+    let current = established(pb::ForceType::SteeringCommittee, None).remove(0);
+    assert_eq!(current.schema_version(), 2);
+    let error = Event::decode("antt.v1.TeamEstablished", 3, &current.encode_payload()).unwrap_err();
+    assert!(matches!(
+        error,
+        DecodeError::UnsupportedSchemaVersion {
+            schema_version: 3,
+            supported: 2,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn unknown_event_types_and_bad_bytes_are_decode_errors() {
+    assert!(matches!(
+        Event::decode("antt.v1.AreaRegistered", 1, &[]),
+        Err(DecodeError::UnknownEventType { .. })
+    ));
+    assert!(matches!(
+        Event::decode("antt.v1.MemberAppointed", 1, &[0xff, 0xff]),
+        Err(DecodeError::Malformed { .. })
+    ));
+}
+
+#[test]
+fn citations_without_a_date_keep_their_text() {
+    let decision = legacy::decision_from_citation("QĐ số 12 của Huyện ủy").unwrap();
+    assert_eq!(decision.number, "QĐ số 12 của Huyện ủy");
+    assert_eq!(decision.issued_on, None);
+    assert_eq!(legacy::decision_from_citation("  "), None);
+}
+
+// Properties.
+
+/// A step of a random history, over a pool of six people.
+#[derive(Clone, Debug)]
+enum Step {
+    Nominate(u8),
+    Vet(u8, bool),
+    Appoint(u8, pb::MemberRole),
+    ChangeRole(u8, pb::MemberRole),
+    Leave(u8),
+    Replace(u8, u8, Option<pb::MemberRole>),
+    ChangeQuota(Option<u32>),
+    Receive(Vec<(u8, pb::MemberRole)>),
+}
+
+fn role_strategy() -> impl Strategy<Value = pb::MemberRole> {
+    prop_oneof![
+        Just(pb::MemberRole::Leader),
+        Just(pb::MemberRole::Deputy),
+        Just(pb::MemberRole::Member),
+        Just(pb::MemberRole::Member),
+        Just(pb::MemberRole::Chair),
+        Just(pb::MemberRole::ViceChair),
+    ]
+}
+
+fn step_strategy() -> impl Strategy<Value = Step> {
+    let person = 0u8..6;
+    prop_oneof![
+        1 => person.clone().prop_map(Step::Nominate),
+        1 => (person.clone(), any::<bool>()).prop_map(|(p, passed)| Step::Vet(p, passed)),
+        3 => (person.clone(), role_strategy()).prop_map(|(p, role)| Step::Appoint(p, role)),
+        1 => (person.clone(), role_strategy()).prop_map(|(p, role)| Step::ChangeRole(p, role)),
+        2 => person.clone().prop_map(Step::Leave),
+        2 => (person.clone(), person.clone(), proptest::option::of(role_strategy()))
+            .prop_map(|(leaver, successor, role)| Step::Replace(leaver, successor, role)),
+        1 => proptest::option::of(1u32..5).prop_map(Step::ChangeQuota),
+        1 => proptest::collection::vec((person, role_strategy()), 1..3).prop_map(Step::Receive),
+    ]
+}
+
+fn step_command(step: &Step, day: u32) -> Command {
+    // Each step is a day later, so dates never run backwards.
+    let effective_date = Date::new(2021, 1 + day / 28, 1 + day % 28).unwrap();
+    let decision = decision("1/QĐ", effective_date);
+    let person = |p: u8| id(u128::from(p) + 1);
+    match step.clone() {
+        Step::Nominate(p) => Command::Nominate(Nominate {
+            person_id: person(p),
+            nominated_by: "Mặt trận".to_owned(),
+            effective_date,
+        }),
+        Step::Vet(p, passed) => Command::Vet(Vet {
+            person_id: person(p),
+            outcome: if passed {
+                pb::VettingOutcome::Passed
+            } else {
+                pb::VettingOutcome::Failed
+            },
+            vetted_by: "Đảng ủy xã".to_owned(),
+            effective_date,
+        }),
+        Step::Appoint(p, role) => Command::Appoint(Appoint {
+            person_id: person(p),
+            role,
+            effective_date,
+            decision,
+        }),
+        Step::ChangeRole(p, new_role) => Command::ChangeRole(ChangeRole {
+            person_id: person(p),
+            new_role,
+            effective_date,
+            decision: None,
+        }),
+        Step::Leave(p) => Command::Leave(Leave {
+            person_id: person(p),
+            reason: pb::LeaveReason::Transferred,
+            effective_date,
+            decision: None,
+        }),
+        Step::Replace(leaver, successor, role) => Command::Replace(Replace {
+            leaver_person_id: person(leaver),
+            successor_person_id: person(successor),
+            role,
+            effective_date,
+            decision,
+        }),
+        Step::ChangeQuota(new_quota) => Command::ChangeQuota(ChangeQuota {
+            new_quota,
+            effective_date,
+            decision: None,
+        }),
+        Step::Receive(members) => Command::ReceiveMembers(ReceiveMembers {
+            from_team_id: id(300),
+            members: members.into_iter().map(|(p, role)| (person(p), role)).collect(),
+            effective_date,
+            decision: None,
+        }),
+    }
+}
+
+/// The roster by an independent reading of the events: person → active role.
+fn roster(events: &[Event]) -> BTreeMap<String, pb::MemberRole> {
+    let mut active = BTreeMap::new();
+    for event in events {
+        match event {
+            Event::MemberAppointed(e) => {
+                active.insert(e.person_id.clone(), e.role());
+            }
+            Event::MemberReplaced(e) => {
+                active.insert(e.successor_person_id.clone(), e.role());
+            }
+            Event::MembersTransferredIn(e) => {
+                for member in &e.members {
+                    active.insert(member.person_id.clone(), member.role());
+                }
+            }
+            Event::MemberRoleChanged(e) => {
+                active.insert(e.person_id.clone(), e.new_role());
+            }
+            Event::MemberLeft(e) => {
+                active.remove(&e.person_id);
+            }
+            _ => {}
+        }
+    }
+    active
+}
+
+/// The people an event gives an active role to.
+fn appointed_people(event: &Event) -> Vec<&str> {
+    match event {
+        Event::MemberAppointed(e) => vec![e.person_id.as_str()],
+        Event::MemberReplaced(e) => vec![e.successor_person_id.as_str()],
+        Event::MembersTransferredIn(e) => e.members.iter().map(|member| member.person_id.as_str()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn quota_of(events: &[Event]) -> Option<u32> {
+    events.iter().fold(None, |quota, event| match event {
+        Event::Established(e) => e.quota,
+        Event::QuotaChanged(e) => e.new_quota,
+        _ => quota,
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Goal: no sequence of accepted commands breaks a roster invariant. Method: decide
+    /// random steps against a team; keep what is accepted; after each step read the roster
+    /// independently from the events and check the invariants.
+    #[test]
+    fn random_histories_keep_the_roster_invariants(
+        core in any::<bool>(),
+        quota in proptest::option::of(1u32..5),
+        steps in proptest::collection::vec(step_strategy(), 0..60),
+    ) {
+        let force_type = if core { pb::ForceType::CoreForceTeam } else { pb::ForceType::SocialSecurityGroup };
+        let mut events = established(force_type, quota);
+        let mut state = crate::replay::<Team>(&events);
+        for (day, step) in steps.iter().enumerate() {
+            let command = step_command(step, u32::try_from(day).unwrap());
+            let before = state.clone();
+            let Ok(decided) = decide(&state, command, &crate::testing::ctx()) else { continue };
+            let active_before = roster(&events);
+            for event in &decided {
+                for person_id in appointed_people(event) {
+                    prop_assert!(
+                        !active_before.contains_key(person_id),
+                        "{person_id} appointed while holding an active role"
+                    );
+                }
+                if core {
+                    if let Event::MemberAppointed(e) = event {
+                        let vetted = matches!(
+                            before.members.get(&e.person_id).map(|m| &m.stage),
+                            Some(Stage::Vetted { passed: true, .. })
+                        );
+                        prop_assert!(vetted, "core force appointment without a passed vetting");
+                    }
+                }
+                state = evolve(state, event);
+            }
+            events.extend(decided);
+
+            let active = roster(&events);
+            let heads = active.values().filter(|role| Seat::of(**role) == Some(Seat::Head)).count();
+            let deputies = active.values().filter(|role| Seat::of(**role) == Some(Seat::Deputy)).count();
+            prop_assert!(heads <= 1, "{heads} active heads");
+            prop_assert!(deputies <= 1, "{deputies} active deputies");
+            if let Some(quota) = quota_of(&events) {
+                prop_assert!(active.len() <= quota as usize, "{} active over quota {quota}", active.len());
+            }
+            prop_assert_eq!(active.len(), state.active_members().count());
+        }
+    }
+
+    /// Goal: evolve is total. Method: feed it arbitrary, even nonsensical, events.
+    #[test]
+    fn evolve_never_panics(events in proptest::collection::vec(arbitrary_event(), 0..40)) {
+        let state = crate::replay::<Team>(&events);
+        let _ = state.active_count();
+    }
+}
+
+fn arbitrary_event() -> impl Strategy<Value = Event> {
+    let person = (0u128..4).prop_map(|p| id(p).to_string());
+    let any_date =
+        (any::<i32>(), any::<u32>(), any::<u32>()).prop_map(|(year, month, day)| Some(pb::Date { year, month, day }));
+    prop_oneof![
+        (any::<i32>(), proptest::option::of(any::<u32>()), any_date.clone()).prop_map(|(force_type, quota, date)| {
+            Event::Established(pb::TeamEstablished {
+                force_type,
+                quota,
+                effective_date: date,
+                ..Default::default()
+            })
+        }),
+        (person.clone(), any::<i32>(), any_date.clone()).prop_map(|(person_id, role, date)| {
+            Event::MemberAppointed(pb::MemberAppointed {
+                person_id,
+                role,
+                effective_date: date,
+                ..Default::default()
+            })
+        }),
+        (person.clone(), any::<i32>(), any_date.clone()).prop_map(|(person_id, new_role, date)| {
+            Event::MemberRoleChanged(pb::MemberRoleChanged {
+                person_id,
+                new_role,
+                effective_date: date,
+                ..Default::default()
+            })
+        }),
+        (person.clone(), any::<i32>(), any_date.clone()).prop_map(|(person_id, reason, date)| {
+            Event::MemberLeft(pb::MemberLeft {
+                person_id,
+                reason,
+                effective_date: date,
+                ..Default::default()
+            })
+        }),
+        (person.clone(), person.clone(), any::<i32>()).prop_map(|(leaver_person_id, successor_person_id, role)| {
+            Event::MemberReplaced(pb::MemberReplaced {
+                leaver_person_id,
+                successor_person_id,
+                role,
+                ..Default::default()
+            })
+        }),
+        (person.clone(), any::<i32>()).prop_map(|(person_id, outcome)| {
+            Event::MemberVetted(pb::MemberVetted {
+                person_id,
+                outcome,
+                ..Default::default()
+            })
+        }),
+        proptest::collection::vec(person.clone(), 0..3).prop_map(|released_person_ids| {
+            Event::Dissolved(pb::TeamDissolved {
+                released_person_ids,
+                ..Default::default()
+            })
+        }),
+        (proptest::collection::vec(person, 0..3), any::<bool>()).prop_map(|(released_person_ids, team_ends)| {
+            Event::Restructured(pb::TeamRestructured {
+                released_person_ids,
+                team_ends,
+                ..Default::default()
+            })
+        }),
+        proptest::option::of(any::<u32>()).prop_map(|new_quota| {
+            Event::QuotaChanged(pb::TeamQuotaChanged {
+                new_quota,
+                ..Default::default()
+            })
+        }),
+    ]
+}

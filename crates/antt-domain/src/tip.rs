@@ -1,0 +1,199 @@
+//! Tips from the public (tin báo, tố giác): one stream per tip.
+//!
+//! A tip is received, then assessed once: of value or not, and which incident it led to.
+//! The informant is protected: no personal data in these events.
+
+use antt_proto::v1 as pb;
+use uuid::Uuid;
+
+use crate::codec::{domain_events, no_upcasters};
+use crate::date::Date;
+use crate::error::DomainError;
+use crate::facts::{self, AreaFacts, Context};
+use crate::{text, Aggregate};
+
+/// The tip aggregate.
+pub struct Tip;
+
+impl Aggregate for Tip {
+    type Command = Command;
+    type Event = Event;
+    type State = State;
+
+    fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
+        decide(state, command, ctx)
+    }
+
+    fn evolve(state: State, event: &Event) -> State {
+        evolve(state, event)
+    }
+}
+
+/// What can be asked of a tip.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    Receive {
+        tip_id: Uuid,
+        area: AreaFacts,
+        category: pb::IncidentCategory,
+        /// e.g. "điện thoại", "hòm thư tố giác tội phạm".
+        channel: String,
+        /// Without personal data.
+        summary: String,
+        effective_date: Date,
+    },
+    Assess {
+        valuable: bool,
+        led_to_incident_id: Option<Uuid>,
+        effective_date: Date,
+    },
+}
+
+domain_events! {
+    upcast = no_upcasters;
+    /// What happened to a tip.
+    pub enum Event {
+        Received(pb::PublicTipReceived) = "antt.v1.PublicTipReceived" @ 1,
+        Assessed(pb::PublicTipAssessed) = "antt.v1.PublicTipAssessed" @ 1,
+    }
+}
+
+/// A tip as its events describe it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct State {
+    /// Empty until received.
+    pub tip_id: String,
+    pub received_on: Option<Date>,
+    pub area_id: String,
+    /// Some(valuable) once assessed.
+    pub valuable: Option<bool>,
+    pub led_to_incident_id: String,
+}
+
+/// Checks `command` against the tip's recorded facts.
+pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
+    match command {
+        Command::Receive {
+            tip_id,
+            area,
+            category,
+            channel,
+            summary,
+            effective_date,
+        } => {
+            facts::ensure_not_after_recording(effective_date, ctx)?;
+            if state.received_on.is_some() {
+                return Err(DomainError::AlreadyRecorded { what: "the tip" });
+            }
+            area.ensure_exists_on(effective_date)?;
+            Ok(vec![Event::Received(pb::PublicTipReceived {
+                tip_id: tip_id.to_string(),
+                area_id: area.area_id.to_string(),
+                category: facts::specified("category", category)?.into(),
+                channel: text::required_name("channel", &channel)?,
+                summary: text::optional_text("summary", &summary)?,
+                effective_date: Some(effective_date.to_proto()),
+            })])
+        }
+        Command::Assess {
+            valuable,
+            led_to_incident_id,
+            effective_date,
+        } => {
+            facts::ensure_not_after_recording(effective_date, ctx)?;
+            let received_on = state.received_on.ok_or(DomainError::NotRecorded { what: "the tip" })?;
+            facts::ensure_since("the tip", effective_date, received_on)?;
+            if state.valuable.is_some() {
+                return Err(DomainError::AlreadyRecorded {
+                    what: "the tip's assessment",
+                });
+            }
+            if led_to_incident_id.is_some() && !valuable {
+                return Err(DomainError::invalid(
+                    "led_to_incident_id",
+                    "a tip that led to an incident was of value",
+                ));
+            }
+            Ok(vec![Event::Assessed(pb::PublicTipAssessed {
+                tip_id: state.tip_id.clone(),
+                valuable,
+                led_to_incident_id: facts::optional_id(led_to_incident_id),
+                effective_date: Some(effective_date.to_proto()),
+            })])
+        }
+    }
+}
+
+/// The tip after `event`.
+pub fn evolve(mut state: State, event: &Event) -> State {
+    match event {
+        Event::Received(e) => {
+            state.tip_id = e.tip_id.clone();
+            state.received_on = Some(Date::from_event(e.effective_date.as_ref()));
+            state.area_id = e.area_id.clone();
+        }
+        Event::Assessed(e) => {
+            state.valuable = Some(e.valuable);
+            state.led_to_incident_id = e.led_to_incident_id.clone();
+        }
+    }
+    state
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{area_facts, date, id};
+
+    fn check(given: Vec<Event>, when: Command) -> Result<Vec<Event>, DomainError> {
+        crate::testing::check::<Tip>(given, when)
+    }
+
+    fn received() -> Vec<Event> {
+        let receive = Command::Receive {
+            tip_id: id(1),
+            area: area_facts(10, pb::AreaLevel::Commune),
+            category: pb::IncidentCategory::Gambling,
+            channel: "điện thoại".to_owned(),
+            summary: "tụ tập đánh bạc".to_owned(),
+            effective_date: date(2016, 8, 1),
+        };
+        check(vec![], receive).unwrap()
+    }
+
+    fn assess(valuable: bool, incident: Option<Uuid>) -> Command {
+        Command::Assess {
+            valuable,
+            led_to_incident_id: incident,
+            effective_date: date(2016, 8, 3),
+        }
+    }
+
+    #[test]
+    fn a_tip_is_assessed_once() {
+        let mut given = received();
+        given.extend(check(given.clone(), assess(true, Some(id(2)))).unwrap());
+        assert_eq!(
+            check(given, assess(false, None)),
+            Err(DomainError::AlreadyRecorded {
+                what: "the tip's assessment"
+            })
+        );
+    }
+
+    #[test]
+    fn a_tip_that_led_to_an_incident_was_of_value() {
+        assert_eq!(
+            check(received(), assess(false, Some(id(2)))).unwrap_err().field(),
+            Some("led_to_incident_id")
+        );
+    }
+
+    #[test]
+    fn an_unknown_tip_cannot_be_assessed() {
+        assert_eq!(
+            check(vec![], assess(true, None)),
+            Err(DomainError::NotRecorded { what: "the tip" })
+        );
+    }
+}
