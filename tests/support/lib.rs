@@ -1,1 +1,430 @@
-//! Test support for the end-to-end suites.
+//! Test support for the end-to-end suites: a real `anttd` server on a loopback port over a
+//! temporary data directory, driven by a real gRPC client.
+//!
+//! # Layout
+//! - [`TestServer`]: start, shut down and restart an in-process `anttd::serve`.
+//! - Event builders: [`json_event`], [`json_events`], [`with_id`].
+//! - Calls that collect whole answers: [`append`], [`read_all`], [`read_stream`], [`head`].
+//! - Status checks: [`assert_field_violation`], [`field_violations`].
+//! - The hash chain as an inspector sees it: [`to_log_event`], [`assert_chain`].
+#![allow(clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use antt_proto::v1::event_store_client::EventStoreClient;
+use antt_proto::v1::{
+    expected_version, AppendRequest, AppendResponse, Empty, EventFilter, ExpectedVersion, GetHeadRequest, LogHead,
+    NewEvent, ReadAllRequest, ReadStreamRequest, RecordedEvent,
+};
+use anyhow::{anyhow, bail, Context};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Code, Status};
+use tonic_types::StatusExt;
+use uuid::Uuid;
+
+pub use antt_proto::v1;
+
+/// Bounds the readiness poll: attempts times delay is the longest a start may take.
+const READY_ATTEMPTS_MAX: u32 = 400;
+const READY_POLL_DELAY: Duration = Duration::from_millis(25);
+
+/// The zero hash that precedes position 0 in the chain.
+pub const GENESIS_HASH: [u8; 32] = [0; 32];
+
+/// An `anttd` served in-process on `127.0.0.1:<ephemeral>` over a temp directory.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub client: EventStoreClient<Channel>,
+    pub channel: Channel,
+    data_dir: tempfile::TempDir,
+    config: anttd::Config,
+    shutdown_tx: Option<oneshot::Sender<()>>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl TestServer {
+    /// Starts a server on a fresh temporary data directory and waits until it answers.
+    pub async fn start() -> anyhow::Result<TestServer> {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Like [`TestServer::start`], with settings changed from the defaults; a restart
+    /// keeps them.
+    pub async fn start_with(configure: impl FnOnce(&mut anttd::Config)) -> anyhow::Result<TestServer> {
+        let dir = tempfile::Builder::new()
+            .prefix("antt-e2e-")
+            .tempdir()
+            .context("create the temp data dir")?;
+        let mut config = anttd::Config::for_data_dir(dir.path().to_path_buf());
+        configure(&mut config);
+        Self::start_on(dir, config).await
+    }
+
+    async fn start_on(data_dir: tempfile::TempDir, config: anttd::Config) -> anyhow::Result<TestServer> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("bind 127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
+        let shutdown = async move {
+            // A dropped sender also means "stop": a test that panics must not leave a
+            // server running on its runtime.
+            let _ = shutdown_rx.await;
+        };
+        let serve = anttd::serve(config.clone(), listener, shutdown);
+        let task = tokio::spawn(async move { serve.await.map_err(anyhow::Error::from) });
+        let (channel, task) = wait_until_serving(addr, task).await?;
+        Ok(TestServer {
+            addr,
+            client: EventStoreClient::new(channel.clone()),
+            channel,
+            data_dir,
+            config,
+            shutdown_tx: Some(shutdown_tx),
+            task,
+        })
+    }
+
+    /// The data directory the server runs on.
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir.path().to_path_buf()
+    }
+
+    /// A new client on a new connection to this server.
+    pub async fn connect(&self) -> anyhow::Result<EventStoreClient<Channel>> {
+        Ok(EventStoreClient::new(connect_channel(self.addr).await?))
+    }
+
+    /// Signals shutdown and waits for `serve` to return; returns its result.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        self.stop().await.map(|_| ())
+    }
+
+    async fn stop(mut self) -> anyhow::Result<(tempfile::TempDir, anttd::Config)> {
+        drop(self.client);
+        drop(self.channel);
+        if let Some(tx) = self.shutdown_tx.take() {
+            let _ = tx.send(());
+        }
+        let result = self.task.await.context("the serve task panicked")?;
+        result.context("anttd::serve returned an error")?;
+        Ok((self.data_dir, self.config))
+    }
+
+    /// Shuts down cleanly, then serves the same data directory again on a new port.
+    pub async fn restart(self) -> anyhow::Result<TestServer> {
+        let (data_dir, config) = self.stop().await?;
+        Self::start_on(data_dir, config).await
+    }
+}
+
+/// Connects a channel to `addr` (one HTTP/2 connection; clones of it share it).
+pub async fn connect_channel(addr: SocketAddr) -> anyhow::Result<Channel> {
+    let channel = Endpoint::from_shared(format!("http://{addr}"))?
+        .connect()
+        .await
+        .with_context(|| format!("connect to {addr}"))?;
+    Ok(channel)
+}
+
+/// Polls `GetHead` until the server answers, failing early if `serve` returns.
+async fn wait_until_serving(
+    addr: SocketAddr,
+    mut task: JoinHandle<anyhow::Result<()>>,
+) -> anyhow::Result<(Channel, JoinHandle<anyhow::Result<()>>)> {
+    let mut last_error = String::from("no attempt made");
+    for _ in 0..READY_ATTEMPTS_MAX {
+        if task.is_finished() {
+            let result = (&mut task).await.context("the serve task panicked")?;
+            bail!("anttd::serve returned before serving: {result:?}");
+        }
+        match connect_channel(addr).await {
+            Ok(channel) => {
+                let mut client = EventStoreClient::new(channel.clone());
+                match client.get_head(GetHeadRequest {}).await {
+                    Ok(_) => return Ok((channel, task)),
+                    Err(status) => last_error = format!("GetHead: {status:?}"),
+                }
+            }
+            Err(error) => last_error = format!("{error:#}"),
+        }
+        tokio::time::sleep(READY_POLL_DELAY).await;
+    }
+    task.abort();
+    Err(anyhow!(
+        "anttd on {addr} never answered GetHead; last error: {last_error}"
+    ))
+}
+
+/// A new event with a fresh UUID, the given type and a JSON payload.
+pub fn json_event(event_type: &str, json: &str) -> NewEvent {
+    NewEvent {
+        event_id: Uuid::new_v4().to_string(),
+        event_type: event_type.to_string(),
+        schema_version: 1,
+        content_type: "application/json".to_string(),
+        payload: json.as_bytes().to_vec(),
+        ..NewEvent::default()
+    }
+}
+
+/// `count` JSON events of one type whose payloads are `{"n":<index>}`.
+pub fn json_events(event_type: &str, count: usize) -> Vec<NewEvent> {
+    (0..count)
+        .map(|n| json_event(event_type, &format!("{{\"n\":{n}}}")))
+        .collect()
+}
+
+/// The same event with another id.
+pub fn with_id(mut event: NewEvent, event_id: &str) -> NewEvent {
+    event.event_id = event_id.to_string();
+    event
+}
+
+/// The proto form of each expected version.
+pub fn expect_any() -> Option<ExpectedVersion> {
+    Some(ExpectedVersion {
+        kind: Some(expected_version::Kind::Any(Empty {})),
+    })
+}
+
+pub fn expect_no_stream() -> Option<ExpectedVersion> {
+    Some(ExpectedVersion {
+        kind: Some(expected_version::Kind::NoStream(Empty {})),
+    })
+}
+
+pub fn expect_stream_exists() -> Option<ExpectedVersion> {
+    Some(ExpectedVersion {
+        kind: Some(expected_version::Kind::StreamExists(Empty {})),
+    })
+}
+
+pub fn expect_exact(version: u64) -> Option<ExpectedVersion> {
+    Some(ExpectedVersion {
+        kind: Some(expected_version::Kind::Exact(version)),
+    })
+}
+
+/// Appends, returning the gRPC status on refusal.
+pub async fn try_append(
+    client: &mut EventStoreClient<Channel>,
+    stream_id: &str,
+    expected: Option<ExpectedVersion>,
+    events: Vec<NewEvent>,
+) -> Result<AppendResponse, Status> {
+    client
+        .append(AppendRequest {
+            stream_id: stream_id.to_string(),
+            expected,
+            events,
+        })
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+/// Appends with no version check; fails the caller on refusal.
+pub async fn append(
+    client: &mut EventStoreClient<Channel>,
+    stream_id: &str,
+    events: Vec<NewEvent>,
+) -> anyhow::Result<AppendResponse> {
+    try_append(client, stream_id, None, events)
+        .await
+        .map_err(|status| anyhow!("append to {stream_id:?} refused: {status:?}"))
+}
+
+/// The committed head.
+pub async fn head(client: &mut EventStoreClient<Channel>) -> anyhow::Result<LogHead> {
+    Ok(client.get_head(GetHeadRequest {}).await?.into_inner())
+}
+
+/// Every event of a `ReadAll` call, collected.
+pub async fn read_all_with(
+    client: &mut EventStoreClient<Channel>,
+    request: ReadAllRequest,
+) -> Result<Vec<RecordedEvent>, Status> {
+    let mut stream = client.read_all(request).await?.into_inner();
+    let mut events = Vec::new();
+    while let Some(event) = stream.message().await? {
+        events.push(event);
+    }
+    Ok(events)
+}
+
+/// The whole log from `from_position`, unfiltered.
+pub async fn read_all(
+    client: &mut EventStoreClient<Channel>,
+    from_position: u64,
+) -> anyhow::Result<Vec<RecordedEvent>> {
+    Ok(read_all_with(
+        client,
+        ReadAllRequest {
+            from_position,
+            filter: None,
+            max_count: 0,
+        },
+    )
+    .await?)
+}
+
+/// The whole log filtered by stream id prefixes and event types.
+pub async fn read_all_filtered(
+    client: &mut EventStoreClient<Channel>,
+    stream_id_prefixes: &[&str],
+    event_types: &[&str],
+) -> anyhow::Result<Vec<RecordedEvent>> {
+    Ok(read_all_with(
+        client,
+        ReadAllRequest {
+            from_position: 0,
+            filter: Some(EventFilter {
+                stream_id_prefixes: stream_id_prefixes.iter().map(|s| s.to_string()).collect(),
+                event_types: event_types.iter().map(|s| s.to_string()).collect(),
+            }),
+            max_count: 0,
+        },
+    )
+    .await?)
+}
+
+/// Every event of a `ReadStream` call, collected.
+pub async fn read_stream_with(
+    client: &mut EventStoreClient<Channel>,
+    request: ReadStreamRequest,
+) -> Result<Vec<RecordedEvent>, Status> {
+    let mut stream = client.read_stream(request).await?.into_inner();
+    let mut events = Vec::new();
+    while let Some(event) = stream.message().await? {
+        events.push(event);
+    }
+    Ok(events)
+}
+
+/// One whole stream, forwards.
+pub async fn read_stream(
+    client: &mut EventStoreClient<Channel>,
+    stream_id: &str,
+) -> anyhow::Result<Vec<RecordedEvent>> {
+    Ok(read_stream_with(
+        client,
+        ReadStreamRequest {
+            stream_id: stream_id.to_string(),
+            ..ReadStreamRequest::default()
+        },
+    )
+    .await?)
+}
+
+/// The field paths of the google.rpc.BadRequest in a status (empty if it has none).
+pub fn field_violations(status: &Status) -> Vec<String> {
+    status
+        .get_details_bad_request()
+        .map(|bad| bad.field_violations.into_iter().map(|v| v.field).collect())
+        .unwrap_or_default()
+}
+
+/// Asserts the status code and that the BadRequest names exactly `fields`, in order.
+pub fn assert_field_violation(status: &Status, code: Code, fields: &[&str]) {
+    assert_eq!(status.code(), code, "unexpected status: {status:?}");
+    assert_eq!(
+        field_violations(status),
+        fields,
+        "unexpected field violations in {status:?}"
+    );
+}
+
+/// Rebuilds the log's own event from its wire form, as an inspector would.
+pub fn to_log_event(event: &RecordedEvent) -> anyhow::Result<antt_log::RecordedEvent> {
+    let optional_uuid = |text: &str| -> anyhow::Result<Option<Uuid>> {
+        if text.is_empty() {
+            Ok(None)
+        } else {
+            Ok(Some(Uuid::parse_str(text)?))
+        }
+    };
+    let hash: [u8; 32] = event
+        .hash
+        .as_slice()
+        .try_into()
+        .map_err(|_| anyhow!("hash of {} bytes at position {}", event.hash.len(), event.position))?;
+    Ok(antt_log::RecordedEvent {
+        position: event.position,
+        stream_id: event.stream_id.clone(),
+        stream_version: event.stream_version,
+        event_id: Uuid::parse_str(&event.event_id)?,
+        event_type: event.event_type.clone(),
+        schema_version: event.schema_version,
+        recorded_at: micros(event.recorded_at.as_ref().context("recorded_at is missing")?)?,
+        effective_at: micros(event.effective_at.as_ref().context("effective_at is missing")?)?,
+        actor: event.actor.clone(),
+        correlation_id: optional_uuid(&event.correlation_id)?,
+        causation_id: optional_uuid(&event.causation_id)?,
+        metadata: event
+            .metadata
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect::<BTreeMap<_, _>>(),
+        content_type: event.content_type.clone(),
+        payload: event.payload.clone(),
+        hash,
+    })
+}
+
+/// A wire timestamp as the log's microseconds; refuses sub-microsecond parts, since the
+/// server keeps microsecond precision and anything finer could not be hashed back.
+pub fn micros(timestamp: &prost_types::Timestamp) -> anyhow::Result<antt_log::Timestamp> {
+    if timestamp.nanos % 1000 != 0 || !(0..1_000_000_000).contains(&timestamp.nanos) {
+        bail!("timestamp {timestamp:?} is not a whole number of microseconds");
+    }
+    Ok(antt_log::Timestamp(
+        timestamp.seconds * 1_000_000 + i64::from(timestamp.nanos / 1000),
+    ))
+}
+
+/// A log timestamp in wire form.
+pub fn timestamp(micros: i64) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: micros.div_euclid(1_000_000),
+        nanos: i32::try_from(micros.rem_euclid(1_000_000) * 1000).expect("below one second"),
+    }
+}
+
+/// Asserts that `events` are dense from their first position and that each hash is
+/// SHA-256(previous hash ‖ canonical bytes), starting from `previous`. Returns the last hash.
+pub fn assert_chain(events: &[RecordedEvent], previous: [u8; 32]) -> anyhow::Result<[u8; 32]> {
+    let mut previous = previous;
+    let mut expected_position = events.first().map(|e| e.position);
+    for event in events {
+        anyhow::ensure!(
+            Some(event.position) == expected_position,
+            "position {} where {expected_position:?} was expected",
+            event.position
+        );
+        let log_event = to_log_event(event)?;
+        let canonical = antt_log::codec::canonical_bytes(&log_event);
+        let recomputed = antt_log::codec::chain_hash(&previous, &canonical);
+        anyhow::ensure!(
+            recomputed == log_event.hash,
+            "the hash at position {} does not follow from the previous hash and the event",
+            event.position
+        );
+        previous = recomputed;
+        expected_position = Some(event.position + 1);
+    }
+    Ok(previous)
+}
+
+/// Runs `future` with a generous bound, so that a hang fails the test instead of the CI job.
+/// The bound is far above the expected run time and is not a performance threshold.
+pub async fn bounded<T>(what: &str, future: impl Future<Output = T>) -> anyhow::Result<T> {
+    tokio::time::timeout(Duration::from_secs(60), future)
+        .await
+        .map_err(|_| anyhow!("{what} did not finish within 60 s (hang)"))
+}

@@ -1,1 +1,36 @@
-fn main() {}
+//! `antt`: the command-line client of antt-ledger.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+mod append;
+mod cli;
+mod client;
+mod dates;
+mod error;
+mod output;
+mod read;
+mod tail;
+mod verify;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{AdminCommand, Cli, Command};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Append(args) => append::run(&cli.server, args).await,
+        Command::Read(args) => read::run(&cli.server, args).await,
+        Command::Tail(args) => tail::run(&cli.server, args).await,
+        Command::Admin(AdminCommand::Verify { data }) => verify::run(data).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("antt: {error}");
+            ExitCode::from(error.exit_code())
+        }
+    }
+}

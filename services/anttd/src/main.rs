@@ -1,1 +1,53 @@
-fn main() {}
+//! `anttd`: parse the settings, start logging, bind, serve until SIGTERM or SIGINT.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use tokio::signal::unix::{signal, SignalKind};
+
+use anttd::{Config, ServeError};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = Config::parse();
+    if let Err(error) = anttd::logging::init(config.log_format, &config.log_filter) {
+        eprintln!("anttd: {error}");
+        return ExitCode::FAILURE;
+    }
+    match run(config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // The open error's own text tells the operator what to run next; print it as is.
+            match error.downcast_ref::<ServeError>() {
+                Some(ServeError::Open(open)) => {
+                    tracing::error!(error = %open, "the log did not open");
+                    eprintln!("anttd: {open}");
+                }
+                _ => {
+                    tracing::error!(error = format!("{error:#}"), "anttd stopped with an error");
+                    eprintln!("anttd: {error:#}");
+                }
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: Config) -> anyhow::Result<()> {
+    // Install the handlers before serving, so that an early SIGTERM is not the default
+    // "die now" but a clean shutdown.
+    let mut terminate = signal(SignalKind::terminate()).context("cannot install the SIGTERM handler")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot install the SIGINT handler")?;
+    let shutdown = async move {
+        tokio::select! {
+            _ = terminate.recv() => tracing::info!("SIGTERM received"),
+            _ = interrupt.recv() => tracing::info!("SIGINT received"),
+        }
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (ANTT_LISTEN)", config.listen))?;
+    anttd::serve(config, listener, shutdown).await?;
+    Ok(())
+}

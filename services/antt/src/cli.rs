@@ -1,0 +1,264 @@
+//! The command line: every command, flag and environment variable of `antt`.
+
+use std::path::PathBuf;
+
+use antt_proto::v1 as pb;
+use clap::{Args, Parser, Subcommand};
+use uuid::Uuid;
+
+use crate::dates::parse_time;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "antt",
+    version,
+    about = "Command-line client of antt-ledger",
+    propagate_version = true
+)]
+pub struct Cli {
+    /// Address of anttd.
+    #[arg(long, global = true, env = "ANTT_SERVER", default_value = "http://127.0.0.1:50051")]
+    pub server: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Append one event with a JSON payload to a stream.
+    Append(AppendArgs),
+    /// Read one stream, or the whole log with --all, as JSON lines.
+    Read(ReadArgs),
+    /// Follow new events as JSON lines until Ctrl-C.
+    Tail(TailArgs),
+    /// Operator commands that run on the server machine.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct AppendArgs {
+    /// Stream to append to, e.g. `area-38`.
+    pub stream: String,
+
+    /// What the stream must look like first: `any`, `no-stream`, `exists`, or the
+    /// version of its last event.
+    #[arg(long, default_value = "any", value_parser = parse_expected)]
+    pub expected: Expected,
+
+    /// Event type, e.g. `antt.v1.MemberAppointed`.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub event_type: String,
+
+    /// The payload as JSON text.
+    #[arg(long, value_name = "JSON", required_unless_present = "file", conflicts_with = "file")]
+    pub json: Option<String>,
+
+    /// The payload from a JSON file (`-` for stdin).
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+
+    /// When the fact took effect: `2018-06-12` (midnight UTC) or RFC 3339
+    /// (`2018-06-12T09:30:00+07:00`). Default: when the server records it.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub effective: Option<prost_types::Timestamp>,
+
+    /// Event id; by default a new random one. Give the same id to retry safely.
+    #[arg(long)]
+    pub id: Option<Uuid>,
+
+    /// Who asks for this event (user or system id).
+    #[arg(long, env = "ANTT_ACTOR", default_value = "")]
+    pub actor: String,
+
+    /// Version of the payload schema.
+    #[arg(long, default_value_t = 1)]
+    pub schema_version: u32,
+}
+
+#[derive(Args, Debug)]
+#[command(group = clap::ArgGroup::new("what").required(true).args(["stream", "all"]))]
+pub struct ReadArgs {
+    /// Stream to read.
+    pub stream: Option<String>,
+
+    /// Read the whole log instead of one stream.
+    #[arg(long, conflicts_with = "stream")]
+    pub all: bool,
+
+    /// First version (one stream) or position (--all) to read.
+    #[arg(long, value_name = "N")]
+    pub from: Option<u64>,
+
+    /// Read the stream from its last event back to its first.
+    #[arg(long, conflicts_with = "all")]
+    pub backwards: bool,
+
+    /// At most this many events (default: all).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max: Option<u64>,
+
+    /// With --all: only streams whose id starts with this (repeatable).
+    #[arg(long, value_name = "X", conflicts_with = "stream")]
+    pub prefix: Vec<String>,
+
+    /// With --all: only events of this type (repeatable).
+    #[arg(long = "type", value_name = "TYPE", conflicts_with = "stream")]
+    pub event_types: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct TailArgs {
+    /// First position to deliver; by default only events appended from now on.
+    #[arg(long, value_name = "P")]
+    pub from: Option<u64>,
+
+    /// Only streams whose id starts with this (repeatable).
+    #[arg(long, value_name = "X")]
+    pub prefix: Vec<String>,
+
+    /// Only events of this type (repeatable).
+    #[arg(long = "type", value_name = "TYPE")]
+    pub event_types: Vec<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Check the whole hash chain of a stopped server's data directory.
+    Verify {
+        /// The data directory (anttd's --data-dir). Stop anttd first: the store is locked.
+        #[arg(long, env = "ANTT_DATA_DIR", default_value = "./data")]
+        data: PathBuf,
+    },
+}
+
+/// `--expected`, as typed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expected {
+    Any,
+    NoStream,
+    Exists,
+    Exact(u64),
+}
+
+/// Parses `any`, `no-stream`, `exists` or a version number.
+pub fn parse_expected(text: &str) -> Result<Expected, String> {
+    match text {
+        "any" => Ok(Expected::Any),
+        "no-stream" => Ok(Expected::NoStream),
+        "exists" => Ok(Expected::Exists),
+        number => number.parse().map(Expected::Exact).map_err(|_| {
+            format!("{number:?} is not an expected version; use any, no-stream, exists or a version number such as 3")
+        }),
+    }
+}
+
+impl Expected {
+    pub fn to_proto(self) -> pb::ExpectedVersion {
+        use pb::expected_version::Kind;
+        let kind = match self {
+            Expected::Any => Kind::Any(pb::Empty {}),
+            Expected::NoStream => Kind::NoStream(pb::Empty {}),
+            Expected::Exists => Kind::StreamExists(pb::Empty {}),
+            Expected::Exact(version) => Kind::Exact(version),
+        };
+        pb::ExpectedVersion { kind: Some(kind) }
+    }
+}
+
+/// The filter of `read --all` and `tail`.
+pub fn event_filter(prefixes: &[String], event_types: &[String]) -> Option<pb::EventFilter> {
+    if prefixes.is_empty() && event_types.is_empty() {
+        return None;
+    }
+    Some(pb::EventFilter {
+        stream_id_prefixes: prefixes.to_vec(),
+        event_types: event_types.to_vec(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("antt").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn expected_versions() {
+        assert_eq!(parse_expected("any"), Ok(Expected::Any));
+        assert_eq!(parse_expected("no-stream"), Ok(Expected::NoStream));
+        assert_eq!(parse_expected("exists"), Ok(Expected::Exists));
+        assert_eq!(parse_expected("12"), Ok(Expected::Exact(12)));
+        assert!(parse_expected("-1").is_err());
+        assert!(parse_expected("latest").unwrap_err().contains("no-stream"));
+    }
+
+    #[test]
+    fn append_takes_json_or_a_file_not_both() {
+        let cli = parse(&[
+            "append",
+            "area-38",
+            "--type",
+            "antt.v1.X",
+            "--json",
+            "{}",
+            "--expected",
+            "3",
+            "--effective",
+            "2018-06-12",
+        ])
+        .unwrap();
+        let Command::Append(args) = cli.command else {
+            panic!("not append")
+        };
+        assert_eq!(args.expected, Expected::Exact(3));
+        assert_eq!(args.effective.unwrap().seconds, 1_528_761_600);
+        assert!(parse(&["append", "s", "--type", "t"]).is_err(), "a payload is required");
+        assert!(parse(&["append", "s", "--type", "t", "--json", "{}", "--file", "x.json"]).is_err());
+        assert!(parse(&[
+            "append",
+            "s",
+            "--type",
+            "t",
+            "--json",
+            "{}",
+            "--effective",
+            "12/06/2018"
+        ])
+        .is_err());
+        assert!(parse(&["append", "s", "--type", "t", "--json", "{}", "--id", "nope"]).is_err());
+    }
+
+    #[test]
+    fn read_takes_a_stream_or_all() {
+        assert!(parse(&["read"]).is_err());
+        assert!(parse(&["read", "s", "--all"]).is_err());
+        assert!(parse(&["read", "s", "--prefix", "x"]).is_err(), "--prefix needs --all");
+        assert!(parse(&["read", "--all", "--backwards"]).is_err());
+        let cli = parse(&[
+            "read", "--all", "--from", "5", "--prefix", "area-", "--type", "a", "--type", "b",
+        ])
+        .unwrap();
+        let Command::Read(args) = cli.command else {
+            panic!("not read")
+        };
+        assert_eq!(args.from, Some(5));
+        assert_eq!(args.event_types, vec!["a", "b"]);
+    }
+
+    #[test]
+    fn the_server_flag_works_after_the_command() {
+        let cli = parse(&["tail", "--server", "http://10.0.0.1:50051"]).unwrap();
+        assert_eq!(cli.server, "http://10.0.0.1:50051");
+    }
+}

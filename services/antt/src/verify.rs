@@ -1,0 +1,40 @@
+//! `antt admin verify`: checks a stopped server's whole log, offline, with a progress bar.
+
+use std::path::{Path, PathBuf};
+
+use antt_log::sled_log::{verify, VerifyError};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::error::CliError;
+use crate::output::hex;
+
+pub async fn run(data: PathBuf) -> Result<(), CliError> {
+    // verify reads the whole store: blocking work.
+    tokio::task::spawn_blocking(move || verify_blocking(&data))
+        .await
+        .map_err(|error| CliError::Verify(error.to_string()))?
+}
+
+fn verify_blocking(data: &Path) -> Result<(), CliError> {
+    let style = ProgressStyle::with_template("{bar:40} {human_pos}/{human_len} events checked ({eta} left)")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    // indicatif draws on stderr and hides itself when stderr is not a terminal.
+    let bar = ProgressBar::new(0).with_style(style);
+    let result = verify(data, &mut |checked, total| {
+        bar.set_length(total);
+        bar.set_position(checked);
+    });
+    bar.finish_and_clear();
+    match result {
+        Ok(report) => {
+            println!("events checked: {}", report.events_checked);
+            println!("head hash: {}", hex(&report.last_hash));
+            Ok(())
+        }
+        Err(VerifyError::Damaged(damage)) => Err(CliError::Damaged(format!(
+            "first bad position {}: {}",
+            damage.position, damage.reason
+        ))),
+        Err(error) => Err(CliError::Verify(error.to_string())),
+    }
+}

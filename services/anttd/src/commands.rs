@@ -1,0 +1,463 @@
+//! Runs domain commands: the one path by which every service records a fact.
+//!
+//! A command is decided against the current state of its record, rebuilt from the
+//! record's stream, and its events are appended with the exact version that was read, so
+//! two concurrent commands on one record can never both be judged against a stale state.
+//!
+//! Retries are idempotent without any extra index: the events of a command get ids derived
+//! from its request id (UUID v5), so the log's event-id index already tells whether a
+//! request was recorded. Each event also carries the SHA-256 of the request that caused it,
+//! so reusing a request id for a *different* command is refused instead of silently
+//! answered with the old result.
+//!
+//! Time: "today" for the rule "nothing takes effect after it was recorded" is the civil
+//! date in Vietnam (UTC+7), because clerks date decisions in local time. A domain event's
+//! `effective_at` in the log is 00:00 UTC of its effective date: read it back as a UTC date.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use antt_domain::{Aggregate, Context, Date, Decision, DomainError, DomainEvent};
+use antt_log::{
+    AppendError, AppendRequest, Direction, EventLog, ExpectedVersion, NewEvent, ReadStreamRequest, RecordedEvent,
+    Timestamp, Violation,
+};
+use antt_proto::v1 as pb;
+use sha2::{Digest, Sha256};
+use tonic::Status;
+use uuid::Uuid;
+
+use crate::status;
+
+/// Attempts when the stream changes between our read and our append and the client did
+/// not pin a version: each attempt re-reads and re-decides.
+const CONFLICT_ATTEMPTS_MAX: u32 = 8;
+/// Vietnam's offset from UTC, in seconds.
+const VIETNAM_UTC_OFFSET_SECS: i64 = 7 * 3600;
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+/// Metadata keys every domain event carries.
+pub const METADATA_REQUEST_ID: &str = "request_id";
+pub const METADATA_REQUEST_SHA256: &str = "request_sha256";
+pub const METADATA_DECISION: &str = "decision";
+/// Content type of domain event payloads: the protobuf message named by the event type.
+pub const CONTENT_TYPE_PROTOBUF: &str = "application/x-protobuf";
+/// The gRPC metadata key naming who issues a command, recorded as the events' actor.
+pub const ACTOR_METADATA_KEY: &str = "antt-actor";
+
+/// The envelope of a command, read from [`pb::CommandHeader`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommandHeader {
+    pub request_id: Uuid,
+    pub expected_version: Option<u64>,
+    pub effective_date: Date,
+    pub decision: Option<Decision>,
+}
+
+impl CommandHeader {
+    /// Reads a header; each problem becomes a field violation under `header.`.
+    pub fn from_proto(header: Option<&pb::CommandHeader>) -> Result<CommandHeader, Vec<Violation>> {
+        let Some(header) = header else {
+            return Err(vec![Violation::new(
+                "header",
+                "every command needs a header with a request id and an effective date",
+            )]);
+        };
+        let mut violations = Vec::new();
+        let request_id = match Uuid::parse_str(&header.request_id) {
+            Ok(id) if !id.is_nil() => Some(id),
+            Ok(_) => {
+                violations.push(Violation::new(
+                    "header.request_id",
+                    "the request id must not be the nil UUID",
+                ));
+                None
+            }
+            Err(_) => {
+                violations.push(Violation::new(
+                    "header.request_id",
+                    "the request id must be a UUID chosen by the client, e.g. 7d9f0c2e-5b1a-4c3e-9a77-1f2e3d4c5b6a",
+                ));
+                None
+            }
+        };
+        let effective_date = Date::from_proto_field("header.effective_date", header.effective_date.as_ref())
+            .map_err(|error| violations.push(domain_violation(&error)))
+            .ok();
+        let decision = decision_from_proto(header.decision.as_ref(), &mut violations);
+        match (request_id, effective_date) {
+            (Some(request_id), Some(effective_date)) if violations.is_empty() => Ok(CommandHeader {
+                request_id,
+                expected_version: header.expected_version,
+                effective_date,
+                decision,
+            }),
+            _ => Err(violations),
+        }
+    }
+}
+
+fn decision_from_proto(decision: Option<&pb::DecisionRef>, violations: &mut Vec<Violation>) -> Option<Decision> {
+    // An absent message and an all-default one both mean "no decision".
+    let decision = decision.filter(|d| !d.number.trim().is_empty() || d.issued_on.is_some())?;
+    if decision.number.trim().is_empty() {
+        violations.push(Violation::new(
+            "header.decision.number",
+            "a decision needs its number as printed, e.g. 710/QĐ-UBND",
+        ));
+        return None;
+    }
+    match Date::from_proto_field("header.decision.issued_on", decision.issued_on.as_ref()) {
+        Ok(issued_on) => Some(Decision {
+            number: decision.number.clone(),
+            issued_by: decision.issued_by.clone(),
+            issued_on,
+        }),
+        Err(error) => {
+            violations.push(domain_violation(&error));
+            None
+        }
+    }
+}
+
+fn domain_violation(error: &DomainError) -> Violation {
+    match error {
+        DomainError::Invalid { field, reason } => Violation::new(*field, reason.clone()),
+        other => Violation::new(other.field().unwrap_or("command"), other.to_string()),
+    }
+}
+
+/// The SHA-256 of a request message, stored with its events to tell a retry from a
+/// different command that reuses the request id.
+pub fn request_digest<M: prost::Message>(request: &M) -> [u8; 32] {
+    Sha256::digest(request.encode_to_vec()).into()
+}
+
+/// The id of the `index`-th event of a request.
+pub fn event_id(request_id: Uuid, index: usize) -> Uuid {
+    Uuid::new_v5(&request_id, format!("event-{index}").as_bytes())
+}
+
+/// Today's civil date in Vietnam.
+pub fn today_in_vietnam(now: Timestamp) -> Date {
+    let seconds = now.as_micros().div_euclid(1_000_000) + VIETNAM_UTC_OFFSET_SECS;
+    Date::from_days_since_unix_epoch(seconds.div_euclid(86_400))
+}
+
+/// The log instant of an effective date: 00:00 UTC of that day.
+pub fn effective_instant(date: Date) -> Timestamp {
+    Timestamp(date.days_since_unix_epoch().saturating_mul(MICROS_PER_DAY))
+}
+
+/// Who issues the command: the `antt-actor` request metadata, or "unknown".
+pub fn actor_of<T>(request: &tonic::Request<T>) -> String {
+    request
+        .metadata()
+        .get(ACTOR_METADATA_KEY)
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .filter(|actor| !actor.is_empty())
+        .map_or_else(|| "unknown".to_string(), str::to_string)
+}
+
+/// Loads, decides and records commands over any log.
+pub struct Commands<L> {
+    log: Arc<L>,
+}
+
+impl<L> Clone for Commands<L> {
+    fn clone(&self) -> Self {
+        Commands { log: self.log.clone() }
+    }
+}
+
+/// A record's state and the version of its stream's last event (None: nothing recorded).
+pub struct Loaded<S> {
+    pub state: S,
+    pub version: Option<u64>,
+}
+
+impl<L: EventLog> Commands<L> {
+    pub fn new(log: Arc<L>) -> Self {
+        Commands { log }
+    }
+
+    pub fn log(&self) -> &Arc<L> {
+        &self.log
+    }
+
+    /// The current state of a record, replayed from its whole stream.
+    pub async fn load<A: Aggregate>(&self, stream_id: &str) -> Result<Loaded<A::State>, Status> {
+        let mut state = A::State::default();
+        let mut version = None;
+        loop {
+            let from_version = version.map_or(0, |v: u64| v + 1);
+            let page = self
+                .log
+                .read_stream(ReadStreamRequest {
+                    stream_id: stream_id.to_string(),
+                    from_version: Some(from_version),
+                    direction: Direction::Forwards,
+                    max_count: 0,
+                })
+                .await
+                .map_err(status::read_error)?;
+            let Some(last) = page.last() else { break };
+            version = Some(last.stream_version);
+            for recorded in &page {
+                state = A::evolve(state, &decode::<A>(recorded)?);
+            }
+        }
+        Ok(Loaded { state, version })
+    }
+
+    /// Decides `command` against the record's current state and records its events.
+    /// A retry of a recorded request returns the original result with `deduplicated`.
+    pub async fn execute<A>(
+        &self,
+        stream_id: &str,
+        header: &CommandHeader,
+        actor: &str,
+        digest: [u8; 32],
+        command: A::Command,
+    ) -> Result<pb::CommandResult, Status>
+    where
+        A: Aggregate,
+        A::Command: Clone,
+    {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            if let Some(result) = self.recorded_result(stream_id, header.request_id, digest).await? {
+                return Ok(result);
+            }
+            let loaded = self.load::<A>(stream_id).await?;
+            if let Some(expected) = header.expected_version {
+                if loaded.version != Some(expected) {
+                    return Err(status::append_error(AppendError::VersionConflict {
+                        stream_id: stream_id.to_string(),
+                        expected: ExpectedVersion::Exact(expected),
+                        actual: loaded.version,
+                    }));
+                }
+            }
+            let context = Context {
+                recorded_date: today_in_vietnam(Timestamp::now()),
+                actor: actor.to_string(),
+            };
+            let events = A::decide(&loaded.state, command.clone(), &context).map_err(|e| status::domain_error(&e))?;
+            if events.is_empty() {
+                return Err(Status::internal("the command decided no events; nothing was recorded"));
+            }
+            let request = AppendRequest {
+                stream_id: stream_id.to_string(),
+                expected: loaded.version.map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact),
+                events: events
+                    .iter()
+                    .enumerate()
+                    .map(|(index, event)| new_event(header, actor, digest, index, event))
+                    .collect(),
+            };
+            let event_types = request.events.iter().map(|e| e.event_type.clone()).collect();
+            match self.log.append(request).await {
+                Ok(outcome) => {
+                    tracing::debug!(stream_id, first_position = outcome.first_position, "command recorded");
+                    return Ok(pb::CommandResult {
+                        stream_id: stream_id.to_string(),
+                        stream_version: outcome.stream_version,
+                        first_position: outcome.first_position,
+                        last_position: outcome.last_position,
+                        event_types,
+                        deduplicated: outcome.deduplicated,
+                    });
+                }
+                // Someone recorded on this record since we read it: judge again against
+                // the new state, unless the client pinned the version it had seen.
+                Err(AppendError::VersionConflict { .. })
+                    if header.expected_version.is_none() && attempt < CONFLICT_ATTEMPTS_MAX => {}
+                // A concurrent retry of this very request won the race: the check at the
+                // top of the loop now finds and returns its result.
+                Err(AppendError::EventIdReused { .. }) if attempt < CONFLICT_ATTEMPTS_MAX => {}
+                Err(error) => return Err(status::append_error(error)),
+            }
+        }
+    }
+
+    /// The result of an already recorded request, if there is one.
+    async fn recorded_result(
+        &self,
+        stream_id: &str,
+        request_id: Uuid,
+        digest: [u8; 32],
+    ) -> Result<Option<pb::CommandResult>, Status> {
+        let first_id = event_id(request_id, 0);
+        let Some(first) = self.log.event_by_id(first_id).await.map_err(status::read_error)? else {
+            return Ok(None);
+        };
+        if first.stream_id != stream_id {
+            return Err(status::request_id_reused(
+                request_id,
+                &format!("it was already used for a command on record {}", first.stream_id),
+            ));
+        }
+        if first.metadata.get(METADATA_REQUEST_SHA256) != Some(&hex(&digest)) {
+            return Err(status::request_id_reused(
+                request_id,
+                "it was already used for a different command on this record",
+            ));
+        }
+        let following = self
+            .log
+            .read_stream(ReadStreamRequest {
+                stream_id: stream_id.to_string(),
+                from_version: Some(first.stream_version),
+                direction: Direction::Forwards,
+                max_count: 0,
+            })
+            .await
+            .map_err(status::read_error)?;
+        let events: Vec<&RecordedEvent> = following
+            .iter()
+            .enumerate()
+            .take_while(|(index, event)| event.event_id == event_id(request_id, *index))
+            .map(|(_, event)| event)
+            .collect();
+        let last = events.last().copied().unwrap_or(&first);
+        Ok(Some(pb::CommandResult {
+            stream_id: stream_id.to_string(),
+            stream_version: last.stream_version,
+            first_position: first.position,
+            last_position: last.position,
+            event_types: events.iter().map(|e| e.event_type.clone()).collect(),
+            deduplicated: true,
+        }))
+    }
+}
+
+/// Decodes a stored event of aggregate `A`; a stored event that no longer decodes is an
+/// internal error, never the client's.
+pub fn decode<A: Aggregate>(recorded: &RecordedEvent) -> Result<A::Event, Status> {
+    A::Event::decode(&recorded.event_type, recorded.schema_version, &recorded.payload).map_err(|error| {
+        tracing::error!(position = recorded.position, stream_id = %recorded.stream_id, %error, "stored event does not decode");
+        Status::internal(format!(
+            "the stored event at position {} of {} cannot be read: {error}",
+            recorded.position, recorded.stream_id
+        ))
+    })
+}
+
+fn new_event<E: DomainEvent>(
+    header: &CommandHeader,
+    actor: &str,
+    digest: [u8; 32],
+    index: usize,
+    event: &E,
+) -> NewEvent {
+    let encoded = event.encode();
+    let mut metadata = BTreeMap::from([
+        (METADATA_REQUEST_ID.to_string(), header.request_id.to_string()),
+        (METADATA_REQUEST_SHA256.to_string(), hex(&digest)),
+    ]);
+    if let Some(decision) = &header.decision {
+        metadata.insert(METADATA_DECISION.to_string(), decision.number.clone());
+    }
+    NewEvent {
+        event_id: event_id(header.request_id, index),
+        event_type: encoded.event_type.to_string(),
+        schema_version: encoded.schema_version,
+        effective_at: Some(effective_instant(event.effective_date())),
+        actor: actor.to_string(),
+        correlation_id: Some(header.request_id),
+        causation_id: None,
+        metadata,
+        content_type: CONTENT_TYPE_PROTOBUF.to_string(),
+        payload: encoded.payload,
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header() -> pb::CommandHeader {
+        pb::CommandHeader {
+            request_id: "7d9f0c2e-5b1a-4c3e-9a77-1f2e3d4c5b6a".into(),
+            expected_version: Some(3),
+            effective_date: Some(pb::Date {
+                year: 2008,
+                month: 5,
+                day: 25,
+            }),
+            decision: Some(pb::DecisionRef {
+                number: "710/QĐ-UBND".into(),
+                issued_by: "UBND huyện Nga Sơn".into(),
+                issued_on: Some(pb::Date {
+                    year: 2008,
+                    month: 5,
+                    day: 25,
+                }),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_complete_header_reads() {
+        let read = CommandHeader::from_proto(Some(&header())).unwrap();
+        assert_eq!(read.expected_version, Some(3));
+        assert_eq!(read.effective_date, Date::new(2008, 5, 25).unwrap());
+        assert_eq!(read.decision.unwrap().number, "710/QĐ-UBND");
+    }
+
+    #[test]
+    fn every_bad_header_field_is_named() {
+        let mut bad = header();
+        bad.request_id = "not-a-uuid".into();
+        bad.effective_date = Some(pb::Date {
+            year: 2023,
+            month: 2,
+            day: 29,
+        });
+        bad.decision.as_mut().unwrap().issued_on = None;
+        let fields: Vec<String> = CommandHeader::from_proto(Some(&bad))
+            .unwrap_err()
+            .into_iter()
+            .map(|v| v.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "header.request_id",
+                "header.effective_date",
+                "header.decision.issued_on"
+            ]
+        );
+        assert_eq!(CommandHeader::from_proto(None).unwrap_err()[0].field, "header");
+    }
+
+    #[test]
+    fn an_empty_decision_means_none() {
+        let mut no_decision = header();
+        no_decision.decision = Some(pb::DecisionRef::default());
+        assert_eq!(CommandHeader::from_proto(Some(&no_decision)).unwrap().decision, None);
+    }
+
+    #[test]
+    fn today_is_the_date_in_vietnam() {
+        // 2025-11-24T17:30:00Z is already 00:30 on 25 November in Hà Nội.
+        let late_evening_utc = Timestamp(1_764_005_400 * 1_000_000);
+        assert_eq!(today_in_vietnam(late_evening_utc), Date::new(2025, 11, 25).unwrap());
+        let effective = effective_instant(Date::new(1970, 1, 2).unwrap());
+        assert_eq!(effective, Timestamp(MICROS_PER_DAY));
+    }
+
+    #[test]
+    fn event_ids_are_stable_per_request_and_index() {
+        let request = Uuid::from_u128(42);
+        assert_eq!(event_id(request, 0), event_id(request, 0));
+        assert_ne!(event_id(request, 0), event_id(request, 1));
+        assert_ne!(event_id(request, 0), event_id(Uuid::from_u128(43), 0));
+    }
+}

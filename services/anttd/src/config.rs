@@ -1,0 +1,195 @@
+//! The server's settings: command-line flags, each backed by an `ANTT_*` environment
+//! variable so that a systemd unit can configure it with an `EnvironmentFile`.
+
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use antt_log::sled_log::{SledConfig, SyncMode};
+
+/// Default data directory, relative to the working directory.
+pub const DEFAULT_DATA_DIR: &str = "./data";
+/// Default listen address: loopback only, so that a fresh install is not reachable from
+/// the network until an operator says so.
+pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 50051));
+/// Default sled page cache, in MiB.
+pub const DEFAULT_CACHE_CAPACITY_MIB: u64 = 64;
+/// Default tracing filter.
+pub const DEFAULT_LOG_FILTER: &str = "info";
+/// Default largest gRPC message, in bytes. Must stay above the log's largest append
+/// (`limits::APPEND_BYTES_MAX`, 4 MiB) plus protobuf framing.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 8 * 1024 * 1024;
+/// Default server-side deadline of a unary call (and of a streaming call's first response).
+pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
+/// Default time in-flight calls get to finish after a shutdown signal.
+pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 10;
+
+/// The log's own default, so that the two cannot drift apart.
+pub fn default_tail_check_events() -> u64 {
+    SledConfig::new(DEFAULT_DATA_DIR).tail_check_events
+}
+
+/// How durable an acknowledged append is.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SyncModeArg {
+    /// Flush and fdatasync before acknowledging: survives a power cut.
+    #[default]
+    Fsync,
+    /// Flush only: survives a killed process and an OS crash, not a power cut.
+    Flush,
+}
+
+impl From<SyncModeArg> for SyncMode {
+    fn from(mode: SyncModeArg) -> Self {
+        match mode {
+            SyncModeArg::Fsync => SyncMode::Fsync,
+            SyncModeArg::Flush => SyncMode::Flush,
+        }
+    }
+}
+
+/// How log lines are written to stderr.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// One readable line per event, for a terminal or journald.
+    #[default]
+    Human,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// Everything `anttd` can be told at start.
+#[derive(clap::Parser, Clone, Debug)]
+#[command(name = "anttd", version, about = "The antt-ledger gRPC server")]
+pub struct Config {
+    /// Directory of the event log (created if missing).
+    #[arg(long, env = "ANTT_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
+    pub data_dir: PathBuf,
+
+    /// Directory of the personal-data key store (one key per person; destroying a key
+    /// erases that person's data). Default: `keys` inside the data directory. In
+    /// production put it elsewhere, so that backups of the log never carry the keys.
+    #[arg(long, env = "ANTT_KEY_DIR")]
+    pub key_dir: Option<PathBuf>,
+
+    /// Address to listen on for gRPC.
+    #[arg(long, env = "ANTT_LISTEN", default_value_t = DEFAULT_LISTEN)]
+    pub listen: SocketAddr,
+
+    /// When an append is acknowledged: after fdatasync (`fsync`) or after flush only (`flush`).
+    #[arg(long, env = "ANTT_SYNC_MODE", value_enum, default_value_t = SyncModeArg::Fsync)]
+    pub sync_mode: SyncModeArg,
+
+    /// sled page cache size, in MiB.
+    #[arg(long, env = "ANTT_CACHE_CAPACITY_MIB", default_value_t = DEFAULT_CACHE_CAPACITY_MIB)]
+    pub cache_capacity_mib: u64,
+
+    /// How many events at the end of the log have their hash chain checked at start;
+    /// `antt admin verify` checks all of them.
+    #[arg(long, env = "ANTT_TAIL_CHECK_EVENTS", default_value_t = default_tail_check_events())]
+    pub tail_check_events: u64,
+
+    /// Log line format on stderr.
+    #[arg(long, env = "ANTT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+
+    /// Tracing filter, e.g. `info` or `info,anttd=debug`.
+    #[arg(long, env = "ANTT_LOG", default_value = DEFAULT_LOG_FILTER)]
+    pub log_filter: String,
+
+    /// Largest gRPC message received or sent, in bytes.
+    #[arg(long, env = "ANTT_MAX_MESSAGE_BYTES", default_value_t = DEFAULT_MAX_MESSAGE_BYTES)]
+    pub max_message_bytes: usize,
+
+    /// Server-side deadline of a call, in seconds; a shorter client deadline (grpc-timeout) wins.
+    #[arg(long, env = "ANTT_REQUEST_TIMEOUT_SECS", default_value_t = DEFAULT_REQUEST_TIMEOUT_SECS)]
+    pub request_timeout_secs: u64,
+
+    /// After SIGTERM/SIGINT, how long in-flight calls may run before the log is closed anyway, in seconds.
+    #[arg(long, env = "ANTT_SHUTDOWN_GRACE_SECS", default_value_t = DEFAULT_SHUTDOWN_GRACE_SECS)]
+    pub shutdown_grace_secs: u64,
+}
+
+impl Config {
+    /// The defaults, with the log in `path`. Reads no flags and no environment, so tests
+    /// and benchmarks get the same server whatever the shell exports.
+    pub fn for_data_dir(path: impl Into<PathBuf>) -> Config {
+        Config {
+            data_dir: path.into(),
+            key_dir: None,
+            listen: DEFAULT_LISTEN,
+            sync_mode: SyncModeArg::default(),
+            cache_capacity_mib: DEFAULT_CACHE_CAPACITY_MIB,
+            tail_check_events: default_tail_check_events(),
+            log_format: LogFormat::default(),
+            log_filter: DEFAULT_LOG_FILTER.to_string(),
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            request_timeout_secs: DEFAULT_REQUEST_TIMEOUT_SECS,
+            shutdown_grace_secs: DEFAULT_SHUTDOWN_GRACE_SECS,
+        }
+    }
+
+    /// Where the personal-data keys live.
+    pub fn key_dir(&self) -> PathBuf {
+        self.key_dir.clone().unwrap_or_else(|| self.data_dir.join("keys"))
+    }
+
+    /// The sled backend's settings.
+    pub fn sled_config(&self) -> SledConfig {
+        let mut sled = SledConfig::new(self.data_dir.clone());
+        sled.sync_mode = self.sync_mode.into();
+        sled.cache_capacity_bytes = self.cache_capacity_mib.saturating_mul(1024 * 1024);
+        sled.tail_check_events = self.tail_check_events;
+        sled
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn flags_are_parsed() {
+        let config = Config::try_parse_from([
+            "anttd",
+            "--data-dir",
+            "/var/lib/antt-ledger",
+            "--listen",
+            "0.0.0.0:6000",
+            "--sync-mode",
+            "flush",
+            "--log-format",
+            "json",
+        ])
+        .unwrap();
+        assert_eq!(config.data_dir, PathBuf::from("/var/lib/antt-ledger"));
+        assert_eq!(config.listen, "0.0.0.0:6000".parse::<SocketAddr>().unwrap());
+        assert_eq!(config.sync_mode, SyncModeArg::Flush);
+        assert_eq!(config.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn an_unknown_sync_mode_is_refused() {
+        assert!(Config::try_parse_from(["anttd", "--sync-mode", "sometimes"]).is_err());
+    }
+
+    #[test]
+    fn for_data_dir_uses_the_defaults() {
+        let config = Config::for_data_dir("/tmp/x");
+        assert_eq!(config.data_dir, PathBuf::from("/tmp/x"));
+        assert_eq!(config.listen.to_string(), "127.0.0.1:50051");
+        assert_eq!(config.sync_mode, SyncModeArg::Fsync);
+        assert_eq!(config.max_message_bytes, 8 * 1024 * 1024);
+        assert_eq!(config.request_timeout(), Duration::from_secs(30));
+    }
+}

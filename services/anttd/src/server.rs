@@ -1,0 +1,169 @@
+//! Opens the log, serves `antt.v1.EventStore`, gRPC health and reflection on a listener,
+//! and shuts down in order: refuse new work, let calls in flight finish, close the log.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use antt_log::sled_log::SledLog;
+use antt_log::{AppendError, EventLog, OpenError};
+use antt_proto::v1::event_store_server::SERVICE_NAME as EVENT_STORE_SERVICE;
+use tokio::net::TcpListener;
+use tonic::transport::server::TcpIncoming;
+use tonic::transport::Server;
+use tonic_health::server::HealthReporter;
+use tonic_health::ServingStatus;
+
+use antt_keystore::KeyStore;
+
+use crate::commands::Commands;
+use crate::config::Config;
+use crate::domain_api::{self, DomainApi};
+use crate::event_store::EventStoreService;
+use crate::shutdown::shutdown_channel;
+
+/// How often the server pings an idle HTTP/2 connection, so that a subscriber whose
+/// machine vanished is noticed and its subscription dropped.
+const HTTP2_KEEPALIVE_INTERVAL: Duration = Duration::from_secs(30);
+/// How long a keepalive ping may go unanswered before the connection is closed.
+const HTTP2_KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(20);
+/// TCP keepalive on accepted connections, for peers that vanish without a FIN.
+const TCP_KEEPALIVE: Duration = Duration::from_secs(60);
+
+/// Why the server stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The log would not open; for damage the message names the position and the
+    /// command an operator runs next.
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    #[error("opening the log stopped unexpectedly: {0}")]
+    OpenTask(#[source] tokio::task::JoinError),
+    #[error("cannot open the personal-data key store: {0}")]
+    KeyStore(#[from] antt_keystore::KeyStoreError),
+    #[error("cannot build the reflection service from the descriptors: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    #[error("the gRPC server failed: {0}")]
+    Transport(#[from] tonic::transport::Error),
+    #[error("closing the log failed; appends acknowledged before are on disk, later ones may not be: {0}")]
+    Close(#[source] AppendError),
+}
+
+/// Opens the sled log of `config.data_dir` and serves it on `listener` until `shutdown`
+/// resolves; then stops accepting, lets calls in flight finish (at most
+/// `config.shutdown_grace_secs`), and closes the log (flush and sync) before returning.
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let sled_config = config.sled_config();
+    tracing::info!(data_dir = %config.data_dir.display(), sync_mode = ?config.sync_mode, "opening the log");
+    // Opening scans the whole log: blocking work, kept off the async workers.
+    let log = tokio::task::spawn_blocking(move || SledLog::open(sled_config))
+        .await
+        .map_err(ServeError::OpenTask)??;
+    let head = log.head();
+    tracing::info!(next_position = head.next_position, "log opened");
+    serve_log(&config, Arc::new(log), listener, shutdown).await
+}
+
+/// Serves an already open log, like [`serve`], and closes it before returning. For tests
+/// and benchmarks that bring their own backend.
+pub async fn serve_log<L: EventLog>(
+    config: &Config,
+    log: Arc<L>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let served = run_server(config, log.clone(), listener, shutdown).await;
+    // Close whatever happened to the server: the log must be flushed and synced.
+    let closed = log.close().await.map_err(ServeError::Close);
+    match (&served, &closed) {
+        (Ok(()), Ok(())) => tracing::info!("log closed; shutdown complete"),
+        (_, Err(error)) => tracing::error!(%error, "closing the log failed"),
+        _ => {}
+    }
+    served.and(closed)
+}
+
+async fn run_server<L: EventLog>(
+    config: &Config,
+    log: Arc<L>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    if config.max_message_bytes < antt_log::limits::APPEND_BYTES_MAX {
+        tracing::warn!(
+            max_message_bytes = config.max_message_bytes,
+            append_bytes_max = antt_log::limits::APPEND_BYTES_MAX,
+            "ANTT_MAX_MESSAGE_BYTES is below the largest append the log accepts; large batches will be refused"
+        );
+    }
+    let (health, health_service) = tonic_health::server::health_reporter();
+    set_status(&health, ServingStatus::Serving).await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(antt_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let keys = Arc::new(KeyStore::open(config.key_dir())?);
+    let domain_routes = domain_api::routes(DomainApi {
+        commands: Commands::new(log.clone()),
+        keys,
+        max_message_bytes: config.max_message_bytes,
+    });
+    let (stop_subscriptions, shutdown_signal) = shutdown_channel();
+    let event_store = EventStoreService::new(log, shutdown_signal).into_server(config.max_message_bytes);
+
+    let local_addr = listener
+        .local_addr()
+        .map_or_else(|error| format!("unknown ({error})"), |addr| addr.to_string());
+    // `serve_with_incoming` ignores the builder's TCP options; TcpIncoming applies them.
+    // Without TCP_NODELAY a small response can wait for the peer's delayed ACK.
+    let incoming = TcpIncoming::from(listener)
+        .with_nodelay(Some(true))
+        .with_keepalive(Some(TCP_KEEPALIVE));
+    let (drain, drain_requested) = tokio::sync::oneshot::channel::<()>();
+    // The tonic layer takes the shorter of this and the client's grpc-timeout.
+    let server = Server::builder()
+        .timeout(config.request_timeout())
+        .http2_keepalive_interval(Some(HTTP2_KEEPALIVE_INTERVAL))
+        .http2_keepalive_timeout(Some(HTTP2_KEEPALIVE_TIMEOUT))
+        .add_routes(domain_routes)
+        .add_service(health_service)
+        .add_service(reflection)
+        .add_service(event_store)
+        .serve_with_incoming_shutdown(incoming, async {
+            let _ = drain_requested.await;
+        });
+    let mut server = std::pin::pin!(server);
+    tracing::info!(listen = %local_addr, "serving antt.v1.EventStore");
+
+    tokio::select! {
+        result = &mut server => {
+            // Stopped before any shutdown signal: only an error does that.
+            return result.map_err(ServeError::from);
+        }
+        () = shutdown => {}
+    }
+
+    tracing::info!("shutdown requested: refusing new calls, finishing calls in flight");
+    set_status(&health, ServingStatus::NotServing).await;
+    stop_subscriptions.fire();
+    let _ = drain.send(());
+    let grace = config.shutdown_grace();
+    match tokio::time::timeout(grace, &mut server).await {
+        Ok(result) => result?,
+        Err(_) => tracing::warn!(
+            grace_secs = grace.as_secs(),
+            "calls still running after the grace period; closing the log anyway"
+        ),
+    }
+    Ok(())
+}
+
+/// The whole server ("") and the event store share one status: there is nothing else.
+async fn set_status(health: &HealthReporter, status: ServingStatus) {
+    health.set_service_status("", status).await;
+    health.set_service_status(EVENT_STORE_SERVICE, status).await;
+}

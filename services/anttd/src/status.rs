@@ -1,0 +1,288 @@
+//! The one place where errors become gRPC statuses, so that every RPC answers the same
+//! failure with the same code and the same machine-readable details.
+
+use std::collections::HashMap;
+
+use antt_domain::DomainError;
+use antt_log::{AppendError, ExpectedVersion, ReadError, Violation};
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
+
+/// `google.rpc.ErrorInfo.domain` of every error this server describes.
+pub const ERROR_DOMAIN: &str = "antt-ledger";
+/// `ErrorInfo.reason` when the expected version did not hold.
+pub const REASON_WRONG_EXPECTED_VERSION: &str = "WRONG_EXPECTED_VERSION";
+/// `ErrorInfo.reason` when an event id was already used for other content.
+pub const REASON_EVENT_ID_REUSED: &str = "EVENT_ID_REUSED";
+/// `ErrorInfo.reason` when a command's request id was already used for another command.
+pub const REASON_REQUEST_ID_REUSED: &str = "REQUEST_ID_REUSED";
+/// `PreconditionFailure.Violation.type` of a broken domain rule.
+pub const PRECONDITION_DOMAIN_RULE: &str = "ANTT_RULE";
+
+const SHUTTING_DOWN: &str = "the server is shutting down; retry on another server or after it restarts";
+
+/// INVALID_ARGUMENT with one `google.rpc.BadRequest` field violation per problem.
+pub fn invalid_argument(violations: &[Violation]) -> Status {
+    let summary = violations
+        .iter()
+        .map(|v| format!("{}: {}", v.field, v.description))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let field_violations: Vec<FieldViolation> = violations
+        .iter()
+        .map(|v| FieldViolation::new(v.field.clone(), v.description.clone()))
+        .collect();
+    Status::with_error_details(
+        Code::InvalidArgument,
+        format!("invalid request: {summary}"),
+        ErrorDetails::with_bad_request(field_violations),
+    )
+}
+
+/// Why an append was refused.
+pub fn append_error(error: AppendError) -> Status {
+    match error {
+        AppendError::Invalid(violations) => invalid_argument(&violations),
+        AppendError::VersionConflict {
+            ref stream_id,
+            expected,
+            actual,
+        } => {
+            let mut metadata = HashMap::from([
+                ("stream_id".to_string(), stream_id.clone()),
+                ("expected_version".to_string(), expected_version_token(expected)),
+                ("stream_exists".to_string(), actual.is_some().to_string()),
+            ]);
+            // Absent (rather than a sentinel) when the stream has no events, so that a
+            // client parsing it as a number never mistakes "no stream" for a version.
+            if let Some(actual) = actual {
+                metadata.insert("actual_version".to_string(), actual.to_string());
+            }
+            Status::with_error_details(
+                Code::Aborted,
+                error.to_string(),
+                ErrorDetails::with_error_info(REASON_WRONG_EXPECTED_VERSION, ERROR_DOMAIN, metadata),
+            )
+        }
+        AppendError::EventIdReused { event_id, position } => {
+            let metadata = HashMap::from([
+                ("event_id".to_string(), event_id.to_string()),
+                ("position".to_string(), position.to_string()),
+            ]);
+            Status::with_error_details(
+                Code::AlreadyExists,
+                error.to_string(),
+                ErrorDetails::with_error_info(REASON_EVENT_ID_REUSED, ERROR_DOMAIN, metadata),
+            )
+        }
+        AppendError::Storage(ref storage) => {
+            tracing::error!(error = %storage, "append failed in storage; the log refuses appends until restarted");
+            Status::unavailable(error.to_string())
+        }
+        AppendError::Closed => Status::unavailable(SHUTTING_DOWN),
+        // A variant added to the log later: say what it is rather than guess a code.
+        other => {
+            tracing::error!(error = %other, "append failed");
+            Status::internal(other.to_string())
+        }
+    }
+}
+
+/// The expected version as a script matches on it: `any`, `no_stream`, `stream_exists`
+/// or the number.
+fn expected_version_token(expected: ExpectedVersion) -> String {
+    match expected {
+        ExpectedVersion::Any => "any".to_string(),
+        ExpectedVersion::NoStream => "no_stream".to_string(),
+        ExpectedVersion::StreamExists => "stream_exists".to_string(),
+        ExpectedVersion::Exact(version) => version.to_string(),
+    }
+}
+
+/// Why a read failed.
+pub fn read_error(error: ReadError) -> Status {
+    match error {
+        ReadError::Invalid(violations) => invalid_argument(&violations),
+        ReadError::Storage(ref storage) => {
+            tracing::error!(error = %storage, "read failed in storage");
+            Status::unavailable(error.to_string())
+        }
+        ReadError::Corrupted { position, ref reason } => {
+            tracing::error!(position, reason = %reason, "the log is damaged; stop the server and run `antt admin verify`");
+            Status::internal(error.to_string())
+        }
+        ReadError::Closed => Status::unavailable(SHUTTING_DOWN),
+        other => {
+            tracing::error!(error = %other, "read failed");
+            Status::internal(other.to_string())
+        }
+    }
+}
+
+/// A subscription ended because the server is stopping; says where to resume.
+pub fn subscription_interrupted(next_position: u64) -> Status {
+    Status::unavailable(format!(
+        "the server is shutting down; subscribe again from position {next_position}"
+    ))
+}
+
+/// OUT_OF_RANGE for a read or subscription that starts beyond the committed head.
+pub fn beyond_head(from_position: u64, head_position: u64) -> Status {
+    Status::out_of_range(format!(
+        "from_position {from_position} is beyond the end of the log (next position {head_position}); \
+         a checkpoint from another server or from before a restore cannot be used here"
+    ))
+}
+
+/// NOT_FOUND for a stream with no events.
+pub fn stream_not_found(stream_id: &str) -> Status {
+    Status::not_found(format!("stream {stream_id:?} has no events"))
+}
+
+/// NOT_FOUND for an event that is not in the log.
+pub fn event_not_found(key: &str) -> Status {
+    Status::not_found(format!("no event with {key}"))
+}
+
+/// A command the domain refused: malformed input is INVALID_ARGUMENT with the field named;
+/// a broken rule is FAILED_PRECONDITION with the clerk-readable reason.
+pub fn domain_error(error: &DomainError) -> Status {
+    match error {
+        DomainError::Invalid { field, reason } => invalid_argument(&[Violation::new(*field, reason.clone())]),
+        rule => Status::with_error_details(
+            Code::FailedPrecondition,
+            rule.to_string(),
+            ErrorDetails::with_precondition_failure_violation(
+                PRECONDITION_DOMAIN_RULE,
+                rule.field().unwrap_or("command"),
+                rule.to_string(),
+            ),
+        ),
+    }
+}
+
+/// ALREADY_EXISTS for a request id reused for another command.
+pub fn request_id_reused(request_id: uuid::Uuid, why: &str) -> Status {
+    Status::with_error_details(
+        Code::AlreadyExists,
+        format!("request id {request_id} cannot be used again: {why}; use a new request id for a new command"),
+        ErrorDetails::with_error_info(
+            REASON_REQUEST_ID_REUSED,
+            ERROR_DOMAIN,
+            HashMap::from([("request_id".to_string(), request_id.to_string())]),
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use antt_log::StorageError;
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn field_violations(status: &Status) -> Vec<(String, String)> {
+        status
+            .get_error_details()
+            .bad_request()
+            .map(|b| {
+                b.field_violations
+                    .iter()
+                    .map(|v| (v.field.clone(), v.description.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn invalid_input_lists_every_field() {
+        let status = append_error(AppendError::Invalid(vec![
+            Violation::new("stream_id", "the stream id must not be empty"),
+            Violation::new("events[2].event_id", "not a uuid"),
+        ]));
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert_eq!(
+            field_violations(&status),
+            vec![
+                ("stream_id".to_string(), "the stream id must not be empty".to_string()),
+                ("events[2].event_id".to_string(), "not a uuid".to_string()),
+            ]
+        );
+        assert!(status.message().contains("events[2].event_id: not a uuid"));
+    }
+
+    #[test]
+    fn a_version_conflict_carries_the_actual_version() {
+        let status = append_error(AppendError::VersionConflict {
+            stream_id: "area-38".into(),
+            expected: ExpectedVersion::Exact(3),
+            actual: Some(5),
+        });
+        assert_eq!(status.code(), Code::Aborted);
+        assert!(status.message().contains("version 3"), "{}", status.message());
+        assert!(status.message().contains('5'), "{}", status.message());
+        let details = status.get_error_details();
+        let info = details.error_info().unwrap();
+        assert_eq!(info.reason, REASON_WRONG_EXPECTED_VERSION);
+        assert_eq!(info.domain, ERROR_DOMAIN);
+        assert_eq!(info.metadata["actual_version"], "5");
+        assert_eq!(info.metadata["stream_id"], "area-38");
+        assert_eq!(info.metadata["stream_exists"], "true");
+        assert_eq!(info.metadata["expected_version"], "3");
+    }
+
+    #[test]
+    fn a_version_conflict_on_a_missing_stream_has_no_actual_version() {
+        let status = append_error(AppendError::VersionConflict {
+            stream_id: "area-38".into(),
+            expected: ExpectedVersion::StreamExists,
+            actual: None,
+        });
+        let details = status.get_error_details();
+        let info = details.error_info().unwrap();
+        assert!(!info.metadata.contains_key("actual_version"));
+        assert_eq!(info.metadata["stream_exists"], "false");
+        assert_eq!(info.metadata["expected_version"], "stream_exists");
+    }
+
+    #[test]
+    fn other_append_errors_get_their_codes() {
+        let reused = append_error(AppendError::EventIdReused {
+            event_id: Uuid::from_u128(7),
+            position: 12,
+        });
+        assert_eq!(reused.code(), Code::AlreadyExists);
+        assert_eq!(
+            reused.get_error_details().error_info().unwrap().metadata["position"],
+            "12"
+        );
+
+        let storage = StorageError::new("flush", std::io::Error::other("disk full"));
+        assert_eq!(append_error(AppendError::Storage(storage)).code(), Code::Unavailable);
+        let closed = append_error(AppendError::Closed);
+        assert_eq!(closed.code(), Code::Unavailable);
+        assert!(closed.message().contains("shutting down"));
+    }
+
+    #[test]
+    fn read_errors_get_their_codes() {
+        let corrupted = read_error(ReadError::Corrupted {
+            position: 9,
+            reason: "hash mismatch".into(),
+        });
+        assert_eq!(corrupted.code(), Code::Internal);
+        assert!(corrupted.message().contains('9'));
+        assert_eq!(read_error(ReadError::Closed).code(), Code::Unavailable);
+        let invalid = read_error(ReadError::Invalid(vec![Violation::new("stream_id", "empty")]));
+        assert_eq!(invalid.code(), Code::InvalidArgument);
+        assert_eq!(field_violations(&invalid).len(), 1);
+    }
+
+    #[test]
+    fn not_found_names_what_is_missing() {
+        let status = stream_not_found("area-38");
+        assert_eq!(status.code(), Code::NotFound);
+        assert!(status.message().contains("area-38"));
+        assert_eq!(event_not_found("position 4").code(), Code::NotFound);
+    }
+}
