@@ -129,6 +129,14 @@ pub enum DomainError {
     #[error("this member has already been replaced (đã có người thay thế)")]
     AlreadyReplaced,
 
+    // Persons.
+    /// The person's personal data was erased; nothing about it can change any more.
+    #[error(
+        "the person's personal data was erased on {erased_on} (đã xoá dữ liệu cá nhân theo \
+         Nghị định 13/2023/NĐ-CP); it can be neither corrected nor erased again"
+    )]
+    PersonalDataErased { erased_on: Date },
+
     // Incidents, tips.
     /// The incident is resolved.
     #[error(

@@ -5,6 +5,10 @@
 //! the id of the key that sealed it, never plaintext. Team events refer to people by id
 //! only, so destroying a person's key (crypto-shredding) erases their personal data
 //! without rewriting the log.
+//!
+//! Erasure ([`Command::Forget`]) is recorded once, after the edge has destroyed the key;
+//! from then on the record accepts nothing more: neither corrected details nor a second
+//! erasure.
 
 use antt_proto::v1 as pb;
 use uuid::Uuid;
@@ -55,6 +59,9 @@ pub enum Command {
         sealed: SealedPersonalData,
         effective_date: Date,
     },
+    /// Records that the person's personal data was erased. The caller destroys the key
+    /// first: this event states a fact that already holds.
+    Forget { reason: String, effective_date: Date },
 }
 
 domain_events! {
@@ -63,6 +70,7 @@ domain_events! {
     pub enum Event {
         Registered(pb::PersonRegistered) = "antt.v1.PersonRegistered" @ 1,
         DetailsUpdated(pb::PersonDetailsUpdated) = "antt.v1.PersonDetailsUpdated" @ 1,
+        Erased(pb::PersonErased) = "antt.v1.PersonErased" @ 1,
     }
 }
 
@@ -74,8 +82,21 @@ pub struct State {
     pub registered_on: Option<Date>,
     /// The key of the latest sealed record.
     pub key_id: String,
+    /// The latest sealed record (ciphertext); unreadable once the key is destroyed.
+    pub sealed_personal_data: Vec<u8>,
     /// How many times the details were updated.
     pub updates_count: u32,
+    /// Set once the personal data was erased.
+    pub erased: Option<Erasure>,
+}
+
+/// How and when a person's personal data was erased.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Erasure {
+    pub on: Date,
+    pub reason: String,
+    /// The destroyed key.
+    pub key_id: String,
 }
 
 /// Checks `command` against the person's record.
@@ -100,9 +121,7 @@ pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Even
         }
         Command::UpdateDetails { sealed, effective_date } => {
             facts::ensure_not_after_recording(effective_date, ctx)?;
-            let registered_on = state
-                .registered_on
-                .ok_or(DomainError::NotRecorded { what: "the person" })?;
+            let registered_on = ensure_not_erased(state)?;
             facts::ensure_since("the person's record", effective_date, registered_on)?;
             let (sealed_personal_data, key_id) = checked_sealed(sealed)?;
             Ok(vec![Event::DetailsUpdated(pb::PersonDetailsUpdated {
@@ -112,7 +131,29 @@ pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Even
                 effective_date: Some(effective_date.to_proto()),
             })])
         }
+        Command::Forget { reason, effective_date } => {
+            facts::ensure_not_after_recording(effective_date, ctx)?;
+            let registered_on = ensure_not_erased(state)?;
+            facts::ensure_since("the person's record", effective_date, registered_on)?;
+            Ok(vec![Event::Erased(pb::PersonErased {
+                person_id: state.person_id.clone(),
+                reason: text::required_text("reason", &reason)?,
+                key_id: state.key_id.clone(),
+                effective_date: Some(effective_date.to_proto()),
+            })])
+        }
     }
+}
+
+/// The registration date of a person whose data is still there.
+fn ensure_not_erased(state: &State) -> Result<Date, DomainError> {
+    let registered_on = state
+        .registered_on
+        .ok_or(DomainError::NotRecorded { what: "the person" })?;
+    if let Some(erasure) = &state.erased {
+        return Err(DomainError::PersonalDataErased { erased_on: erasure.on });
+    }
+    Ok(registered_on)
 }
 
 /// The ciphertext and key id, if both are present and the ciphertext is not too large.
@@ -137,10 +178,19 @@ pub fn evolve(mut state: State, event: &Event) -> State {
             state.person_id = e.person_id.clone();
             state.registered_on = Some(Date::from_event(e.effective_date.as_ref()));
             state.key_id = e.key_id.clone();
+            state.sealed_personal_data = e.sealed_personal_data.clone();
         }
         Event::DetailsUpdated(e) => {
             state.key_id = e.key_id.clone();
+            state.sealed_personal_data = e.sealed_personal_data.clone();
             state.updates_count = state.updates_count.saturating_add(1);
+        }
+        Event::Erased(e) => {
+            state.erased = Some(Erasure {
+                on: Date::from_event(e.effective_date.as_ref()),
+                reason: e.reason.clone(),
+                key_id: e.key_id.clone(),
+            });
         }
     }
     state
@@ -221,5 +271,75 @@ mod tests {
         let events = check(given.clone(), update(date(2021, 1, 1))).unwrap();
         let state = crate::replay::<Person>(given.iter().chain(&events));
         assert_eq!(state.key_id, "key-2025-01");
+    }
+
+    fn forget(on: Date) -> Command {
+        Command::Forget {
+            reason: "Yêu cầu xoá dữ liệu của chủ thể dữ liệu".to_owned(),
+            effective_date: on,
+        }
+    }
+
+    #[test]
+    fn an_erasure_names_the_destroyed_key_and_is_recorded_once() {
+        let given = check(vec![], register()).unwrap();
+        let erased = check(given.clone(), forget(date(2024, 6, 1))).unwrap();
+        let Event::Erased(event) = &erased[0] else {
+            unreachable!()
+        };
+        assert_eq!(event.key_id, "key-2024-01");
+        assert_eq!(event.person_id, id(1).to_string());
+        let history: Vec<Event> = given.iter().chain(&erased).cloned().collect();
+        let state = crate::replay::<Person>(&history);
+        assert_eq!(state.erased.as_ref().map(|e| e.on), Some(date(2024, 6, 1)));
+        // The sealed record stays in the state: it is in the log for ever, only unreadable.
+        assert_eq!(state.sealed_personal_data, vec![0x5e, 0xa1, 0xed]);
+        let again = check(history, forget(date(2024, 7, 1))).unwrap_err();
+        assert_eq!(
+            again,
+            DomainError::PersonalDataErased {
+                erased_on: date(2024, 6, 1)
+            }
+        );
+        assert!(again.is_rule_violation());
+        assert!(again.to_string().contains("erased on 2024-06-01"), "{again}");
+    }
+
+    #[test]
+    fn details_cannot_be_corrected_after_an_erasure() {
+        let mut history = check(vec![], register()).unwrap();
+        history.extend(check(history.clone(), forget(date(2024, 6, 1))).unwrap());
+        let update = Command::UpdateDetails {
+            sealed: sealed("key-2025-01"),
+            effective_date: date(2024, 6, 2),
+        };
+        assert_eq!(
+            check(history, update),
+            Err(DomainError::PersonalDataErased {
+                erased_on: date(2024, 6, 1)
+            })
+        );
+    }
+
+    #[test]
+    fn an_erasure_needs_a_registered_person_a_reason_and_a_date_in_the_record() {
+        assert_eq!(
+            check(vec![], forget(date(2024, 6, 1))),
+            Err(DomainError::NotRecorded { what: "the person" })
+        );
+        let given = check(vec![], register()).unwrap();
+        assert!(matches!(
+            check(given.clone(), forget(date(2019, 12, 31))),
+            Err(DomainError::BeforeExistence { .. })
+        ));
+        assert!(matches!(
+            check(given.clone(), forget(date(2025, 1, 1))),
+            Err(DomainError::EffectiveDateInFuture { .. })
+        ));
+        let reasonless = Command::Forget {
+            reason: "  ".to_owned(),
+            effective_date: date(2024, 6, 1),
+        };
+        assert_eq!(check(given, reasonless).unwrap_err().field(), Some("reason"));
     }
 }

@@ -35,6 +35,9 @@ pub enum Command {
     /// Operator commands that run on the server machine.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Import official administrative areas (GSO code lists) as area events.
+    #[command(subcommand)]
+    Import(crate::import::ImportCommand),
 }
 
 #[derive(Args, Debug)]
@@ -131,6 +134,8 @@ pub enum AdminCommand {
         #[arg(long, env = "ANTT_DATA_DIR", default_value = "./data")]
         data: PathBuf,
     },
+    /// Erase a person's personal data for good (Decree 13/2023/NĐ-CP), over gRPC.
+    ForgetPerson(crate::forget::ForgetPersonArgs),
 }
 
 /// `--expected`, as typed.

@@ -6,6 +6,8 @@ mod cli;
 mod client;
 mod dates;
 mod error;
+mod forget;
+mod import;
 mod output;
 mod read;
 mod tail;
@@ -25,6 +27,9 @@ async fn main() -> ExitCode {
         Command::Read(args) => read::run(&cli.server, args).await,
         Command::Tail(args) => tail::run(&cli.server, args).await,
         Command::Admin(AdminCommand::Verify { data }) => verify::run(data).await,
+        Command::Admin(AdminCommand::ForgetPerson(args)) => forget::run(&cli.server, args).await,
+        // Import prints its own errors: they name the unit that failed.
+        Command::Import(command) => return import::main(&cli.server, command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,6 +8,10 @@ use antt_log::EventLog;
 use tonic::service::{Routes, RoutesBuilder};
 
 use crate::commands::Commands;
+use crate::incidents::IncidentsService;
+use crate::inspections::InspectionsService;
+use crate::ratings::RatingsService;
+use crate::targets::TargetsService;
 
 /// What every domain service needs.
 pub struct DomainApi<L> {
@@ -18,7 +22,14 @@ pub struct DomainApi<L> {
 
 /// The gRPC routes of every domain service.
 pub fn routes<L: EventLog>(api: DomainApi<L>) -> Routes {
-    let builder = RoutesBuilder::default();
-    let _ = &api;
+    let mut builder = RoutesBuilder::default();
+    builder.add_service(crate::areas::AreasService::new(api.commands.clone()).into_server(api.max_message_bytes));
+    builder.add_service(IncidentsService::new(api.commands.clone()).into_server(api.max_message_bytes));
+    builder.add_service(RatingsService::new(api.commands.clone()).into_server(api.max_message_bytes));
+    builder.add_service(InspectionsService::new(api.commands.clone()).into_server(api.max_message_bytes));
+    builder.add_service(TargetsService::new(api.commands.clone()).into_server(api.max_message_bytes));
+    builder.add_service(
+        crate::forces::ForcesService::new(api.commands.clone(), api.keys.clone()).into_server(api.max_message_bytes),
+    );
     builder.routes()
 }

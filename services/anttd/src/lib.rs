@@ -1,11 +1,19 @@
 //! `anttd`: the gRPC server of antt-ledger.
 //!
 //! # Layout
+//! - [`areas`]: the `antt.v1.Areas` service: administrative areas, their changes and views.
 //! - [`commands`]: the one path by which a domain command is decided and recorded.
 //! - [`config`]: flags and `ANTT_*` variables.
 //! - [`server`]: [`serve`] and [`serve_log`]: listener, health, reflection, deadlines, shutdown.
 //! - [`domain_api`]: the domain services, registered together.
 //! - [`event_store`]: the `antt.v1.EventStore` service over any [`antt_log::EventLog`].
+//! - [`forces`]: the `antt.v1.Forces` service: teams, members and persons.
+//! - [`persons`]: persons' personal data, sealed under a key per person and erasable.
+//! - [`incidents`]: the `antt.v1.Incidents` service: incidents, tips and arrests; its
+//!   `request` module holds the request-handling steps the record services share.
+//! - [`ratings`]: the `antt.v1.Ratings` service: yearly safety ratings of units.
+//! - [`inspections`]: the `antt.v1.Inspections` service: findings and remedial actions.
+//! - [`targets`]: the `antt.v1.Targets` service: a resolution's yearly targets and values.
 //! - [`streams`]: log reads and subscriptions as gRPC response streams.
 //! - [`convert`]: wire types to log types and back, with field-by-field checks.
 //! - [`status`]: the one place errors become gRPC statuses.
@@ -13,16 +21,23 @@
 //! - [`logging`]: the tracing subscriber.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod areas;
 pub mod commands;
 pub mod config;
 pub mod convert;
 pub mod domain_api;
 pub mod event_store;
+pub mod forces;
+pub mod incidents;
+pub mod inspections;
 pub mod logging;
+pub mod persons;
+pub mod ratings;
 pub mod server;
 pub mod shutdown;
 pub mod status;
 pub mod streams;
+pub mod targets;
 
 pub use config::{Config, LogFormat, SyncModeArg};
 pub use event_store::EventStoreService;

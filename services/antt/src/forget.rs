@@ -1,0 +1,188 @@
+//! `antt admin forget-person`: erases a person's personal data (Decree 13/2023/NĐ-CP)
+//! through the `antt.v1.Forces/ForgetPerson` RPC, and prints the outcome as one JSON line.
+//!
+//! The server destroys the person's key before it records the erasure, so the data is
+//! unreadable once this command succeeds, and stays so. Safe to repeat: the request id
+//! (printed on failure, or given with `--request-id`) makes a retry return the original
+//! result instead of a second erasure.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use antt_proto::v1 as pb;
+use antt_proto::v1::forces_client::ForcesClient;
+use clap::Args;
+use tonic::metadata::MetadataValue;
+use tonic::transport::Endpoint;
+use uuid::Uuid;
+
+use crate::dates::{format_time, parse_time};
+use crate::error::CliError;
+
+/// How long to wait for the TCP and HTTP/2 handshake before saying the server is down.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The gRPC metadata key naming who issues a command (the server records it as actor).
+const ACTOR_METADATA_KEY: &str = "antt-actor";
+/// Vietnam's offset from UTC, in seconds: "today" for a clerk is the date in Vietnam.
+const VIETNAM_UTC_OFFSET_SECS: i64 = 7 * 3600;
+const SECONDS_PER_DAY: i64 = 86_400;
+
+#[derive(Args, Debug)]
+pub struct ForgetPersonArgs {
+    /// The person's id (UUID), as registered.
+    #[arg(value_name = "PERSON_ID")]
+    pub person_id: Uuid,
+
+    /// Why, e.g. "Yêu cầu xoá dữ liệu của chủ thể dữ liệu ngày 02/01/2025". Kept in clear
+    /// text for ever: write no personal data here.
+    #[arg(long)]
+    pub reason: String,
+
+    /// Request id; by default a new random one. Give the id of an earlier attempt to
+    /// retry it safely.
+    #[arg(long, value_name = "UUID")]
+    pub request_id: Option<Uuid>,
+
+    /// Date of the erasure request or decision, `YYYY-MM-DD`. Default: today in Vietnam.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub effective: Option<pb::Date>,
+
+    /// Who asks for the erasure (user or system id).
+    #[arg(long, env = "ANTT_ACTOR", default_value = "")]
+    pub actor: String,
+}
+
+pub async fn run(server: &str, args: ForgetPersonArgs) -> Result<(), CliError> {
+    let request_id = args.request_id.unwrap_or_else(Uuid::new_v4);
+    let effective_date = match args.effective {
+        Some(date) => date,
+        None => today_in_vietnam()?,
+    };
+    let mut request = tonic::Request::new(pb::ForgetPersonRequest {
+        header: Some(pb::CommandHeader {
+            request_id: request_id.to_string(),
+            expected_version: None,
+            effective_date: Some(effective_date),
+            decision: None,
+        }),
+        person_id: args.person_id.to_string(),
+        reason: args.reason,
+    });
+    if !args.actor.trim().is_empty() {
+        let actor = MetadataValue::try_from(args.actor.trim())
+            .map_err(|_| CliError::Input("--actor must be printable ASCII text".into()))?;
+        request.metadata_mut().insert(ACTOR_METADATA_KEY, actor);
+    }
+    let result = send(server, request).await;
+    if result.is_err() {
+        // The erasure may have happened even if the answer was lost: the same id retries
+        // it safely.
+        eprintln!("antt: request id {request_id}; to retry safely, run again with --request-id {request_id}");
+    }
+    let outcome = result?;
+    println!("{}", outcome_line(&args.person_id, &request_id, &outcome));
+    Ok(())
+}
+
+async fn send(server: &str, request: tonic::Request<pb::ForgetPersonRequest>) -> Result<pb::CommandResult, CliError> {
+    let connect_error = |source| CliError::Connect {
+        server: server.to_string(),
+        source,
+    };
+    let channel = Endpoint::from_shared(server.to_string())
+        .map_err(connect_error)?
+        .connect_timeout(CONNECT_TIMEOUT)
+        .connect()
+        .await
+        .map_err(connect_error)?;
+    Ok(ForcesClient::new(channel).forget_person(request).await?.into_inner())
+}
+
+/// The outcome as one JSON line.
+pub fn outcome_line(person_id: &Uuid, request_id: &Uuid, result: &pb::CommandResult) -> String {
+    serde_json::json!({
+        "person_id": person_id.to_string(),
+        "erased": true,
+        "stream_id": result.stream_id,
+        "stream_version": result.stream_version,
+        "position": result.first_position,
+        "event_types": result.event_types,
+        "request_id": request_id.to_string(),
+        "deduplicated": result.deduplicated,
+    })
+    .to_string()
+}
+
+/// Parses `YYYY-MM-DD`.
+pub fn parse_date(text: &str) -> Result<pb::Date, String> {
+    let text = text.trim();
+    let invalid = || format!("{text:?} is not a date; use YYYY-MM-DD, e.g. 2025-01-02");
+    if text.len() != 10 {
+        return Err(invalid());
+    }
+    // Checks the calendar (months, leap years) and that the parts are digits.
+    parse_time(text)?;
+    let part = |range: std::ops::Range<usize>| text.get(range).and_then(|digits| digits.parse::<u32>().ok());
+    match (part(0..4), part(5..7), part(8..10)) {
+        (Some(year), Some(month), Some(day)) => Ok(pb::Date {
+            year: i32::try_from(year).map_err(|_| invalid())?,
+            month,
+            day,
+        }),
+        _ => Err(invalid()),
+    }
+}
+
+fn today_in_vietnam() -> Result<pb::Date, CliError> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_err(|_| CliError::Input("the system clock is before 1970; give --effective".into()))?;
+    let seconds = i64::try_from(now.as_secs()).unwrap_or(i64::MAX) + VIETNAM_UTC_OFFSET_SECS;
+    let midnight = prost_types::Timestamp {
+        seconds: seconds.div_euclid(SECONDS_PER_DAY) * SECONDS_PER_DAY,
+        nanos: 0,
+    };
+    let formatted = format_time(&midnight);
+    formatted
+        .get(..10)
+        .ok_or_else(|| CliError::Input("cannot tell today's date; give --effective".into()))
+        .and_then(|day| parse_date(day).map_err(CliError::Input))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_whole_days() {
+        assert_eq!(
+            parse_date("2025-01-02"),
+            Ok(pb::Date {
+                year: 2025,
+                month: 1,
+                day: 2
+            })
+        );
+        for bad in ["02/01/2025", "2025-02-30", "2025-01-02T00:00:00Z", "", "２０２５-01-02"] {
+            assert!(parse_date(bad).is_err(), "{bad:?} should be refused");
+        }
+        let today = today_in_vietnam().unwrap();
+        assert!(today.year >= 2024);
+    }
+
+    #[test]
+    fn the_outcome_is_a_json_line() {
+        let result = pb::CommandResult {
+            stream_id: "person-x".into(),
+            stream_version: 1,
+            first_position: 7,
+            last_position: 7,
+            event_types: vec!["antt.v1.PersonErased".into()],
+            deduplicated: false,
+        };
+        let line = outcome_line(&Uuid::nil(), &Uuid::nil(), &result);
+        let parsed: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(parsed["event_types"][0], "antt.v1.PersonErased");
+        assert_eq!(parsed["position"], 7);
+        assert_eq!(parsed["deduplicated"], false);
+    }
+}

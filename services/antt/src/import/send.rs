@@ -1,0 +1,234 @@
+//! Sending a [`Plan`] to anttd: stage after stage, the steps of a stage concurrently (at
+//! most `concurrency` in flight), each retried while the server is UNAVAILABLE. Retrying
+//! is safe because every request id is deterministic: the server answers a repeated
+//! request from its log instead of recording it again.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use antt_proto::v1 as pb;
+use antt_proto::v1::areas_client::AreasClient;
+use indicatif::{ProgressBar, ProgressStyle};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tonic::metadata::MetadataValue;
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Code, Status};
+
+use crate::error::describe_status;
+use crate::import::plan::{Plan, Request, Step};
+
+/// How long to wait for the TCP and HTTP/2 handshake before saying the server is down.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Attempts of one request while the server answers UNAVAILABLE (restarting, or its log
+/// refusing writes for a moment): about 25 s of back-off in all.
+const ATTEMPTS_MAX: u32 = 8;
+const BACKOFF_FIRST: Duration = Duration::from_millis(100);
+const BACKOFF_MAX: Duration = Duration::from_secs(5);
+/// The gRPC metadata key naming who issues a command (anttd's `ACTOR_METADATA_KEY`).
+const ACTOR_METADATA_KEY: &str = "antt-actor";
+
+/// How to send.
+#[derive(Clone, Debug)]
+pub struct SendOptions {
+    /// Requests in flight at most; at least 1.
+    pub concurrency: usize,
+    /// Who issues the commands, recorded as the events' actor.
+    pub actor: String,
+}
+
+/// What the server answered, counted per step.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// Steps that recorded something.
+    pub recorded: u64,
+    /// Steps the server had already recorded (a re-run): nothing new was written.
+    pub already_recorded: u64,
+}
+
+/// A step the server refused, or that could not reach it.
+#[derive(Debug, thiserror::Error)]
+#[error("{method} for {unit} failed: {}", describe_status(.status))]
+pub struct StepFailed {
+    pub unit: String,
+    pub method: &'static str,
+    pub status: Box<Status>,
+}
+
+/// The server could not be reached at all.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot reach the server at {server} (is anttd running? set --server or ANTT_SERVER)")]
+pub struct ConnectFailed {
+    pub server: String,
+    #[source]
+    pub source: tonic::transport::Error,
+}
+
+/// A client of the Areas service on one HTTP/2 connection; concurrent calls share it.
+pub async fn connect(server: &str) -> Result<AreasClient<Channel>, ConnectFailed> {
+    let connect_failed = |source| ConnectFailed {
+        server: server.to_owned(),
+        source,
+    };
+    let channel = Endpoint::from_shared(server.to_owned())
+        .map_err(connect_failed)?
+        .connect_timeout(CONNECT_TIMEOUT)
+        .connect()
+        .await
+        .map_err(connect_failed)?;
+    Ok(AreasClient::new(channel))
+}
+
+/// Sends every stage of `plan` in order; stops at the first step that fails, after the
+/// steps already in flight have finished.
+pub async fn send_plan(
+    client: AreasClient<Channel>,
+    plan: &Plan,
+    options: &SendOptions,
+) -> Result<Outcome, StepFailed> {
+    let bar = progress_bar(plan.step_count());
+    let mut outcome = Outcome::default();
+    let limit = Arc::new(Semaphore::new(options.concurrency.max(1)));
+    let actor = actor_value(&options.actor);
+    for stage in &plan.stages {
+        bar.set_message(stage.name);
+        let mut tasks = JoinSet::new();
+        let mut failure = None;
+        for step in &stage.steps {
+            // Reap finished steps as we go, so a failure stops the stage early.
+            while let Some(done) = tasks.try_join_next() {
+                collect(done, &mut outcome, &mut failure, &bar);
+            }
+            if failure.is_some() {
+                break;
+            }
+            let Ok(permit) = limit.clone().acquire_owned().await else {
+                break;
+            };
+            let client = client.clone();
+            let step = step.clone();
+            let actor = actor.clone();
+            tasks.spawn(async move {
+                let result = send_step(client, &step, actor).await;
+                drop(permit);
+                result
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            collect(done, &mut outcome, &mut failure, &bar);
+        }
+        if let Some(failure) = failure {
+            bar.abandon();
+            return Err(failure);
+        }
+    }
+    bar.finish_and_clear();
+    Ok(outcome)
+}
+
+fn collect(
+    done: Result<Result<bool, StepFailed>, tokio::task::JoinError>,
+    outcome: &mut Outcome,
+    failure: &mut Option<StepFailed>,
+    bar: &ProgressBar,
+) {
+    match done {
+        Ok(Ok(true)) => outcome.recorded += 1,
+        Ok(Ok(false)) => outcome.already_recorded += 1,
+        Ok(Err(error)) => {
+            failure.get_or_insert(error);
+        }
+        Err(join_error) => {
+            failure.get_or_insert(StepFailed {
+                unit: "a step".to_owned(),
+                method: "sending",
+                status: Box::new(Status::internal(format!("the sending task stopped: {join_error}"))),
+            });
+        }
+    }
+    bar.inc(1);
+}
+
+/// Sends one step, retrying while the server is UNAVAILABLE. True if the server
+/// recorded something, false if it had all of it already.
+async fn send_step(
+    mut client: AreasClient<Channel>,
+    step: &Step,
+    actor: Option<MetadataValue<tonic::metadata::Ascii>>,
+) -> Result<bool, StepFailed> {
+    let mut backoff = BACKOFF_FIRST;
+    let mut attempt = 1;
+    loop {
+        match call(&mut client, &step.request, actor.clone()).await {
+            Ok(recorded) => return Ok(recorded),
+            Err(status) if status.code() == Code::Unavailable && attempt < ATTEMPTS_MAX => {
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(BACKOFF_MAX);
+                attempt += 1;
+            }
+            Err(status) => {
+                let status = if status.code() == Code::Unavailable {
+                    Status::unavailable(format!("{} (gave up after {attempt} attempts)", status.message()))
+                } else {
+                    status
+                };
+                return Err(StepFailed {
+                    unit: step.unit.clone(),
+                    method: step.request.method(),
+                    status: Box::new(status),
+                });
+            }
+        }
+    }
+}
+
+/// One call; true if it recorded anything.
+async fn call(
+    client: &mut AreasClient<Channel>,
+    request: &Request,
+    actor: Option<MetadataValue<tonic::metadata::Ascii>>,
+) -> Result<bool, Status> {
+    fn with_actor<T>(message: T, actor: Option<MetadataValue<tonic::metadata::Ascii>>) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        if let Some(actor) = actor {
+            request.metadata_mut().insert(ACTOR_METADATA_KEY, actor);
+        }
+        request
+    }
+    let single = |result: pb::CommandResult| !result.deduplicated;
+    let several = |results: pb::AreaCommandResults| results.results.iter().any(|result| !result.deduplicated);
+    Ok(match request {
+        Request::Register(r) => single(client.register_area(with_actor(r.clone(), actor)).await?.into_inner()),
+        Request::Rename(r) => single(client.rename_area(with_actor(r.clone(), actor)).await?.into_inner()),
+        Request::Dissolve(r) => single(client.dissolve_area(with_actor(r.clone(), actor)).await?.into_inner()),
+        Request::Merge(r) => several(client.merge_areas(with_actor(r.clone(), actor)).await?.into_inner()),
+        Request::Split(r) => several(client.split_area(with_actor(r.clone(), actor)).await?.into_inner()),
+    })
+}
+
+/// The actor as gRPC metadata; None (the server then records "unknown") if it cannot be
+/// sent as ASCII metadata.
+fn actor_value(actor: &str) -> Option<MetadataValue<tonic::metadata::Ascii>> {
+    let actor = actor.trim();
+    if actor.is_empty() {
+        return None;
+    }
+    actor.parse().ok()
+}
+
+fn progress_bar(steps: usize) -> ProgressBar {
+    let style =
+        ProgressStyle::with_template("{msg:>16} {bar:40} {human_pos}/{human_len} requests ({per_sec}, {eta} left)")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+    // indicatif draws on stderr and hides itself when stderr is not a terminal.
+    ProgressBar::new(u64::try_from(steps).unwrap_or(u64::MAX)).with_style(style)
+}
+
+/// The exit code for a failed step: 3 when the server is unreachable, 1 when it refused.
+pub fn exit_code_of(status: &Status) -> u8 {
+    if status.code() == Code::Unavailable {
+        3
+    } else {
+        1
+    }
+}

@@ -1,0 +1,1355 @@
+//! The `antt.v1.Areas` service: reads each request into an area command, loads the facts
+//! about other areas it needs (the parent, the areas merged), and records it through
+//! [`Commands`]. Each call runs in a span named after the RPC with the area id.
+//!
+//! Status codes, consistently:
+//! - INVALID_ARGUMENT: malformed fields, all of them at once, named by their path in the
+//!   request (the domain's own field names are translated to those paths).
+//! - FAILED_PRECONDITION: well formed but against the records, including a command that
+//!   names an area that is not registered (as the area itself, a parent or a part): the
+//!   records must change (the area be registered) before it can succeed.
+//! - NOT_FOUND: only for reads (`GetArea`).
+//!
+//! # Commands on several areas
+//! A merger or a split writes several streams, and the log has no transaction across
+//! streams. So: (1) every step is checked first against the current records, and a step
+//! that would break a rule refuses the whole command before anything is written;
+//! (2) the other areas are written first and the area named by the request (the survivor
+//! of a merger, the area split) last, so its event marks the command complete;
+//! (3) each step is an ordinary idempotent command with its own request id: the last step
+//! uses the client's request id, the others ids derived from it with UUID v5, so a retry
+//! with the same request id skips the steps already written and finishes the rest. All
+//! steps carry the digest of the whole request, so reusing its request id for another
+//! request is refused even when only some steps were written.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use antt_domain::area::{self, Area, EndKind, State};
+use antt_domain::{Aggregate, AreaFacts, Context, Date, Decision, DomainError, DomainEvent};
+use antt_log::{AppendError, Direction, EventLog, ExpectedVersion, ReadStreamRequest, Timestamp, Violation};
+use antt_proto::v1 as pb;
+use antt_proto::v1::areas_server::{Areas, AreasServer};
+use tonic::{Code, Request, Response, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+use tracing::{field, Instrument, Span};
+use uuid::Uuid;
+
+use crate::commands::{self, actor_of, request_digest, CommandHeader, Commands, METADATA_REQUEST_SHA256};
+use crate::status;
+
+/// The stream of an area's events.
+pub fn stream_id(area_id: Uuid) -> String {
+    format!("area-{area_id}")
+}
+
+/// The gRPC service; cheap to share.
+pub struct AreasService<L> {
+    commands: Commands<L>,
+}
+
+impl<L: EventLog> AreasService<L> {
+    pub fn new(commands: Commands<L>) -> Self {
+        AreasService { commands }
+    }
+
+    /// Wrapped for tonic, with the message size limits of `max_message_bytes`.
+    pub fn into_server(self, max_message_bytes: usize) -> AreasServer<Self> {
+        AreasServer::new(self)
+            .max_decoding_message_size(max_message_bytes)
+            .max_encoding_message_size(max_message_bytes)
+    }
+
+    async fn register(&self, actor: String, request: pb::RegisterAreaRequest) -> Result<pb::CommandResult, Status> {
+        let digest = request_digest(&request);
+        let mut check = Check::default();
+        let header = check.header(request.header.as_ref());
+        let area_id = check.area_id("area_id", &request.area_id);
+        check.required(
+            "name",
+            &request.name,
+            "the name as written in the decision is required, e.g. Xã Nga Thái",
+        );
+        let level = check.level("level", request.level);
+        let parent_id = check.optional_area_id("parent_area_id", &request.parent_area_id);
+        let formed_from = check.area_ids("formed_from_area_ids", &request.formed_from_area_ids);
+        if let (Some(area_id), Some(Some(parent_id))) = (area_id, parent_id) {
+            if area_id == parent_id {
+                check.push("parent_area_id", "an area cannot contain itself");
+            }
+        }
+        let (Some(header), Some(area_id), Some(level), Some(parent_id), Some(formed_from)) =
+            (header, area_id, level, parent_id, formed_from)
+        else {
+            return Err(check.status());
+        };
+        check.finish()?;
+        let parent = match parent_id {
+            Some(parent_id) => Some(self.area_facts("parent_area_id", parent_id).await?),
+            None => None,
+        };
+        let command = area::Command::Register(area::Register {
+            area_id,
+            official_code: optional(&request.official_code),
+            name: request.name,
+            level,
+            division_type: request.division_type,
+            parent,
+            formed_from,
+            effective_date: header.effective_date,
+            decision: header.decision.clone(),
+        });
+        let renames = [("formed_from", "formed_from_area_ids"), ("parent", "parent_area_id")];
+        self.execute(area_id, &header, &actor, digest, command, &renames).await
+    }
+
+    async fn rename(&self, actor: String, request: pb::RenameAreaRequest) -> Result<pb::CommandResult, Status> {
+        let digest = request_digest(&request);
+        let mut check = Check::default();
+        let header = check.header(request.header.as_ref());
+        let decision = check.decision(request.header.as_ref(), header.as_ref(), "a rename");
+        let area_id = check.area_id("area_id", &request.area_id);
+        check.required(
+            "new_name",
+            &request.new_name,
+            "the new name is required, e.g. Phường Nga Sơn",
+        );
+        let (Some(header), Some(decision), Some(area_id)) = (header, decision, area_id) else {
+            return Err(check.status());
+        };
+        check.finish()?;
+        let command = area::Command::Rename(area::Rename {
+            new_name: request.new_name,
+            new_division_type: request.new_division_type,
+            effective_date: header.effective_date,
+            decision,
+        });
+        self.execute(area_id, &header, &actor, digest, command, &[]).await
+    }
+
+    async fn assign_code(
+        &self,
+        actor: String,
+        request: pb::AssignAreaCodeRequest,
+    ) -> Result<pb::CommandResult, Status> {
+        let digest = request_digest(&request);
+        let mut check = Check::default();
+        let header = check.header(request.header.as_ref());
+        let area_id = check.area_id("area_id", &request.area_id);
+        check.required(
+            "official_code",
+            &request.official_code,
+            "the new official code is required, e.g. 15970",
+        );
+        let (Some(header), Some(area_id)) = (header, area_id) else {
+            return Err(check.status());
+        };
+        check.finish()?;
+        let command = area::Command::AssignCode(area::AssignCode {
+            official_code: request.official_code,
+            effective_date: header.effective_date,
+            decision: header.decision.clone(),
+        });
+        self.execute(area_id, &header, &actor, digest, command, &[]).await
+    }
+
+    async fn reparent(&self, actor: String, request: pb::ReparentAreaRequest) -> Result<pb::CommandResult, Status> {
+        let digest = request_digest(&request);
+        let mut check = Check::default();
+        let header = check.header(request.header.as_ref());
+        let decision = check.decision(request.header.as_ref(), header.as_ref(), "a change of parent area");
+        let area_id = check.area_id("area_id", &request.area_id);
+        let parent_id = check.area_id("new_parent_area_id", &request.new_parent_area_id);
+        if area_id.is_some() && area_id == parent_id {
+            check.push("new_parent_area_id", "an area cannot contain itself");
+        }
+        let (Some(header), Some(decision), Some(area_id), Some(parent_id)) = (header, decision, area_id, parent_id)
+        else {
+            return Err(check.status());
+        };
+        check.finish()?;
+        let new_parent = self.area_facts("new_parent_area_id", parent_id).await?;
+        let command = area::Command::Reparent(area::Reparent {
+            new_parent,
+            effective_date: header.effective_date,
+            decision,
+        });
+        let renames = [("new_parent", "new_parent_area_id"), ("parent", "new_parent_area_id")];
+        self.execute(area_id, &header, &actor, digest, command, &renames).await
+    }
+
+    async fn dissolve(&self, actor: String, request: pb::DissolveAreaRequest) -> Result<pb::CommandResult, Status> {
+        let digest = request_digest(&request);
+        let mut check = Check::default();
+        let header = check.header(request.header.as_ref());
+        let decision = check.decision(request.header.as_ref(), header.as_ref(), "a dissolution (giải thể)");
+        let area_id = check.area_id("area_id", &request.area_id);
+        check.required("reason", &request.reason, "the reason for the dissolution is required");
+        let (Some(header), Some(decision), Some(area_id)) = (header, decision, area_id) else {
+            return Err(check.status());
+        };
+        check.finish()?;
+        let command = area::Command::Dissolve(area::Dissolve {
+            reason: request.reason,
+            effective_date: header.effective_date,
+            decision,
+        });
+        self.execute(area_id, &header, &actor, digest, command, &[]).await
+    }
+
+    async fn population(
+        &self,
+        actor: String,
+        request: pb::RecordPopulationRequest,
+    ) -> Result<pb::CommandResult, Status> {
+        let digest = request_digest(&request);
+        let mut check = Check::default();
+        let header = check.header(request.header.as_ref());
+        let area_id = check.area_id("area_id", &request.area_id);
+        let (Some(header), Some(area_id)) = (header, area_id) else {
+            return Err(check.status());
+        };
+        check.finish()?;
+        let command = area::Command::RecordPopulation(area::RecordPopulation {
+            households: request.households,
+            population: request.population,
+            source: request.source,
+            effective_date: header.effective_date,
+        });
+        self.execute(area_id, &header, &actor, digest, command, &[]).await
+    }
+
+    async fn designate(
+        &self,
+        actor: String,
+        request: pb::DesignateKeyComplexAreaRequest,
+    ) -> Result<pb::CommandResult, Status> {
+        let digest = request_digest(&request);
+        let mut check = Check::default();
+        let header = check.header(request.header.as_ref());
+        let area_id = check.area_id("area_id", &request.area_id);
+        check.required(
+            "reason",
+            &request.reason,
+            "the reason is required, e.g. tệ nạn ma tuý, cờ bạc",
+        );
+        let (Some(header), Some(area_id)) = (header, area_id) else {
+            return Err(check.status());
+        };
+        check.finish()?;
+        let command = area::Command::DesignateKeyComplexArea(area::DesignateKeyComplexArea {
+            reason: request.reason,
+            effective_date: header.effective_date,
+            decision: header.decision.clone(),
+        });
+        self.execute(area_id, &header, &actor, digest, command, &[]).await
+    }
+
+    async fn transformation(
+        &self,
+        actor: String,
+        request: pb::RecordTransformationRequest,
+    ) -> Result<pb::CommandResult, Status> {
+        let digest = request_digest(&request);
+        let mut check = Check::default();
+        let header = check.header(request.header.as_ref());
+        let area_id = check.area_id("area_id", &request.area_id);
+        let (Some(header), Some(area_id)) = (header, area_id) else {
+            return Err(check.status());
+        };
+        check.finish()?;
+        let command = area::Command::RecordTransformation(area::RecordTransformation {
+            effective_date: header.effective_date,
+            decision: header.decision.clone(),
+        });
+        self.execute(area_id, &header, &actor, digest, command, &[]).await
+    }
+
+    async fn merge(&self, actor: String, request: pb::MergeAreasRequest) -> Result<pb::AreaCommandResults, Status> {
+        let digest = request_digest(&request);
+        let MergeRequest {
+            header,
+            decision,
+            survivor_id,
+            absorbed_ids,
+        } = read_merge(&request)?;
+        let survivor = self.area_facts("survivor_area_id", survivor_id).await?;
+        for (index, absorbed_id) in absorbed_ids.iter().enumerate() {
+            let field = format!("absorbed_area_ids[{index}]");
+            let absorbed = self.area_facts(&field, *absorbed_id).await?;
+            ensure_same_level(&field, &absorbed, "the surviving area", survivor.level)?;
+        }
+        let mut steps: Vec<Step> = absorbed_ids
+            .iter()
+            .enumerate()
+            .map(|(index, absorbed_id)| Step {
+                field: format!("absorbed_area_ids[{index}]"),
+                area_id: *absorbed_id,
+                request_id: sub_request_id(header.request_id, "MergeAreas/absorbed", index),
+                command: area::Command::MergeInto(area::MergeInto {
+                    successor_area_id: survivor_id,
+                    effective_date: header.effective_date,
+                    decision: decision.clone(),
+                }),
+                renames: vec![("successor_area_id", "survivor_area_id".to_string())],
+            })
+            .collect();
+        steps.push(Step {
+            field: "survivor_area_id".to_string(),
+            area_id: survivor_id,
+            request_id: header.request_id,
+            command: area::Command::AbsorbAreas(area::AbsorbAreas {
+                absorbed_area_ids: absorbed_ids,
+                effective_date: header.effective_date,
+                decision,
+            }),
+            renames: vec![],
+        });
+        let results = self.execute_steps(&header, &actor, digest, steps).await?;
+        Ok(pb::AreaCommandResults { results })
+    }
+
+    async fn split(&self, actor: String, request: pb::SplitAreaRequest) -> Result<pb::AreaCommandResults, Status> {
+        let digest = request_digest(&request);
+        let SplitRequest {
+            header,
+            decision,
+            area_id,
+            new_parts,
+            existing_part_ids,
+            parts_field,
+        } = read_split(&request)?;
+        let original = self.commands.load::<Area>(&stream_id(area_id)).await?.state;
+        let Some(original_facts) = original.facts() else {
+            return Err(not_registered("area_id", area_id));
+        };
+        // A new part belongs where the area split belonged, unless the request says otherwise.
+        let original_parent = Uuid::parse_str(&original.parent_area_id).ok();
+        let mut parents: BTreeMap<Uuid, AreaFacts> = BTreeMap::new();
+        let mut steps = Vec::new();
+        // `new_parts` holds every part of the request, in order: any malformed one refused it.
+        for (index, (part, (part_id, parent_id))) in request.new_parts.iter().zip(new_parts).enumerate() {
+            let prefix = format!("new_parts[{index}]");
+            let parent = match parent_id.or(original_parent) {
+                Some(parent_id) => Some(match parents.get(&parent_id) {
+                    Some(facts) => facts.clone(),
+                    None => {
+                        let facts = self.area_facts(&format!("{prefix}.parent_area_id"), parent_id).await?;
+                        parents.entry(parent_id).or_insert(facts).clone()
+                    }
+                }),
+                None => None,
+            };
+            steps.push(Step {
+                renames: ["name", "official_code", "division_type", "parent"]
+                    .into_iter()
+                    .map(|name| {
+                        (
+                            name,
+                            format!("{prefix}.{}", if name == "parent" { "parent_area_id" } else { name }),
+                        )
+                    })
+                    .chain([("formed_from", "area_id".to_string())])
+                    .collect(),
+                field: prefix,
+                area_id: part_id,
+                request_id: sub_request_id(header.request_id, "SplitArea/new_part", index),
+                command: area::Command::Register(area::Register {
+                    area_id: part_id,
+                    official_code: optional(&part.official_code),
+                    name: part.name.clone(),
+                    level: original_facts.level,
+                    division_type: part.division_type.clone(),
+                    parent,
+                    formed_from: vec![area_id],
+                    effective_date: header.effective_date,
+                    decision: Some(decision.clone()),
+                }),
+            });
+        }
+        for (index, part_id) in existing_part_ids.iter().enumerate() {
+            let field = format!("existing_part_area_ids[{index}]");
+            let part = self.area_facts(&field, *part_id).await?;
+            ensure_same_level(&field, &part, "the area split", original_facts.level)?;
+        }
+        let part_area_ids = steps.iter().map(|step| step.area_id).chain(existing_part_ids).collect();
+        steps.push(Step {
+            field: "area_id".to_string(),
+            area_id,
+            request_id: header.request_id,
+            command: area::Command::Split(area::Split {
+                part_area_ids,
+                original_ends: request.original_ends,
+                effective_date: header.effective_date,
+                decision,
+            }),
+            renames: vec![("part_area_ids", parts_field.to_string())],
+        });
+        let results = self.execute_steps(&header, &actor, digest, steps).await?;
+        Ok(pb::AreaCommandResults { results })
+    }
+
+    async fn get(&self, request: pb::GetAreaRequest) -> Result<pb::AreaView, Status> {
+        let mut check = Check::default();
+        let Some(area_id) = check.area_id("area_id", &request.area_id) else {
+            return Err(check.status());
+        };
+        let stream_id = stream_id(area_id);
+        let history = self.history(&stream_id).await?;
+        if history.state.registered_on.is_none() {
+            return Err(Status::not_found(format!(
+                "area {area_id} is not registered (chưa có trong hồ sơ); check the id"
+            )));
+        }
+        Span::current().record("stream_version", history.version);
+        Ok(history.into_view(stream_id))
+    }
+
+    /// Records one command on one area; the domain's field names in a refusal become the
+    /// request's field paths.
+    async fn execute(
+        &self,
+        area_id: Uuid,
+        header: &CommandHeader,
+        actor: &str,
+        digest: [u8; 32],
+        command: area::Command,
+        renames: &[(&'static str, &str)],
+    ) -> Result<pb::CommandResult, Status> {
+        let result = self
+            .commands
+            .execute::<Area>(&stream_id(area_id), header, actor, digest, command)
+            .await
+            .map_err(|error| rename_fields(error, |name| renamed(name, renames.iter().copied())))?;
+        let span = Span::current();
+        span.record("stream_version", result.stream_version);
+        span.record("deduplicated", result.deduplicated);
+        Ok(result)
+    }
+
+    /// Records a command spanning several areas, as the module documentation describes:
+    /// check every step, then write them in order, the last one (the area the request is
+    /// about) under the client's request id. `header.expected_version` pins the last
+    /// step's stream; it is checked before anything is written, and not again after, so
+    /// that a concurrent change cannot leave the command half written.
+    async fn execute_steps(
+        &self,
+        header: &CommandHeader,
+        actor: &str,
+        digest: [u8; 32],
+        steps: Vec<Step>,
+    ) -> Result<Vec<pb::CommandResult>, Status> {
+        let context = Context {
+            recorded_date: commands::today_in_vietnam(Timestamp::now()),
+            actor: actor.to_string(),
+        };
+        let last = steps.len().saturating_sub(1);
+        for (index, step) in steps.iter().enumerate() {
+            if self.step_recorded(header.request_id, step, digest).await? {
+                continue;
+            }
+            let stream_id = stream_id(step.area_id);
+            let loaded = self.commands.load::<Area>(&stream_id).await?;
+            if let (true, Some(expected)) = (index == last, header.expected_version) {
+                if loaded.version != Some(expected) {
+                    return Err(status::append_error(AppendError::VersionConflict {
+                        stream_id,
+                        expected: ExpectedVersion::Exact(expected),
+                        actual: loaded.version,
+                    }));
+                }
+            }
+            Area::decide(&loaded.state, step.command.clone(), &context).map_err(|error| step.refusal(&error))?;
+        }
+        let total = steps.len();
+        let mut results = Vec::with_capacity(total);
+        for (index, step) in steps.into_iter().enumerate() {
+            let step_header = CommandHeader {
+                request_id: step.request_id,
+                expected_version: None,
+                effective_date: header.effective_date,
+                decision: header.decision.clone(),
+            };
+            let stream_id = stream_id(step.area_id);
+            let written = self
+                .commands
+                .execute::<Area>(&stream_id, &step_header, actor, digest, step.command.clone())
+                .await;
+            match written {
+                Ok(result) => results.push(result),
+                Err(error) => {
+                    let error = rename_fields(error, |name| step.path(name));
+                    if index == 0 {
+                        return Err(error);
+                    }
+                    tracing::warn!(
+                        request_id = %header.request_id,
+                        written = index,
+                        steps = total,
+                        %stream_id,
+                        code = ?error.code(),
+                        "a command on several areas stopped part way"
+                    );
+                    // Keep the code and details; tell the clerk how to finish.
+                    return Err(Status::with_details(
+                        error.code(),
+                        format!(
+                            "{}; {index} of {total} areas were already changed by this request: \
+                             once the cause is fixed, send the same request again with the same \
+                             request id to finish it",
+                            error.message()
+                        ),
+                        error.details().to_vec().into(),
+                    ));
+                }
+            }
+        }
+        if let Some(last) = results.last() {
+            let span = Span::current();
+            span.record("stream_version", last.stream_version);
+            span.record("deduplicated", results.iter().all(|result| result.deduplicated));
+        }
+        Ok(results)
+    }
+
+    /// Whether an earlier try of this request already wrote `step`; refuses a request id
+    /// reused for a different request.
+    async fn step_recorded(&self, request_id: Uuid, step: &Step, digest: [u8; 32]) -> Result<bool, Status> {
+        let first_event = commands::event_id(step.request_id, 0);
+        let Some(first) = self
+            .commands
+            .log()
+            .event_by_id(first_event)
+            .await
+            .map_err(status::read_error)?
+        else {
+            return Ok(false);
+        };
+        if first.stream_id != stream_id(step.area_id)
+            || first.metadata.get(METADATA_REQUEST_SHA256) != Some(&hex(&digest))
+        {
+            return Err(status::request_id_reused(
+                request_id,
+                "it was already used for a different command",
+            ));
+        }
+        Ok(true)
+    }
+
+    /// The facts about a registered area another command refers to.
+    async fn area_facts(&self, field: &str, area_id: Uuid) -> Result<AreaFacts, Status> {
+        let loaded = self.commands.load::<Area>(&stream_id(area_id)).await?;
+        loaded.state.facts().ok_or_else(|| not_registered(field, area_id))
+    }
+
+    /// The area's state and what the view shows beyond it, from one pass over its stream.
+    async fn history(&self, stream_id: &str) -> Result<History, Status> {
+        let mut history = History::default();
+        loop {
+            let from_version = history.version_read.map_or(0, |version| version + 1);
+            let page = self
+                .commands
+                .log()
+                .read_stream(ReadStreamRequest {
+                    stream_id: stream_id.to_string(),
+                    from_version: Some(from_version),
+                    direction: Direction::Forwards,
+                    max_count: 0,
+                })
+                .await
+                .map_err(status::read_error)?;
+            let Some(last) = page.last() else { break };
+            history.version_read = Some(last.stream_version);
+            for recorded in &page {
+                history.apply(&commands::decode::<Area>(recorded)?);
+            }
+        }
+        history.version = history.version_read.unwrap_or_default();
+        Ok(history)
+    }
+}
+
+/// One area's part of a command on several areas.
+struct Step {
+    /// The request path naming this area in messages, e.g. "absorbed_area_ids[1]".
+    field: String,
+    area_id: Uuid,
+    request_id: Uuid,
+    command: area::Command,
+    /// The domain's field names that have another path in the request.
+    renames: Vec<(&'static str, String)>,
+}
+
+impl Step {
+    fn path(&self, domain_field: &str) -> String {
+        renamed(domain_field, self.renames.iter().map(|(from, to)| (*from, to.as_str())))
+    }
+
+    /// A refusal found while checking the steps, saying which area refused.
+    fn refusal(&self, error: &DomainError) -> Status {
+        match error {
+            DomainError::Invalid { field, reason } => {
+                status::invalid_argument(&[Violation::new(self.path(field), reason.clone())])
+            }
+            rule => rule_broken(&self.field, format!("{} (area {}): {rule}", self.field, self.area_id)),
+        }
+    }
+}
+
+/// A merger request, read.
+struct MergeRequest {
+    header: CommandHeader,
+    decision: Decision,
+    survivor_id: Uuid,
+    absorbed_ids: Vec<Uuid>,
+}
+
+fn read_merge(request: &pb::MergeAreasRequest) -> Result<MergeRequest, Status> {
+    let mut check = Check::default();
+    let header = check.header(request.header.as_ref());
+    let decision = check.decision(request.header.as_ref(), header.as_ref(), "a merger (sáp nhập)");
+    let survivor_id = check.area_id("survivor_area_id", &request.survivor_area_id);
+    let absorbed_ids = check.area_ids_except(
+        "absorbed_area_ids",
+        &request.absorbed_area_ids,
+        survivor_id,
+        "the surviving area cannot be merged into itself",
+    );
+    check.list_size(
+        "absorbed_area_ids",
+        request.absorbed_area_ids.len(),
+        1,
+        "at least one area to merge is required",
+    );
+    let (Some(header), Some(decision), Some(survivor_id), Some(absorbed_ids)) =
+        (header, decision, survivor_id, absorbed_ids)
+    else {
+        return Err(check.status());
+    };
+    check.finish()?;
+    Ok(MergeRequest {
+        header,
+        decision,
+        survivor_id,
+        absorbed_ids,
+    })
+}
+
+/// A split request, read.
+struct SplitRequest {
+    header: CommandHeader,
+    decision: Decision,
+    area_id: Uuid,
+    /// Per new part, in request order: its id and its parent if the request names one.
+    new_parts: Vec<(Uuid, Option<Uuid>)>,
+    existing_part_ids: Vec<Uuid>,
+    /// Where a problem with the list of parts as a whole is reported.
+    parts_field: &'static str,
+}
+
+fn read_split(request: &pb::SplitAreaRequest) -> Result<SplitRequest, Status> {
+    let mut check = Check::default();
+    let header = check.header(request.header.as_ref());
+    let decision = check.decision(request.header.as_ref(), header.as_ref(), "a split (chia tách)");
+    let area_id = check.area_id("area_id", &request.area_id);
+    let mut new_parts = Vec::new();
+    for (index, part) in request.new_parts.iter().enumerate() {
+        let part_id = check.area_id(&format!("new_parts[{index}].area_id"), &part.area_id);
+        check.required(
+            &format!("new_parts[{index}].name"),
+            &part.name,
+            "each new part needs its name as written in the decision",
+        );
+        let parent_id = check.optional_area_id(&format!("new_parts[{index}].parent_area_id"), &part.parent_area_id);
+        if let (Some(part_id), Some(parent_id)) = (part_id, parent_id) {
+            new_parts.push((part_id, parent_id));
+        }
+    }
+    let existing_part_ids = check.area_ids("existing_part_area_ids", &request.existing_part_area_ids);
+    let named: Vec<(String, &str)> = request
+        .new_parts
+        .iter()
+        .enumerate()
+        .map(|(index, part)| (format!("new_parts[{index}].area_id"), part.area_id.as_str()))
+        .chain(
+            request
+                .existing_part_area_ids
+                .iter()
+                .enumerate()
+                .map(|(index, id)| (format!("existing_part_area_ids[{index}]"), id.as_str())),
+        )
+        .collect();
+    check.distinct_parts(&named, area_id);
+    let parts_field = if request.new_parts.is_empty() {
+        "existing_part_area_ids"
+    } else {
+        "new_parts"
+    };
+    if named.len() > antt_domain::limits::LIST_ITEMS_MAX {
+        check.push(
+            parts_field,
+            format!("at most {} parts in all", antt_domain::limits::LIST_ITEMS_MAX),
+        );
+    }
+    // The domain's rule, checked here too so that it is reported with the other fields.
+    let (parts_min, parts_description) = if request.original_ends {
+        (
+            2,
+            "an area divided up entirely needs at least two parts, new or existing",
+        )
+    } else {
+        (1, "at least one part, new or existing, is required")
+    };
+    check.list_size(parts_field, named.len(), parts_min, parts_description);
+    let (Some(header), Some(decision), Some(area_id), Some(existing_part_ids)) =
+        (header, decision, area_id, existing_part_ids)
+    else {
+        return Err(check.status());
+    };
+    check.finish()?;
+    Ok(SplitRequest {
+        header,
+        decision,
+        area_id,
+        new_parts,
+        existing_part_ids,
+        parts_field,
+    })
+}
+
+/// Only areas of one level merge or share a split: communes with communes, districts with
+/// districts. The domain decides on one area at a time, so this is checked here.
+fn ensure_same_level(
+    field: &str,
+    area: &AreaFacts,
+    other_name: &str,
+    other_level: pb::AreaLevel,
+) -> Result<(), Status> {
+    if area.level == other_level {
+        return Ok(());
+    }
+    Err(rule_broken(
+        field,
+        format!(
+            "{field}: area {} is a {} but {other_name} is a {}; only areas of the same level can be merged or \
+             share a split",
+            area.area_id,
+            area::level_label(area.level),
+            area::level_label(other_level)
+        ),
+    ))
+}
+
+/// The request id of the step `index` of `kind` within the request `request_id`: stable
+/// across retries, distinct per step.
+fn sub_request_id(request_id: Uuid, kind: &str, index: usize) -> Uuid {
+    Uuid::new_v5(&request_id, format!("antt.v1.Areas/{kind}/{index}").as_bytes())
+}
+
+/// The request path of a field the domain names `domain_field`.
+fn renamed<'a>(domain_field: &str, mut renames: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    if let Some((_, path)) = renames.find(|(from, _)| *from == domain_field) {
+        return path.to_string();
+    }
+    match domain_field {
+        // The decision travels in the header of every request.
+        "decision" => "header.decision".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// INVALID_ARGUMENT with its field violations renamed; other statuses unchanged.
+fn rename_fields(error: Status, path: impl Fn(&str) -> String) -> Status {
+    if error.code() != Code::InvalidArgument {
+        return error;
+    }
+    let Some(bad_request) = error.get_details_bad_request() else {
+        return error;
+    };
+    let violations: Vec<Violation> = bad_request
+        .field_violations
+        .into_iter()
+        .map(|violation| Violation::new(path(&violation.field), violation.description))
+        .collect();
+    status::invalid_argument(&violations)
+}
+
+/// FAILED_PRECONDITION for a rule the service checks itself (across areas).
+fn rule_broken(subject: &str, description: String) -> Status {
+    Status::with_error_details(
+        Code::FailedPrecondition,
+        description.clone(),
+        ErrorDetails::with_precondition_failure_violation(status::PRECONDITION_DOMAIN_RULE, subject, description),
+    )
+}
+
+/// FAILED_PRECONDITION for a command naming an area that was never registered.
+fn not_registered(field: &str, area_id: Uuid) -> Status {
+    rule_broken(
+        field,
+        format!("{field}: area {area_id} is not registered (chưa có trong hồ sơ); register it first or check the id"),
+    )
+}
+
+fn optional(text: &str) -> Option<String> {
+    (!text.trim().is_empty()).then(|| text.to_string())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Collects every problem of a request, so that a clerk can fix them all at once.
+#[derive(Default)]
+struct Check {
+    violations: Vec<Violation>,
+}
+
+impl Check {
+    fn push(&mut self, field: impl Into<String>, description: impl Into<String>) {
+        self.violations.push(Violation::new(field, description));
+    }
+
+    fn header(&mut self, header: Option<&pb::CommandHeader>) -> Option<CommandHeader> {
+        CommandHeader::from_proto(header)
+            .map_err(|violations| self.violations.extend(violations))
+            .ok()
+    }
+
+    /// The decision a command cannot do without. A missing header is reported once, as
+    /// such; a malformed decision is already reported by [`Check::header`].
+    fn decision(
+        &mut self,
+        raw: Option<&pb::CommandHeader>,
+        header: Option<&CommandHeader>,
+        what: &str,
+    ) -> Option<Decision> {
+        if let Some(decision) = header.and_then(|header| header.decision.clone()) {
+            return Some(decision);
+        }
+        let absent = raw.is_some_and(|raw| {
+            raw.decision
+                .as_ref()
+                .is_none_or(|decision| decision.number.trim().is_empty() && decision.issued_on.is_none())
+        });
+        if absent {
+            self.push(
+                "header.decision",
+                format!(
+                    "{what} needs the decision that ordered it: its number as printed (e.g. 710/QĐ-UBND) and its date"
+                ),
+            );
+        }
+        None
+    }
+
+    fn area_id(&mut self, field: &str, text: &str) -> Option<Uuid> {
+        if text.trim().is_empty() {
+            self.push(field, "an area id (UUID) is required");
+            return None;
+        }
+        match Uuid::parse_str(text) {
+            Ok(id) if id.is_nil() => {
+                self.push(field, "the area id must not be the nil UUID");
+                None
+            }
+            Ok(id) => Some(id),
+            Err(_) => {
+                self.push(
+                    field,
+                    format!("{text:?} is not an area id: it must be a UUID, e.g. 0a110000-0000-4000-8000-000000000026"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Some(None) when empty, Some(Some(id)) when valid, None when malformed.
+    fn optional_area_id(&mut self, field: &str, text: &str) -> Option<Option<Uuid>> {
+        if text.is_empty() {
+            return Some(None);
+        }
+        self.area_id(field, text).map(Some)
+    }
+
+    /// A list of distinct area ids, each checked with its index.
+    fn area_ids(&mut self, field: &str, texts: &[String]) -> Option<Vec<Uuid>> {
+        self.area_ids_except(field, texts, None, "")
+    }
+
+    /// Like [`Check::area_ids`], refusing `own` (the area the request is about) with
+    /// `own_reason`.
+    fn area_ids_except(
+        &mut self,
+        field: &str,
+        texts: &[String],
+        own: Option<Uuid>,
+        own_reason: &str,
+    ) -> Option<Vec<Uuid>> {
+        if texts.len() > antt_domain::limits::LIST_ITEMS_MAX {
+            self.push(field, format!("at most {} areas", antt_domain::limits::LIST_ITEMS_MAX));
+            return None;
+        }
+        let mut ids = Vec::with_capacity(texts.len());
+        let mut malformed = false;
+        for (index, text) in texts.iter().enumerate() {
+            let item = format!("{field}[{index}]");
+            match self.area_id(&item, text) {
+                Some(id) if Some(id) == own => {
+                    self.push(item, own_reason);
+                    malformed = true;
+                }
+                Some(id) if ids.contains(&id) => {
+                    self.push(item, "names the same area twice");
+                    malformed = true;
+                }
+                Some(id) => ids.push(id),
+                None => malformed = true,
+            }
+        }
+        (!malformed).then_some(ids)
+    }
+
+    /// Every part of a split, new or existing, named once and not the area split. A
+    /// malformed id, or a duplicate among the existing parts, is reported already.
+    fn distinct_parts(&mut self, named: &[(String, &str)], area_id: Option<Uuid>) {
+        let mut seen = BTreeSet::new();
+        for (field, text) in named {
+            let reported = self.violations.iter().any(|violation| &violation.field == field);
+            let Ok(id) = Uuid::parse_str(text) else { continue };
+            if reported {
+                continue;
+            }
+            if Some(id) == area_id {
+                self.push(field.clone(), "the area split cannot be one of its own parts");
+            } else if !seen.insert(id) {
+                self.push(field.clone(), "names the same area as another part");
+            }
+        }
+    }
+
+    fn list_size(&mut self, field: &str, len: usize, min: usize, description: &str) {
+        if len < min {
+            self.push(field, description);
+        }
+    }
+
+    fn required(&mut self, field: &str, text: &str, description: &str) {
+        if text.trim().is_empty() {
+            self.push(field, description);
+        }
+    }
+
+    fn level(&mut self, field: &str, level: i32) -> Option<pb::AreaLevel> {
+        match pb::AreaLevel::try_from(level) {
+            Ok(pb::AreaLevel::Unspecified) | Err(_) => {
+                self.push(
+                    field,
+                    "the level is required: province, district, commune, residential area, agency, enterprise or school",
+                );
+                None
+            }
+            Ok(level) => Some(level),
+        }
+    }
+
+    /// INVALID_ARGUMENT listing every problem found.
+    fn status(&self) -> Status {
+        if self.violations.is_empty() {
+            // Only reached if a field was refused without saying why: still refuse.
+            return status::invalid_argument(&[Violation::new("request", "the request is malformed")]);
+        }
+        status::invalid_argument(&self.violations)
+    }
+
+    fn finish(self) -> Result<(), Status> {
+        if self.violations.is_empty() {
+            Ok(())
+        } else {
+            Err(self.status())
+        }
+    }
+}
+
+/// A name as given by a registration or a rename.
+struct Name {
+    name: String,
+    division_type: String,
+    decision: Option<pb::DecisionRef>,
+}
+
+/// An area's state with what the view shows beyond it.
+#[derive(Default)]
+struct History {
+    state: State,
+    version_read: Option<u64>,
+    version: u64,
+    /// Names by the date they were given, in recording order.
+    names: Vec<(Date, Name)>,
+    parents: Vec<(Date, String)>,
+    formed_from: Vec<String>,
+    absorbed: Vec<String>,
+    parts: Vec<String>,
+    population_sources: BTreeMap<Date, String>,
+}
+
+impl History {
+    fn apply(&mut self, event: &area::Event) {
+        let on = event.effective_date();
+        match event {
+            area::Event::Registered(e) => {
+                self.names.push((
+                    on,
+                    Name {
+                        name: e.name.clone(),
+                        division_type: e.division_type.clone(),
+                        decision: e.decision.clone(),
+                    },
+                ));
+                self.parents.push((on, e.parent_area_id.clone()));
+                self.formed_from.extend(e.formed_from_area_ids.iter().cloned());
+            }
+            area::Event::Renamed(e) => {
+                let division_type = if e.new_division_type.is_empty() {
+                    self.state.division_type.clone()
+                } else {
+                    e.new_division_type.clone()
+                };
+                self.names.push((
+                    on,
+                    Name {
+                        name: e.new_name.clone(),
+                        division_type,
+                        decision: e.decision.clone(),
+                    },
+                ));
+            }
+            area::Event::Reparented(e) => self.parents.push((on, e.new_parent_area_id.clone())),
+            area::Event::AbsorbedAreas(e) => self.absorbed.extend(e.absorbed_area_ids.iter().cloned()),
+            area::Event::Split(e) => self.parts.extend(e.part_area_ids.iter().cloned()),
+            area::Event::PopulationRecorded(e) => {
+                self.population_sources.insert(on, e.source.clone());
+            }
+            _ => {}
+        }
+        self.state = Area::evolve(std::mem::take(&mut self.state), event);
+    }
+
+    fn into_view(self, stream_id: String) -> pb::AreaView {
+        let state = self.state;
+        let ended_on = state.ending.as_ref().map(|ending| ending.on);
+        let (status, successor_area_id) = match state.ending.as_ref().map(|ending| &ending.how) {
+            None => (pb::AreaStatus::Active, String::new()),
+            Some(EndKind::MergedInto { successor_area_id }) => (pb::AreaStatus::Merged, successor_area_id.clone()),
+            Some(EndKind::Split { .. }) => (pb::AreaStatus::Split, String::new()),
+            Some(EndKind::Dissolved) => (pb::AreaStatus::Dissolved, String::new()),
+        };
+        let names = periods(self.names, ended_on)
+            .into_iter()
+            .map(
+                |(
+                    Name {
+                        name,
+                        division_type,
+                        decision,
+                    },
+                    from,
+                    until,
+                )| pb::AreaNamePeriod {
+                    name,
+                    division_type,
+                    valid_from: Some(from.to_proto()),
+                    valid_until: until.map(Date::to_proto),
+                    decision,
+                },
+            )
+            .collect();
+        let codes = periods(
+            state
+                .codes
+                .iter()
+                .map(|period| (period.from, period.code.clone()))
+                .collect(),
+            ended_on,
+        )
+        .into_iter()
+        .map(|(official_code, from, until)| pb::AreaCodePeriod {
+            official_code,
+            valid_from: Some(from.to_proto()),
+            valid_until: until.map(Date::to_proto),
+        })
+        .collect();
+        let parents = periods(self.parents, ended_on)
+            .into_iter()
+            .map(|(parent_area_id, from, until)| pb::AreaParentPeriod {
+                parent_area_id,
+                valid_from: Some(from.to_proto()),
+                valid_until: until.map(Date::to_proto),
+            })
+            .collect();
+        let population = state
+            .population
+            .iter()
+            .map(|figure| pb::AreaPopulationFigure {
+                as_of: Some(figure.as_of.to_proto()),
+                households: figure.households,
+                population: figure.population,
+                source: self.population_sources.get(&figure.as_of).cloned().unwrap_or_default(),
+            })
+            .collect();
+        let key_complex_periods = state
+            .key_complex_periods
+            .iter()
+            .map(|period| pb::AreaKeyComplexPeriod {
+                designated_on: Some(period.designated_on.to_proto()),
+                transformed_on: period.transformed_on.map(Date::to_proto),
+            })
+            .collect();
+        let is_key_complex_area = state
+            .key_complex_periods
+            .last()
+            .is_some_and(|period| period.transformed_on.is_none());
+        // `codes` is sorted by date: its last code is the current (or last) one.
+        let official_code = state.codes.last().map(|period| period.code.clone()).unwrap_or_default();
+        pb::AreaView {
+            area_id: state.area_id,
+            stream_id,
+            stream_version: self.version,
+            level: state.level.into(),
+            name: state.name,
+            division_type: state.division_type,
+            names,
+            official_code,
+            codes,
+            parent_area_id: state.parent_area_id,
+            parents,
+            registered_on: state.registered_on.map(Date::to_proto),
+            status: status.into(),
+            ended_on: ended_on.map(Date::to_proto),
+            successor_area_id,
+            part_area_ids: self.parts,
+            formed_from_area_ids: self.formed_from,
+            absorbed_area_ids: self.absorbed,
+            population,
+            key_complex_periods,
+            is_key_complex_area,
+        }
+    }
+}
+
+/// Values dated from a day, as periods: each lasts until the next one's date (or `end`).
+/// Sorted by date, stable, so two values of one day keep their recording order.
+fn periods<T>(mut dated: Vec<(Date, T)>, end: Option<Date>) -> Vec<(T, Date, Option<Date>)> {
+    dated.sort_by_key(|(from, _)| *from);
+    let starts: Vec<Date> = dated.iter().map(|(from, _)| *from).collect();
+    dated
+        .into_iter()
+        .enumerate()
+        .map(|(index, (from, value))| (value, from, starts.get(index + 1).copied().or(end)))
+        .collect()
+}
+
+/// The span of a command, named after its RPC like the EventStore's spans, with the area
+/// id as sent (Debug escapes control characters a client might put in it).
+macro_rules! command_span {
+    ($rpc:literal, $area_id:expr) => {
+        tracing::info_span!(
+            $rpc,
+            area_id = ?$area_id,
+            stream_version = field::Empty,
+            deduplicated = field::Empty,
+        )
+    };
+}
+
+#[tonic::async_trait]
+impl<L: EventLog> Areas for AreasService<L> {
+    async fn register_area(
+        &self,
+        request: Request<pb::RegisterAreaRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = command_span!("RegisterArea", &request.area_id);
+        self.register(actor, request).instrument(span).await.map(Response::new)
+    }
+
+    async fn rename_area(
+        &self,
+        request: Request<pb::RenameAreaRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = command_span!("RenameArea", &request.area_id);
+        self.rename(actor, request).instrument(span).await.map(Response::new)
+    }
+
+    async fn assign_area_code(
+        &self,
+        request: Request<pb::AssignAreaCodeRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = command_span!("AssignAreaCode", &request.area_id);
+        self.assign_code(actor, request)
+            .instrument(span)
+            .await
+            .map(Response::new)
+    }
+
+    async fn merge_areas(
+        &self,
+        request: Request<pb::MergeAreasRequest>,
+    ) -> Result<Response<pb::AreaCommandResults>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = command_span!("MergeAreas", &request.survivor_area_id);
+        self.merge(actor, request).instrument(span).await.map(Response::new)
+    }
+
+    async fn split_area(
+        &self,
+        request: Request<pb::SplitAreaRequest>,
+    ) -> Result<Response<pb::AreaCommandResults>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = command_span!("SplitArea", &request.area_id);
+        self.split(actor, request).instrument(span).await.map(Response::new)
+    }
+
+    async fn reparent_area(
+        &self,
+        request: Request<pb::ReparentAreaRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = command_span!("ReparentArea", &request.area_id);
+        self.reparent(actor, request).instrument(span).await.map(Response::new)
+    }
+
+    async fn dissolve_area(
+        &self,
+        request: Request<pb::DissolveAreaRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = command_span!("DissolveArea", &request.area_id);
+        self.dissolve(actor, request).instrument(span).await.map(Response::new)
+    }
+
+    async fn record_population(
+        &self,
+        request: Request<pb::RecordPopulationRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = command_span!("RecordPopulation", &request.area_id);
+        self.population(actor, request)
+            .instrument(span)
+            .await
+            .map(Response::new)
+    }
+
+    async fn designate_key_complex_area(
+        &self,
+        request: Request<pb::DesignateKeyComplexAreaRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = command_span!("DesignateKeyComplexArea", &request.area_id);
+        self.designate(actor, request).instrument(span).await.map(Response::new)
+    }
+
+    async fn record_transformation(
+        &self,
+        request: Request<pb::RecordTransformationRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = command_span!("RecordTransformation", &request.area_id);
+        self.transformation(actor, request)
+            .instrument(span)
+            .await
+            .map(Response::new)
+    }
+
+    async fn get_area(&self, request: Request<pb::GetAreaRequest>) -> Result<Response<pb::AreaView>, Status> {
+        let request = request.into_inner();
+        let span = tracing::info_span!("GetArea", area_id = ?request.area_id, stream_version = field::Empty);
+        self.get(request).instrument(span).await.map(Response::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(year: i32, month: u32, day: u32) -> Date {
+        Date::new(year, month, day).unwrap()
+    }
+
+    #[test]
+    fn periods_end_where_the_next_begins_or_at_the_end() {
+        let dated = vec![(date(2020, 1, 1), "b"), (date(2008, 1, 1), "a")];
+        assert_eq!(
+            periods(dated, Some(date(2025, 7, 1))),
+            vec![
+                ("a", date(2008, 1, 1), Some(date(2020, 1, 1))),
+                ("b", date(2020, 1, 1), Some(date(2025, 7, 1))),
+            ]
+        );
+        assert_eq!(
+            periods(vec![(date(2008, 1, 1), "a")], None),
+            vec![("a", date(2008, 1, 1), None)]
+        );
+    }
+
+    #[test]
+    fn sub_request_ids_are_stable_and_distinct() {
+        let request = Uuid::from_u128(7);
+        assert_eq!(
+            sub_request_id(request, "MergeAreas/absorbed", 0),
+            sub_request_id(request, "MergeAreas/absorbed", 0)
+        );
+        assert_ne!(
+            sub_request_id(request, "MergeAreas/absorbed", 0),
+            sub_request_id(request, "MergeAreas/absorbed", 1)
+        );
+        assert_ne!(sub_request_id(request, "MergeAreas/absorbed", 0), request);
+    }
+
+    #[test]
+    fn domain_field_names_become_request_paths() {
+        assert_eq!(renamed("decision", std::iter::empty()), "header.decision");
+        assert_eq!(
+            renamed("formed_from", [("formed_from", "formed_from_area_ids")].into_iter()),
+            "formed_from_area_ids"
+        );
+        assert_eq!(renamed("name", std::iter::empty()), "name");
+        let status = status::invalid_argument(&[Violation::new(
+            "decision",
+            "the decision is dated after the recording date",
+        )]);
+        let renamed = rename_fields(status, |name| renamed(name, std::iter::empty()));
+        assert_eq!(
+            renamed.get_details_bad_request().unwrap().field_violations[0].field,
+            "header.decision"
+        );
+    }
+
+    #[test]
+    fn every_malformed_field_is_reported() {
+        let mut check = Check::default();
+        assert_eq!(check.area_id("area_id", ""), None);
+        assert_eq!(check.area_id("parent_area_id", "38"), None);
+        assert_eq!(check.optional_area_id("x", ""), Some(None));
+        let id = Uuid::from_u128(1).to_string();
+        assert_eq!(check.area_ids("formed_from_area_ids", &[id.clone(), id]), None);
+        assert_eq!(check.level("level", 0), None);
+        assert_eq!(check.level("level", 99), None);
+        let fields: Vec<String> = check.violations.iter().map(|v| v.field.clone()).collect();
+        assert_eq!(
+            fields,
+            ["area_id", "parent_area_id", "formed_from_area_ids[1]", "level", "level"]
+        );
+    }
+}

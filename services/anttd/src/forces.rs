@@ -1,0 +1,1357 @@
+//! The `antt.v1.Forces` service: teams and their members (this file) and persons with
+//! their sealed personal data ([`crate::persons`]).
+//!
+//! Each team command is read from its request field by field (every problem becomes a
+//! field violation named by its path in the request), then decided and recorded on the
+//! team's stream `team-<uuid>` by [`Commands::execute`]. Facts about other records that a
+//! rule needs are read here first: the area of a new team (`area-<uuid>`), and whether a
+//! person to nominate or appoint is registered and not erased (`person-<uuid>`). Those
+//! checks are skipped for a retry of a request already recorded, so that a retry always
+//! returns the original result.
+//!
+//! RestructureTeam writes several streams without a transaction; see
+//! [`ForcesService::restructure`] for the order and why a retry completes it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use antt_domain::area::Area;
+use antt_domain::team::{self, Team};
+use antt_domain::{Aggregate, Context, Date, Decision, DomainError, DomainEvent};
+use antt_keystore::KeyStore;
+use antt_log::{AppendError, Direction, EventLog, ExpectedVersion, ReadStreamRequest, Timestamp, Violation};
+use antt_proto::v1 as pb;
+use antt_proto::v1::forces_server::{Forces, ForcesServer};
+use prost::Message;
+use sha2::{Digest, Sha256};
+use tonic::{Code, Request, Response, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+use tracing::Instrument;
+use uuid::Uuid;
+
+use crate::commands::{self, actor_of, CommandHeader, Commands};
+use crate::persons::Persons;
+use crate::status;
+
+/// Stream id prefixes of the records this service reads or writes.
+pub const TEAM_STREAM_PREFIX: &str = "team-";
+pub const AREA_STREAM_PREFIX: &str = "area-";
+
+/// The stream of a team.
+pub fn team_stream(team_id: Uuid) -> String {
+    format!("{TEAM_STREAM_PREFIX}{team_id}")
+}
+
+/// The gRPC service; cheap to share.
+pub struct ForcesService<L> {
+    commands: Commands<L>,
+    persons: Persons<L>,
+}
+
+impl<L: EventLog> ForcesService<L> {
+    pub fn new(commands: Commands<L>, keys: Arc<KeyStore>) -> Self {
+        ForcesService {
+            persons: Persons::new(commands.clone(), keys),
+            commands,
+        }
+    }
+
+    /// Wrapped for tonic, with the message size limits of `max_message_bytes`.
+    pub fn into_server(self, max_message_bytes: usize) -> ForcesServer<Self> {
+        ForcesServer::new(self)
+            .max_decoding_message_size(max_message_bytes)
+            .max_encoding_message_size(max_message_bytes)
+    }
+
+    /// Records `command` on the team's stream; domain field names become request paths.
+    async fn record(
+        &self,
+        actor: &str,
+        team_id: Uuid,
+        header: &CommandHeader,
+        digest: [u8; 32],
+        command: team::Command,
+    ) -> Result<pb::CommandResult, Status> {
+        self.commands
+            .execute::<Team>(&team_stream(team_id), header, actor, digest, command)
+            .await
+            .map_err(request_paths)
+    }
+
+    /// Refuses a person who cannot join a team, unless this request is a recorded retry.
+    async fn ensure_can_serve(&self, header: &CommandHeader, field: &str, person_id: Uuid) -> Result<(), Status> {
+        if already_recorded(&self.commands, header.request_id).await? {
+            return Ok(());
+        }
+        self.persons.ensure_can_serve(field, person_id).await
+    }
+
+    async fn establish(&self, actor: &str, request: pb::EstablishTeamRequest) -> Result<pb::CommandResult, Status> {
+        let mut checks = Checks::default();
+        let header = checks.header(request.header.as_ref());
+        let team_id = checks.id("team_id", &request.team_id);
+        let area_id = checks.id("area_id", &request.area_id);
+        let formed_from = checks.ids("formed_from_team_ids", &request.formed_from_team_ids);
+        let force_type = checks.enumeration::<pb::ForceType>("force_type", request.force_type);
+        let managing_level = checks.enumeration::<pb::AreaLevel>("managing_level", request.managing_level);
+        let (Some(header), Some(team_id), Some(area_id), Some(formed_from), Some(force_type), Some(managing_level)) =
+            (header, team_id, area_id, formed_from, force_type, managing_level)
+        else {
+            return Err(checks.into_status());
+        };
+        checks.finish()?;
+        let area = self
+            .commands
+            .load::<Area>(&format!("{AREA_STREAM_PREFIX}{area_id}"))
+            .await?;
+        let Some(area) = area.state.facts() else {
+            return Err(precondition(
+                "area_id",
+                format!(
+                    "area {area_id} is not registered (địa bàn chưa có trong hồ sơ); register it with the \
+                     Areas service first, or check the area id"
+                ),
+            ));
+        };
+        let command = team::Command::Establish(team::Establish {
+            team_id,
+            name: request.name.clone(),
+            force_type,
+            area,
+            sponsor_organisation: request.sponsor_organisation.clone(),
+            quota: request.quota,
+            managing_level,
+            managing_body: request.managing_body.clone(),
+            formed_from,
+            effective_date: header.effective_date,
+            decision: header.decision.clone(),
+        });
+        let digest = digest("EstablishTeam", &request);
+        self.record(actor, team_id, &header, digest, command).await
+    }
+
+    async fn change_quota(
+        &self,
+        actor: &str,
+        request: pb::ChangeTeamQuotaRequest,
+    ) -> Result<pb::CommandResult, Status> {
+        let mut checks = Checks::default();
+        let header = checks.header(request.header.as_ref());
+        let team_id = checks.id("team_id", &request.team_id);
+        let (Some(header), Some(team_id)) = (header, team_id) else {
+            return Err(checks.into_status());
+        };
+        let command = team::Command::ChangeQuota(team::ChangeQuota {
+            new_quota: request.new_quota,
+            effective_date: header.effective_date,
+            decision: header.decision.clone(),
+        });
+        let digest = digest("ChangeTeamQuota", &request);
+        self.record(actor, team_id, &header, digest, command).await
+    }
+
+    /// RestructureTeam, across streams without a transaction:
+    /// 1. every step is checked against what is recorded, writing nothing if any would
+    ///    be refused: the restructuring of the old team, then each successor receiving
+    ///    its members;
+    /// 2. the old team records TeamRestructured (its members leave it);
+    /// 3. each successor that receives members records TeamMembersTransferredIn, in the
+    ///    order of `successor_team_ids`.
+    ///
+    /// Each step is recorded under its own request id, derived from the client's with
+    /// UUID v5, and all carry the digest of the whole request. A retry with the same
+    /// request id and body finds the steps already recorded (skipping their checks, since
+    /// their effects are in the state now) and records the rest; the same id with another
+    /// body is ALREADY_EXISTS at the first recorded step. Only a concurrent change between
+    /// the checks and the writes can stop the sequence half way, and the retry finishes it.
+    async fn restructure(
+        &self,
+        actor: &str,
+        request: pb::RestructureTeamRequest,
+    ) -> Result<pb::RestructureTeamResponse, Status> {
+        let mut checks = Checks::default();
+        let header = checks.header(request.header.as_ref());
+        let team_id = checks.id("team_id", &request.team_id);
+        let kind = checks.enumeration::<pb::RestructureKind>("kind", request.kind);
+        let successors = checks.ids("successor_team_ids", &request.successor_team_ids);
+        let moves = checks.carry_overs(&request.carried_over);
+        let decision = checks.required_decision(header.as_ref(), "a restructuring");
+        let (Some(header), Some(team_id), Some(kind), Some(successors), Some(moves), Some(decision)) =
+            (header, team_id, kind, successors, moves, decision)
+        else {
+            return Err(checks.into_status());
+        };
+        checks.finish()?;
+        let digest = digest("RestructureTeam", &request);
+        let old_stream = team_stream(team_id);
+        let restructure_header = CommandHeader {
+            request_id: Uuid::new_v5(&header.request_id, b"restructure"),
+            ..header.clone()
+        };
+        let restructure = team::Command::Restructure(team::Restructure {
+            kind,
+            successor_team_ids: successors.clone(),
+            carried_over: moves
+                .iter()
+                .map(|m| team::CarryOver {
+                    person_id: m.person_id,
+                    successor_team_id: m.successor_team_id,
+                })
+                .collect(),
+            team_ends: request.team_ends,
+            effective_date: header.effective_date,
+            decision: decision.clone(),
+        });
+
+        // 1. Check every step.
+        let ctx = context(actor);
+        let old = self.commands.load::<Team>(&old_stream).await?;
+        if !already_recorded(&self.commands, restructure_header.request_id).await? {
+            ensure_expected_version(&old_stream, &header, old.version)?;
+            Team::decide(&old.state, restructure.clone(), &ctx).map_err(|e| domain_status(&e))?;
+        }
+        let mut receipts = Vec::new();
+        for successor in &successors {
+            let members = moves
+                .iter()
+                .filter(|m| m.successor_team_id == *successor)
+                .map(|m| Ok((m.person_id, carried_role(&old.state, m)?)))
+                .collect::<Result<Vec<_>, Status>>()?;
+            if members.is_empty() {
+                continue;
+            }
+            let receive_header = CommandHeader {
+                request_id: Uuid::new_v5(&header.request_id, format!("receive:{successor}").as_bytes()),
+                expected_version: None,
+                ..header.clone()
+            };
+            let receive = team::Command::ReceiveMembers(team::ReceiveMembers {
+                from_team_id: team_id,
+                members,
+                effective_date: header.effective_date,
+                decision: Some(decision.clone()),
+            });
+            if !already_recorded(&self.commands, receive_header.request_id).await? {
+                let loaded = self.commands.load::<Team>(&team_stream(*successor)).await?;
+                Team::decide(&loaded.state, receive.clone(), &ctx)
+                    .map_err(|error| successor_refused(*successor, &error))?;
+            }
+            receipts.push((*successor, receive_header, receive));
+        }
+
+        // 2. The old team, then 3. each successor.
+        let restructured = self
+            .record(actor, team_id, &restructure_header, digest, restructure)
+            .await?;
+        let mut received = Vec::with_capacity(receipts.len());
+        for (successor, receive_header, receive) in receipts {
+            let result = self
+                .commands
+                .execute::<Team>(&team_stream(successor), &receive_header, actor, digest, receive)
+                .await
+                .map_err(|status| match status.code() {
+                    Code::FailedPrecondition => Status::with_error_details(
+                        Code::FailedPrecondition,
+                        format!(
+                            "the team was restructured, but successor team {successor} could not receive its \
+                             members: {}; fix that and retry the same request to finish",
+                            status.message()
+                        ),
+                        ErrorDetails::with_precondition_failure_violation(
+                            status::PRECONDITION_DOMAIN_RULE,
+                            "successor_team_ids",
+                            status.message(),
+                        ),
+                    ),
+                    _ => status,
+                })?;
+            received.push(result);
+        }
+        Ok(pb::RestructureTeamResponse {
+            restructured: Some(restructured),
+            received,
+        })
+    }
+
+    async fn hand_over(&self, actor: &str, request: pb::HandOverTeamRequest) -> Result<pb::CommandResult, Status> {
+        let mut checks = Checks::default();
+        let header = checks.header(request.header.as_ref());
+        let team_id = checks.id("team_id", &request.team_id);
+        let level = checks.enumeration::<pb::AreaLevel>("to_managing_level", request.to_managing_level);
+        let (Some(header), Some(team_id), Some(level)) = (header, team_id, level) else {
+            return Err(checks.into_status());
+        };
+        let command = team::Command::HandOver(team::HandOver {
+            to_managing_level: level,
+            to_managing_body: request.to_managing_body.clone(),
+            effective_date: header.effective_date,
+            decision: header.decision.clone(),
+        });
+        let digest = digest("HandOverTeam", &request);
+        self.record(actor, team_id, &header, digest, command).await
+    }
+
+    async fn dissolve(&self, actor: &str, request: pb::DissolveTeamRequest) -> Result<pb::CommandResult, Status> {
+        let mut checks = Checks::default();
+        let header = checks.header(request.header.as_ref());
+        let team_id = checks.id("team_id", &request.team_id);
+        let decision = checks.required_decision(header.as_ref(), "a dissolution");
+        let (Some(header), Some(team_id), Some(decision)) = (header, team_id, decision) else {
+            return Err(checks.into_status());
+        };
+        let command = team::Command::Dissolve(team::Dissolve {
+            reason: request.reason.clone(),
+            effective_date: header.effective_date,
+            decision,
+        });
+        let digest = digest("DissolveTeam", &request);
+        self.record(actor, team_id, &header, digest, command).await
+    }
+
+    async fn nominate(&self, actor: &str, request: pb::NominateMemberRequest) -> Result<pb::CommandResult, Status> {
+        let mut checks = Checks::default();
+        let header = checks.header(request.header.as_ref());
+        let team_id = checks.id("team_id", &request.team_id);
+        let person_id = checks.id("person_id", &request.person_id);
+        let (Some(header), Some(team_id), Some(person_id)) = (header, team_id, person_id) else {
+            return Err(checks.into_status());
+        };
+        self.ensure_can_serve(&header, "person_id", person_id).await?;
+        let command = team::Command::Nominate(team::Nominate {
+            person_id,
+            nominated_by: request.nominated_by.clone(),
+            effective_date: header.effective_date,
+        });
+        let digest = digest("NominateMember", &request);
+        self.record(actor, team_id, &header, digest, command).await
+    }
+
+    async fn vet(&self, actor: &str, request: pb::VetMemberRequest) -> Result<pb::CommandResult, Status> {
+        let mut checks = Checks::default();
+        let header = checks.header(request.header.as_ref());
+        let team_id = checks.id("team_id", &request.team_id);
+        let person_id = checks.id("person_id", &request.person_id);
+        let outcome = checks.enumeration::<pb::VettingOutcome>("outcome", request.outcome);
+        let (Some(header), Some(team_id), Some(person_id), Some(outcome)) = (header, team_id, person_id, outcome)
+        else {
+            return Err(checks.into_status());
+        };
+        let command = team::Command::Vet(team::Vet {
+            person_id,
+            outcome,
+            vetted_by: request.vetted_by.clone(),
+            effective_date: header.effective_date,
+        });
+        let digest = digest("VetMember", &request);
+        self.record(actor, team_id, &header, digest, command).await
+    }
+
+    async fn appoint(&self, actor: &str, request: pb::AppointMemberRequest) -> Result<pb::CommandResult, Status> {
+        let mut checks = Checks::default();
+        let header = checks.header(request.header.as_ref());
+        let team_id = checks.id("team_id", &request.team_id);
+        let person_id = checks.id("person_id", &request.person_id);
+        let role = checks.enumeration::<pb::MemberRole>("role", request.role);
+        let decision = checks.required_decision(header.as_ref(), "an appointment");
+        let (Some(header), Some(team_id), Some(person_id), Some(role), Some(decision)) =
+            (header, team_id, person_id, role, decision)
+        else {
+            return Err(checks.into_status());
+        };
+        self.ensure_can_serve(&header, "person_id", person_id).await?;
+        let command = team::Command::Appoint(team::Appoint {
+            person_id,
+            role,
+            effective_date: header.effective_date,
+            decision,
+        });
+        let digest = digest("AppointMember", &request);
+        self.record(actor, team_id, &header, digest, command).await
+    }
+
+    async fn change_role(
+        &self,
+        actor: &str,
+        request: pb::ChangeMemberRoleRequest,
+    ) -> Result<pb::CommandResult, Status> {
+        let mut checks = Checks::default();
+        let header = checks.header(request.header.as_ref());
+        let team_id = checks.id("team_id", &request.team_id);
+        let person_id = checks.id("person_id", &request.person_id);
+        let new_role = checks.enumeration::<pb::MemberRole>("new_role", request.new_role);
+        let (Some(header), Some(team_id), Some(person_id), Some(new_role)) = (header, team_id, person_id, new_role)
+        else {
+            return Err(checks.into_status());
+        };
+        let command = team::Command::ChangeRole(team::ChangeRole {
+            person_id,
+            new_role,
+            effective_date: header.effective_date,
+            decision: header.decision.clone(),
+        });
+        let digest = digest("ChangeMemberRole", &request);
+        self.record(actor, team_id, &header, digest, command).await
+    }
+
+    async fn train(&self, actor: &str, request: pb::RecordTrainingRequest) -> Result<pb::CommandResult, Status> {
+        let mut checks = Checks::default();
+        let header = checks.header(request.header.as_ref());
+        let team_id = checks.id("team_id", &request.team_id);
+        let person_id = checks.id("person_id", &request.person_id);
+        let (Some(header), Some(team_id), Some(person_id)) = (header, team_id, person_id) else {
+            return Err(checks.into_status());
+        };
+        let command = team::Command::RecordTraining(team::RecordTraining {
+            person_id,
+            course: request.course.clone(),
+            organised_by: request.organised_by.clone(),
+            effective_date: header.effective_date,
+        });
+        let digest = digest("RecordTraining", &request);
+        self.record(actor, team_id, &header, digest, command).await
+    }
+
+    async fn evaluate(&self, actor: &str, request: pb::EvaluateMemberRequest) -> Result<pb::CommandResult, Status> {
+        let mut checks = Checks::default();
+        let header = checks.header(request.header.as_ref());
+        let team_id = checks.id("team_id", &request.team_id);
+        let person_id = checks.id("person_id", &request.person_id);
+        let grade = checks.enumeration::<pb::TaskCompletionGrade>("grade", request.grade);
+        let (Some(header), Some(team_id), Some(person_id), Some(grade)) = (header, team_id, person_id, grade) else {
+            return Err(checks.into_status());
+        };
+        let command = team::Command::Evaluate(team::Evaluate {
+            person_id,
+            period_year: request.period_year,
+            grade,
+            evaluated_by: request.evaluated_by.clone(),
+            effective_date: header.effective_date,
+        });
+        let digest = digest("EvaluateMember", &request);
+        self.record(actor, team_id, &header, digest, command).await
+    }
+
+    async fn pay(&self, actor: &str, request: pb::PayAllowanceRequest) -> Result<pb::CommandResult, Status> {
+        let mut checks = Checks::default();
+        let header = checks.header(request.header.as_ref());
+        let team_id = checks.id("team_id", &request.team_id);
+        let person_id = checks.optional_id("person_id", &request.person_id);
+        let period_start = checks.date("period_start", request.period_start.as_ref());
+        let period_end = checks.date("period_end", request.period_end.as_ref());
+        let (Some(header), Some(team_id), Some(person_id), Some(period_start), Some(period_end)) =
+            (header, team_id, person_id, period_start, period_end)
+        else {
+            return Err(checks.into_status());
+        };
+        let command = team::Command::PayAllowance(team::PayAllowance {
+            person_id,
+            amount_vnd: request.amount_vnd,
+            period_start,
+            period_end,
+            effective_date: header.effective_date,
+            decision: header.decision.clone(),
+        });
+        let digest = digest("PayAllowance", &request);
+        self.record(actor, team_id, &header, digest, command).await
+    }
+
+    async fn leave(&self, actor: &str, request: pb::MemberLeavesRequest) -> Result<pb::CommandResult, Status> {
+        let mut checks = Checks::default();
+        let header = checks.header(request.header.as_ref());
+        let team_id = checks.id("team_id", &request.team_id);
+        let person_id = checks.id("person_id", &request.person_id);
+        let reason = checks.enumeration::<pb::LeaveReason>("reason", request.reason);
+        let (Some(header), Some(team_id), Some(person_id), Some(reason)) = (header, team_id, person_id, reason) else {
+            return Err(checks.into_status());
+        };
+        let command = team::Command::Leave(team::Leave {
+            person_id,
+            reason,
+            effective_date: header.effective_date,
+            decision: header.decision.clone(),
+        });
+        let digest = digest("MemberLeaves", &request);
+        self.record(actor, team_id, &header, digest, command).await
+    }
+
+    async fn replace(&self, actor: &str, request: pb::ReplaceMemberRequest) -> Result<pb::CommandResult, Status> {
+        let mut checks = Checks::default();
+        let header = checks.header(request.header.as_ref());
+        let team_id = checks.id("team_id", &request.team_id);
+        let leaver = checks.id("leaver_person_id", &request.leaver_person_id);
+        let successor = checks.id("successor_person_id", &request.successor_person_id);
+        let role = checks.enumeration::<pb::MemberRole>("role", request.role);
+        let decision = checks.required_decision(header.as_ref(), "a replacement");
+        let (Some(header), Some(team_id), Some(leaver), Some(successor), Some(role), Some(decision)) =
+            (header, team_id, leaver, successor, role, decision)
+        else {
+            return Err(checks.into_status());
+        };
+        self.ensure_can_serve(&header, "successor_person_id", successor).await?;
+        let command = team::Command::Replace(team::Replace {
+            leaver_person_id: leaver,
+            successor_person_id: successor,
+            role: (role != pb::MemberRole::Unspecified).then_some(role),
+            effective_date: header.effective_date,
+            decision,
+        });
+        let digest = digest("ReplaceMember", &request);
+        self.record(actor, team_id, &header, digest, command).await
+    }
+
+    async fn get_team_view(&self, request: pb::GetTeamRequest) -> Result<pb::TeamView, Status> {
+        let mut checks = Checks::default();
+        let Some(team_id) = checks.id("team_id", &request.team_id) else {
+            return Err(checks.into_status());
+        };
+        let stream_id = team_stream(team_id);
+        let mut view = TeamViewBuilder::default();
+        let mut version = None;
+        loop {
+            let page = self
+                .commands
+                .log()
+                .read_stream(ReadStreamRequest {
+                    stream_id: stream_id.clone(),
+                    from_version: Some(version.map_or(0, |v: u64| v + 1)),
+                    direction: Direction::Forwards,
+                    max_count: 0,
+                })
+                .await
+                .map_err(status::read_error)?;
+            let Some(last) = page.last() else { break };
+            version = Some(last.stream_version);
+            for recorded in &page {
+                view.apply(&commands::decode::<Team>(recorded)?);
+            }
+        }
+        let (Some(version), true) = (version, view.established) else {
+            return Err(Status::not_found(format!(
+                "no team is established with id {team_id} (chưa có trong hồ sơ); check the id"
+            )));
+        };
+        let person_ids: Vec<String> = view.members.keys().cloned().collect();
+        let names = self.persons.display_names(&person_ids).await?;
+        Ok(view.finish(version, &names))
+    }
+}
+
+/// The role a carried-over member takes: the one asked for, or the one they hold (or
+/// held, on a retry after the old team was restructured).
+fn carried_role(state: &team::State, carry: &CarryOverRequest) -> Result<pb::MemberRole, Status> {
+    if carry.role != pb::MemberRole::Unspecified {
+        return Ok(carry.role);
+    }
+    match state.members.get(&carry.person_id.to_string()).map(|m| &m.stage) {
+        Some(team::Stage::Active { role, .. } | team::Stage::Left { role, .. })
+            if *role != pb::MemberRole::Unspecified =>
+        {
+            Ok(*role)
+        }
+        _ => Err(domain_status(&DomainError::NotActiveMember)),
+    }
+}
+
+fn successor_refused(successor: Uuid, error: &DomainError) -> Status {
+    match error {
+        DomainError::Invalid { reason, .. } => status::invalid_argument(&[Violation::new(
+            "carried_over",
+            format!("successor team {successor}: {reason}"),
+        )]),
+        rule => precondition(
+            "successor_team_ids",
+            format!("successor team {successor} cannot receive the members: {rule}"),
+        ),
+    }
+}
+
+#[tonic::async_trait]
+impl<L: EventLog> Forces for ForcesService<L> {
+    async fn establish_team(
+        &self,
+        request: Request<pb::EstablishTeamRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = tracing::info_span!("EstablishTeam", team_id = ?request.team_id);
+        self.establish(&actor, request)
+            .instrument(span)
+            .await
+            .map(Response::new)
+    }
+
+    async fn change_team_quota(
+        &self,
+        request: Request<pb::ChangeTeamQuotaRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = tracing::info_span!("ChangeTeamQuota", team_id = ?request.team_id);
+        self.change_quota(&actor, request)
+            .instrument(span)
+            .await
+            .map(Response::new)
+    }
+
+    async fn restructure_team(
+        &self,
+        request: Request<pb::RestructureTeamRequest>,
+    ) -> Result<Response<pb::RestructureTeamResponse>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = tracing::info_span!("RestructureTeam", team_id = ?request.team_id);
+        self.restructure(&actor, request)
+            .instrument(span)
+            .await
+            .map(Response::new)
+    }
+
+    async fn hand_over_team(
+        &self,
+        request: Request<pb::HandOverTeamRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = tracing::info_span!("HandOverTeam", team_id = ?request.team_id);
+        self.hand_over(&actor, request)
+            .instrument(span)
+            .await
+            .map(Response::new)
+    }
+
+    async fn dissolve_team(
+        &self,
+        request: Request<pb::DissolveTeamRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = tracing::info_span!("DissolveTeam", team_id = ?request.team_id);
+        self.dissolve(&actor, request).instrument(span).await.map(Response::new)
+    }
+
+    async fn nominate_member(
+        &self,
+        request: Request<pb::NominateMemberRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = tracing::info_span!("NominateMember", team_id = ?request.team_id);
+        self.nominate(&actor, request).instrument(span).await.map(Response::new)
+    }
+
+    async fn vet_member(&self, request: Request<pb::VetMemberRequest>) -> Result<Response<pb::CommandResult>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = tracing::info_span!("VetMember", team_id = ?request.team_id);
+        self.vet(&actor, request).instrument(span).await.map(Response::new)
+    }
+
+    async fn appoint_member(
+        &self,
+        request: Request<pb::AppointMemberRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = tracing::info_span!("AppointMember", team_id = ?request.team_id);
+        self.appoint(&actor, request).instrument(span).await.map(Response::new)
+    }
+
+    async fn change_member_role(
+        &self,
+        request: Request<pb::ChangeMemberRoleRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = tracing::info_span!("ChangeMemberRole", team_id = ?request.team_id);
+        self.change_role(&actor, request)
+            .instrument(span)
+            .await
+            .map(Response::new)
+    }
+
+    async fn record_training(
+        &self,
+        request: Request<pb::RecordTrainingRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = tracing::info_span!("RecordTraining", team_id = ?request.team_id);
+        self.train(&actor, request).instrument(span).await.map(Response::new)
+    }
+
+    async fn evaluate_member(
+        &self,
+        request: Request<pb::EvaluateMemberRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = tracing::info_span!("EvaluateMember", team_id = ?request.team_id);
+        self.evaluate(&actor, request).instrument(span).await.map(Response::new)
+    }
+
+    async fn pay_allowance(
+        &self,
+        request: Request<pb::PayAllowanceRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = tracing::info_span!("PayAllowance", team_id = ?request.team_id);
+        self.pay(&actor, request).instrument(span).await.map(Response::new)
+    }
+
+    async fn member_leaves(
+        &self,
+        request: Request<pb::MemberLeavesRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = tracing::info_span!("MemberLeaves", team_id = ?request.team_id);
+        self.leave(&actor, request).instrument(span).await.map(Response::new)
+    }
+
+    async fn replace_member(
+        &self,
+        request: Request<pb::ReplaceMemberRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = tracing::info_span!("ReplaceMember", team_id = ?request.team_id);
+        self.replace(&actor, request).instrument(span).await.map(Response::new)
+    }
+
+    async fn get_team(&self, request: Request<pb::GetTeamRequest>) -> Result<Response<pb::TeamView>, Status> {
+        let request = request.into_inner();
+        let span = tracing::info_span!("GetTeam", team_id = ?request.team_id);
+        self.get_team_view(request).instrument(span).await.map(Response::new)
+    }
+
+    async fn register_person(
+        &self,
+        request: Request<pb::RegisterPersonRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = tracing::info_span!("RegisterPerson", person_id = ?request.person_id);
+        self.persons
+            .register(&actor, request)
+            .instrument(span)
+            .await
+            .map(Response::new)
+    }
+
+    async fn correct_person_details(
+        &self,
+        request: Request<pb::CorrectPersonDetailsRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = tracing::info_span!("CorrectPersonDetails", person_id = ?request.person_id);
+        self.persons
+            .correct(&actor, request)
+            .instrument(span)
+            .await
+            .map(Response::new)
+    }
+
+    async fn get_person(&self, request: Request<pb::GetPersonRequest>) -> Result<Response<pb::PersonView>, Status> {
+        let request = request.into_inner();
+        let span = tracing::info_span!("GetPerson", person_id = ?request.person_id);
+        self.persons.get(request).instrument(span).await.map(Response::new)
+    }
+
+    async fn forget_person(
+        &self,
+        request: Request<pb::ForgetPersonRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let actor = actor_of(&request);
+        let request = request.into_inner();
+        let span = tracing::info_span!("ForgetPerson", person_id = ?request.person_id);
+        self.persons
+            .forget(&actor, request)
+            .instrument(span)
+            .await
+            .map(Response::new)
+    }
+}
+
+/// The circumstances of a command decided now by `actor`.
+pub fn context(actor: &str) -> Context {
+    Context {
+        recorded_date: commands::today_in_vietnam(Timestamp::now()),
+        actor: actor.to_string(),
+    }
+}
+
+/// The digest stored with a command's events: SHA-256 of the RPC name and the request.
+/// The name keeps two RPCs whose requests happen to encode alike from passing for
+/// retries of each other.
+pub fn digest<M: Message>(rpc: &str, request: &M) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(rpc.as_bytes());
+    hasher.update([0]);
+    hasher.update(request.encode_to_vec());
+    hasher.finalize().into()
+}
+
+/// Whether a request id already has its first event in the log.
+pub async fn already_recorded<L: EventLog>(commands: &Commands<L>, request_id: Uuid) -> Result<bool, Status> {
+    Ok(commands
+        .log()
+        .event_by_id(commands::event_id(request_id, 0))
+        .await
+        .map_err(status::read_error)?
+        .is_some())
+}
+
+/// ABORTED, as [`Commands::execute`] answers it, when the client pinned a version the
+/// stream is no longer at; for checks made before anything is written.
+pub fn ensure_expected_version(stream_id: &str, header: &CommandHeader, actual: Option<u64>) -> Result<(), Status> {
+    match header.expected_version {
+        Some(expected) if actual != Some(expected) => Err(status::append_error(AppendError::VersionConflict {
+            stream_id: stream_id.to_string(),
+            expected: ExpectedVersion::Exact(expected),
+            actual,
+        })),
+        _ => Ok(()),
+    }
+}
+
+/// FAILED_PRECONDITION for a rule about another record, naming the request field.
+pub fn precondition(field: &str, message: String) -> Status {
+    Status::with_error_details(
+        Code::FailedPrecondition,
+        message.clone(),
+        ErrorDetails::with_precondition_failure_violation(status::PRECONDITION_DOMAIN_RULE, field, message),
+    )
+}
+
+/// The request path of a field the domain names.
+fn request_path(domain_field: &str) -> &str {
+    match domain_field {
+        "decision" => "header.decision",
+        "formed_from" => "formed_from_team_ids",
+        other => other,
+    }
+}
+
+/// A domain refusal as a status, with request paths.
+pub fn domain_status(error: &DomainError) -> Status {
+    match error {
+        DomainError::Invalid { field, reason } => {
+            status::invalid_argument(&[Violation::new(request_path(field), reason.clone())])
+        }
+        rule => status::domain_error(rule),
+    }
+}
+
+/// Renames the domain's field names in an INVALID_ARGUMENT to request paths.
+fn request_paths(status: Status) -> Status {
+    if status.code() != Code::InvalidArgument {
+        return status;
+    }
+    let Some(bad_request) = status.get_details_bad_request() else {
+        return status;
+    };
+    let violations: Vec<Violation> = bad_request
+        .field_violations
+        .iter()
+        .map(|v| Violation::new(request_path(&v.field), v.description.clone()))
+        .collect();
+    status::invalid_argument(&violations)
+}
+
+/// A carried-over member as read from the request.
+struct CarryOverRequest {
+    person_id: Uuid,
+    successor_team_id: Uuid,
+    role: pb::MemberRole,
+}
+
+/// Reads request fields, collecting one violation per problem, named by its path.
+#[derive(Default)]
+pub struct Checks {
+    violations: Vec<Violation>,
+}
+
+impl Checks {
+    pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
+        self.violations.push(Violation::new(field, description));
+    }
+
+    pub fn len(&self) -> usize {
+        self.violations.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.violations.is_empty()
+    }
+
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// INVALID_ARGUMENT with every violation.
+    pub fn into_status(self) -> Status {
+        if self.violations.is_empty() {
+            // Only a programming error gets here: a check returned None without saying why.
+            return Status::internal("the request was refused without a reason; please report this");
+        }
+        status::invalid_argument(&self.violations)
+    }
+
+    /// Ok when nothing was wrong.
+    pub fn finish(self) -> Result<(), Status> {
+        if self.violations.is_empty() {
+            Ok(())
+        } else {
+            Err(self.into_status())
+        }
+    }
+
+    pub fn header(&mut self, header: Option<&pb::CommandHeader>) -> Option<CommandHeader> {
+        CommandHeader::from_proto(header)
+            .map_err(|violations| self.violations.extend(violations))
+            .ok()
+    }
+
+    /// A required, non-nil UUID.
+    pub fn id(&mut self, field: &str, text: &str) -> Option<Uuid> {
+        if text.trim().is_empty() {
+            self.add(field, "an id is required: the UUID of the record");
+            return None;
+        }
+        match Uuid::parse_str(text.trim()) {
+            Ok(id) if !id.is_nil() => Some(id),
+            Ok(_) => {
+                self.add(field, "the id must not be the nil UUID");
+                None
+            }
+            Err(_) => {
+                self.add(field, "not a UUID; ids look like 0a110000-0000-4000-8000-000000000064");
+                None
+            }
+        }
+    }
+
+    /// An optional UUID: empty is None.
+    pub fn optional_id(&mut self, field: &str, text: &str) -> Option<Option<Uuid>> {
+        if text.trim().is_empty() {
+            return Some(None);
+        }
+        self.id(field, text).map(Some)
+    }
+
+    /// A list of UUIDs; each bad one is named by its index.
+    pub fn ids(&mut self, field: &str, texts: &[String]) -> Option<Vec<Uuid>> {
+        let before = self.len();
+        let ids: Vec<Option<Uuid>> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, text)| self.id(&format!("{field}[{i}]"), text))
+            .collect();
+        if self.len() > before {
+            return None;
+        }
+        ids.into_iter().collect()
+    }
+
+    fn carry_overs(&mut self, carried: &[pb::MemberCarryOver]) -> Option<Vec<CarryOverRequest>> {
+        let before = self.len();
+        let mut moves = Vec::with_capacity(carried.len());
+        for (i, carry) in carried.iter().enumerate() {
+            let person_id = self.id(&format!("carried_over[{i}].person_id"), &carry.person_id);
+            let successor = self.id(
+                &format!("carried_over[{i}].successor_team_id"),
+                &carry.successor_team_id,
+            );
+            let role = self.enumeration::<pb::MemberRole>(&format!("carried_over[{i}].role"), carry.role);
+            if let (Some(person_id), Some(successor_team_id), Some(role)) = (person_id, successor, role) {
+                moves.push(CarryOverRequest {
+                    person_id,
+                    successor_team_id,
+                    role,
+                });
+            }
+        }
+        (self.len() == before).then_some(moves)
+    }
+
+    /// A proto enum value this server knows (unspecified included: the domain says
+    /// whether it may be).
+    pub fn enumeration<E: TryFrom<i32>>(&mut self, field: &str, value: i32) -> Option<E> {
+        match E::try_from(value) {
+            Ok(value) => Some(value),
+            Err(_) => {
+                self.add(field, format!("{value} is not one of the values this field takes"));
+                None
+            }
+        }
+    }
+
+    /// A required date.
+    pub fn date(&mut self, field: &'static str, date: Option<&pb::Date>) -> Option<Date> {
+        Date::from_proto_field(field, date)
+            .map_err(|error| self.add(field, invalid_reason(&error)))
+            .ok()
+    }
+
+    /// The decision a command cannot be recorded without. Only checked when the header
+    /// itself was readable.
+    pub fn required_decision(&mut self, header: Option<&CommandHeader>, what: &str) -> Option<Decision> {
+        let header = header?;
+        if header.decision.is_none() {
+            self.add(
+                "header.decision",
+                format!(
+                    "{what} needs the decision that ordered it: its number as printed (e.g. 15/QĐ-UBND), \
+                     who issued it and its date"
+                ),
+            );
+        }
+        header.decision.clone()
+    }
+
+    /// Trimmed, NFC-normalised text of at most `chars_max` characters, without control
+    /// characters other than line breaks.
+    pub fn text(&mut self, field: &str, text: &str, chars_max: usize, required: bool) -> Option<String> {
+        let normalized = antt_domain::text::normalize_nfc(text.trim());
+        if required && normalized.is_empty() {
+            self.add(field, "must not be empty");
+            return None;
+        }
+        if normalized.chars().count() > chars_max {
+            self.add(field, format!("at most {chars_max} characters"));
+            return None;
+        }
+        if normalized.chars().any(|c| c.is_control() && c != '\n') {
+            self.add(field, "must not contain control characters");
+            return None;
+        }
+        Some(normalized)
+    }
+}
+
+fn invalid_reason(error: &DomainError) -> String {
+    match error {
+        DomainError::Invalid { reason, .. } => reason.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The team as GetTeam shows it, folded from the team's events. Kept apart from
+/// [`team::State`], which holds only what the rules need (no role history).
+#[derive(Default)]
+struct TeamViewBuilder {
+    established: bool,
+    view: pb::TeamView,
+    members: BTreeMap<String, pb::TeamMemberView>,
+}
+
+impl TeamViewBuilder {
+    fn apply(&mut self, event: &team::Event) {
+        let on = Some(event.effective_date().to_proto());
+        match event {
+            team::Event::Established(e) => {
+                self.established = true;
+                self.view.team_id = e.team_id.clone();
+                self.view.name = e.name.clone();
+                self.view.force_type = e.force_type;
+                self.view.area_id = e.area_id.clone();
+                self.view.sponsor_organisation = e.sponsor_organisation.clone();
+                self.view.quota = e.quota;
+                self.view.status = pb::TeamStatus::Active.into();
+                self.view.established_on = on;
+                self.view.managing_level = e.managing_level;
+                self.view.managing_body = e.managing_body.clone();
+                self.view.formed_from_team_ids = e.formed_from_team_ids.clone();
+            }
+            team::Event::QuotaChanged(e) => self.view.quota = e.new_quota,
+            team::Event::Restructured(e) => {
+                for carried in &e.carried_over {
+                    let member = self.end_term(&carried.person_id, on, pb::TermEnd::CarriedOver);
+                    member.carried_over_to_team_id = carried.successor_team_id.clone();
+                }
+                for person_id in &e.released_person_ids {
+                    self.end_term(person_id, on, pb::TermEnd::Released);
+                }
+                for successor in &e.successor_team_ids {
+                    if !self.view.successor_team_ids.contains(successor) {
+                        self.view.successor_team_ids.push(successor.clone());
+                    }
+                }
+                if e.team_ends {
+                    self.view.status = pb::TeamStatus::Restructured.into();
+                    self.view.ended_on = on;
+                }
+            }
+            team::Event::MembersTransferredIn(e) => {
+                for transferred in &e.members {
+                    let member = self.start_term(
+                        &transferred.person_id,
+                        transferred.role,
+                        on,
+                        pb::TermStart::TransferredIn,
+                        e.decision.clone(),
+                    );
+                    member.received_from_team_id = e.from_team_id.clone();
+                }
+            }
+            team::Event::HandedOver(e) => {
+                self.view.managing_level = e.to_managing_level;
+                self.view.managing_body = e.to_managing_body.clone();
+            }
+            team::Event::Dissolved(e) => {
+                for person_id in &e.released_person_ids {
+                    self.end_term(person_id, on, pb::TermEnd::Released);
+                }
+                self.view.status = pb::TeamStatus::Dissolved.into();
+                self.view.ended_on = on;
+            }
+            team::Event::MemberNominated(e) => {
+                let member = self.member(&e.person_id);
+                member.status = pb::MemberStatus::Nominated.into();
+                member.status_since = on;
+                member.nominated_by = e.nominated_by.clone();
+                member.vetting_outcome = pb::VettingOutcome::Unspecified.into();
+                member.vetted_by.clear();
+            }
+            team::Event::MemberVetted(e) => {
+                let member = self.member(&e.person_id);
+                member.status = match e.outcome() {
+                    pb::VettingOutcome::Passed => pb::MemberStatus::VettingPassed,
+                    _ => pb::MemberStatus::VettingFailed,
+                }
+                .into();
+                member.status_since = on;
+                member.vetting_outcome = e.outcome;
+                member.vetted_by = e.vetted_by.clone();
+            }
+            team::Event::MemberAppointed(e) => {
+                self.start_term(&e.person_id, e.role, on, pb::TermStart::Appointed, e.decision.clone());
+            }
+            team::Event::MemberRoleChanged(e) => {
+                self.end_term(&e.person_id, on, pb::TermEnd::RoleChanged);
+                self.start_term(
+                    &e.person_id,
+                    e.new_role,
+                    on,
+                    pb::TermStart::RoleChanged,
+                    e.decision.clone(),
+                );
+            }
+            team::Event::MemberLeft(e) => {
+                let member = self.end_term(&e.person_id, on, pb::TermEnd::Left);
+                member.leave_reason = e.reason;
+            }
+            team::Event::MemberReplaced(e) => {
+                self.member(&e.leaver_person_id).replaced_by_person_id = e.successor_person_id.clone();
+                let member = self.start_term(
+                    &e.successor_person_id,
+                    e.role,
+                    on,
+                    pb::TermStart::Replacement,
+                    e.decision.clone(),
+                );
+                member.replaces_person_id = e.leaver_person_id.clone();
+            }
+            // History for reports; the view shows standing and roles.
+            team::Event::MemberTrained(_) | team::Event::MemberEvaluated(_) | team::Event::AllowancePaid(_) => {}
+        }
+    }
+
+    fn member(&mut self, person_id: &str) -> &mut pb::TeamMemberView {
+        self.members
+            .entry(person_id.to_string())
+            .or_insert_with(|| pb::TeamMemberView {
+                person_id: person_id.to_string(),
+                ..pb::TeamMemberView::default()
+            })
+    }
+
+    fn start_term(
+        &mut self,
+        person_id: &str,
+        role: i32,
+        on: Option<pb::Date>,
+        started_by: pb::TermStart,
+        decision: Option<pb::DecisionRef>,
+    ) -> &mut pb::TeamMemberView {
+        let member = self.member(person_id);
+        if member.status() != pb::MemberStatus::Active {
+            // A new stint: what described the last departure or arrival no longer holds.
+            member.leave_reason = pb::LeaveReason::Unspecified.into();
+            member.carried_over_to_team_id.clear();
+            member.received_from_team_id.clear();
+            member.replaces_person_id.clear();
+            member.replaced_by_person_id.clear();
+        }
+        member.status = pb::MemberStatus::Active.into();
+        member.role = role;
+        member.status_since = on;
+        member.terms.push(pb::MemberTerm {
+            role,
+            started_by: started_by.into(),
+            from: on,
+            until: None,
+            ended_by: pb::TermEnd::Ongoing.into(),
+            decision,
+        });
+        member
+    }
+
+    fn end_term(&mut self, person_id: &str, on: Option<pb::Date>, ended_by: pb::TermEnd) -> &mut pb::TeamMemberView {
+        let member = self.member(person_id);
+        if let Some(term) = member.terms.last_mut().filter(|term| term.until.is_none()) {
+            term.until = on;
+            term.ended_by = ended_by.into();
+        }
+        if ended_by != pb::TermEnd::RoleChanged {
+            member.status = pb::MemberStatus::Left.into();
+            member.status_since = on;
+        }
+        member
+    }
+
+    fn finish(mut self, version: u64, names: &BTreeMap<String, crate::persons::NameLookup>) -> pb::TeamView {
+        let mut active = 0u32;
+        for (person_id, mut member) in self.members {
+            if member.status() == pb::MemberStatus::Active {
+                active = active.saturating_add(1);
+            }
+            if let Some(lookup) = names.get(&person_id) {
+                member.display_name = lookup.display_name.clone();
+                member.erased = lookup.erased;
+            }
+            self.view.members.push(member);
+        }
+        self.view.active_member_count = active;
+        self.view.stream_version = version;
+        self.view
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tonic_types::FieldViolation;
+
+    use super::*;
+
+    fn date(year: i32, month: u32, day: u32) -> Option<pb::Date> {
+        Some(pb::Date { year, month, day })
+    }
+
+    #[test]
+    fn ids_are_checked_and_named_by_index() {
+        let mut checks = Checks::default();
+        assert!(checks.id("team_id", "").is_none());
+        assert!(checks.id("team_id", "00000000-0000-0000-0000-000000000000").is_none());
+        assert!(checks
+            .ids(
+                "successor_team_ids",
+                &["0a110000-0000-4000-8000-000000000064".into(), "x".into()]
+            )
+            .is_none());
+        let fields: Vec<&str> = checks.violations().iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(fields, ["team_id", "team_id", "successor_team_ids[1]"]);
+        assert_eq!(Checks::default().optional_id("person_id", " "), Some(None));
+    }
+
+    #[test]
+    fn unknown_enum_values_are_named() {
+        let mut checks = Checks::default();
+        assert_eq!(
+            checks.enumeration::<pb::MemberRole>("role", 1),
+            Some(pb::MemberRole::Leader)
+        );
+        assert!(checks.enumeration::<pb::MemberRole>("role", 99).is_none());
+        assert_eq!(checks.violations()[0].field, "role");
+    }
+
+    #[test]
+    fn domain_fields_become_request_paths() {
+        let status = request_paths(status::invalid_argument(&[Violation::new("decision", "dated later")]));
+        let fields: Vec<String> = status
+            .get_details_bad_request()
+            .unwrap()
+            .field_violations
+            .into_iter()
+            .map(|v: FieldViolation| v.field)
+            .collect();
+        assert_eq!(fields, ["header.decision"]);
+        let status = domain_status(&DomainError::invalid("formed_from", "names the same id twice"));
+        assert!(
+            status.message().contains("formed_from_team_ids"),
+            "{}",
+            status.message()
+        );
+        assert_eq!(
+            domain_status(&DomainError::VettingRequired).code(),
+            Code::FailedPrecondition
+        );
+    }
+
+    #[test]
+    fn digests_differ_by_rpc() {
+        let request = pb::GetTeamRequest { team_id: "t".into() };
+        assert_ne!(digest("A", &request), digest("B", &request));
+        assert_eq!(digest("A", &request), digest("A", &request));
+    }
+
+    #[test]
+    fn the_view_keeps_role_history_and_links_replacements() {
+        let appointed = |person: &str, role: pb::MemberRole, day| {
+            team::Event::MemberAppointed(pb::MemberAppointed {
+                team_id: "t".into(),
+                person_id: person.into(),
+                role: role.into(),
+                effective_date: date(2020, 1, day),
+                decision: None,
+            })
+        };
+        let mut builder = TeamViewBuilder::default();
+        for event in [
+            team::Event::Established(pb::TeamEstablished {
+                team_id: "t".into(),
+                quota: Some(3),
+                effective_date: date(2020, 1, 1),
+                ..Default::default()
+            }),
+            appointed("a", pb::MemberRole::Member, 2),
+            team::Event::MemberRoleChanged(pb::MemberRoleChanged {
+                person_id: "a".into(),
+                previous_role: pb::MemberRole::Member.into(),
+                new_role: pb::MemberRole::Leader.into(),
+                effective_date: date(2020, 1, 3),
+                ..Default::default()
+            }),
+            team::Event::MemberLeft(pb::MemberLeft {
+                person_id: "a".into(),
+                reason: pb::LeaveReason::Relocated.into(),
+                effective_date: date(2020, 1, 4),
+                ..Default::default()
+            }),
+            team::Event::MemberReplaced(pb::MemberReplaced {
+                leaver_person_id: "a".into(),
+                successor_person_id: "b".into(),
+                role: pb::MemberRole::Leader.into(),
+                effective_date: date(2020, 1, 5),
+                ..Default::default()
+            }),
+        ] {
+            builder.apply(&event);
+        }
+        let view = builder.finish(4, &BTreeMap::new());
+        assert_eq!(view.active_member_count, 1);
+        assert_eq!(view.quota, Some(3));
+        let a = &view.members[0];
+        assert_eq!(a.status(), pb::MemberStatus::Left);
+        assert_eq!(a.leave_reason(), pb::LeaveReason::Relocated);
+        assert_eq!(a.replaced_by_person_id, "b");
+        let ends: Vec<pb::TermEnd> = a.terms.iter().map(pb::MemberTerm::ended_by).collect();
+        assert_eq!(ends, [pb::TermEnd::RoleChanged, pb::TermEnd::Left]);
+        assert_eq!(a.terms[1].until, date(2020, 1, 4));
+        let b = &view.members[1];
+        assert_eq!(b.replaces_person_id, "a");
+        assert_eq!(b.terms[0].started_by(), pb::TermStart::Replacement);
+    }
+}

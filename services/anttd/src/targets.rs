@@ -1,0 +1,252 @@
+//! The `antt.v1.Targets` service: yearly targets set by a resolution (seed 004) and the
+//! values units record against them, one record per target in "target-<uuid>".
+//!
+//! The view computes attainment per unit and year from the recorded values, so a report
+//! never stores a verdict that could drift from the facts.
+
+use std::collections::BTreeSet;
+
+use antt_domain::target::{self, IndicatorValue, Target, Threshold};
+use antt_domain::Date;
+use antt_log::EventLog;
+use antt_proto::v1 as pb;
+use antt_proto::v1::targets_server::{Targets, TargetsServer};
+use tonic::{Request, Response, Status};
+
+use crate::commands::Commands;
+use crate::incidents::request::{self, Fields, Planned};
+
+/// The gRPC service; cheap to share.
+pub struct TargetsService<L> {
+    commands: Commands<L>,
+}
+
+impl<L: EventLog> TargetsService<L> {
+    pub fn new(commands: Commands<L>) -> Self {
+        TargetsService { commands }
+    }
+
+    /// Wrapped for tonic, with the message size limits of `max_message_bytes`.
+    pub fn into_server(self, max_message_bytes: usize) -> TargetsServer<Self> {
+        TargetsServer::new(self)
+            .max_decoding_message_size(max_message_bytes)
+            .max_encoding_message_size(max_message_bytes)
+    }
+}
+
+#[tonic::async_trait]
+impl<L: EventLog> Targets for TargetsService<L> {
+    async fn set_target(&self, request: Request<pb::SetTargetRequest>) -> Result<Response<pb::CommandResult>, Status> {
+        let plan = |r| plan_set(&self.commands, r);
+        request::command(&self.commands, "SetTarget", request, |r| &r.target_id, plan).await
+    }
+
+    async fn record_target_value(
+        &self,
+        request: Request<pb::RecordTargetValueRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let plan = |r| plan_value(&self.commands, r);
+        request::command(&self.commands, "RecordTargetValue", request, |r| &r.target_id, plan).await
+    }
+
+    async fn record_target_report_submitted(
+        &self,
+        request: Request<pb::RecordTargetReportSubmittedRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let plan = |r| plan_report(&self.commands, r);
+        request::command(
+            &self.commands,
+            "RecordTargetReportSubmitted",
+            request,
+            |r| &r.target_id,
+            plan,
+        )
+        .await
+    }
+
+    async fn get_target(&self, request: Request<pb::GetTargetRequest>) -> Result<Response<pb::TargetView>, Status> {
+        let answer = |r: pb::GetTargetRequest| view_target(&self.commands, r);
+        request::query("GetTarget", request, |r| &r.target_id, answer).await
+    }
+}
+
+const TARGET: &str = "target";
+
+/// The domain calls a threshold that does not suit the indicator a bad "threshold"; the
+/// client set one case of the oneof.
+const SHARE_PATHS: &[(&str, &str)] = &[("threshold", "share_at_least")];
+const LOWER_PATHS: &[(&str, &str)] = &[("threshold", "lower_than_previous_year")];
+
+/// The resolution must be in the header, so this command reads its fields itself rather
+/// than through [`request::plan_in_area`].
+async fn plan_set<L: EventLog>(commands: &Commands<L>, r: pb::SetTargetRequest) -> Result<Planned<Target>, Status> {
+    use pb::set_target_request::Threshold as Wire;
+    let mut fields = Fields::default();
+    let header = fields.header(r.header.as_ref());
+    let target_id = fields.uuid("target_id", &r.target_id);
+    let resolution = fields.required_decision(&header, "the resolution setting the target (nghị quyết)");
+    let indicator = fields.enumeration("indicator", r.indicator);
+    let (threshold, paths) = match r.threshold {
+        Some(Wire::ShareAtLeast(share)) => (Threshold::ShareAtLeast { percent: share.percent }, SHARE_PATHS),
+        Some(Wire::LowerThanPreviousYear(_)) => (Threshold::LowerThanPreviousYear, LOWER_PATHS),
+        None => {
+            fields.violate(
+                "threshold",
+                "say what meets the target: share_at_least (e.g. 100 %) or lower_than_previous_year",
+            );
+            (Threshold::LowerThanPreviousYear, LOWER_PATHS)
+        }
+    };
+    let scope_area_id = fields.uuid("scope_area_id", &r.scope_area_id);
+    let unit_level = fields.enumeration("unit_level", r.unit_level);
+    let first_year = fields.year("first_year", r.first_year);
+    let last_year = fields.year("last_year", r.last_year);
+    let report_due_before = fields.month_day("report_due_before", r.report_due_before.as_ref());
+    fields.finish()?;
+    let scope = request::area_facts(commands, "scope_area_id", scope_area_id).await?;
+    let command = target::Command::Set(target::SetTarget {
+        target_id,
+        resolution,
+        indicator,
+        description: r.description,
+        threshold,
+        scope,
+        unit_level,
+        first_year,
+        last_year,
+        report_due_before,
+        effective_date: header.effective_date,
+    });
+    Ok(Planned::new(request::stream_id(TARGET, target_id), header, command).with_paths(paths))
+}
+
+/// The domain calls a malformed ratio a bad "value".
+const VALUE_PATHS: &[(&str, &str)] = &[("value", "ratio")];
+
+async fn plan_value<L: EventLog>(
+    commands: &Commands<L>,
+    r: pb::RecordTargetValueRequest,
+) -> Result<Planned<Target>, Status> {
+    let record = ("target_id", r.target_id.as_str(), TARGET);
+    let unit = ("unit_area_id", r.unit_area_id.as_str());
+    let read = |fields: &mut Fields| (fields.year("year", r.year), value(fields, r.value));
+    let planned = request::plan_in_area(
+        commands,
+        r.header.as_ref(),
+        record,
+        unit,
+        read,
+        |_, (year, value), unit, header| target::Command::RecordValue {
+            unit,
+            year,
+            value,
+            source: r.source.clone(),
+            effective_date: header.effective_date,
+        },
+    )
+    .await?;
+    Ok(planned.with_paths(VALUE_PATHS))
+}
+
+fn value(fields: &mut Fields, value: Option<pb::record_target_value_request::Value>) -> IndicatorValue {
+    use pb::record_target_value_request::Value as Wire;
+    match value {
+        Some(Wire::Achieved(achieved)) => IndicatorValue::Achieved(achieved),
+        Some(Wire::Ratio(ratio)) => IndicatorValue::Ratio {
+            numerator: ratio.numerator,
+            denominator: ratio.denominator,
+        },
+        Some(Wire::Count(count)) => IndicatorValue::Count(count),
+        None => {
+            fields.violate(
+                "value",
+                "give the unit's value as the indicator is measured: achieved, ratio or count",
+            );
+            IndicatorValue::Achieved(false)
+        }
+    }
+}
+
+async fn plan_report<L: EventLog>(
+    commands: &Commands<L>,
+    r: pb::RecordTargetReportSubmittedRequest,
+) -> Result<Planned<Target>, Status> {
+    let record = ("target_id", r.target_id.as_str(), TARGET);
+    let unit = ("unit_area_id", r.unit_area_id.as_str());
+    let read = |fields: &mut Fields| fields.year("year", r.year);
+    request::plan_in_area(
+        commands,
+        r.header.as_ref(),
+        record,
+        unit,
+        read,
+        |_, year, unit, header| target::Command::RecordReportSubmitted {
+            unit,
+            year,
+            report: header.decision.clone(),
+            effective_date: header.effective_date,
+        },
+    )
+    .await
+}
+
+async fn view_target<L: EventLog>(commands: &Commands<L>, r: pb::GetTargetRequest) -> Result<pb::TargetView, Status> {
+    use pb::target_view::Threshold as Wire;
+    let target_id = request::id("target_id", &r.target_id)?;
+    let (state, version) = request::load_recorded::<Target, L>(commands, TARGET, target_id).await?;
+    let values = state
+        .values
+        .iter()
+        .map(|((unit_area_id, year), value)| pb::TargetUnitValue {
+            unit_area_id: unit_area_id.clone(),
+            year: *year,
+            value: Some(value_view(*value)),
+            meets: state.unit_meets(unit_area_id, *year),
+        })
+        .collect();
+    let reports = state
+        .reports
+        .iter()
+        .map(|((unit_area_id, year), submitted_on)| pb::TargetReportView {
+            unit_area_id: unit_area_id.clone(),
+            year: *year,
+            submitted_on: Some(submitted_on.to_proto()),
+            late: state.report_late(unit_area_id, *year),
+        })
+        .collect();
+    let years_with_values: BTreeSet<i32> = state.values.keys().map(|(_, year)| *year).collect();
+    let years = years_with_values
+        .into_iter()
+        .map(|year| pb::TargetYearView {
+            year,
+            attained: state.year_attained(year),
+        })
+        .collect();
+    Ok(pb::TargetView {
+        target_id: state.target_id.clone(),
+        indicator: state.indicator.into(),
+        threshold: state.threshold.map(|threshold| match threshold {
+            Threshold::ShareAtLeast { percent } => Wire::ShareAtLeast(pb::ShareAtLeast { percent }),
+            Threshold::LowerThanPreviousYear => Wire::LowerThanPreviousYear(pb::LowerThanPreviousYear {}),
+        }),
+        scope_area_id: state.scope_area_id.clone(),
+        unit_level: state.unit_level.into(),
+        first_year: state.first_year,
+        last_year: state.last_year,
+        report_due_before: state.report_due_before.map(|day| day.to_proto()),
+        set_on: state.set_on.map(Date::to_proto),
+        values,
+        reports,
+        years,
+        version,
+    })
+}
+
+fn value_view(value: IndicatorValue) -> pb::target_unit_value::Value {
+    use pb::target_unit_value::Value as Wire;
+    match value {
+        IndicatorValue::Achieved(achieved) => Wire::Achieved(achieved),
+        IndicatorValue::Ratio { numerator, denominator } => Wire::Ratio(pb::IndicatorRatio { numerator, denominator }),
+        IndicatorValue::Count(count) => Wire::Count(count),
+    }
+}

@@ -1,0 +1,298 @@
+//! End to end over gRPC: the `antt.v1.Inspections` service of a real `anttd`.
+//!
+//! Goal: seed 002 as records: inspection delegation no. 02 reports strengths and
+//! shortcomings (khuyết điểm); the province plans remedial actions with a lead body (chủ
+//! trì), coordinating bodies (phối hợp) and a deadline or "ongoing" with a report before
+//! 10 December every year; progress is reported, actions completed, and the inspection
+//! closes only when none is outstanding. Overdue actions show up in the view by
+//! themselves. Bad input names its fields, retries are idempotent, reused request ids and
+//! stale versions are refused.
+//! Method: each test starts its own server, registers Thanh Hóa through the Areas API and
+//! drives the Inspections API through 2023–2024.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use antt_e2e::v1::areas_client::AreasClient;
+use antt_e2e::v1::inspections_client::InspectionsClient;
+use antt_e2e::v1::plan_remedial_action_request::Deadline;
+use antt_e2e::v1::{
+    AreaLevel, CloseInspectionRequest, CommandHeader, CompleteRemedialActionRequest, Date, DecisionRef, FindingKind,
+    GetInspectionRequest, InspectionView, MonthDay, OngoingDeadline, OpenInspectionRequest, PlanRemedialActionRequest,
+    RecordFindingRequest, RegisterAreaRequest, RemedialActionStatus, ReportRemedialProgressRequest,
+};
+use antt_e2e::{assert_field_violation, TestServer};
+use tonic::transport::Channel;
+use tonic::Code;
+use uuid::Uuid;
+
+type Client = InspectionsClient<Channel>;
+
+fn ymd(year: i32, month: u32, day: u32) -> Date {
+    Date { year, month, day }
+}
+
+/// A new action's header, effective on `date`, with the document that ordered it if any.
+fn header_with(date: Date, document: Option<(&str, &str)>) -> Option<CommandHeader> {
+    Some(CommandHeader {
+        request_id: Uuid::new_v4().to_string(),
+        expected_version: None,
+        effective_date: Some(date),
+        decision: document.map(|(number, issued_by)| DecisionRef {
+            number: number.to_string(),
+            issued_by: issued_by.to_string(),
+            issued_on: Some(date),
+        }),
+    })
+}
+
+async fn thanh_hoa(server: &TestServer) -> String {
+    let area_id = Uuid::new_v4().to_string();
+    let request = RegisterAreaRequest {
+        header: header_with(ymd(1997, 1, 1), None),
+        area_id: area_id.clone(),
+        official_code: "38".to_string(),
+        name: "Tỉnh Thanh Hóa".to_string(),
+        level: AreaLevel::Province.into(),
+        ..RegisterAreaRequest::default()
+    };
+    AreasClient::new(server.channel.clone())
+        .register_area(request)
+        .await
+        .expect("register Thanh Hóa");
+    area_id
+}
+
+fn open(area_id: &str) -> OpenInspectionRequest {
+    OpenInspectionRequest {
+        header: header_with(ymd(2023, 5, 31), Some(("03-BC/ĐKT", "Đoàn Kiểm tra số 02"))),
+        inspection_id: Uuid::new_v4().to_string(),
+        delegation: "Đoàn Kiểm tra số 02, Đảng ủy Công an Trung ương".to_string(),
+        scope: "xây dựng phong trào toàn dân bảo vệ an ninh Tổ quốc".to_string(),
+        inspected_area_id: area_id.to_string(),
+    }
+}
+
+fn finding(inspection_id: &str, kind: FindingKind, text: &str) -> RecordFindingRequest {
+    RecordFindingRequest {
+        header: header_with(ymd(2023, 5, 31), None),
+        inspection_id: inspection_id.to_string(),
+        finding_id: Uuid::new_v4().to_string(),
+        kind: kind.into(),
+        text: text.to_string(),
+    }
+}
+
+/// An action of plan 111-KH/TU led by the province police's Party committee.
+fn action(inspection_id: &str, finding_id: &str, deadline: Deadline) -> PlanRemedialActionRequest {
+    PlanRemedialActionRequest {
+        header: header_with(ymd(2023, 7, 1), Some(("111-KH/TU", "Ban Thường vụ Tỉnh ủy"))),
+        inspection_id: inspection_id.to_string(),
+        action_id: Uuid::new_v4().to_string(),
+        finding_id: finding_id.to_string(),
+        description: "kiện toàn tổ bảo vệ ANTT ở cơ sở".to_string(),
+        lead_body: "Đảng ủy Công an tỉnh".to_string(),
+        coordinating_bodies: vec![
+            "Ban cán sự đảng UBND tỉnh".to_string(),
+            "Đảng đoàn Ủy ban MTTQ Việt Nam tỉnh".to_string(),
+        ],
+        deadline: Some(deadline),
+    }
+}
+
+/// Ongoing, reported before 10 December every year (trước ngày 10-12 hằng năm).
+fn ongoing() -> Deadline {
+    Deadline::Ongoing(OngoingDeadline {
+        report_due_before: Some(MonthDay { month: 12, day: 10 }),
+    })
+}
+
+async fn get(client: &mut Client, inspection_id: &str, as_of: Date) -> InspectionView {
+    let request = GetInspectionRequest {
+        inspection_id: inspection_id.to_string(),
+        as_of: Some(as_of),
+    };
+    client
+        .get_inspection(request)
+        .await
+        .expect("GetInspection")
+        .into_inner()
+}
+
+/// An inspection opened on Thanh Hóa with one strength and one shortcoming; returns the
+/// client, the inspection id, the strength's id and the shortcoming's id.
+async fn opened_with_findings(server: &TestServer) -> (Client, String, String, String) {
+    let province = thanh_hoa(server).await;
+    let mut client = Client::new(server.channel.clone());
+    let opening = open(&province);
+    let inspection_id = opening.inspection_id.clone();
+    client.open_inspection(opening).await.unwrap();
+    let strength = finding(&inspection_id, FindingKind::Strength, "phong trào được duy trì");
+    let shortcoming = finding(
+        &inspection_id,
+        FindingKind::Shortcoming,
+        "một số tổ bảo vệ ANTT hoạt động hình thức",
+    );
+    let ids = (strength.finding_id.clone(), shortcoming.finding_id.clone());
+    client.record_finding(strength).await.unwrap();
+    client.record_finding(shortcoming).await.unwrap();
+    (client, inspection_id, ids.0, ids.1)
+}
+
+#[tokio::test]
+async fn a_shortcoming_is_remedied_and_the_inspection_closes() {
+    let server = TestServer::start().await.unwrap();
+    let (mut client, inspection_id, strength, shortcoming) = opened_with_findings(&server).await;
+
+    let yearly = action(&inspection_id, &shortcoming, ongoing());
+    let dated = action(&inspection_id, &shortcoming, Deadline::DueBy(ymd(2023, 12, 31)));
+    client.plan_remedial_action(yearly.clone()).await.unwrap();
+    client.plan_remedial_action(dated.clone()).await.unwrap();
+    let for_strength = client
+        .plan_remedial_action(action(&inspection_id, &strength, ongoing()))
+        .await
+        .unwrap_err();
+    assert_eq!(for_strength.code(), Code::FailedPrecondition, "{for_strength:?}");
+    assert!(for_strength.message().contains("shortcomings"), "{for_strength:?}");
+
+    // Overdue actions show up by themselves: the ongoing one once 10 December passes
+    // without a report that year, the dated one once its day passes.
+    let view = get(&mut client, &inspection_id, ymd(2023, 12, 15)).await;
+    assert_eq!(view.overdue_action_ids, [yearly.action_id.as_str()]);
+    let progress = ReportRemedialProgressRequest {
+        header: header_with(ymd(2023, 12, 1), None),
+        inspection_id: inspection_id.clone(),
+        action_id: yearly.action_id.clone(),
+        summary: "đã kiện toàn 234/234 tổ".to_string(),
+    };
+    client.report_remedial_progress(progress).await.unwrap();
+    let view = get(&mut client, &inspection_id, ymd(2024, 1, 15)).await;
+    assert_eq!(view.overdue_action_ids, [dated.action_id.as_str()]);
+    let yearly_view = view.actions.iter().find(|a| a.action_id == yearly.action_id).unwrap();
+    assert_eq!(yearly_view.progress_reported_on, [ymd(2023, 12, 1)]);
+    assert_eq!(yearly_view.status(), RemedialActionStatus::Open);
+    assert!(!yearly_view.overdue);
+
+    let close = |day: u32| CloseInspectionRequest {
+        header: header_with(ymd(2024, 2, day), None),
+        inspection_id: inspection_id.clone(),
+        conclusion: "đã khắc phục xong các hạn chế".to_string(),
+    };
+    let early = client.close_inspection(close(1)).await.unwrap_err();
+    assert_eq!(early.code(), Code::FailedPrecondition, "{early:?}");
+    assert!(early.message().contains("2 remedial actions"), "{early:?}");
+    for action_id in [&yearly.action_id, &dated.action_id] {
+        let complete = CompleteRemedialActionRequest {
+            header: header_with(ymd(2024, 1, 20), None),
+            inspection_id: inspection_id.clone(),
+            action_id: action_id.clone(),
+            summary: String::new(),
+        };
+        client.complete_remedial_action(complete).await.unwrap();
+    }
+    client.close_inspection(close(2)).await.unwrap();
+    let view = get(&mut client, &inspection_id, ymd(2024, 3, 1)).await;
+    assert_eq!(view.closed_on, Some(ymd(2024, 2, 2)));
+    assert!(view.overdue_action_ids.is_empty());
+    assert!(view
+        .actions
+        .iter()
+        .all(|a| a.status() == RemedialActionStatus::Completed && a.finished_on == Some(ymd(2024, 1, 20))));
+    assert_eq!(view.findings.len(), 2);
+    let after_close = client
+        .record_finding(finding(&inspection_id, FindingKind::Shortcoming, "bổ sung"))
+        .await
+        .unwrap_err();
+    assert_eq!(after_close.code(), Code::FailedPrecondition, "{after_close:?}");
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn unknown_areas_and_inspections_are_refused() {
+    let server = TestServer::start().await.unwrap();
+    let mut client = Client::new(server.channel.clone());
+    let nowhere = Uuid::new_v4().to_string();
+    let status = client.open_inspection(open(&nowhere)).await.unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
+    assert!(status.message().contains("inspected_area_id"), "{status:?}");
+    // An inspection of something other than an area names none.
+    client.open_inspection(open("")).await.unwrap();
+
+    let unknown = Uuid::new_v4().to_string();
+    let status = client
+        .get_inspection(GetInspectionRequest {
+            inspection_id: unknown.clone(),
+            as_of: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::NotFound, "{status:?}");
+    let status = client
+        .record_finding(finding(&unknown, FindingKind::Strength, "tốt"))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn malformed_requests_name_every_field() {
+    let server = TestServer::start().await.unwrap();
+    let (mut client, inspection_id, _, shortcoming) = opened_with_findings(&server).await;
+
+    let mut no_report = open("");
+    no_report.header.as_mut().unwrap().decision = None;
+    no_report.inspection_id = "đợt 2".to_string();
+    let status = client.open_inspection(no_report).await.unwrap_err();
+    assert_field_violation(&status, Code::InvalidArgument, &["inspection_id", "header.decision"]);
+
+    let mut undecided = action(&inspection_id, "khuyết điểm 1", ongoing());
+    undecided.deadline = None;
+    let status = client.plan_remedial_action(undecided).await.unwrap_err();
+    assert_field_violation(&status, Code::InvalidArgument, &["finding_id", "deadline"]);
+    let no_day = action(
+        &inspection_id,
+        &shortcoming,
+        Deadline::Ongoing(OngoingDeadline {
+            report_due_before: Some(MonthDay { month: 2, day: 30 }),
+        }),
+    );
+    let status = client.plan_remedial_action(no_day).await.unwrap_err();
+    assert_field_violation(&status, Code::InvalidArgument, &["ongoing.report_due_before"]);
+    // The domain checks the due date against the planning date; the path is the request's.
+    let backwards = action(&inspection_id, &shortcoming, Deadline::DueBy(ymd(2023, 6, 1)));
+    let status = client.plan_remedial_action(backwards).await.unwrap_err();
+    assert_field_violation(&status, Code::InvalidArgument, &["due_by"]);
+    let mut no_lead = action(&inspection_id, &shortcoming, ongoing());
+    no_lead.lead_body = String::new();
+    let status = client.plan_remedial_action(no_lead).await.unwrap_err();
+    assert_field_violation(&status, Code::InvalidArgument, &["lead_body"]);
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn retries_are_deduplicated_and_conflicts_refused() {
+    let server = TestServer::start().await.unwrap();
+    let (mut client, inspection_id, _, shortcoming) = opened_with_findings(&server).await;
+    let plan = action(&inspection_id, &shortcoming, ongoing());
+
+    let first = client.plan_remedial_action(plan.clone()).await.unwrap().into_inner();
+    let retry = client.plan_remedial_action(plan.clone()).await.unwrap().into_inner();
+    assert!(!first.deduplicated && retry.deduplicated);
+    assert_eq!(
+        (retry.first_position, retry.stream_version),
+        (first.first_position, first.stream_version)
+    );
+    assert_eq!(get(&mut client, &inspection_id, ymd(2023, 8, 1)).await.actions.len(), 1);
+
+    let mut other_body = plan;
+    other_body.lead_body = "Công an tỉnh".to_string();
+    let status = client.plan_remedial_action(other_body).await.unwrap_err();
+    assert_eq!(status.code(), Code::AlreadyExists, "{status:?}");
+
+    let mut stale = finding(&inspection_id, FindingKind::Shortcoming, "chậm báo cáo");
+    stale.header.as_mut().unwrap().expected_version = Some(first.stream_version - 1);
+    let status = client.record_finding(stale.clone()).await.unwrap_err();
+    assert_eq!(status.code(), Code::Aborted, "{status:?}");
+    stale.header.as_mut().unwrap().expected_version = Some(first.stream_version);
+    client.record_finding(stale).await.unwrap();
+    server.shutdown().await.unwrap();
+}
