@@ -11,46 +11,18 @@
 use antt_e2e::v1::areas_client::AreasClient;
 use antt_e2e::v1::{
     AreaLevel, AreaSplitPart, AreaStatus, AreaView, AssignAreaCodeRequest, CommandHeader, CommandResult, Date,
-    DecisionRef, DesignateKeyComplexAreaRequest, DissolveAreaRequest, GetAreaRequest, MergeAreasRequest,
-    RecordPopulationRequest, RecordTransformationRequest, RegisterAreaRequest, RenameAreaRequest, ReparentAreaRequest,
-    SplitAreaRequest,
+    DesignateKeyComplexAreaRequest, DissolveAreaRequest, GetAreaRequest, MergeAreasRequest, RecordPopulationRequest,
+    RecordTransformationRequest, RegisterAreaRequest, RenameAreaRequest, ReparentAreaRequest, SplitAreaRequest,
 };
-use antt_e2e::{assert_field_violation, TestServer};
+use antt_e2e::{assert_field_violation, date, decided_by, header, new_id, TestServer};
 use tonic::transport::Channel;
 use tonic::{Code, Status};
-use uuid::Uuid;
 
 type Client = AreasClient<Channel>;
 
-fn date(year: i32, month: u32, day: u32) -> Date {
-    Date { year, month, day }
-}
-
-/// A header for a new action (fresh request id), without a decision.
-fn header(effective: Date) -> Option<CommandHeader> {
-    Some(CommandHeader {
-        request_id: Uuid::new_v4().to_string(),
-        expected_version: None,
-        effective_date: Some(effective),
-        decision: None,
-    })
-}
-
 /// A header with the decision that ordered the change, issued on the effective date.
 fn decided(effective: Date, number: &str) -> Option<CommandHeader> {
-    let mut header = header(effective);
-    if let Some(header) = header.as_mut() {
-        header.decision = Some(DecisionRef {
-            number: number.to_string(),
-            issued_by: "Ủy ban Thường vụ Quốc hội".to_string(),
-            issued_on: Some(effective),
-        });
-    }
-    header
-}
-
-fn new_id() -> String {
-    Uuid::new_v4().to_string()
+    decided_by(effective, number, "Ủy ban Thường vụ Quốc hội")
 }
 
 async fn client(server: &TestServer) -> Client {

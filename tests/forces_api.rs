@@ -11,52 +11,28 @@
 //! through the Areas and Forces RPCs, and reads the outcome back with GetTeam.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use antt_e2e::v1::areas_client::AreasClient;
 use antt_e2e::v1::forces_client::ForcesClient;
 use antt_e2e::v1::{
     AppointMemberRequest, AreaLevel, ChangeMemberRoleRequest, ChangeTeamQuotaRequest, CommandHeader, CommandResult,
-    Date, DecisionRef, DissolveTeamRequest, EstablishTeamRequest, EvaluateMemberRequest, ForceType, GetTeamRequest,
+    Date, DissolveTeamRequest, EstablishTeamRequest, EvaluateMemberRequest, ForceType, GetTeamRequest,
     HandOverTeamRequest, LeaveReason, MemberCarryOver, MemberLeavesRequest, MemberRole, MemberStatus,
-    NominateMemberRequest, PayAllowanceRequest, PersonalData, RecordTrainingRequest, RegisterAreaRequest,
-    RegisterPersonRequest, ReplaceMemberRequest, RestructureKind, RestructureTeamRequest, TaskCompletionGrade,
-    TeamMemberView, TeamStatus, TeamView, TermEnd, TermStart, VetMemberRequest, VettingOutcome,
+    NominateMemberRequest, PayAllowanceRequest, PersonalData, RecordTrainingRequest, RegisterPersonRequest,
+    ReplaceMemberRequest, RestructureKind, RestructureTeamRequest, TaskCompletionGrade, TeamMemberView, TeamStatus,
+    TeamView, TermEnd, TermStart, VetMemberRequest, VettingOutcome,
 };
-use antt_e2e::{assert_field_violation, read_stream, TestServer};
+use antt_e2e::{
+    assert_field_violation, date, decided_by, header, new_id, read_stream, thanh_hoa_and_nga_thai, thon_8_team_request,
+    TestServer, NGA_THAI_CHAIRMAN,
+};
 use tonic::transport::Channel;
 use tonic::{Code, Status};
-use uuid::Uuid;
 
 type Forces = ForcesClient<Channel>;
 
-fn date(year: i32, month: u32, day: u32) -> Date {
-    Date { year, month, day }
-}
-
-/// A header for a new action (fresh request id), without a decision.
-fn header(on: Date) -> Option<CommandHeader> {
-    Some(CommandHeader {
-        request_id: Uuid::new_v4().to_string(),
-        expected_version: None,
-        effective_date: Some(on),
-        decision: None,
-    })
-}
-
-/// A header with the decision that ordered the action, issued on the effective date.
+/// A header with the commune chairman's decision that ordered the action, issued on the
+/// effective date.
 fn decided(on: Date, number: &str) -> Option<CommandHeader> {
-    let mut header = header(on);
-    if let Some(header) = header.as_mut() {
-        header.decision = Some(DecisionRef {
-            number: number.to_string(),
-            issued_by: "Chủ tịch UBND xã Nga Thái".to_string(),
-            issued_on: Some(on),
-        });
-    }
-    header
-}
-
-fn new_id() -> String {
-    Uuid::new_v4().to_string()
+    decided_by(on, number, NGA_THAI_CHAIRMAN)
 }
 
 /// A server with a province and one of its communes registered.
@@ -68,35 +44,7 @@ struct World {
 
 async fn world() -> World {
     let server = TestServer::start().await.unwrap();
-    let mut areas = AreasClient::new(server.channel.clone());
-    let province = new_id();
-    areas
-        .register_area(RegisterAreaRequest {
-            header: header(date(2008, 1, 1)),
-            area_id: province.clone(),
-            official_code: "38".into(),
-            name: "Tỉnh Thanh Hóa".into(),
-            level: AreaLevel::Province.into(),
-            division_type: "tỉnh".into(),
-            parent_area_id: String::new(),
-            formed_from_area_ids: vec![],
-        })
-        .await
-        .unwrap();
-    let commune = new_id();
-    areas
-        .register_area(RegisterAreaRequest {
-            header: header(date(2008, 1, 1)),
-            area_id: commune.clone(),
-            official_code: "15016".into(),
-            name: "Xã Nga Thái".into(),
-            level: AreaLevel::Commune.into(),
-            division_type: "xã".into(),
-            parent_area_id: province,
-            formed_from_area_ids: vec![],
-        })
-        .await
-        .unwrap();
+    let (_, commune) = thanh_hoa_and_nga_thai(&server).await;
     World {
         forces: ForcesClient::new(server.channel.clone()),
         server,
@@ -106,18 +54,7 @@ async fn world() -> World {
 
 impl World {
     fn establish_request(&self, force_type: ForceType, quota: Option<u32>) -> EstablishTeamRequest {
-        EstablishTeamRequest {
-            header: decided(date(2020, 3, 1), "12/QĐ-UBND"),
-            team_id: new_id(),
-            name: "Tổ bảo vệ ANTT thôn 8".into(),
-            force_type: force_type.into(),
-            area_id: self.commune.clone(),
-            sponsor_organisation: String::new(),
-            quota,
-            managing_level: AreaLevel::Commune.into(),
-            managing_body: "UBND xã Nga Thái".into(),
-            formed_from_team_ids: vec![],
-        }
+        thon_8_team_request(&self.commune, force_type, quota)
     }
 
     /// Establishes a team on 2020-03-01; returns its id.

@@ -9,58 +9,30 @@
 //! Areas API (a thôn of xã Nga Thái, Nga Sơn, Thanh Hóa) and drives the Incidents API.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use antt_e2e::v1::areas_client::AreasClient;
 use antt_e2e::v1::incidents_client::IncidentsClient;
 use antt_e2e::v1::resolve_incident_request::Resolution;
 use antt_e2e::v1::{
-    AreaLevel, AssessTipRequest, AssignIncidentRequest, CommandHeader, CommandResult, Date, DecisionRef,
-    EscalateIncidentRequest, ForceType, GetIncidentRequest, GetTipRequest, HandlingLevel, HoldIncidentDialogueRequest,
-    IncidentCategory, IncidentSource, IncidentView, MediateIncidentRequest, MediationOutcome, ReceiveTipRequest,
-    RecordArrestRequest, RegisterAreaRequest, ReopenIncidentRequest, ReportIncidentRequest, ResolutionMediated,
-    ResolutionProsecution, ResolveIncidentRequest,
+    AssessTipRequest, AssignIncidentRequest, CommandHeader, CommandResult, Date, EscalateIncidentRequest, ForceType,
+    GetIncidentRequest, GetTipRequest, HandlingLevel, HoldIncidentDialogueRequest, IncidentCategory, IncidentSource,
+    IncidentView, MediateIncidentRequest, MediationOutcome, ReceiveTipRequest, RecordArrestRequest,
+    ReopenIncidentRequest, ReportIncidentRequest, ResolutionMediated, ResolutionProsecution, ResolveIncidentRequest,
 };
-use antt_e2e::{assert_field_violation, read_stream, TestServer};
+use antt_e2e::{assert_field_violation, date, decision, header, read_stream, thanh_hoa_to_thon_8, TestServer};
 use tonic::transport::Channel;
 use tonic::{Code, Status};
 use uuid::Uuid;
 
 type Client = IncidentsClient<Channel>;
 
+/// A header for a new action effective on the given day.
 fn on(year: i32, month: u32, day: u32) -> Option<CommandHeader> {
-    Some(CommandHeader {
-        request_id: Uuid::new_v4().to_string(),
-        expected_version: None,
-        effective_date: Some(Date { year, month, day }),
-        decision: None,
-    })
+    header(date(year, month, day))
 }
 
 /// Thanh Hóa → Nga Sơn → xã Nga Thái → Thôn 8, all from 1997; returns the thôn's id.
 async fn thon_8(server: &TestServer) -> String {
-    let mut areas = AreasClient::new(server.channel.clone());
-    let mut parent = String::new();
-    for (level, name) in [
-        (AreaLevel::Province, "Tỉnh Thanh Hóa"),
-        (AreaLevel::District, "Huyện Nga Sơn"),
-        (AreaLevel::Commune, "Xã Nga Thái"),
-        (AreaLevel::ResidentialArea, "Thôn 8"),
-    ] {
-        let area_id = Uuid::new_v4().to_string();
-        let request = RegisterAreaRequest {
-            header: on(1997, 1, 1),
-            area_id: area_id.clone(),
-            name: name.to_string(),
-            level: level.into(),
-            parent_area_id: parent,
-            ..RegisterAreaRequest::default()
-        };
-        areas
-            .register_area(request)
-            .await
-            .unwrap_or_else(|s| panic!("register {name}: {s:?}"));
-        parent = area_id;
-    }
-    parent
+    let [_, _, _, thon] = thanh_hoa_to_thon_8(server).await;
+    thon
 }
 
 fn report(area_id: &str, category: IncidentCategory, summary: &str) -> ReportIncidentRequest {
@@ -184,15 +156,11 @@ async fn one_incident_is_mediated_and_another_prosecuted() {
         20,
     );
     if let Some(header) = prosecution.header.as_mut() {
-        header.decision = Some(DecisionRef {
-            number: "12/QĐ-KTVAHS".to_string(),
-            issued_by: "Cơ quan CSĐT Công an huyện Nga Sơn".to_string(),
-            issued_on: Some(Date {
-                year: 2016,
-                month: 4,
-                day: 20,
-            }),
-        });
+        header.decision = Some(decision(
+            "12/QĐ-KTVAHS",
+            "Cơ quan CSĐT Công an huyện Nga Sơn",
+            date(2016, 4, 20),
+        ));
     }
     client.resolve_incident(prosecution).await.unwrap();
     let view = get(&mut client, &assault_id).await;

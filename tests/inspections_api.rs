@@ -11,54 +11,34 @@
 //! drives the Inspections API through 2023–2024.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use antt_e2e::v1::areas_client::AreasClient;
 use antt_e2e::v1::inspections_client::InspectionsClient;
 use antt_e2e::v1::plan_remedial_action_request::Deadline;
 use antt_e2e::v1::{
-    AreaLevel, CloseInspectionRequest, CommandHeader, CompleteRemedialActionRequest, Date, DecisionRef, FindingKind,
+    AreaLevel, CloseInspectionRequest, CommandHeader, CompleteRemedialActionRequest, Date, FindingKind,
     GetInspectionRequest, InspectionView, MonthDay, OngoingDeadline, OpenInspectionRequest, PlanRemedialActionRequest,
     RecordFindingRequest, RegisterAreaRequest, RemedialActionStatus, ReportRemedialProgressRequest,
 };
-use antt_e2e::{assert_field_violation, TestServer};
+use antt_e2e::{area_request, assert_field_violation, date as ymd, decided_by, header, register_area, TestServer};
 use tonic::transport::Channel;
 use tonic::Code;
 use uuid::Uuid;
 
 type Client = InspectionsClient<Channel>;
 
-fn ymd(year: i32, month: u32, day: u32) -> Date {
-    Date { year, month, day }
-}
-
 /// A new action's header, effective on `date`, with the document that ordered it if any.
 fn header_with(date: Date, document: Option<(&str, &str)>) -> Option<CommandHeader> {
-    Some(CommandHeader {
-        request_id: Uuid::new_v4().to_string(),
-        expected_version: None,
-        effective_date: Some(date),
-        decision: document.map(|(number, issued_by)| DecisionRef {
-            number: number.to_string(),
-            issued_by: issued_by.to_string(),
-            issued_on: Some(date),
-        }),
-    })
+    match document {
+        Some((number, issued_by)) => decided_by(date, number, issued_by),
+        None => header(date),
+    }
 }
 
 async fn thanh_hoa(server: &TestServer) -> String {
-    let area_id = Uuid::new_v4().to_string();
     let request = RegisterAreaRequest {
-        header: header_with(ymd(1997, 1, 1), None),
-        area_id: area_id.clone(),
         official_code: "38".to_string(),
-        name: "Tỉnh Thanh Hóa".to_string(),
-        level: AreaLevel::Province.into(),
-        ..RegisterAreaRequest::default()
+        ..area_request(ymd(1997, 1, 1), AreaLevel::Province, "Tỉnh Thanh Hóa", "")
     };
-    AreasClient::new(server.channel.clone())
-        .register_area(request)
-        .await
-        .expect("register Thanh Hóa");
-    area_id
+    register_area(server, request).await
 }
 
 fn open(area_id: &str) -> OpenInspectionRequest {

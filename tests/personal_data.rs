@@ -10,47 +10,23 @@
 //! byte for byte for the plaintext; the chain is recomputed from ReadAll.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use antt_e2e::v1::areas_client::AreasClient;
 use antt_e2e::v1::forces_client::ForcesClient;
 use antt_e2e::v1::{
-    AppointMemberRequest, AreaLevel, CommandHeader, CorrectPersonDetailsRequest, Date, DecisionRef,
-    EstablishTeamRequest, ForceType, ForgetPersonRequest, GetPersonRequest, GetTeamRequest, MemberRole, MemberStatus,
-    PersonView, PersonalData, RecordedEvent, RegisterAreaRequest, RegisterPersonRequest, TeamView, TermEnd,
+    AppointMemberRequest, CommandHeader, CorrectPersonDetailsRequest, Date, ForceType, ForgetPersonRequest,
+    GetPersonRequest, GetTeamRequest, MemberRole, MemberStatus, PersonView, PersonalData, RecordedEvent,
+    RegisterPersonRequest, TeamView, TermEnd,
 };
-use antt_e2e::{assert_chain, assert_field_violation, read_all, read_stream, TestServer, GENESIS_HASH};
+use antt_e2e::{
+    assert_chain, assert_field_violation, date, decided_by, header, new_id, read_all, read_stream,
+    thanh_hoa_and_nga_thai, thon_8_team_request, TestServer, GENESIS_HASH, NGA_THAI_CHAIRMAN,
+};
 use tonic::transport::Channel;
 use tonic::Code;
-use uuid::Uuid;
 
 type Forces = ForcesClient<Channel>;
 
-fn date(year: i32, month: u32, day: u32) -> Date {
-    Date { year, month, day }
-}
-
-fn header(on: Date) -> Option<CommandHeader> {
-    Some(CommandHeader {
-        request_id: Uuid::new_v4().to_string(),
-        expected_version: None,
-        effective_date: Some(on),
-        decision: None,
-    })
-}
-
 fn decided(on: Date, number: &str) -> Option<CommandHeader> {
-    let mut header = header(on);
-    if let Some(header) = header.as_mut() {
-        header.decision = Some(DecisionRef {
-            number: number.to_string(),
-            issued_by: "Chủ tịch UBND xã Nga Thái".to_string(),
-            issued_on: Some(on),
-        });
-    }
-    header
-}
-
-fn new_id() -> String {
-    Uuid::new_v4().to_string()
+    decided_by(on, number, NGA_THAI_CHAIRMAN)
 }
 
 /// Personal data as a clerk in Nga Sơn would type it. The name arrives decomposed (the
@@ -113,52 +89,11 @@ fn key_files(server: &TestServer, suffix: &str) -> Vec<String> {
 /// A server with a commune and a security protection team established on 2020-03-01.
 async fn team_server() -> (TestServer, Forces, String) {
     let server = TestServer::start().await.unwrap();
-    let mut areas = AreasClient::new(server.channel.clone());
-    let province = new_id();
-    areas
-        .register_area(RegisterAreaRequest {
-            header: header(date(2008, 1, 1)),
-            area_id: province.clone(),
-            official_code: "38".into(),
-            name: "Tỉnh Thanh Hóa".into(),
-            level: AreaLevel::Province.into(),
-            division_type: "tỉnh".into(),
-            parent_area_id: String::new(),
-            formed_from_area_ids: vec![],
-        })
-        .await
-        .unwrap();
-    let commune = new_id();
-    areas
-        .register_area(RegisterAreaRequest {
-            header: header(date(2008, 1, 1)),
-            area_id: commune.clone(),
-            official_code: "15016".into(),
-            name: "Xã Nga Thái".into(),
-            level: AreaLevel::Commune.into(),
-            division_type: "xã".into(),
-            parent_area_id: province,
-            formed_from_area_ids: vec![],
-        })
-        .await
-        .unwrap();
+    let (_, commune) = thanh_hoa_and_nga_thai(&server).await;
     let mut forces = ForcesClient::new(server.channel.clone());
-    let team = new_id();
-    forces
-        .establish_team(EstablishTeamRequest {
-            header: decided(date(2020, 3, 1), "12/QĐ-UBND"),
-            team_id: team.clone(),
-            name: "Tổ bảo vệ ANTT thôn 8".into(),
-            force_type: ForceType::SecurityProtectionTeam.into(),
-            area_id: commune,
-            sponsor_organisation: String::new(),
-            quota: Some(3),
-            managing_level: AreaLevel::Commune.into(),
-            managing_body: "UBND xã Nga Thái".into(),
-            formed_from_team_ids: vec![],
-        })
-        .await
-        .unwrap();
+    let establish = thon_8_team_request(&commune, ForceType::SecurityProtectionTeam, Some(3));
+    let team = establish.team_id.clone();
+    forces.establish_team(establish).await.unwrap();
     (server, forces, team)
 }
 
@@ -180,6 +115,20 @@ async fn get_team(forces: &mut Forces, team_id: &str) -> TeamView {
         .await
         .unwrap()
         .into_inner()
+}
+
+/// Registers [`hung`] on 2019-01-01; returns his person id.
+async fn register_hung(forces: &mut Forces) -> String {
+    let person = new_id();
+    forces
+        .register_person(RegisterPersonRequest {
+            header: header(date(2019, 1, 1)),
+            person_id: person.clone(),
+            personal_data: Some(hung()),
+        })
+        .await
+        .unwrap();
+    person
 }
 
 fn forget_request(person_id: &str, on: Date) -> ForgetPersonRequest {
@@ -342,15 +291,7 @@ async fn personal_data_is_sealed_readable_then_erased_for_good() {
 #[tokio::test]
 async fn corrected_details_are_resealed_under_the_same_key() {
     let (mut server, mut forces, _team) = team_server().await;
-    let person = new_id();
-    forces
-        .register_person(RegisterPersonRequest {
-            header: header(date(2019, 1, 1)),
-            person_id: person.clone(),
-            personal_data: Some(hung()),
-        })
-        .await
-        .unwrap();
+    let person = register_hung(&mut forces).await;
     let mut moved = hung();
     moved.address = "Khu phố 3, phường Ba Đình, thành phố Thanh Hóa".into();
     moved.phone = "+84 912 345 679".into();
@@ -402,15 +343,7 @@ async fn corrected_details_are_resealed_under_the_same_key() {
 #[tokio::test]
 async fn an_erasure_that_cannot_be_recorded_destroys_nothing() {
     let (_server, mut forces, _team) = team_server().await;
-    let person = new_id();
-    forces
-        .register_person(RegisterPersonRequest {
-            header: header(date(2019, 1, 1)),
-            person_id: person.clone(),
-            personal_data: Some(hung()),
-        })
-        .await
-        .unwrap();
+    let person = register_hung(&mut forces).await;
     // Dated before the registration: refused before the key is touched.
     let early = forces
         .forget_person(forget_request(&person, date(2018, 1, 1)))

@@ -10,13 +10,14 @@
 //! residential areas rated safe that year).
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use antt_e2e::v1::areas_client::AreasClient;
 use antt_e2e::v1::ratings_client::RatingsClient;
 use antt_e2e::v1::{
-    AreaLevel, CommandHeader, CorrectRatingRequest, Date, DecisionRef, GetRatingRequest, RateUnitRequest, RatingView,
-    RecordPledgesRequest, RegisterAreaRequest, RegisterToStriveRequest, SafetyOutcome,
+    AreaLevel, CorrectRatingRequest, GetRatingRequest, RateUnitRequest, RatingView, RecordPledgesRequest,
+    RegisterToStriveRequest, SafetyOutcome,
 };
-use antt_e2e::{assert_field_violation, TestServer};
+use antt_e2e::{
+    assert_field_violation, date as day, decided_by, header, thanh_hoa_to_thon_8, TestServer, NGA_THAI_CHAIRMAN,
+};
 use tonic::transport::Channel;
 use tonic::Code;
 use uuid::Uuid;
@@ -25,19 +26,6 @@ type Client = RatingsClient<Channel>;
 
 const YEAR: i32 = 2012;
 
-fn dated(date: Date) -> Option<CommandHeader> {
-    Some(CommandHeader {
-        request_id: Uuid::new_v4().to_string(),
-        expected_version: None,
-        effective_date: Some(date),
-        decision: None,
-    })
-}
-
-fn day(year: i32, month: u32, day: u32) -> Date {
-    Date { year, month, day }
-}
-
 /// The district Nga Sơn and its Thôn 8 of xã Nga Thái, registered from 1997.
 struct Units {
     district: String,
@@ -45,37 +33,13 @@ struct Units {
 }
 
 async fn units(server: &TestServer) -> Units {
-    let mut areas = AreasClient::new(server.channel.clone());
-    let mut ids = Vec::new();
-    for (level, name) in [
-        (AreaLevel::Province, "Tỉnh Thanh Hóa"),
-        (AreaLevel::District, "Huyện Nga Sơn"),
-        (AreaLevel::Commune, "Xã Nga Thái"),
-        (AreaLevel::ResidentialArea, "Thôn 8"),
-    ] {
-        let area_id = Uuid::new_v4().to_string();
-        areas
-            .register_area(RegisterAreaRequest {
-                header: dated(day(1997, 1, 1)),
-                area_id: area_id.clone(),
-                name: name.to_string(),
-                level: level.into(),
-                parent_area_id: ids.last().cloned().unwrap_or_default(),
-                ..RegisterAreaRequest::default()
-            })
-            .await
-            .unwrap_or_else(|status| panic!("register {name}: {status:?}"));
-        ids.push(area_id);
-    }
-    Units {
-        district: ids[1].clone(),
-        thon: ids[3].clone(),
-    }
+    let [_, district, _, thon] = thanh_hoa_to_thon_8(server).await;
+    Units { district, thon }
 }
 
 fn strive(unit: &str) -> RegisterToStriveRequest {
     RegisterToStriveRequest {
-        header: dated(day(YEAR - 1, 12, 15)),
+        header: header(day(YEAR - 1, 12, 15)),
         unit_area_id: unit.to_string(),
         year: YEAR,
     }
@@ -83,16 +47,8 @@ fn strive(unit: &str) -> RegisterToStriveRequest {
 
 /// A rating of `unit` for the year, recognised by the commune chairman's decision.
 fn rate(unit: &str, outcome: SafetyOutcome) -> RateUnitRequest {
-    let mut header = dated(day(YEAR, 12, 20));
-    if let Some(header) = header.as_mut() {
-        header.decision = Some(DecisionRef {
-            number: "85/QĐ-UBND".to_string(),
-            issued_by: "Chủ tịch UBND xã Nga Thái".to_string(),
-            issued_on: Some(day(YEAR, 12, 20)),
-        });
-    }
     RateUnitRequest {
-        header,
+        header: decided_by(day(YEAR, 12, 20), "85/QĐ-UBND", NGA_THAI_CHAIRMAN),
         rating_id: Uuid::new_v4().to_string(),
         unit_area_id: unit.to_string(),
         year: YEAR,
@@ -103,7 +59,7 @@ fn rate(unit: &str, outcome: SafetyOutcome) -> RateUnitRequest {
 
 fn correct(unit: &str, corrects: &str, outcome: SafetyOutcome, reason: &str) -> CorrectRatingRequest {
     CorrectRatingRequest {
-        header: dated(day(YEAR + 1, 1, 10)),
+        header: header(day(YEAR + 1, 1, 10)),
         correction_id: Uuid::new_v4().to_string(),
         corrects_rating_id: corrects.to_string(),
         unit_area_id: unit.to_string(),
@@ -115,7 +71,7 @@ fn correct(unit: &str, corrects: &str, outcome: SafetyOutcome, reason: &str) -> 
 
 fn pledges(unit: &str, signed: u32, campaign: &str) -> RecordPledgesRequest {
     RecordPledgesRequest {
-        header: dated(day(YEAR, 1, 20)),
+        header: header(day(YEAR, 1, 20)),
         unit_area_id: unit.to_string(),
         year: YEAR,
         pledges_signed: signed,
@@ -244,7 +200,7 @@ async fn malformed_requests_name_every_field() {
 
     // A registration belongs to the year's campaign: the domain names the header's date.
     let mut too_early = strive(&units.thon);
-    too_early.header = dated(day(YEAR - 3, 5, 1));
+    too_early.header = header(day(YEAR - 3, 5, 1));
     let status = client.register_to_strive(too_early).await.unwrap_err();
     assert_field_violation(&status, Code::InvalidArgument, &["header.effective_date"]);
     let status = client.record_pledges(pledges(&units.thon, 0, "")).await.unwrap_err();

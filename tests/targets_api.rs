@@ -10,29 +10,24 @@
 //! communes through the Areas API and drives the Targets API for 2022–2023.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use antt_e2e::v1::areas_client::AreasClient;
 use antt_e2e::v1::record_target_value_request::Value;
 use antt_e2e::v1::set_target_request::Threshold;
 use antt_e2e::v1::targets_client::TargetsClient;
 use antt_e2e::v1::{
-    AreaLevel, CommandHeader, Date, DecisionRef, GetTargetRequest, IndicatorRatio, LowerThanPreviousYear, MonthDay,
-    RecordTargetReportSubmittedRequest, RecordTargetValueRequest, RegisterAreaRequest, SetTargetRequest, ShareAtLeast,
-    TargetIndicator, TargetView,
+    AreaLevel, CommandHeader, GetTargetRequest, IndicatorRatio, LowerThanPreviousYear, MonthDay,
+    RecordTargetReportSubmittedRequest, RecordTargetValueRequest, SetTargetRequest, ShareAtLeast, TargetIndicator,
+    TargetView,
 };
-use antt_e2e::{assert_field_violation, TestServer};
+use antt_e2e::{area_request, assert_field_violation, date, decided_by, header, register_area, TestServer};
 use tonic::transport::Channel;
 use tonic::Code;
 use uuid::Uuid;
 
 type Client = TargetsClient<Channel>;
 
+/// A header for a new action effective on the given day.
 fn effective(year: i32, month: u32, day: u32) -> Option<CommandHeader> {
-    Some(CommandHeader {
-        request_id: Uuid::new_v4().to_string(),
-        expected_version: None,
-        effective_date: Some(Date { year, month, day }),
-        decision: None,
-    })
+    header(date(year, month, day))
 }
 
 /// Thanh Hóa and two communes of Nga Sơn, registered from 1997.
@@ -42,48 +37,25 @@ struct Province {
 }
 
 async fn province(server: &TestServer) -> Province {
-    let mut areas = AreasClient::new(server.channel.clone());
-    let province = register(&mut areas, AreaLevel::Province, "Tỉnh Thanh Hóa", "").await;
-    let district = register(&mut areas, AreaLevel::District, "Huyện Nga Sơn", &province).await;
-    let nga_thai = register(&mut areas, AreaLevel::Commune, "Xã Nga Thái", &district).await;
-    let nga_an = register(&mut areas, AreaLevel::Commune, "Xã Nga An", &district).await;
+    let province = register(server, AreaLevel::Province, "Tỉnh Thanh Hóa", "").await;
+    let district = register(server, AreaLevel::District, "Huyện Nga Sơn", &province).await;
+    let nga_thai = register(server, AreaLevel::Commune, "Xã Nga Thái", &district).await;
+    let nga_an = register(server, AreaLevel::Commune, "Xã Nga An", &district).await;
     Province {
         province,
         communes: [nga_thai, nga_an],
     }
 }
 
-async fn register(areas: &mut AreasClient<Channel>, level: AreaLevel, name: &str, parent: &str) -> String {
-    let area_id = Uuid::new_v4().to_string();
-    let request = RegisterAreaRequest {
-        header: effective(1997, 1, 1),
-        area_id: area_id.clone(),
-        name: name.to_string(),
-        level: level.into(),
-        parent_area_id: parent.to_string(),
-        ..RegisterAreaRequest::default()
-    };
-    areas.register_area(request).await.expect("RegisterArea");
-    area_id
+async fn register(server: &TestServer, level: AreaLevel, name: &str, parent: &str) -> String {
+    register_area(server, area_request(date(1997, 1, 1), level, name, parent)).await
 }
 
 /// A target of resolution 09-NQ/TU for the communes of `scope`, 2021–2025, reports due
 /// before 30 November.
 fn set(scope: &str, indicator: TargetIndicator, threshold: Threshold) -> SetTargetRequest {
-    let mut header = effective(2021, 3, 1);
-    if let Some(header) = header.as_mut() {
-        header.decision = Some(DecisionRef {
-            number: "09-NQ/TU".to_string(),
-            issued_by: "Ban Thường vụ Tỉnh ủy Thanh Hóa".to_string(),
-            issued_on: Some(Date {
-                year: 2021,
-                month: 3,
-                day: 1,
-            }),
-        });
-    }
     SetTargetRequest {
-        header,
+        header: decided_by(date(2021, 3, 1), "09-NQ/TU", "Ban Thường vụ Tỉnh ủy Thanh Hóa"),
         target_id: Uuid::new_v4().to_string(),
         indicator: indicator.into(),
         description: "chỉ tiêu của Nghị quyết về công tác bảo đảm ANTT ở nông thôn".to_string(),

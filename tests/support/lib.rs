@@ -7,6 +7,10 @@
 //! - Calls that collect whole answers: [`append`], [`read_all`], [`read_stream`], [`head`].
 //! - Status checks: [`assert_field_violation`], [`field_violations`].
 //! - The hash chain as an inspector sees it: [`to_log_event`], [`assert_chain`].
+//! - Commands of the domain services: [`date`], [`new_id`], [`header`], [`decision`],
+//!   [`decided_by`]; areas to refer to: [`area_request`], [`register_area`],
+//!   [`register_chain`], [`thanh_hoa_to_thon_8`], [`thanh_hoa_and_nga_thai`]; a team:
+//!   [`thon_8_team_request`].
 #![allow(clippy::expect_used)]
 
 use std::collections::BTreeMap;
@@ -15,10 +19,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use antt_proto::v1::areas_client::AreasClient;
 use antt_proto::v1::event_store_client::EventStoreClient;
 use antt_proto::v1::{
-    expected_version, AppendRequest, AppendResponse, Empty, EventFilter, ExpectedVersion, GetHeadRequest, LogHead,
-    NewEvent, ReadAllRequest, ReadStreamRequest, RecordedEvent,
+    expected_version, AppendRequest, AppendResponse, AreaLevel, CommandHeader, Date, DecisionRef, Empty,
+    EstablishTeamRequest, EventFilter, ExpectedVersion, ForceType, GetHeadRequest, LogHead, NewEvent, ReadAllRequest,
+    ReadStreamRequest, RecordedEvent, RegisterAreaRequest,
 };
 use anyhow::{anyhow, bail, Context};
 use tokio::sync::oneshot;
@@ -33,6 +39,9 @@ pub use antt_proto::v1;
 /// Bounds the readiness poll: attempts times delay is the longest a start may take.
 const READY_ATTEMPTS_MAX: u32 = 400;
 const READY_POLL_DELAY: Duration = Duration::from_millis(25);
+
+/// Who signs the commune's decisions on its forces (the commune chairman of Nga Thái).
+pub const NGA_THAI_CHAIRMAN: &str = "Chủ tịch UBND xã Nga Thái";
 
 /// The zero hash that precedes position 0 in the chain.
 pub const GENESIS_HASH: [u8; 32] = [0; 32];
@@ -427,4 +436,138 @@ pub async fn bounded<T>(what: &str, future: impl Future<Output = T>) -> anyhow::
     tokio::time::timeout(Duration::from_secs(60), future)
         .await
         .map_err(|_| anyhow!("{what} did not finish within 60 s (hang)"))
+}
+
+/// A civil date in wire form.
+pub fn date(year: i32, month: u32, day: u32) -> Date {
+    Date { year, month, day }
+}
+
+/// A fresh random UUID as text: the id of a new record, or a new request id.
+pub fn new_id() -> String {
+    Uuid::new_v4().to_string()
+}
+
+/// A header for a new action (fresh request id) effective on `effective`, without an
+/// expected version or a decision.
+pub fn header(effective: Date) -> Option<CommandHeader> {
+    Some(CommandHeader {
+        request_id: new_id(),
+        expected_version: None,
+        effective_date: Some(effective),
+        decision: None,
+    })
+}
+
+/// The document `number` (decision, resolution, report) issued by `issued_by` on
+/// `issued_on`.
+pub fn decision(number: &str, issued_by: &str, issued_on: Date) -> DecisionRef {
+    DecisionRef {
+        number: number.to_string(),
+        issued_by: issued_by.to_string(),
+        issued_on: Some(issued_on),
+    }
+}
+
+/// A [`header`] with the decision that ordered the action, issued on the effective date.
+pub fn decided_by(effective: Date, number: &str, issued_by: &str) -> Option<CommandHeader> {
+    let mut header = header(effective);
+    if let Some(header) = header.as_mut() {
+        header.decision = Some(decision(number, issued_by, effective));
+    }
+    header
+}
+
+/// A request to register a new area (fresh id) called `name`, of `level`, under
+/// `parent_area_id` ("" for none), effective `on`; no code or division type (set them
+/// with struct update syntax when needed).
+pub fn area_request(on: Date, level: AreaLevel, name: &str, parent_area_id: &str) -> RegisterAreaRequest {
+    RegisterAreaRequest {
+        header: header(on),
+        area_id: new_id(),
+        name: name.to_string(),
+        level: level.into(),
+        parent_area_id: parent_area_id.to_string(),
+        ..RegisterAreaRequest::default()
+    }
+}
+
+/// Registers an area through the Areas API; returns its id. Panics, naming the area, if
+/// the server refuses.
+pub async fn register_area(server: &TestServer, request: RegisterAreaRequest) -> String {
+    let area_id = request.area_id.clone();
+    let name = request.name.clone();
+    AreasClient::new(server.channel.clone())
+        .register_area(request)
+        .await
+        .unwrap_or_else(|status| panic!("register {name}: {status:?}"));
+    area_id
+}
+
+/// Registers `chain` from `on`, each area under the one before it (the first at the
+/// root); returns their ids in order.
+pub async fn register_chain(server: &TestServer, on: Date, chain: &[(AreaLevel, &str)]) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for (level, name) in chain {
+        let parent = ids.last().map(String::as_str).unwrap_or_default();
+        let request = area_request(on, *level, name, parent);
+        ids.push(register_area(server, request).await);
+    }
+    ids
+}
+
+/// Tỉnh Thanh Hóa → Huyện Nga Sơn → Xã Nga Thái → Thôn 8, all from 1997-01-01; their ids
+/// in that order.
+pub async fn thanh_hoa_to_thon_8(server: &TestServer) -> [String; 4] {
+    let chain = [
+        (AreaLevel::Province, "Tỉnh Thanh Hóa"),
+        (AreaLevel::District, "Huyện Nga Sơn"),
+        (AreaLevel::Commune, "Xã Nga Thái"),
+        (AreaLevel::ResidentialArea, "Thôn 8"),
+    ];
+    let ids = register_chain(server, date(1997, 1, 1), &chain).await;
+    ids.try_into().expect("one id per area of the chain")
+}
+
+/// Tỉnh Thanh Hóa (38) and, directly under it, Xã Nga Thái (15016), both from 2008-01-01;
+/// returns (province id, commune id).
+pub async fn thanh_hoa_and_nga_thai(server: &TestServer) -> (String, String) {
+    let on = date(2008, 1, 1);
+    let province = register_area(
+        server,
+        RegisterAreaRequest {
+            official_code: "38".into(),
+            division_type: "tỉnh".into(),
+            ..area_request(on, AreaLevel::Province, "Tỉnh Thanh Hóa", "")
+        },
+    )
+    .await;
+    let commune = register_area(
+        server,
+        RegisterAreaRequest {
+            official_code: "15016".into(),
+            division_type: "xã".into(),
+            ..area_request(on, AreaLevel::Commune, "Xã Nga Thái", &province)
+        },
+    )
+    .await;
+    (province, commune)
+}
+
+/// Establishes "Tổ bảo vệ ANTT thôn 8" (fresh id) of `force_type` in the commune
+/// `commune_area_id`, managed by UBND xã Nga Thái, on 2020-03-01 by decision 12/QĐ-UBND of
+/// [`NGA_THAI_CHAIRMAN`].
+pub fn thon_8_team_request(commune_area_id: &str, force_type: ForceType, quota: Option<u32>) -> EstablishTeamRequest {
+    EstablishTeamRequest {
+        header: decided_by(date(2020, 3, 1), "12/QĐ-UBND", NGA_THAI_CHAIRMAN),
+        team_id: new_id(),
+        name: "Tổ bảo vệ ANTT thôn 8".into(),
+        force_type: force_type.into(),
+        area_id: commune_area_id.to_string(),
+        sponsor_organisation: String::new(),
+        quota,
+        managing_level: AreaLevel::Commune.into(),
+        managing_body: "UBND xã Nga Thái".into(),
+        formed_from_team_ids: vec![],
+    }
 }

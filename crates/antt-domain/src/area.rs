@@ -17,24 +17,12 @@ use crate::codec::{domain_events, no_upcasters};
 use crate::date::Date;
 use crate::error::DomainError;
 use crate::facts::{self, AreaFacts, Context, Decision};
-use crate::{text, Aggregate};
+use crate::text;
 
 /// The area aggregate.
 pub struct Area;
 
-impl Aggregate for Area {
-    type Command = Command;
-    type Event = Event;
-    type State = State;
-
-    fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
-        decide(state, command, ctx)
-    }
-
-    fn evolve(state: State, event: &Event) -> State {
-        evolve(state, event)
-    }
-}
+crate::aggregate!(Area);
 
 /// What can be asked of an area.
 #[derive(Clone, Debug, PartialEq)]
@@ -262,24 +250,24 @@ impl State {
             .any(|period| period.designated_on <= date && period.transformed_on.is_none_or(|end| date < end))
     }
 
-    fn ensure_registered(&self) -> Result<Date, DomainError> {
-        self.registered_on.ok_or(DomainError::NotRecorded { what: "the area" })
-    }
-
     /// Registered, not ended, and `effective` inside its life: the area may still change.
     fn ensure_can_change_on(&self, effective: Date) -> Result<(), DomainError> {
-        let registered_on = self.ensure_registered()?;
-        if let Some(ending) = &self.ending {
-            return Err(DomainError::AreaEnded { ended_on: ending.on });
-        }
-        facts::ensure_since("the area", effective, registered_on)
+        let ended = self
+            .ending
+            .as_ref()
+            .map(|ending| DomainError::AreaEnded { ended_on: ending.on });
+        facts::ensure_open_on("the area", self.registered_on, ended, effective)
     }
 
     /// Registered, and `effective` inside its life (ended or not).
     fn ensure_existed_on(&self, effective: Date) -> Result<(), DomainError> {
-        let registered_on = self.ensure_registered()?;
-        facts::ensure_since("the area", effective, registered_on)?;
-        facts::ensure_before_end("the area", effective, self.ending.as_ref().map(|ending| ending.on))
+        let registered_on = facts::ensure_recorded("the area", self.registered_on)?;
+        facts::ensure_within(
+            "the area",
+            effective,
+            registered_on,
+            self.ending.as_ref().map(|ending| ending.on),
+        )
     }
 
     fn open_key_complex_period(&self) -> Option<&KeyComplexPeriod> {
@@ -353,9 +341,7 @@ fn command_effective_date(command: &Command) -> Date {
 }
 
 fn decide_register(state: &State, register: Register, ctx: &Context) -> Result<Event, DomainError> {
-    if state.registered_on.is_some() {
-        return Err(DomainError::AlreadyRecorded { what: "the area" });
-    }
+    facts::ensure_not_recorded("the area", state.registered_on)?;
     let area_id = register.area_id.to_string();
     let level = facts::specified("level", register.level)?;
     let official_code = match register.official_code.as_deref() {

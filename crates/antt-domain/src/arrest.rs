@@ -9,24 +9,12 @@ use crate::codec::{domain_events, no_upcasters};
 use crate::date::Date;
 use crate::error::DomainError;
 use crate::facts::{self, AreaFacts, Context};
-use crate::{text, Aggregate};
+use crate::text;
 
 /// The arrest record aggregate.
 pub struct Arrest;
 
-impl Aggregate for Arrest {
-    type Command = Command;
-    type Event = Event;
-    type State = State;
-
-    fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
-        decide(state, command, ctx)
-    }
-
-    fn evolve(state: State, event: &Event) -> State {
-        evolve(state, event)
-    }
-}
+crate::aggregate!(Arrest);
 
 /// What can be asked of an arrest record.
 #[derive(Clone, Debug, PartialEq)]
@@ -71,9 +59,7 @@ pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Even
         effective_date,
     } = command;
     facts::ensure_not_after_recording(effective_date, ctx)?;
-    if state.arrested_on.is_some() {
-        return Err(DomainError::AlreadyRecorded { what: "the arrest" });
-    }
+    facts::ensure_not_recorded("the arrest", state.arrested_on)?;
     area.ensure_exists_on(effective_date)?;
     Ok(vec![Event::WantedPersonArrested(pb::WantedPersonArrested {
         arrest_id: arrest_id.to_string(),

@@ -81,9 +81,37 @@ pub struct AreaFacts {
 impl AreaFacts {
     /// The area existed on `date`.
     pub(crate) fn ensure_exists_on(&self, date: Date) -> Result<(), DomainError> {
-        ensure_since("the area", date, self.valid_from)?;
-        ensure_before_end("the area", date, self.ended_on)
+        ensure_within("the area", date, self.valid_from, self.ended_on)
     }
+}
+
+/// `what` has not been recorded yet: a record is created once.
+pub(crate) fn ensure_not_recorded<T>(what: &'static str, recorded: Option<T>) -> Result<(), DomainError> {
+    match recorded {
+        Some(_) => Err(DomainError::AlreadyRecorded { what }),
+        None => Ok(()),
+    }
+}
+
+/// `what` has been recorded; the date it was (e.g. registered, opened, reported).
+pub(crate) fn ensure_recorded(what: &'static str, recorded_on: Option<Date>) -> Result<Date, DomainError> {
+    recorded_on.ok_or(DomainError::NotRecorded { what })
+}
+
+/// `what` is open on `effective`: recorded (on `recorded_on`), not closed, and `effective`
+/// not before it was recorded. `closed` is the error to answer when the record is closed
+/// (resolved, ended, dissolved…), None while it is open. The checks run in that order.
+pub(crate) fn ensure_open_on(
+    what: &'static str,
+    recorded_on: Option<Date>,
+    closed: Option<DomainError>,
+    effective: Date,
+) -> Result<(), DomainError> {
+    let recorded_on = ensure_recorded(what, recorded_on)?;
+    if let Some(closed) = closed {
+        return Err(closed);
+    }
+    ensure_since(what, effective, recorded_on)
 }
 
 /// The fact does not take effect after the day it is recorded.
@@ -119,6 +147,17 @@ pub(crate) fn ensure_before_end(
         }),
         _ => Ok(()),
     }
+}
+
+/// `what` existed on `effective`: from `since`, and before `ended_on` if it ended.
+pub(crate) fn ensure_within(
+    what: &'static str,
+    effective: Date,
+    since: Date,
+    ended_on: Option<Date>,
+) -> Result<(), DomainError> {
+    ensure_since(what, effective, since)?;
+    ensure_before_end(what, effective, ended_on)
 }
 
 /// A proto enum value other than its `UNSPECIFIED` zero.

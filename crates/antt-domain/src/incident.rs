@@ -13,24 +13,12 @@ use crate::codec::{domain_events, no_upcasters};
 use crate::date::Date;
 use crate::error::DomainError;
 use crate::facts::{self, AreaFacts, Context, Decision};
-use crate::{text, Aggregate};
+use crate::text;
 
 /// The incident aggregate.
 pub struct Incident;
 
-impl Aggregate for Incident {
-    type Command = Command;
-    type Event = Event;
-    type State = State;
-
-    fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
-        decide(state, command, ctx)
-    }
-
-    fn evolve(state: State, event: &Event) -> State {
-        evolve(state, event)
-    }
-}
+crate::aggregate!(Incident);
 
 /// What can be asked of an incident.
 #[derive(Clone, Debug, PartialEq)]
@@ -134,13 +122,8 @@ impl State {
 
     /// Reported and not resolved; `effective` not before the report.
     fn ensure_open_on(&self, effective: Date) -> Result<(), DomainError> {
-        let reported_on = self
-            .reported_on
-            .ok_or(DomainError::NotRecorded { what: "the incident" })?;
-        if self.resolved.is_some() {
-            return Err(DomainError::IncidentClosed);
-        }
-        facts::ensure_since("the incident", effective, reported_on)
+        let closed = self.resolved.map(|_| DomainError::IncidentClosed);
+        facts::ensure_open_on("the incident", self.reported_on, closed, effective)
     }
 }
 
@@ -246,9 +229,7 @@ fn command_effective_date(command: &Command) -> Date {
 }
 
 fn decide_report(state: &State, report: Report) -> Result<Event, DomainError> {
-    if state.reported_on.is_some() {
-        return Err(DomainError::AlreadyRecorded { what: "the incident" });
-    }
+    facts::ensure_not_recorded("the incident", state.reported_on)?;
     report.area.ensure_exists_on(report.effective_date)?;
     let source = facts::specified("source", report.source)?;
     if report.tip_id.is_some() && source != pb::IncidentSource::PublicTip {
@@ -342,9 +323,7 @@ fn resolution_to_proto(resolution: Resolution) -> Result<pb::incident_resolved::
 }
 
 fn decide_reopen(state: &State, reason: &str, effective_date: Date) -> Result<Event, DomainError> {
-    state
-        .reported_on
-        .ok_or(DomainError::NotRecorded { what: "the incident" })?;
+    facts::ensure_recorded("the incident", state.reported_on)?;
     let resolved_on = state.resolved.ok_or(DomainError::IncidentNotClosed)?;
     facts::ensure_since("the resolution", effective_date, resolved_on)?;
     Ok(Event::Reopened(pb::IncidentReopened {

@@ -15,24 +15,12 @@ use crate::codec::{domain_events, no_upcasters};
 use crate::date::{Date, MonthDay};
 use crate::error::DomainError;
 use crate::facts::{self, AreaFacts, Context, Decision};
-use crate::{text, Aggregate};
+use crate::text;
 
 /// The inspection aggregate.
 pub struct Inspection;
 
-impl Aggregate for Inspection {
-    type Command = Command;
-    type Event = Event;
-    type State = State;
-
-    fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
-        decide(state, command, ctx)
-    }
-
-    fn evolve(state: State, event: &Event) -> State {
-        evolve(state, event)
-    }
-}
+crate::aggregate!(Inspection);
 
 /// What can be asked of an inspection.
 #[derive(Clone, Debug, PartialEq)]
@@ -151,13 +139,8 @@ impl State {
     }
 
     fn ensure_open_on(&self, effective: Date) -> Result<(), DomainError> {
-        let opened_on = self
-            .opened_on
-            .ok_or(DomainError::NotRecorded { what: "the inspection" })?;
-        if self.closed_on.is_some() {
-            return Err(DomainError::InspectionClosed);
-        }
-        facts::ensure_since("the inspection", effective, opened_on)
+        let closed = self.closed_on.map(|_| DomainError::InspectionClosed);
+        facts::ensure_open_on("the inspection", self.opened_on, closed, effective)
     }
 
     /// The open action `action_id`, if `effective` is not before it was planned.
@@ -263,9 +246,7 @@ fn decide_open(
     effective_date: Date,
     opened: pb::InspectionOpened,
 ) -> Result<Event, DomainError> {
-    if state.opened_on.is_some() {
-        return Err(DomainError::AlreadyRecorded { what: "the inspection" });
-    }
+    facts::ensure_not_recorded("the inspection", state.opened_on)?;
     if let Some(area) = inspected_area {
         area.ensure_exists_on(effective_date)?;
     }

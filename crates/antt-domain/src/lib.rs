@@ -32,6 +32,41 @@
 // Tests may unwrap: a panic there is a failed test, with its message.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+/// Implements [`Aggregate`] for the marker type `$aggregate` from the items of the module
+/// it is invoked in: its `Command`, `Event` and `State` types and its free functions
+/// `decide` and `evolve`, which the trait methods forward to.
+///
+/// Every aggregate module keeps `decide`/`evolve` as plain functions (called directly by
+/// tests and documented there); this macro only spares the identical forwarding impl.
+///
+/// ```text
+/// pub struct Area;
+/// aggregate!(Area);
+/// ```
+macro_rules! aggregate {
+    ($aggregate:ident) => {
+        impl $crate::Aggregate for $aggregate {
+            type Command = Command;
+            type Event = Event;
+            type State = State;
+
+            fn decide(
+                state: &State,
+                command: Command,
+                ctx: &$crate::facts::Context,
+            ) -> Result<Vec<Event>, $crate::error::DomainError> {
+                decide(state, command, ctx)
+            }
+
+            fn evolve(state: State, event: &Event) -> State {
+                evolve(state, event)
+            }
+        }
+    };
+}
+
+pub(crate) use aggregate;
+
 pub mod any_event;
 pub mod area;
 pub mod arrest;

@@ -17,24 +17,12 @@ use crate::codec::{domain_events, no_upcasters};
 use crate::date::Date;
 use crate::error::DomainError;
 use crate::facts::{self, Context};
-use crate::{limits, text, Aggregate};
+use crate::{limits, text};
 
 /// The person aggregate.
 pub struct Person;
 
-impl Aggregate for Person {
-    type Command = Command;
-    type Event = Event;
-    type State = State;
-
-    fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
-        decide(state, command, ctx)
-    }
-
-    fn evolve(state: State, event: &Event) -> State {
-        evolve(state, event)
-    }
-}
+crate::aggregate!(Person);
 
 /// Personal data as sealed by the edge.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,9 +96,7 @@ pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Even
             effective_date,
         } => {
             facts::ensure_not_after_recording(effective_date, ctx)?;
-            if state.registered_on.is_some() {
-                return Err(DomainError::AlreadyRecorded { what: "the person" });
-            }
+            facts::ensure_not_recorded("the person", state.registered_on)?;
             let (sealed_personal_data, key_id) = checked_sealed(sealed)?;
             Ok(vec![Event::Registered(pb::PersonRegistered {
                 person_id: person_id.to_string(),
@@ -147,9 +133,7 @@ pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Even
 
 /// The registration date of a person whose data is still there.
 fn ensure_not_erased(state: &State) -> Result<Date, DomainError> {
-    let registered_on = state
-        .registered_on
-        .ok_or(DomainError::NotRecorded { what: "the person" })?;
+    let registered_on = facts::ensure_recorded("the person", state.registered_on)?;
     if let Some(erasure) = &state.erased {
         return Err(DomainError::PersonalDataErased { erased_on: erasure.on });
     }

@@ -16,24 +16,12 @@ use crate::codec::{domain_events, no_upcasters};
 use crate::date::Date;
 use crate::error::DomainError;
 use crate::facts::{self, AreaFacts, Context, Decision};
-use crate::{area, text, Aggregate};
+use crate::{area, text};
 
 /// The unit-year rating aggregate.
 pub struct Rating;
 
-impl Aggregate for Rating {
-    type Command = Command;
-    type Event = Event;
-    type State = State;
-
-    fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
-        decide(state, command, ctx)
-    }
-
-    fn evolve(state: State, event: &Event) -> State {
-        evolve(state, event)
-    }
-}
+crate::aggregate!(Rating);
 
 /// What can be asked of a unit's rating for a year.
 #[derive(Clone, Debug, PartialEq)]
@@ -219,11 +207,10 @@ fn decide_register(
 ) -> Result<Event, DomainError> {
     check_unit_year(state, unit, year, effective, ctx)?;
     ensure_in_campaign(year, effective)?;
-    if state.strive_registered_on.is_some() {
-        return Err(DomainError::AlreadyRecorded {
-            what: "the registration to strive (đăng ký phấn đấu)",
-        });
-    }
+    facts::ensure_not_recorded(
+        "the registration to strive (đăng ký phấn đấu)",
+        state.strive_registered_on,
+    )?;
     Ok(Event::StriveRegistered(pb::StriveRegistered {
         unit_area_id: unit.area_id.to_string(),
         unit_level: unit.level.into(),

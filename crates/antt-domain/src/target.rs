@@ -18,24 +18,12 @@ use crate::codec::{domain_events, no_upcasters};
 use crate::date::{Date, MonthDay};
 use crate::error::DomainError;
 use crate::facts::{self, AreaFacts, Context, Decision};
-use crate::{area, text, Aggregate};
+use crate::{area, text};
 
 /// The target aggregate.
 pub struct Target;
 
-impl Aggregate for Target {
-    type Command = Command;
-    type Event = Event;
-    type State = State;
-
-    fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
-        decide(state, command, ctx)
-    }
-
-    fn evolve(state: State, event: &Event) -> State {
-        evolve(state, event)
-    }
-}
+crate::aggregate!(Target);
 
 /// What can be asked of a target.
 #[derive(Clone, Debug, PartialEq)]
@@ -231,9 +219,7 @@ impl State {
     }
 
     fn ensure_set(&self) -> Result<(), DomainError> {
-        self.set_on
-            .map(|_| ())
-            .ok_or(DomainError::NotRecorded { what: "the target" })
+        facts::ensure_recorded("the target", self.set_on).map(|_| ())
     }
 
     /// `year` is covered, `unit` is of the measured level and existed during the year.
@@ -316,9 +302,7 @@ pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Even
 
 fn decide_set(state: &State, set: SetTarget, ctx: &Context) -> Result<Event, DomainError> {
     facts::ensure_not_after_recording(set.effective_date, ctx)?;
-    if state.set_on.is_some() {
-        return Err(DomainError::AlreadyRecorded { what: "the target" });
-    }
+    facts::ensure_not_recorded("the target", state.set_on)?;
     let indicator = facts::specified("indicator", set.indicator)?;
     let unit_level = facts::specified("unit_level", set.unit_level)?;
     let scope_is_above = matches!(

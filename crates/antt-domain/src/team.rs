@@ -23,24 +23,12 @@ use crate::codec::{domain_events, DecodeError};
 use crate::date::Date;
 use crate::error::DomainError;
 use crate::facts::{self, AreaFacts, Context, Decision};
-use crate::{limits, text, Aggregate};
+use crate::{limits, text};
 
 /// The team aggregate.
 pub struct Team;
 
-impl Aggregate for Team {
-    type Command = Command;
-    type Event = Event;
-    type State = State;
-
-    fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
-        decide(state, command, ctx)
-    }
-
-    fn evolve(state: State, event: &Event) -> State {
-        evolve(state, event)
-    }
-}
+crate::aggregate!(Team);
 
 /// What can be asked of a team.
 #[derive(Clone, Debug, PartialEq)]
@@ -365,17 +353,13 @@ impl State {
         }
     }
 
-    fn ensure_established(&self) -> Result<Date, DomainError> {
-        self.established_on.ok_or(DomainError::NotRecorded { what: "the team" })
-    }
-
     /// Established, not ended, and `effective` not before the establishment.
     fn ensure_open_on(&self, effective: Date) -> Result<(), DomainError> {
-        let established_on = self.ensure_established()?;
-        if let Some(ending) = &self.ending {
-            return Err(DomainError::TeamDissolved { ended_on: ending.on });
-        }
-        facts::ensure_since("the team", effective, established_on)
+        let dissolved = self
+            .ending
+            .as_ref()
+            .map(|ending| DomainError::TeamDissolved { ended_on: ending.on });
+        facts::ensure_open_on("the team", self.established_on, dissolved, effective)
     }
 
     fn ensure_active(&self, person_id: &str, effective: Date) -> Result<pb::MemberRole, DomainError> {
@@ -479,9 +463,7 @@ fn checked_quota(field: &'static str, quota: Option<u32>) -> Result<Option<u32>,
 }
 
 fn decide_establish(state: &State, establish: Establish, ctx: &Context) -> Result<Event, DomainError> {
-    if state.established_on.is_some() {
-        return Err(DomainError::AlreadyRecorded { what: "the team" });
-    }
+    facts::ensure_not_recorded("the team", state.established_on)?;
     establish.area.ensure_exists_on(establish.effective_date)?;
     let team_id = establish.team_id.to_string();
     Ok(Event::Established(pb::TeamEstablished {
@@ -785,18 +767,22 @@ fn decide_evaluate(state: &State, evaluate: Evaluate) -> Result<Event, DomainErr
 fn decide_pay_allowance(state: &State, pay: PayAllowance, ctx: &Context) -> Result<Event, DomainError> {
     // Payments for past periods may be recorded after the team ended; the period must lie
     // inside the team's life.
-    let established_on = state.ensure_established()?;
-    facts::ensure_since("the team", pay.period_start, established_on)?;
-    facts::ensure_before_end(
-        "the team",
-        pay.period_start,
-        state.ending.as_ref().map(|ending| ending.on),
-    )?;
+    let established_on = facts::ensure_recorded("the team", state.established_on)?;
+    let ended_on = state.ending.as_ref().map(|ending| ending.on);
+    facts::ensure_within("the team", pay.period_start, established_on, ended_on)?;
     if pay.amount_vnd == 0 {
         return Err(DomainError::invalid("amount_vnd", "must be at least 1 đồng"));
     }
     if pay.period_end < pay.period_start {
         return Err(DomainError::invalid("period_end", "must not be before period_start"));
+    }
+    // A period may end on the day the team ended (its last day of work), not after.
+    if let Some(ended_on) = ended_on.filter(|ended_on| pay.period_end > *ended_on) {
+        return Err(DomainError::AfterEnd {
+            what: "the team",
+            effective: pay.period_end,
+            ended_on,
+        });
     }
     let person_id = facts::optional_id(pay.person_id);
     if !person_id.is_empty() {

@@ -10,24 +10,12 @@ use crate::codec::{domain_events, no_upcasters};
 use crate::date::Date;
 use crate::error::DomainError;
 use crate::facts::{self, AreaFacts, Context};
-use crate::{text, Aggregate};
+use crate::text;
 
 /// The tip aggregate.
 pub struct Tip;
 
-impl Aggregate for Tip {
-    type Command = Command;
-    type Event = Event;
-    type State = State;
-
-    fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
-        decide(state, command, ctx)
-    }
-
-    fn evolve(state: State, event: &Event) -> State {
-        evolve(state, event)
-    }
-}
+crate::aggregate!(Tip);
 
 /// What can be asked of a tip.
 #[derive(Clone, Debug, PartialEq)]
@@ -82,9 +70,7 @@ pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Even
             effective_date,
         } => {
             facts::ensure_not_after_recording(effective_date, ctx)?;
-            if state.received_on.is_some() {
-                return Err(DomainError::AlreadyRecorded { what: "the tip" });
-            }
+            facts::ensure_not_recorded("the tip", state.received_on)?;
             area.ensure_exists_on(effective_date)?;
             Ok(vec![Event::Received(pb::PublicTipReceived {
                 tip_id: tip_id.to_string(),
@@ -101,13 +87,8 @@ pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Even
             effective_date,
         } => {
             facts::ensure_not_after_recording(effective_date, ctx)?;
-            let received_on = state.received_on.ok_or(DomainError::NotRecorded { what: "the tip" })?;
-            facts::ensure_since("the tip", effective_date, received_on)?;
-            if state.valuable.is_some() {
-                return Err(DomainError::AlreadyRecorded {
-                    what: "the tip's assessment",
-                });
-            }
+            facts::ensure_open_on("the tip", state.received_on, None, effective_date)?;
+            facts::ensure_not_recorded("the tip's assessment", state.valuable)?;
             if led_to_incident_id.is_some() && !valuable {
                 return Err(DomainError::invalid(
                     "led_to_incident_id",

@@ -7,70 +7,24 @@
 //! Method: `anttd::serve` in-process on a temp directory, the `antt` binary run against it.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use std::net::SocketAddr;
+mod support;
+
 use std::process::Output;
 
 use antt_proto::v1 as pb;
 use antt_proto::v1::forces_client::ForcesClient;
-use tokio::sync::oneshot;
-use tonic::transport::{Channel, Endpoint};
+use support::{antt_command, Server};
+use tonic::transport::Channel;
 use uuid::Uuid;
 
-struct Server {
-    addr: SocketAddr,
-    channel: Channel,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<Result<(), anttd::ServeError>>,
-    _dir: tempfile::TempDir,
-}
-
 impl Server {
-    async fn start() -> Server {
-        let dir = tempfile::Builder::new().prefix("antt-forget-").tempdir().unwrap();
-        let config = anttd::Config::for_data_dir(dir.path().join("data"));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (shutdown, stop) = oneshot::channel::<()>();
-        let task = tokio::spawn(anttd::serve(config, listener, async move {
-            let _ = stop.await;
-        }));
-        let channel = Endpoint::from_shared(format!("http://{addr}"))
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
-        Server {
-            addr,
-            channel,
-            shutdown: Some(shutdown),
-            task,
-            _dir: dir,
-        }
-    }
-
     fn forces(&self) -> ForcesClient<Channel> {
         ForcesClient::new(self.channel.clone())
-    }
-
-    async fn stop(mut self) {
-        drop(self.channel);
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        self.task.await.unwrap().unwrap();
     }
 }
 
 async fn antt(server: &Server, args: &[&str]) -> Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_antt"))
-        .arg("--server")
-        .arg(format!("http://{}", server.addr))
-        .args(args)
-        .env_remove("ANTT_SERVER")
-        .env_remove("ANTT_ACTOR")
-        .output()
-        .await
-        .unwrap()
+    antt_command(server).args(args).output().await.unwrap()
 }
 
 fn json_line(output: &Output) -> serde_json::Value {
@@ -85,7 +39,7 @@ fn json_line(output: &Output) -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forget_person_erases_and_is_safe_to_repeat() {
-    let server = Server::start().await;
+    let server = Server::start("antt-forget-").await;
     let person = Uuid::new_v4().to_string();
     server
         .forces()

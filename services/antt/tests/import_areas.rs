@@ -9,8 +9,9 @@
 //! pins the identity scheme. The tree as of a date is rebuilt from the stored events.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod support;
+
 use std::collections::{HashMap, HashSet};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -18,9 +19,8 @@ use antt_proto::v1 as pb;
 use antt_proto::v1::areas_client::AreasClient;
 use antt_proto::v1::event_store_client::EventStoreClient;
 use prost::Message;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
-use tonic::transport::{Channel, Endpoint};
+use support::{antt_command, Server};
+use tonic::transport::Channel;
 use uuid::Uuid;
 
 /// The importer's namespace of area ids (see `import::identity`).
@@ -67,39 +67,7 @@ fn rows(file: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// An `anttd` served in-process on 127.0.0.1:<ephemeral> over a temp directory.
-struct Server {
-    addr: SocketAddr,
-    channel: Channel,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: JoinHandle<Result<(), anttd::ServeError>>,
-    _dir: tempfile::TempDir,
-}
-
 impl Server {
-    async fn start() -> Server {
-        let dir = tempfile::Builder::new().prefix("antt-import-").tempdir().unwrap();
-        let config = anttd::Config::for_data_dir(dir.path().join("data"));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (shutdown, stop) = oneshot::channel::<()>();
-        let task = tokio::spawn(anttd::serve(config, listener, async move {
-            let _ = stop.await;
-        }));
-        let channel = Endpoint::from_shared(format!("http://{addr}"))
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
-        Server {
-            addr,
-            channel,
-            shutdown: Some(shutdown),
-            task,
-            _dir: dir,
-        }
-    }
-
     fn areas(&self) -> AreasClient<Channel> {
         AreasClient::new(self.channel.clone())
     }
@@ -113,26 +81,14 @@ impl Server {
             .unwrap_or_else(|status| panic!("GetArea {area_id}: {status}"))
             .into_inner()
     }
-
-    async fn stop(mut self) {
-        drop(self.channel);
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        self.task.await.unwrap().unwrap();
-    }
 }
 
 /// Runs `antt --server <server> <args>` from the repository root (where the reform's
 /// default paths point); returns its JSON summary line.
 async fn antt(server: &Server, args: &[&str]) -> serde_json::Value {
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_antt"))
+    let output = antt_command(server)
         .current_dir(repo_root())
-        .arg("--server")
-        .arg(format!("http://{}", server.addr))
         .args(args)
-        .env_remove("ANTT_SERVER")
-        .env_remove("ANTT_ACTOR")
         .output()
         .await
         .unwrap();
@@ -246,7 +202,7 @@ fn date(year: i32, month: u32, day: u32) -> Option<pb::Date> {
 /// Nga Sơn (district 401 of Thanh Hóa, 38): its subtree before and after the reform.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nga_son_before_and_after_the_reform() {
-    let server = Server::start().await;
+    let server = Server::start("antt-import-").await;
     let areas = [
         "import",
         "areas",
@@ -334,7 +290,7 @@ async fn nga_son_before_and_after_the_reform() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_country_before_and_after_the_reform() {
     let started = Instant::now();
-    let server = Server::start().await;
+    let server = Server::start("antt-import-").await;
     let areas = [
         "import",
         "areas",

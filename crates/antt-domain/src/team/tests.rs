@@ -432,6 +432,37 @@ fn an_allowance_goes_to_someone_who_served() {
 }
 
 #[test]
+fn an_allowance_period_cannot_run_past_the_teams_end() {
+    // Regression: only the period's start was checked against the team's life, so a
+    // quarter ending after the team was dissolved was accepted.
+    let dissolve = Command::Dissolve(Dissolve {
+        reason: "sáp nhập thôn".to_owned(),
+        effective_date: date(2021, 2, 15),
+        decision: decision("9/QĐ-UBND", date(2021, 2, 15)),
+    });
+    let given = history(group_with_members(&[(1, pb::MemberRole::Leader)]), vec![dissolve]);
+    let pay = |period_end| {
+        Command::PayAllowance(PayAllowance {
+            person_id: None,
+            amount_vnd: 150_000,
+            period_start: date(2021, 1, 1),
+            period_end,
+            effective_date: date(2021, 4, 5),
+            decision: None,
+        })
+    };
+    assert_eq!(
+        check(given.clone(), pay(date(2021, 3, 31))),
+        Err(DomainError::AfterEnd {
+            what: "the team",
+            effective: date(2021, 3, 31),
+            ended_on: date(2021, 2, 15),
+        })
+    );
+    assert!(check(given, pay(date(2021, 2, 15))).is_ok());
+}
+
+#[test]
 fn a_handover_changes_the_managing_level() {
     let given = established(pb::ForceType::CoreForceTeam, Some(36));
     let hand_over = Command::HandOver(HandOver {

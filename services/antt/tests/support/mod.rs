@@ -1,0 +1,66 @@
+//! What the integration tests of `antt` share: an `anttd` served in-process on a loopback
+//! port over a temp directory, and the `antt` binary pointed at it.
+//!
+//! Each test file adds the clients it needs with its own `impl Server` block.
+
+use std::net::SocketAddr;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tonic::transport::{Channel, Endpoint};
+
+/// An `anttd` served in-process on 127.0.0.1:<ephemeral> over a temp directory.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub channel: Channel,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<(), anttd::ServeError>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Serves a fresh temp directory (named with `prefix`) and connects to it.
+    pub async fn start(prefix: &str) -> Server {
+        let dir = tempfile::Builder::new().prefix(prefix).tempdir().unwrap();
+        let config = anttd::Config::for_data_dir(dir.path().join("data"));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let task = tokio::spawn(anttd::serve(config, listener, async move {
+            let _ = stop.await;
+        }));
+        let channel = Endpoint::from_shared(format!("http://{addr}"))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        Server {
+            addr,
+            channel,
+            shutdown: Some(shutdown),
+            task,
+            _dir: dir,
+        }
+    }
+
+    /// Signals shutdown and waits for `serve` to return cleanly.
+    pub async fn stop(mut self) {
+        drop(self.channel);
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        self.task.await.unwrap().unwrap();
+    }
+}
+
+/// `antt --server http://<server>`, ignoring `ANTT_SERVER` and `ANTT_ACTOR` from the
+/// environment; the caller adds its arguments and runs it.
+pub fn antt_command(server: &Server) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_antt"));
+    command
+        .arg("--server")
+        .arg(format!("http://{}", server.addr))
+        .env_remove("ANTT_SERVER")
+        .env_remove("ANTT_ACTOR");
+    command
+}

@@ -1,0 +1,1381 @@
+//! End to end over gRPC: one year (2017) in the life of xã Nga Thạch, huyện Nga Sơn, tỉnh
+//! Thanh Hóa, recorded through every domain service and then read back from the log.
+//!
+//! Goal: the year the issue describes leaves exactly the events it should, and they can be
+//! trusted: the steering committee (Ban chỉ đạo ANTT) is formed and its head appointed; a
+//! security protection team (tổ bảo vệ ANTT) of three is established with quota 3; one
+//! member relocates and is replaced; two incidents in Thôn 3 (a neighbours' land dispute
+//! mediated by the team, a motorbike theft escalated to the district police and
+//! prosecuted); the village registers to strive and is rated safe; an inspection records a
+//! shortcoming whose remedial action is planned, reported on and completed, and closes.
+//! Every stream holds exactly the expected event types in order, with dense versions, the
+//! effective date sent (00:00 UTC), the decision number where one was sent and the request
+//! id as correlation id; key payloads decode to the facts sent; the whole log holds every
+//! event once and its hash chain recomputes from position 0; the Get* views agree; and all
+//! of it reads the same after a restart.
+//! Method: one server on a temp directory; the year is recorded command by command in date
+//! order, each command's request id, date, decision and log position noted; then the
+//! streams, the log and the views are read back and checked against those notes and the
+//! hard-coded expectations below; the server restarts and the same reads must compare
+//! equal. No clock is read and no timing is asserted.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use antt_e2e::TestServer;
+use antt_proto::v1 as pb;
+use pb::areas_client::AreasClient;
+use pb::event_store_client::EventStoreClient;
+use pb::forces_client::ForcesClient;
+use pb::incidents_client::IncidentsClient;
+use pb::inspections_client::InspectionsClient;
+use pb::ratings_client::RatingsClient;
+use prost::Message;
+use tonic::transport::Channel;
+use uuid::Uuid;
+
+const YEAR: i32 = 2017;
+const COMMUNE_NAME: &str = "Xã Nga Thạch";
+const PEOPLES_COMMITTEE: &str = "UBND xã Nga Thạch";
+const COMMUNE_CHAIRMAN: &str = "Chủ tịch UBND xã Nga Thạch";
+const CONTENT_TYPE_PROTOBUF: &str = "application/x-protobuf";
+/// The zero hash that precedes position 0 in the chain.
+const GENESIS_HASH: [u8; 32] = [0; 32];
+
+fn day(year: i32, month: u32, day: u32) -> pb::Date {
+    pb::Date { year, month, day }
+}
+
+/// A day of the recorded year.
+fn in_year(month: u32, dd: u32) -> pb::Date {
+    day(YEAR, month, dd)
+}
+
+fn decision(number: &str, issued_by: &str, issued_on: pb::Date) -> Option<pb::DecisionRef> {
+    Some(pb::DecisionRef {
+        number: number.to_string(),
+        issued_by: issued_by.to_string(),
+        issued_on: Some(issued_on),
+    })
+}
+
+/// A new action's header: a fresh request id, its date and the decision that ordered it.
+fn header(on: pb::Date, decision: Option<pb::DecisionRef>) -> pb::CommandHeader {
+    pb::CommandHeader {
+        request_id: Uuid::new_v4().to_string(),
+        expected_version: None,
+        effective_date: Some(on),
+        decision,
+    }
+}
+
+fn new_id() -> String {
+    Uuid::new_v4().to_string()
+}
+
+/// Days from 1970-01-01 to a civil date (proleptic Gregorian; H. Hinnant's algorithm).
+fn days_since_epoch(date: &pb::Date) -> i64 {
+    let year = i64::from(date.year) - i64::from(date.month <= 2);
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_from_march = (i64::from(date.month) + 9) % 12;
+    let day_of_year = (153 * month_from_march + 2) / 5 + i64::from(date.day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// 00:00 UTC of a civil date, as the log records a domain event's effective time.
+fn midnight_utc(date: &pb::Date) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: days_since_epoch(date) * 86_400,
+        nanos: 0,
+    }
+}
+
+/// What one command sent and where its (single) event landed.
+#[derive(Clone, Debug)]
+struct Sent {
+    what: &'static str,
+    stream_id: String,
+    request_id: String,
+    effective: pb::Date,
+    decision: Option<String>,
+    position: u64,
+}
+
+/// The clients of the domain services and the notes of every command sent.
+struct Clerk {
+    areas: AreasClient<Channel>,
+    forces: ForcesClient<Channel>,
+    incidents: IncidentsClient<Channel>,
+    ratings: RatingsClient<Channel>,
+    inspections: InspectionsClient<Channel>,
+    sent: Vec<Sent>,
+}
+
+impl Clerk {
+    fn new(channel: &Channel) -> Clerk {
+        Clerk {
+            areas: AreasClient::new(channel.clone()),
+            forces: ForcesClient::new(channel.clone()),
+            incidents: IncidentsClient::new(channel.clone()),
+            ratings: RatingsClient::new(channel.clone()),
+            inspections: InspectionsClient::new(channel.clone()),
+            sent: Vec::new(),
+        }
+    }
+
+    /// Unwraps a command's answer and notes what was sent; every command of this year
+    /// records exactly one event.
+    fn note(
+        &mut self,
+        what: &'static str,
+        header: &pb::CommandHeader,
+        answer: Result<tonic::Response<pb::CommandResult>, tonic::Status>,
+    ) -> pb::CommandResult {
+        let result = answer
+            .unwrap_or_else(|status| panic!("{what}: refused: {status:?}"))
+            .into_inner();
+        assert_eq!(result.event_types.len(), 1, "{what}: {result:?}");
+        assert_eq!(result.first_position, result.last_position, "{what}: {result:?}");
+        assert!(!result.deduplicated, "{what}: {result:?}");
+        let expected_position = self.sent.len() as u64;
+        assert_eq!(
+            result.first_position, expected_position,
+            "{what}: the log is ours alone"
+        );
+        self.sent.push(Sent {
+            what,
+            stream_id: result.stream_id.clone(),
+            request_id: header.request_id.clone(),
+            effective: header.effective_date.expect("every header has a date"),
+            decision: header.decision.as_ref().map(|d| d.number.clone()),
+            position: result.first_position,
+        });
+        result
+    }
+}
+
+/// A person of the commune and their (fictitious) personal data.
+struct Resident {
+    full_name: &'static str,
+    /// Date of birth: year, month, day.
+    born: (i32, u32, u32),
+    citizen_id: &'static str,
+    religion: &'static str,
+    party_member: bool,
+}
+
+const CHAIRMAN: Resident = Resident {
+    full_name: "Mai Văn Hùng",
+    born: (1968, 4, 12),
+    citizen_id: "172104587",
+    religion: "Không",
+    party_member: true,
+};
+const POLICE_CHIEF: Resident = Resident {
+    full_name: "Phạm Văn Tuấn",
+    born: (1975, 9, 2),
+    citizen_id: "172366019",
+    religion: "Không",
+    party_member: true,
+};
+const TEAM_LEADER: Resident = Resident {
+    full_name: "Mai Xuân Lộc",
+    born: (1971, 1, 20),
+    citizen_id: "172215830",
+    religion: "Không",
+    party_member: true,
+};
+const TEAM_DEPUTY: Resident = Resident {
+    full_name: "Nguyễn Văn Bình",
+    born: (1980, 6, 15),
+    citizen_id: "172498321",
+    religion: "Công giáo",
+    party_member: false,
+};
+const LEAVER: Resident = Resident {
+    full_name: "Vũ Đình Khánh",
+    born: (1986, 11, 3),
+    citizen_id: "172633145",
+    religion: "Công giáo",
+    party_member: false,
+};
+const SUCCESSOR: Resident = Resident {
+    full_name: "Lê Văn Cường",
+    born: (1984, 3, 28),
+    citizen_id: "172587702",
+    religion: "Không",
+    party_member: false,
+};
+const RESIDENTS: [&Resident; 6] = [
+    &CHAIRMAN,
+    &POLICE_CHIEF,
+    &TEAM_LEADER,
+    &TEAM_DEPUTY,
+    &LEAVER,
+    &SUCCESSOR,
+];
+
+/// The ids the year created.
+#[derive(Clone, Debug)]
+struct Ids {
+    province: String,
+    district: String,
+    commune: String,
+    village: String,
+    chairman: String,
+    police_chief: String,
+    leader: String,
+    deputy: String,
+    leaver: String,
+    successor: String,
+    steering: String,
+    team: String,
+    dispute: String,
+    theft: String,
+    inspection: String,
+    strength: String,
+    shortcoming: String,
+    action: String,
+    rating: String,
+}
+
+impl Ids {
+    fn new() -> Ids {
+        Ids {
+            province: new_id(),
+            district: new_id(),
+            commune: new_id(),
+            village: new_id(),
+            chairman: new_id(),
+            police_chief: new_id(),
+            leader: new_id(),
+            deputy: new_id(),
+            leaver: new_id(),
+            successor: new_id(),
+            steering: new_id(),
+            team: new_id(),
+            dispute: new_id(),
+            theft: new_id(),
+            inspection: new_id(),
+            strength: new_id(),
+            shortcoming: new_id(),
+            action: new_id(),
+            rating: new_id(),
+        }
+    }
+
+    fn rating_stream(&self) -> String {
+        format!("rating-{}-{YEAR}", self.village)
+    }
+
+    /// Every stream the year touches and its events' types, in order.
+    fn expected_streams(&self) -> Vec<(String, Vec<&'static str>)> {
+        let area = |id: &str| format!("area-{id}");
+        let person = |id: &str| format!("person-{id}");
+        let registered = vec!["antt.v1.PersonRegistered"];
+        vec![
+            (area(&self.province), vec!["antt.v1.AreaRegistered"]),
+            (area(&self.district), vec!["antt.v1.AreaRegistered"]),
+            (area(&self.commune), vec!["antt.v1.AreaRegistered"]),
+            (
+                area(&self.village),
+                vec!["antt.v1.AreaRegistered", "antt.v1.AreaPopulationRecorded"],
+            ),
+            (person(&self.chairman), registered.clone()),
+            (person(&self.police_chief), registered.clone()),
+            (person(&self.leader), registered.clone()),
+            (person(&self.deputy), registered.clone()),
+            (person(&self.leaver), registered.clone()),
+            (person(&self.successor), registered),
+            (
+                format!("team-{}", self.steering),
+                vec![
+                    "antt.v1.TeamEstablished",
+                    "antt.v1.MemberAppointed",
+                    "antt.v1.MemberAppointed",
+                ],
+            ),
+            (
+                format!("team-{}", self.team),
+                vec![
+                    "antt.v1.TeamEstablished",
+                    "antt.v1.MemberAppointed",
+                    "antt.v1.MemberAppointed",
+                    "antt.v1.MemberAppointed",
+                    "antt.v1.MemberLeft",
+                    "antt.v1.MemberNominated",
+                    "antt.v1.MemberReplaced",
+                ],
+            ),
+            (
+                format!("incident-{}", self.dispute),
+                vec![
+                    "antt.v1.IncidentReported",
+                    "antt.v1.IncidentAssigned",
+                    "antt.v1.IncidentMediationAttempted",
+                    "antt.v1.IncidentResolved",
+                ],
+            ),
+            (
+                format!("incident-{}", self.theft),
+                vec![
+                    "antt.v1.IncidentReported",
+                    "antt.v1.IncidentAssigned",
+                    "antt.v1.IncidentEscalated",
+                    "antt.v1.IncidentResolved",
+                ],
+            ),
+            (
+                self.rating_stream(),
+                vec![
+                    "antt.v1.StriveRegistered",
+                    "antt.v1.PledgesRecorded",
+                    "antt.v1.UnitRated",
+                ],
+            ),
+            (
+                format!("inspection-{}", self.inspection),
+                vec![
+                    "antt.v1.InspectionOpened",
+                    "antt.v1.InspectionFindingRecorded",
+                    "antt.v1.InspectionFindingRecorded",
+                    "antt.v1.RemedialActionPlanned",
+                    "antt.v1.RemedialProgressReported",
+                    "antt.v1.RemedialActionCompleted",
+                    "antt.v1.InspectionClosed",
+                ],
+            ),
+        ]
+    }
+}
+
+#[tokio::test]
+async fn a_commune_year_is_recorded_and_reads_back_whole() {
+    assert_eq!(
+        days_since_epoch(&day(2017, 1, 1)),
+        17_167,
+        "the civil-date helper itself"
+    );
+    let server = TestServer::start().await.unwrap();
+    let ids = Ids::new();
+    let mut clerk = Clerk::new(&server.channel);
+
+    register_areas(&mut clerk, &ids).await;
+    form_steering_committee(&mut clerk, &ids).await;
+    register_to_strive(&mut clerk, &ids).await;
+    establish_protection_team(&mut clerk, &ids).await;
+    record_pledges(&mut clerk, &ids).await;
+    mediate_land_dispute(&mut clerk, &ids).await;
+    replace_relocated_member(&mut clerk, &ids).await;
+    open_inspection_and_plan(&mut clerk, &ids).await;
+    prosecute_theft(&mut clerk, &ids).await;
+    remedy_and_close_inspection(&mut clerk, &ids).await;
+    rate_village(&mut clerk, &ids).await;
+    let sent = clerk.sent;
+
+    let before = read_back(&server.channel, &ids).await;
+    check(&before, &ids, &sent);
+
+    let server = server.restart().await.unwrap();
+    let after = read_back(&server.channel, &ids).await;
+    check(&after, &ids, &sent);
+    assert!(after == before, "the reads differ after a restart");
+    server.shutdown().await.unwrap();
+}
+
+// ---------------------------------------------------------------------------------------
+// The year, in date order.
+// ---------------------------------------------------------------------------------------
+
+/// Thanh Hóa (38) → Nga Sơn (401) → xã Nga Thạch (16165) → Thôn 3. The GSO units predate
+/// the records and are registered as of the decision that issued the code list; the
+/// village has no decision and no GSO code, only one the commune gives it.
+async fn register_areas(clerk: &mut Clerk, ids: &Ids) {
+    let code_list_date = day(2004, 7, 8);
+    let code_list = || decision("124/2004/QĐ-TTg", "Thủ tướng Chính phủ", code_list_date);
+    let units = [
+        (
+            &ids.province,
+            "",
+            "38",
+            "Tỉnh Thanh Hóa",
+            pb::AreaLevel::Province,
+            "tỉnh",
+            code_list(),
+        ),
+        (
+            &ids.district,
+            ids.province.as_str(),
+            "401",
+            "Huyện Nga Sơn",
+            pb::AreaLevel::District,
+            "huyện",
+            code_list(),
+        ),
+        (
+            &ids.commune,
+            ids.district.as_str(),
+            "16165",
+            COMMUNE_NAME,
+            pb::AreaLevel::Commune,
+            "xã",
+            code_list(),
+        ),
+        (
+            &ids.village,
+            ids.commune.as_str(),
+            "16165-03",
+            "Thôn 3",
+            pb::AreaLevel::ResidentialArea,
+            "thôn",
+            None,
+        ),
+    ];
+    for (area_id, parent, code, name, level, division_type, decided_by) in units {
+        let h = header(code_list_date, decided_by);
+        let answer = clerk
+            .areas
+            .register_area(pb::RegisterAreaRequest {
+                header: Some(h.clone()),
+                area_id: area_id.clone(),
+                official_code: code.to_string(),
+                name: name.to_string(),
+                level: level.into(),
+                division_type: division_type.to_string(),
+                parent_area_id: parent.to_string(),
+                formed_from_area_ids: vec![],
+            })
+            .await;
+        clerk.note("register an area", &h, answer);
+    }
+    let h = header(in_year(1, 2), None);
+    let answer = clerk
+        .areas
+        .record_population(pb::RecordPopulationRequest {
+            header: Some(h.clone()),
+            area_id: ids.village.clone(),
+            households: 312,
+            population: 1_186,
+            source: "Sổ theo dõi hộ khẩu của Công an xã".to_string(),
+        })
+        .await;
+    clerk.note("record the village's households", &h, answer);
+}
+
+async fn register_person(clerk: &mut Clerk, person_id: &str, resident: &Resident, on: pb::Date) {
+    let h = header(on, None);
+    let answer = clerk
+        .forces
+        .register_person(pb::RegisterPersonRequest {
+            header: Some(h.clone()),
+            person_id: person_id.to_string(),
+            personal_data: Some(pb::PersonalData {
+                full_name: resident.full_name.to_string(),
+                date_of_birth: Some(day(resident.born.0, resident.born.1, resident.born.2)),
+                citizen_id: resident.citizen_id.to_string(),
+                phone: String::new(),
+                address: "Thôn 3, xã Nga Thạch, huyện Nga Sơn, tỉnh Thanh Hóa".to_string(),
+                ethnicity: "Kinh".to_string(),
+                religion: resident.religion.to_string(),
+                party_member: resident.party_member,
+            }),
+        })
+        .await;
+    clerk.note("register a person", &h, answer);
+}
+
+async fn appoint(clerk: &mut Clerk, team_id: &str, person_id: &str, role: pb::MemberRole, h: pb::CommandHeader) {
+    let answer = clerk
+        .forces
+        .appoint_member(pb::AppointMemberRequest {
+            header: Some(h.clone()),
+            team_id: team_id.to_string(),
+            person_id: person_id.to_string(),
+            role: role.into(),
+        })
+        .await;
+    clerk.note("appoint a member", &h, answer);
+}
+
+/// 5 January: decision 01/QĐ-UBND forms the commune's Ban chỉ đạo ANTT, headed (trưởng
+/// ban) by the People's Committee chairman, with the commune police chief as deputy.
+async fn form_steering_committee(clerk: &mut Clerk, ids: &Ids) {
+    register_person(clerk, &ids.chairman, &CHAIRMAN, in_year(1, 3)).await;
+    register_person(clerk, &ids.police_chief, &POLICE_CHIEF, in_year(1, 3)).await;
+    let formed_on = in_year(1, 5);
+    let formed_by = || decision("01/QĐ-UBND", COMMUNE_CHAIRMAN, formed_on);
+    let h = header(formed_on, formed_by());
+    let answer = clerk
+        .forces
+        .establish_team(pb::EstablishTeamRequest {
+            header: Some(h.clone()),
+            team_id: ids.steering.clone(),
+            name: "Ban chỉ đạo ANTT xã Nga Thạch".to_string(),
+            force_type: pb::ForceType::SteeringCommittee.into(),
+            area_id: ids.commune.clone(),
+            sponsor_organisation: String::new(),
+            quota: None,
+            managing_level: pb::AreaLevel::Commune.into(),
+            managing_body: "Đảng ủy xã Nga Thạch".to_string(),
+            formed_from_team_ids: vec![],
+        })
+        .await;
+    clerk.note("form the steering committee", &h, answer);
+    let team = ids.steering.clone();
+    appoint(
+        clerk,
+        &team,
+        &ids.chairman,
+        pb::MemberRole::Leader,
+        header(formed_on, formed_by()),
+    )
+    .await;
+    appoint(
+        clerk,
+        &team,
+        &ids.police_chief,
+        pb::MemberRole::Deputy,
+        header(formed_on, formed_by()),
+    )
+    .await;
+}
+
+/// 20 January: Thôn 3 registers to strive for the safe standard of 2017.
+async fn register_to_strive(clerk: &mut Clerk, ids: &Ids) {
+    let h = header(in_year(1, 20), None);
+    let answer = clerk
+        .ratings
+        .register_to_strive(pb::RegisterToStriveRequest {
+            header: Some(h.clone()),
+            unit_area_id: ids.village.clone(),
+            year: YEAR,
+        })
+        .await;
+    let result = clerk.note("register the village to strive", &h, answer);
+    assert_eq!(result.stream_id, ids.rating_stream());
+}
+
+/// 1 February: decision 12/QĐ-UBND establishes the village's tổ bảo vệ ANTT with a quota
+/// of three and appoints its leader (the village police officer), deputy (the village
+/// militia head) and one member.
+async fn establish_protection_team(clerk: &mut Clerk, ids: &Ids) {
+    for (person_id, resident) in [
+        (&ids.leader, &TEAM_LEADER),
+        (&ids.deputy, &TEAM_DEPUTY),
+        (&ids.leaver, &LEAVER),
+    ] {
+        register_person(clerk, person_id, resident, in_year(1, 25)).await;
+    }
+    let established_on = in_year(2, 1);
+    let established_by = || decision("12/QĐ-UBND", COMMUNE_CHAIRMAN, established_on);
+    let h = header(established_on, established_by());
+    let answer = clerk
+        .forces
+        .establish_team(pb::EstablishTeamRequest {
+            header: Some(h.clone()),
+            team_id: ids.team.clone(),
+            name: "Tổ bảo vệ ANTT thôn 3".to_string(),
+            force_type: pb::ForceType::SecurityProtectionTeam.into(),
+            area_id: ids.village.clone(),
+            sponsor_organisation: String::new(),
+            quota: Some(3),
+            managing_level: pb::AreaLevel::Commune.into(),
+            managing_body: PEOPLES_COMMITTEE.to_string(),
+            formed_from_team_ids: vec![],
+        })
+        .await;
+    clerk.note("establish the protection team", &h, answer);
+    let team = ids.team.clone();
+    for (person_id, role) in [
+        (&ids.leader, pb::MemberRole::Leader),
+        (&ids.deputy, pb::MemberRole::Deputy),
+        (&ids.leaver, pb::MemberRole::Member),
+    ] {
+        appoint(clerk, &team, person_id, role, header(established_on, established_by())).await;
+    }
+}
+
+/// 15 February: households of Thôn 3 sign their yearly pledges.
+async fn record_pledges(clerk: &mut Clerk, ids: &Ids) {
+    let h = header(in_year(2, 15), None);
+    let answer = clerk
+        .ratings
+        .record_pledges(pb::RecordPledgesRequest {
+            header: Some(h.clone()),
+            unit_area_id: ids.village.clone(),
+            year: YEAR,
+            pledges_signed: 298,
+            campaign: "Ký cam kết đầu năm 2017".to_string(),
+        })
+        .await;
+    clerk.note("record the pledges", &h, answer);
+}
+
+/// March: two neighbouring households petition over their boundary; the protection team
+/// mediates it successfully and the dispute is closed by mediation.
+async fn mediate_land_dispute(clerk: &mut Clerk, ids: &Ids) {
+    let h = header(in_year(3, 12), None);
+    let answer = clerk
+        .incidents
+        .report_incident(pb::ReportIncidentRequest {
+            header: Some(h.clone()),
+            incident_id: ids.dispute.clone(),
+            category: pb::IncidentCategory::LandDispute.into(),
+            area_id: ids.village.clone(),
+            source: pb::IncidentSource::PartyPetition.into(),
+            summary: "Tranh chấp ranh giới đất ở giữa hai hộ liền kề".to_string(),
+            complex: false,
+            tip_id: String::new(),
+        })
+        .await;
+    clerk.note("report the land dispute", &h, answer);
+    let h = header(in_year(3, 13), None);
+    let answer = clerk
+        .incidents
+        .assign_incident(pb::AssignIncidentRequest {
+            header: Some(h.clone()),
+            incident_id: ids.dispute.clone(),
+            level: pb::HandlingLevel::SecurityProtectionTeam.into(),
+            team_id: ids.team.clone(),
+        })
+        .await;
+    clerk.note("assign the land dispute to the team", &h, answer);
+    let h = header(in_year(3, 20), None);
+    let answer = clerk
+        .incidents
+        .mediate_incident(pb::MediateIncidentRequest {
+            header: Some(h.clone()),
+            incident_id: ids.dispute.clone(),
+            by_force: pb::ForceType::SecurityProtectionTeam.into(),
+            by_team_id: ids.team.clone(),
+            outcome: pb::MediationOutcome::Succeeded.into(),
+            note: "Hai hộ thống nhất cắm lại mốc giới theo bản đồ địa chính".to_string(),
+        })
+        .await;
+    clerk.note("mediate the land dispute", &h, answer);
+    let h = header(in_year(3, 20), None);
+    let answer = clerk
+        .incidents
+        .resolve_incident(pb::ResolveIncidentRequest {
+            header: Some(h.clone()),
+            incident_id: ids.dispute.clone(),
+            resolution: Some(pb::resolve_incident_request::Resolution::Mediated(
+                pb::ResolutionMediated {},
+            )),
+        })
+        .await;
+    clerk.note("resolve the land dispute by mediation", &h, answer);
+}
+
+/// May: the member moves out of the village (decision 45/QĐ-UBND lets him go); the
+/// village's Front committee nominates a successor, appointed in his place by decision
+/// 52/QĐ-UBND in the leaver's role.
+async fn replace_relocated_member(clerk: &mut Clerk, ids: &Ids) {
+    let left_on = in_year(5, 10);
+    let h = header(left_on, decision("45/QĐ-UBND", COMMUNE_CHAIRMAN, left_on));
+    let answer = clerk
+        .forces
+        .member_leaves(pb::MemberLeavesRequest {
+            header: Some(h.clone()),
+            team_id: ids.team.clone(),
+            person_id: ids.leaver.clone(),
+            reason: pb::LeaveReason::Relocated.into(),
+        })
+        .await;
+    clerk.note("the member relocates", &h, answer);
+    register_person(clerk, &ids.successor, &SUCCESSOR, in_year(5, 15)).await;
+    let h = header(in_year(5, 18), None);
+    let answer = clerk
+        .forces
+        .nominate_member(pb::NominateMemberRequest {
+            header: Some(h.clone()),
+            team_id: ids.team.clone(),
+            person_id: ids.successor.clone(),
+            nominated_by: "Ban công tác Mặt trận thôn 3".to_string(),
+        })
+        .await;
+    clerk.note("nominate the successor", &h, answer);
+    let replaced_on = in_year(6, 1);
+    let h = header(replaced_on, decision("52/QĐ-UBND", COMMUNE_CHAIRMAN, replaced_on));
+    let answer = clerk
+        .forces
+        .replace_member(pb::ReplaceMemberRequest {
+            header: Some(h.clone()),
+            team_id: ids.team.clone(),
+            leaver_person_id: ids.leaver.clone(),
+            successor_person_id: ids.successor.clone(),
+            role: pb::MemberRole::Unspecified.into(),
+        })
+        .await;
+    clerk.note("replace the member", &h, answer);
+}
+
+/// June–July: the district's inspection delegation reports on the commune (report
+/// 05/BC-ĐKT), one strength and one shortcoming; the commune's plan 30/KH-UBND answers the
+/// shortcoming with an action led by the commune police, due by 31 October.
+async fn open_inspection_and_plan(clerk: &mut Clerk, ids: &Ids) {
+    let reported_on = in_year(6, 15);
+    let h = header(
+        reported_on,
+        decision("05/BC-ĐKT", "Đoàn kiểm tra Ban Chỉ đạo huyện Nga Sơn", reported_on),
+    );
+    let answer = clerk
+        .inspections
+        .open_inspection(pb::OpenInspectionRequest {
+            header: Some(h.clone()),
+            inspection_id: ids.inspection.clone(),
+            delegation: "Đoàn kiểm tra Ban Chỉ đạo phong trào toàn dân bảo vệ ANTQ huyện Nga Sơn".to_string(),
+            scope: "xây dựng, củng cố lực lượng bảo vệ ANTT ở cơ sở năm 2017".to_string(),
+            inspected_area_id: ids.commune.clone(),
+        })
+        .await;
+    clerk.note("open the inspection", &h, answer);
+    for (finding_id, kind, text) in [
+        (
+            &ids.strength,
+            pb::FindingKind::Strength,
+            "Ban chỉ đạo ANTT xã được kiện toàn kịp thời, phân công nhiệm vụ rõ ràng",
+        ),
+        (
+            &ids.shortcoming,
+            pb::FindingKind::Shortcoming,
+            "Hồ sơ, sổ sách theo dõi hoạt động của tổ bảo vệ ANTT thôn chưa được cập nhật thường xuyên",
+        ),
+    ] {
+        let h = header(reported_on, None);
+        let answer = clerk
+            .inspections
+            .record_finding(pb::RecordFindingRequest {
+                header: Some(h.clone()),
+                inspection_id: ids.inspection.clone(),
+                finding_id: finding_id.clone(),
+                kind: kind.into(),
+                text: text.to_string(),
+            })
+            .await;
+        clerk.note("record a finding", &h, answer);
+    }
+    let planned_on = in_year(7, 1);
+    let h = header(planned_on, decision("30/KH-UBND", PEOPLES_COMMITTEE, planned_on));
+    let answer = clerk
+        .inspections
+        .plan_remedial_action(pb::PlanRemedialActionRequest {
+            header: Some(h.clone()),
+            inspection_id: ids.inspection.clone(),
+            action_id: ids.action.clone(),
+            finding_id: ids.shortcoming.clone(),
+            description: "Lập và cập nhật đầy đủ sổ theo dõi hoạt động của tổ bảo vệ ANTT các thôn".to_string(),
+            lead_body: "Công an xã Nga Thạch".to_string(),
+            coordinating_bodies: vec![
+                "Ủy ban MTTQ Việt Nam xã Nga Thạch".to_string(),
+                "Ban Chỉ huy Quân sự xã Nga Thạch".to_string(),
+            ],
+            deadline: Some(pb::plan_remedial_action_request::Deadline::DueBy(in_year(10, 31))),
+        })
+        .await;
+    clerk.note("plan the remedial action", &h, answer);
+}
+
+/// August–September: a motorbike is stolen in the village; the commune police take the
+/// report, escalate it to the district police, whose investigators prosecute two
+/// defendants (decision 112/QĐ-CSĐT).
+async fn prosecute_theft(clerk: &mut Clerk, ids: &Ids) {
+    let h = header(in_year(8, 2), None);
+    let answer = clerk
+        .incidents
+        .report_incident(pb::ReportIncidentRequest {
+            header: Some(h.clone()),
+            incident_id: ids.theft.clone(),
+            category: pb::IncidentCategory::Theft.into(),
+            area_id: ids.village.clone(),
+            source: pb::IncidentSource::PartyPetition.into(),
+            summary: "Mất trộm 01 xe mô tô trong đêm tại nhà riêng".to_string(),
+            complex: false,
+            tip_id: String::new(),
+        })
+        .await;
+    clerk.note("report the theft", &h, answer);
+    let h = header(in_year(8, 2), None);
+    let answer = clerk
+        .incidents
+        .assign_incident(pb::AssignIncidentRequest {
+            header: Some(h.clone()),
+            incident_id: ids.theft.clone(),
+            level: pb::HandlingLevel::CommunePolice.into(),
+            team_id: String::new(),
+        })
+        .await;
+    clerk.note("assign the theft to the commune police", &h, answer);
+    let h = header(in_year(8, 4), None);
+    let answer = clerk
+        .incidents
+        .escalate_incident(pb::EscalateIncidentRequest {
+            header: Some(h.clone()),
+            incident_id: ids.theft.clone(),
+            to_level: pb::HandlingLevel::DistrictPolice.into(),
+            reason: "Có dấu hiệu tội trộm cắp tài sản, thuộc thẩm quyền điều tra của Công an huyện".to_string(),
+        })
+        .await;
+    clerk.note("escalate the theft", &h, answer);
+    let prosecuted_on = in_year(9, 28);
+    let h = header(
+        prosecuted_on,
+        decision("112/QĐ-CSĐT", "Cơ quan CSĐT Công an huyện Nga Sơn", prosecuted_on),
+    );
+    let answer = clerk
+        .incidents
+        .resolve_incident(pb::ResolveIncidentRequest {
+            header: Some(h.clone()),
+            incident_id: ids.theft.clone(),
+            resolution: Some(pb::resolve_incident_request::Resolution::Prosecution(
+                pb::ResolutionProsecution { defendants: 2 },
+            )),
+        })
+        .await;
+    clerk.note("prosecute the theft", &h, answer);
+}
+
+/// September–November: progress is reported, the action completed, the inspection closed.
+async fn remedy_and_close_inspection(clerk: &mut Clerk, ids: &Ids) {
+    let h = header(in_year(9, 15), None);
+    let answer = clerk
+        .inspections
+        .report_remedial_progress(pb::ReportRemedialProgressRequest {
+            header: Some(h.clone()),
+            inspection_id: ids.inspection.clone(),
+            action_id: ids.action.clone(),
+            summary: "Đã lập sổ theo dõi tại 7/9 thôn".to_string(),
+        })
+        .await;
+    clerk.note("report progress", &h, answer);
+    let h = header(in_year(10, 20), None);
+    let answer = clerk
+        .inspections
+        .complete_remedial_action(pb::CompleteRemedialActionRequest {
+            header: Some(h.clone()),
+            inspection_id: ids.inspection.clone(),
+            action_id: ids.action.clone(),
+            summary: "9/9 thôn có sổ theo dõi được cập nhật hằng tháng".to_string(),
+        })
+        .await;
+    clerk.note("complete the action", &h, answer);
+    let h = header(in_year(11, 10), None);
+    let answer = clerk
+        .inspections
+        .close_inspection(pb::CloseInspectionRequest {
+            header: Some(h.clone()),
+            inspection_id: ids.inspection.clone(),
+            conclusion: "Xã đã khắc phục xong khuyết điểm đoàn kiểm tra chỉ ra".to_string(),
+        })
+        .await;
+    clerk.note("close the inspection", &h, answer);
+}
+
+/// 20 December: decision 198/QĐ-UBND recognises Thôn 3 as safe for 2017.
+async fn rate_village(clerk: &mut Clerk, ids: &Ids) {
+    let rated_on = in_year(12, 20);
+    let h = header(rated_on, decision("198/QĐ-UBND", COMMUNE_CHAIRMAN, rated_on));
+    let answer = clerk
+        .ratings
+        .rate_unit(pb::RateUnitRequest {
+            header: Some(h.clone()),
+            rating_id: ids.rating.clone(),
+            unit_area_id: ids.village.clone(),
+            year: YEAR,
+            outcome: pb::SafetyOutcome::Safe.into(),
+            criteria: "23/2012/TT-BCA".to_string(),
+        })
+        .await;
+    clerk.note("rate the village", &h, answer);
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading back.
+// ---------------------------------------------------------------------------------------
+
+/// Everything read back from one server, compared whole across the restart.
+#[derive(Debug, PartialEq)]
+struct Readings {
+    streams: BTreeMap<String, Vec<pb::RecordedEvent>>,
+    stream_ids_listed: Vec<String>,
+    log: Vec<pb::RecordedEvent>,
+    head: pb::LogHead,
+    steering: pb::TeamView,
+    team: pb::TeamView,
+    dispute: pb::IncidentView,
+    theft: pb::IncidentView,
+    rating: pb::RatingView,
+    inspection: pb::InspectionView,
+    village: pb::AreaView,
+}
+
+async fn read_back(channel: &Channel, ids: &Ids) -> Readings {
+    let mut store = EventStoreClient::new(channel.clone());
+    let mut streams = BTreeMap::new();
+    for (stream_id, _) in ids.expected_streams() {
+        let events = read_stream(&mut store, &stream_id).await;
+        streams.insert(stream_id, events);
+    }
+    let listed = store
+        .list_streams(pb::ListStreamsRequest {
+            prefix: String::new(),
+            after: String::new(),
+            page_size: 1000,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listed.next_after.is_empty(), "one page holds every stream");
+    let mut log = Vec::new();
+    let mut all = store
+        .read_all(pb::ReadAllRequest {
+            from_position: 0,
+            filter: None,
+            max_count: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    while let Some(event) = all.message().await.unwrap() {
+        log.push(event);
+    }
+    let head = store.get_head(pb::GetHeadRequest {}).await.unwrap().into_inner();
+
+    let mut forces = ForcesClient::new(channel.clone());
+    let steering = get_team(&mut forces, &ids.steering).await;
+    let team = get_team(&mut forces, &ids.team).await;
+    let mut incidents = IncidentsClient::new(channel.clone());
+    let dispute = incidents
+        .get_incident(pb::GetIncidentRequest {
+            incident_id: ids.dispute.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let theft = incidents
+        .get_incident(pb::GetIncidentRequest {
+            incident_id: ids.theft.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let rating = RatingsClient::new(channel.clone())
+        .get_rating(pb::GetRatingRequest {
+            unit_area_id: ids.village.clone(),
+            year: YEAR,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let inspection = InspectionsClient::new(channel.clone())
+        .get_inspection(pb::GetInspectionRequest {
+            inspection_id: ids.inspection.clone(),
+            as_of: Some(in_year(12, 31)),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let village = AreasClient::new(channel.clone())
+        .get_area(pb::GetAreaRequest {
+            area_id: ids.village.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    Readings {
+        streams,
+        stream_ids_listed: listed.streams.into_iter().map(|info| info.stream_id).collect(),
+        log,
+        head,
+        steering,
+        team,
+        dispute,
+        theft,
+        rating,
+        inspection,
+        village,
+    }
+}
+
+async fn get_team(forces: &mut ForcesClient<Channel>, team_id: &str) -> pb::TeamView {
+    forces
+        .get_team(pb::GetTeamRequest {
+            team_id: team_id.to_string(),
+        })
+        .await
+        .unwrap_or_else(|status| panic!("GetTeam {team_id}: {status:?}"))
+        .into_inner()
+}
+
+async fn read_stream(store: &mut EventStoreClient<Channel>, stream_id: &str) -> Vec<pb::RecordedEvent> {
+    let mut reply = store
+        .read_stream(pb::ReadStreamRequest {
+            stream_id: stream_id.to_string(),
+            ..pb::ReadStreamRequest::default()
+        })
+        .await
+        .unwrap_or_else(|status| panic!("ReadStream {stream_id}: {status:?}"))
+        .into_inner();
+    let mut events = Vec::new();
+    while let Some(event) = reply.message().await.unwrap() {
+        events.push(event);
+    }
+    events
+}
+
+// ---------------------------------------------------------------------------------------
+// Checks.
+// ---------------------------------------------------------------------------------------
+
+fn check(readings: &Readings, ids: &Ids, sent: &[Sent]) {
+    check_streams(readings, ids, sent);
+    check_payloads(readings, ids);
+    check_log(readings, sent);
+    check_team_views(readings, ids);
+    check_other_views(readings, ids);
+}
+
+/// Each stream: the expected event types in order, versions dense from 0, and each event
+/// carries the date, decision and request id its command sent.
+fn check_streams(readings: &Readings, ids: &Ids, sent: &[Sent]) {
+    let expected = ids.expected_streams();
+    let expected_ids: BTreeSet<&str> = expected.iter().map(|(id, _)| id.as_str()).collect();
+    let touched: BTreeSet<&str> = sent.iter().map(|s| s.stream_id.as_str()).collect();
+    assert_eq!(
+        touched, expected_ids,
+        "the streams the commands wrote are the streams checked"
+    );
+    let listed: BTreeSet<&str> = readings.stream_ids_listed.iter().map(String::as_str).collect();
+    assert_eq!(listed, expected_ids, "ListStreams names exactly the streams written");
+    assert_eq!(
+        listed.len(),
+        readings.stream_ids_listed.len(),
+        "ListStreams names each stream once"
+    );
+
+    for (stream_id, types) in &expected {
+        let events = &readings.streams[stream_id];
+        let read_types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+        assert_eq!(&read_types, types, "event types of {stream_id}");
+        let commands: Vec<&Sent> = sent.iter().filter(|s| &s.stream_id == stream_id).collect();
+        assert_eq!(commands.len(), events.len(), "one event per command on {stream_id}");
+        for (version, (event, command)) in events.iter().zip(commands).enumerate() {
+            let at = format!("{stream_id} v{version} ({})", command.what);
+            assert_eq!(event.stream_id, *stream_id, "{at}");
+            assert_eq!(event.stream_version, version as u64, "{at}: versions are dense from 0");
+            assert_eq!(
+                event.position, command.position,
+                "{at}: the position the command reported"
+            );
+            assert_eq!(
+                event.effective_at,
+                Some(midnight_utc(&command.effective)),
+                "{at}: effective at 00:00 UTC of {:?}",
+                command.effective
+            );
+            assert_eq!(event.correlation_id, command.request_id, "{at}: correlation id");
+            assert_eq!(
+                event.metadata.get("request_id"),
+                Some(&command.request_id),
+                "{at}: request id"
+            );
+            assert_eq!(
+                event.metadata.get("decision"),
+                command.decision.as_ref(),
+                "{at}: decision metadata"
+            );
+            assert_eq!(event.content_type, CONTENT_TYPE_PROTOBUF, "{at}");
+            assert!(event.recorded_at.is_some(), "{at}: recorded_at");
+        }
+    }
+}
+
+fn decode<M: Message + Default>(readings: &Readings, stream_id: &str, version: usize) -> M {
+    let event = &readings.streams[stream_id][version];
+    M::decode(event.payload.as_slice())
+        .unwrap_or_else(|error| panic!("{stream_id} v{version} ({}): {error}", event.event_type))
+}
+
+/// Key facts survive into the payloads.
+fn check_payloads(readings: &Readings, ids: &Ids) {
+    let village = format!("area-{}", ids.village);
+    let registered: pb::AreaRegistered = decode(readings, &village, 0);
+    assert_eq!(registered.parent_area_id, ids.commune);
+    assert_eq!(registered.level(), pb::AreaLevel::ResidentialArea);
+    assert_eq!(registered.decision, None, "the village predates the records");
+    let population: pb::AreaPopulationRecorded = decode(readings, &village, 1);
+    assert_eq!((population.households, population.population), (312, 1_186));
+
+    let steering = format!("team-{}", ids.steering);
+    let formed: pb::TeamEstablished = decode(readings, &steering, 0);
+    assert_eq!(formed.force_type(), pb::ForceType::SteeringCommittee);
+    assert_eq!(formed.area_id, ids.commune);
+    assert_eq!(formed.decision.as_ref().map(|d| d.number.as_str()), Some("01/QĐ-UBND"));
+    let head: pb::MemberAppointed = decode(readings, &steering, 1);
+    assert_eq!(
+        (head.person_id.as_str(), head.role()),
+        (ids.chairman.as_str(), pb::MemberRole::Leader)
+    );
+
+    let team = format!("team-{}", ids.team);
+    let established: pb::TeamEstablished = decode(readings, &team, 0);
+    assert_eq!(established.quota, Some(3), "a team of three");
+    assert_eq!(established.force_type(), pb::ForceType::SecurityProtectionTeam);
+    assert_eq!(established.area_id, ids.village);
+    assert_eq!(established.effective_date, Some(in_year(2, 1)));
+    let left: pb::MemberLeft = decode(readings, &team, 4);
+    assert_eq!(
+        (left.person_id.as_str(), left.reason()),
+        (ids.leaver.as_str(), pb::LeaveReason::Relocated)
+    );
+    let nominated: pb::MemberNominated = decode(readings, &team, 5);
+    assert_eq!(nominated.person_id, ids.successor);
+    let replaced: pb::MemberReplaced = decode(readings, &team, 6);
+    assert_eq!(replaced.leaver_person_id, ids.leaver);
+    assert_eq!(replaced.successor_person_id, ids.successor);
+    assert_eq!(replaced.role(), pb::MemberRole::Member, "the leaver's role");
+    assert_eq!(
+        replaced.decision.as_ref().map(|d| d.number.as_str()),
+        Some("52/QĐ-UBND")
+    );
+
+    let dispute = format!("incident-{}", ids.dispute);
+    let mediation: pb::IncidentMediationAttempted = decode(readings, &dispute, 2);
+    assert_eq!(mediation.outcome(), pb::MediationOutcome::Succeeded);
+    assert_eq!(mediation.by_team_id, ids.team);
+    let mediated: pb::IncidentResolved = decode(readings, &dispute, 3);
+    assert_eq!(
+        mediated.resolution,
+        Some(pb::incident_resolved::Resolution::Mediated(pb::ResolutionMediated {}))
+    );
+    assert_eq!(mediated.resolved_at_level(), pb::HandlingLevel::SecurityProtectionTeam);
+
+    let theft = format!("incident-{}", ids.theft);
+    let escalated: pb::IncidentEscalated = decode(readings, &theft, 2);
+    assert_eq!(
+        (escalated.from_level(), escalated.to_level()),
+        (pb::HandlingLevel::CommunePolice, pb::HandlingLevel::DistrictPolice)
+    );
+    let prosecuted: pb::IncidentResolved = decode(readings, &theft, 3);
+    assert_eq!(
+        prosecuted.resolution,
+        Some(pb::incident_resolved::Resolution::Prosecution(
+            pb::ResolutionProsecution { defendants: 2 }
+        ))
+    );
+    assert_eq!(prosecuted.resolved_at_level(), pb::HandlingLevel::DistrictPolice);
+    assert_eq!(
+        prosecuted.decision.as_ref().map(|d| d.number.as_str()),
+        Some("112/QĐ-CSĐT")
+    );
+
+    let rating = ids.rating_stream();
+    let rated: pb::UnitRated = decode(readings, &rating, 2);
+    assert_eq!(rated.rating_id, ids.rating);
+    assert_eq!((rated.year, rated.outcome()), (YEAR, pb::SafetyOutcome::Safe));
+    assert_eq!(rated.unit_level(), pb::AreaLevel::ResidentialArea);
+
+    let inspection = format!("inspection-{}", ids.inspection);
+    let opened: pb::InspectionOpened = decode(readings, &inspection, 0);
+    assert_eq!(opened.inspected_area_id, ids.commune);
+    assert_eq!(opened.report.as_ref().map(|d| d.number.as_str()), Some("05/BC-ĐKT"));
+    let shortcoming: pb::InspectionFindingRecorded = decode(readings, &inspection, 2);
+    assert_eq!(shortcoming.kind(), pb::FindingKind::Shortcoming);
+    let planned: pb::RemedialActionPlanned = decode(readings, &inspection, 3);
+    assert_eq!(planned.finding_id, ids.shortcoming);
+    assert_eq!(planned.lead_body, "Công an xã Nga Thạch");
+    assert_eq!(planned.coordinating_bodies.len(), 2);
+    assert_eq!(
+        planned.deadline,
+        Some(pb::remedial_action_planned::Deadline::DueBy(in_year(10, 31)))
+    );
+    assert_eq!(planned.plan.as_ref().map(|d| d.number.as_str()), Some("30/KH-UBND"));
+    let completed: pb::RemedialActionCompleted = decode(readings, &inspection, 5);
+    assert_eq!(completed.action_id, ids.action);
+    assert_eq!(completed.effective_date, Some(in_year(10, 20)));
+}
+
+/// The whole log: every event once, at the position its command reported, equal to what
+/// its stream returned; no name in clear text; the hash chain recomputes from position 0
+/// up to the head.
+fn check_log(readings: &Readings, sent: &[Sent]) {
+    let log = &readings.log;
+    assert_eq!(log.len(), sent.len(), "the log holds exactly the year's events");
+    let mut event_ids = BTreeSet::new();
+    for (position, event) in log.iter().enumerate() {
+        assert_eq!(event.position, position as u64, "positions are dense from 0");
+        assert!(
+            event_ids.insert(event.event_id.clone()),
+            "event {} twice",
+            event.event_id
+        );
+        assert_eq!(event.stream_id, sent[position].stream_id, "position {position}");
+        let from_stream = &readings.streams[&event.stream_id][event.stream_version as usize];
+        assert_eq!(
+            event, from_stream,
+            "ReadAll and ReadStream agree at position {position}"
+        );
+        for resident in RESIDENTS {
+            let name = resident.full_name.as_bytes();
+            assert!(
+                !event.payload.windows(name.len()).any(|window| window == name),
+                "a name in clear text at position {position}"
+            );
+        }
+    }
+    let mut previous = GENESIS_HASH;
+    for event in log {
+        let canonical = antt_log::codec::canonical_bytes(&to_log_event(event));
+        let recomputed = antt_log::codec::chain_hash(&previous, &canonical);
+        assert_eq!(
+            recomputed.as_slice(),
+            event.hash.as_slice(),
+            "the hash at position {} does not follow from the previous one",
+            event.position
+        );
+        previous = recomputed;
+    }
+    assert_eq!(readings.head.next_position, log.len() as u64);
+    assert_eq!(
+        readings.head.last_hash,
+        previous.to_vec(),
+        "the head is the end of the chain"
+    );
+}
+
+fn member<'a>(team: &'a pb::TeamView, person_id: &str) -> &'a pb::TeamMemberView {
+    team.members
+        .iter()
+        .find(|m| m.person_id == person_id)
+        .unwrap_or_else(|| panic!("{person_id} is not on the roster of {}", team.name))
+}
+
+fn check_team_views(readings: &Readings, ids: &Ids) {
+    let steering = &readings.steering;
+    assert_eq!(steering.status(), pb::TeamStatus::Active);
+    assert_eq!(steering.force_type(), pb::ForceType::SteeringCommittee);
+    assert_eq!(steering.active_member_count, 2);
+    let chairman = member(steering, &ids.chairman);
+    assert_eq!(
+        (chairman.status(), chairman.role()),
+        (pb::MemberStatus::Active, pb::MemberRole::Leader)
+    );
+    assert_eq!(chairman.display_name, CHAIRMAN.full_name);
+    let police_chief = member(steering, &ids.police_chief);
+    assert_eq!(
+        (police_chief.status(), police_chief.role()),
+        (pb::MemberStatus::Active, pb::MemberRole::Deputy)
+    );
+
+    let team = &readings.team;
+    assert_eq!(team.status(), pb::TeamStatus::Active);
+    assert_eq!(team.quota, Some(3));
+    assert_eq!(team.established_on, Some(in_year(2, 1)));
+    assert_eq!(team.active_member_count, 3, "the team is full again");
+    assert_eq!(team.members.len(), 4, "three founders and the successor");
+    assert_eq!(team.stream_version, 6);
+    for (person_id, resident, role) in [
+        (&ids.leader, &TEAM_LEADER, pb::MemberRole::Leader),
+        (&ids.deputy, &TEAM_DEPUTY, pb::MemberRole::Deputy),
+    ] {
+        let view = member(team, person_id);
+        assert_eq!((view.status(), view.role()), (pb::MemberStatus::Active, role));
+        assert_eq!(view.display_name, resident.full_name);
+        assert_eq!(view.status_since, Some(in_year(2, 1)));
+    }
+    let leaver = member(team, &ids.leaver);
+    assert_eq!(leaver.status(), pb::MemberStatus::Left);
+    assert_eq!(leaver.leave_reason(), pb::LeaveReason::Relocated);
+    assert_eq!(leaver.status_since, Some(in_year(5, 10)));
+    assert_eq!(leaver.replaced_by_person_id, ids.successor);
+    assert_eq!(leaver.terms.len(), 1);
+    assert_eq!(leaver.terms[0].until, Some(in_year(5, 10)));
+    assert_eq!(leaver.terms[0].ended_by(), pb::TermEnd::Left);
+    let successor = member(team, &ids.successor);
+    assert_eq!(
+        (successor.status(), successor.role()),
+        (pb::MemberStatus::Active, pb::MemberRole::Member)
+    );
+    assert_eq!(successor.display_name, SUCCESSOR.full_name);
+    assert_eq!(successor.replaces_person_id, ids.leaver);
+    assert_eq!(successor.nominated_by, "Ban công tác Mặt trận thôn 3");
+    assert_eq!(successor.terms.len(), 1);
+    let term = &successor.terms[0];
+    assert_eq!(term.started_by(), pb::TermStart::Replacement);
+    assert_eq!(term.from, Some(in_year(6, 1)));
+    assert_eq!(term.ended_by(), pb::TermEnd::Ongoing);
+    assert_eq!(term.decision.as_ref().map(|d| d.number.as_str()), Some("52/QĐ-UBND"));
+}
+
+fn check_other_views(readings: &Readings, ids: &Ids) {
+    let dispute = &readings.dispute;
+    assert!(!dispute.open);
+    assert_eq!(dispute.resolved_on, Some(in_year(3, 20)));
+    assert_eq!(dispute.level(), pb::HandlingLevel::SecurityProtectionTeam);
+    assert_eq!((dispute.mediations_count, dispute.successful_mediations_count), (1, 1));
+    assert_eq!(dispute.version, 3);
+    let theft = &readings.theft;
+    assert!(!theft.open);
+    assert_eq!(theft.resolved_on, Some(in_year(9, 28)));
+    assert_eq!(theft.level(), pb::HandlingLevel::DistrictPolice);
+    assert_eq!(theft.category(), pb::IncidentCategory::Theft);
+    assert_eq!(theft.version, 3);
+
+    let rating = &readings.rating;
+    assert_eq!(rating.outcome(), pb::SafetyOutcome::Safe);
+    assert_eq!(rating.strive_registered_on, Some(in_year(1, 20)));
+    assert_eq!(rating.pledges_signed_total, 298);
+    assert_eq!(rating.ratings.len(), 1);
+    assert_eq!(rating.ratings[0].rating_id, ids.rating);
+    assert_eq!(rating.ratings[0].effective_date, Some(in_year(12, 20)));
+
+    let inspection = &readings.inspection;
+    assert_eq!(inspection.opened_on, Some(in_year(6, 15)));
+    assert_eq!(inspection.closed_on, Some(in_year(11, 10)));
+    assert_eq!(inspection.findings.len(), 2);
+    assert!(inspection.overdue_action_ids.is_empty());
+    assert_eq!(inspection.actions.len(), 1);
+    let action = &inspection.actions[0];
+    assert_eq!(action.action_id, ids.action);
+    assert_eq!(action.status(), pb::RemedialActionStatus::Completed);
+    assert_eq!(action.finished_on, Some(in_year(10, 20)));
+    assert_eq!(action.progress_reported_on, vec![in_year(9, 15)]);
+    assert!(!action.overdue);
+
+    let village = &readings.village;
+    assert_eq!(village.status(), pb::AreaStatus::Active);
+    assert_eq!(village.parent_area_id, ids.commune);
+    assert_eq!(village.official_code, "16165-03");
+    assert_eq!(village.population.len(), 1);
+    assert_eq!(village.population[0].households, 312);
+}
+
+/// Rebuilds the log's own event from its wire form, as an inspector would, to recompute
+/// its hash.
+fn to_log_event(event: &pb::RecordedEvent) -> antt_log::RecordedEvent {
+    let optional_uuid = |text: &str| (!text.is_empty()).then(|| Uuid::parse_str(text).unwrap());
+    let micros = |timestamp: &Option<prost_types::Timestamp>| {
+        let timestamp = timestamp.expect("every recorded event has its times");
+        assert_eq!(timestamp.nanos % 1000, 0, "the log keeps microseconds");
+        antt_log::Timestamp(timestamp.seconds * 1_000_000 + i64::from(timestamp.nanos / 1000))
+    };
+    antt_log::RecordedEvent {
+        position: event.position,
+        stream_id: event.stream_id.clone(),
+        stream_version: event.stream_version,
+        event_id: Uuid::parse_str(&event.event_id).unwrap(),
+        event_type: event.event_type.clone(),
+        schema_version: event.schema_version,
+        recorded_at: micros(&event.recorded_at),
+        effective_at: micros(&event.effective_at),
+        actor: event.actor.clone(),
+        correlation_id: optional_uuid(&event.correlation_id),
+        causation_id: optional_uuid(&event.causation_id),
+        metadata: event.metadata.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        content_type: event.content_type.clone(),
+        payload: event.payload.clone(),
+        hash: event.hash.as_slice().try_into().expect("a 32-byte hash"),
+    }
+}
