@@ -25,17 +25,18 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use antt_domain::area::{self, Area, EndKind, State};
-use antt_domain::{Aggregate, AreaFacts, Context, Date, Decision, DomainError, DomainEvent};
-use antt_log::{AppendError, Direction, EventLog, ExpectedVersion, ReadStreamRequest, Timestamp, Violation};
+use antt_domain::{Aggregate, AreaFacts, Date, Decision, DomainError, DomainEvent};
+use antt_log::{Direction, EventLog, ReadStreamRequest, Violation};
 use antt_proto::v1 as pb;
 use antt_proto::v1::areas_server::{Areas, AreasServer};
-use tonic::{Code, Request, Response, Status};
-use tonic_types::{ErrorDetails, StatusExt};
-use tracing::{field, Instrument, Span};
+use tonic::{Request, Response, Status};
+use tracing::{field, Span};
 use uuid::Uuid;
 
-use crate::commands::{self, actor_of, request_digest, CommandHeader, Commands, METADATA_REQUEST_SHA256};
+use crate::commands::{self, request_digest, CommandHeader, Commands};
+use crate::request::{self, BadId, Fields};
 use crate::status;
+use crate::steps::{self, Steps, Written};
 
 /// The stream of an area's events.
 pub fn stream_id(area_id: Uuid) -> String {
@@ -60,7 +61,7 @@ impl<L: EventLog> AreasService<L> {
     }
 
     async fn register(&self, actor: String, request: pb::RegisterAreaRequest) -> Result<pb::CommandResult, Status> {
-        let digest = request_digest(&request);
+        let digest = request_digest("antt.v1.Areas/RegisterArea", &request);
         let mut check = Check::default();
         let header = check.header(request.header.as_ref());
         let area_id = check.area_id("area_id", &request.area_id);
@@ -103,7 +104,7 @@ impl<L: EventLog> AreasService<L> {
     }
 
     async fn rename(&self, actor: String, request: pb::RenameAreaRequest) -> Result<pb::CommandResult, Status> {
-        let digest = request_digest(&request);
+        let digest = request_digest("antt.v1.Areas/RenameArea", &request);
         let mut check = Check::default();
         let header = check.header(request.header.as_ref());
         let decision = check.decision(request.header.as_ref(), header.as_ref(), "a rename");
@@ -131,29 +132,30 @@ impl<L: EventLog> AreasService<L> {
         actor: String,
         request: pb::AssignAreaCodeRequest,
     ) -> Result<pb::CommandResult, Status> {
-        let digest = request_digest(&request);
-        let mut check = Check::default();
-        let header = check.header(request.header.as_ref());
-        let area_id = check.area_id("area_id", &request.area_id);
-        check.required(
+        let code = (
             "official_code",
-            &request.official_code,
+            request.official_code.as_str(),
             "the new official code is required, e.g. 15970",
         );
-        let (Some(header), Some(area_id)) = (header, area_id) else {
-            return Err(check.status());
-        };
-        check.finish()?;
-        let command = area::Command::AssignCode(area::AssignCode {
-            official_code: request.official_code,
-            effective_date: header.effective_date,
-            decision: header.decision.clone(),
-        });
-        self.execute(area_id, &header, &actor, digest, command, &[]).await
+        self.on_area(
+            &actor,
+            request_digest("antt.v1.Areas/AssignAreaCode", &request),
+            request.header.as_ref(),
+            &request.area_id,
+            Some(code),
+            |header| {
+                area::Command::AssignCode(area::AssignCode {
+                    official_code: request.official_code.clone(),
+                    effective_date: header.effective_date,
+                    decision: header.decision.clone(),
+                })
+            },
+        )
+        .await
     }
 
     async fn reparent(&self, actor: String, request: pb::ReparentAreaRequest) -> Result<pb::CommandResult, Status> {
-        let digest = request_digest(&request);
+        let digest = request_digest("antt.v1.Areas/ReparentArea", &request);
         let mut check = Check::default();
         let header = check.header(request.header.as_ref());
         let decision = check.decision(request.header.as_ref(), header.as_ref(), "a change of parent area");
@@ -178,7 +180,7 @@ impl<L: EventLog> AreasService<L> {
     }
 
     async fn dissolve(&self, actor: String, request: pb::DissolveAreaRequest) -> Result<pb::CommandResult, Status> {
-        let digest = request_digest(&request);
+        let digest = request_digest("antt.v1.Areas/DissolveArea", &request);
         let mut check = Check::default();
         let header = check.header(request.header.as_ref());
         let decision = check.decision(request.header.as_ref(), header.as_ref(), "a dissolution (giải thể)");
@@ -201,21 +203,22 @@ impl<L: EventLog> AreasService<L> {
         actor: String,
         request: pb::RecordPopulationRequest,
     ) -> Result<pb::CommandResult, Status> {
-        let digest = request_digest(&request);
-        let mut check = Check::default();
-        let header = check.header(request.header.as_ref());
-        let area_id = check.area_id("area_id", &request.area_id);
-        let (Some(header), Some(area_id)) = (header, area_id) else {
-            return Err(check.status());
-        };
-        check.finish()?;
-        let command = area::Command::RecordPopulation(area::RecordPopulation {
-            households: request.households,
-            population: request.population,
-            source: request.source,
-            effective_date: header.effective_date,
-        });
-        self.execute(area_id, &header, &actor, digest, command, &[]).await
+        self.on_area(
+            &actor,
+            request_digest("antt.v1.Areas/RecordPopulation", &request),
+            request.header.as_ref(),
+            &request.area_id,
+            None,
+            |header| {
+                area::Command::RecordPopulation(area::RecordPopulation {
+                    households: request.households,
+                    population: request.population,
+                    source: request.source.clone(),
+                    effective_date: header.effective_date,
+                })
+            },
+        )
+        .await
     }
 
     async fn designate(
@@ -223,25 +226,26 @@ impl<L: EventLog> AreasService<L> {
         actor: String,
         request: pb::DesignateKeyComplexAreaRequest,
     ) -> Result<pb::CommandResult, Status> {
-        let digest = request_digest(&request);
-        let mut check = Check::default();
-        let header = check.header(request.header.as_ref());
-        let area_id = check.area_id("area_id", &request.area_id);
-        check.required(
+        let reason = (
             "reason",
-            &request.reason,
+            request.reason.as_str(),
             "the reason is required, e.g. tệ nạn ma tuý, cờ bạc",
         );
-        let (Some(header), Some(area_id)) = (header, area_id) else {
-            return Err(check.status());
-        };
-        check.finish()?;
-        let command = area::Command::DesignateKeyComplexArea(area::DesignateKeyComplexArea {
-            reason: request.reason,
-            effective_date: header.effective_date,
-            decision: header.decision.clone(),
-        });
-        self.execute(area_id, &header, &actor, digest, command, &[]).await
+        self.on_area(
+            &actor,
+            request_digest("antt.v1.Areas/DesignateKeyComplexArea", &request),
+            request.header.as_ref(),
+            &request.area_id,
+            Some(reason),
+            |header| {
+                area::Command::DesignateKeyComplexArea(area::DesignateKeyComplexArea {
+                    reason: request.reason.clone(),
+                    effective_date: header.effective_date,
+                    decision: header.decision.clone(),
+                })
+            },
+        )
+        .await
     }
 
     async fn transformation(
@@ -249,23 +253,24 @@ impl<L: EventLog> AreasService<L> {
         actor: String,
         request: pb::RecordTransformationRequest,
     ) -> Result<pb::CommandResult, Status> {
-        let digest = request_digest(&request);
-        let mut check = Check::default();
-        let header = check.header(request.header.as_ref());
-        let area_id = check.area_id("area_id", &request.area_id);
-        let (Some(header), Some(area_id)) = (header, area_id) else {
-            return Err(check.status());
-        };
-        check.finish()?;
-        let command = area::Command::RecordTransformation(area::RecordTransformation {
-            effective_date: header.effective_date,
-            decision: header.decision.clone(),
-        });
-        self.execute(area_id, &header, &actor, digest, command, &[]).await
+        self.on_area(
+            &actor,
+            request_digest("antt.v1.Areas/RecordTransformation", &request),
+            request.header.as_ref(),
+            &request.area_id,
+            None,
+            |header| {
+                area::Command::RecordTransformation(area::RecordTransformation {
+                    effective_date: header.effective_date,
+                    decision: header.decision.clone(),
+                })
+            },
+        )
+        .await
     }
 
     async fn merge(&self, actor: String, request: pb::MergeAreasRequest) -> Result<pb::AreaCommandResults, Status> {
-        let digest = request_digest(&request);
+        let digest = request_digest("antt.v1.Areas/MergeAreas", &request);
         let MergeRequest {
             header,
             decision,
@@ -309,7 +314,7 @@ impl<L: EventLog> AreasService<L> {
     }
 
     async fn split(&self, actor: String, request: pb::SplitAreaRequest) -> Result<pb::AreaCommandResults, Status> {
-        let digest = request_digest(&request);
+        let digest = request_digest("antt.v1.Areas/SplitArea", &request);
         let SplitRequest {
             header,
             decision,
@@ -318,9 +323,9 @@ impl<L: EventLog> AreasService<L> {
             existing_part_ids,
             parts_field,
         } = read_split(&request)?;
-        let original = self.commands.load::<Area>(&stream_id(area_id)).await?.state;
+        let original = request::load_area(&self.commands, area_id).await?;
         let Some(original_facts) = original.facts() else {
-            return Err(not_registered("area_id", area_id));
+            return Err(request::precondition("area_id", not_registered("area_id", area_id)));
         };
         // A new part belongs where the area split belonged, unless the request says otherwise.
         let original_parent = Uuid::parse_str(&original.parent_area_id).ok();
@@ -404,6 +409,32 @@ impl<L: EventLog> AreasService<L> {
         Ok(history.into_view(stream_id))
     }
 
+    /// Reads and records a command on one area that names nothing but the area and, if
+    /// `required` is given, one required text (its field, its value, what to say when it
+    /// is blank); `command` builds it from the header.
+    async fn on_area(
+        &self,
+        actor: &str,
+        digest: [u8; 32],
+        header: Option<&pb::CommandHeader>,
+        area_id: &str,
+        required: Option<(&str, &str, &str)>,
+        command: impl FnOnce(&CommandHeader) -> area::Command,
+    ) -> Result<pb::CommandResult, Status> {
+        let mut check = Check::default();
+        let header = check.header(header);
+        let area_id = check.area_id("area_id", area_id);
+        if let Some((field, text, description)) = required {
+            check.required(field, text, description);
+        }
+        let (Some(header), Some(area_id)) = (header, area_id) else {
+            return Err(check.status());
+        };
+        check.finish()?;
+        let command = command(&header);
+        self.execute(area_id, &header, actor, digest, command, &[]).await
+    }
+
     /// Records one command on one area; the domain's field names in a refusal become the
     /// request's field paths.
     async fn execute(
@@ -419,18 +450,21 @@ impl<L: EventLog> AreasService<L> {
             .commands
             .execute::<Area>(&stream_id(area_id), header, actor, digest, command)
             .await
-            .map_err(|error| rename_fields(error, |name| renamed(name, renames.iter().copied())))?;
+            .map_err(|error| {
+                request::rename_violations(error, |name| request::request_path(name, renames.iter().copied()))
+            })?;
         let span = Span::current();
         span.record("stream_version", result.stream_version);
         span.record("deduplicated", result.deduplicated);
         Ok(result)
     }
 
-    /// Records a command spanning several areas, as the module documentation describes:
-    /// check every step, then write them in order, the last one (the area the request is
-    /// about) under the client's request id. `header.expected_version` pins the last
-    /// step's stream; it is checked before anything is written, and not again after, so
-    /// that a concurrent change cannot leave the command half written.
+    /// Records a command spanning several areas, as the module documentation describes
+    /// (and [`crate::steps`] implements): check every step, then write them in order, the
+    /// last one (the area the request is about) under the client's request id.
+    /// `header.expected_version` pins the last step's stream; it is checked before
+    /// anything is written, and not again after, so that a concurrent change cannot leave
+    /// the command half written.
     async fn execute_steps(
         &self,
         header: &CommandHeader,
@@ -438,71 +472,61 @@ impl<L: EventLog> AreasService<L> {
         digest: [u8; 32],
         steps: Vec<Step>,
     ) -> Result<Vec<pb::CommandResult>, Status> {
-        let context = Context {
-            recorded_date: commands::today_in_vietnam(Timestamp::now()),
-            actor: actor.to_string(),
-        };
+        let run = Steps::new(
+            &self.commands,
+            actor,
+            digest,
+            Written::SameRequest {
+                request_id: header.request_id,
+            },
+        );
+        let writes: Vec<steps::Step<Area>> = steps
+            .iter()
+            .map(|step| steps::Step {
+                stream_id: stream_id(step.area_id),
+                header: CommandHeader {
+                    request_id: step.request_id,
+                    expected_version: None,
+                    effective_date: header.effective_date,
+                    decision: header.decision.clone(),
+                },
+                command: step.command.clone(),
+            })
+            .collect();
         let last = steps.len().saturating_sub(1);
-        for (index, step) in steps.iter().enumerate() {
-            if self.step_recorded(header.request_id, step, digest).await? {
-                continue;
-            }
-            let stream_id = stream_id(step.area_id);
-            let loaded = self.commands.load::<Area>(&stream_id).await?;
-            if let (true, Some(expected)) = (index == last, header.expected_version) {
-                if loaded.version != Some(expected) {
-                    return Err(status::append_error(AppendError::VersionConflict {
-                        stream_id,
-                        expected: ExpectedVersion::Exact(expected),
-                        actual: loaded.version,
-                    }));
-                }
-            }
-            Area::decide(&loaded.state, step.command.clone(), &context).map_err(|error| step.refusal(&error))?;
+        for (index, (step, write)) in steps.iter().zip(&writes).enumerate() {
+            let pinned = header.expected_version.filter(|_| index == last);
+            run.check(write, pinned, |error| step.refusal(error)).await?;
         }
         let total = steps.len();
-        let mut results = Vec::with_capacity(total);
-        for (index, step) in steps.into_iter().enumerate() {
-            let step_header = CommandHeader {
-                request_id: step.request_id,
-                expected_version: None,
-                effective_date: header.effective_date,
-                decision: header.decision.clone(),
-            };
-            let stream_id = stream_id(step.area_id);
-            let written = self
-                .commands
-                .execute::<Area>(&stream_id, &step_header, actor, digest, step.command.clone())
-                .await;
-            match written {
-                Ok(result) => results.push(result),
-                Err(error) => {
-                    let error = rename_fields(error, |name| step.path(name));
-                    if index == 0 {
-                        return Err(error);
-                    }
-                    tracing::warn!(
-                        request_id = %header.request_id,
-                        written = index,
-                        steps = total,
-                        %stream_id,
-                        code = ?error.code(),
-                        "a command on several areas stopped part way"
-                    );
-                    // Keep the code and details; tell the clerk how to finish.
-                    return Err(Status::with_details(
-                        error.code(),
-                        format!(
-                            "{}; {index} of {total} areas were already changed by this request: \
-                             once the cause is fixed, send the same request again with the same \
-                             request id to finish it",
-                            error.message()
-                        ),
-                        error.details().to_vec().into(),
-                    ));
+        let results = run
+            .write(writes, |index, error| {
+                let step = &steps[index];
+                let error = request::rename_violations(error, |name| step.path(name));
+                if index == 0 {
+                    return error;
                 }
-            }
-        }
+                tracing::warn!(
+                    request_id = %header.request_id,
+                    written = index,
+                    steps = total,
+                    stream_id = %stream_id(step.area_id),
+                    code = ?error.code(),
+                    "a command on several areas stopped part way"
+                );
+                // Keep the code and details; tell the clerk how to finish.
+                Status::with_details(
+                    error.code(),
+                    format!(
+                        "{}; {index} of {total} areas were already changed by this request: \
+                         once the cause is fixed, send the same request again with the same \
+                         request id to finish it",
+                        error.message()
+                    ),
+                    error.details().to_vec().into(),
+                )
+            })
+            .await?;
         if let Some(last) = results.last() {
             let span = Span::current();
             span.record("stream_version", last.stream_version);
@@ -511,34 +535,9 @@ impl<L: EventLog> AreasService<L> {
         Ok(results)
     }
 
-    /// Whether an earlier try of this request already wrote `step`; refuses a request id
-    /// reused for a different request.
-    async fn step_recorded(&self, request_id: Uuid, step: &Step, digest: [u8; 32]) -> Result<bool, Status> {
-        let first_event = commands::event_id(step.request_id, 0);
-        let Some(first) = self
-            .commands
-            .log()
-            .event_by_id(first_event)
-            .await
-            .map_err(status::read_error)?
-        else {
-            return Ok(false);
-        };
-        if first.stream_id != stream_id(step.area_id)
-            || first.metadata.get(METADATA_REQUEST_SHA256) != Some(&hex(&digest))
-        {
-            return Err(status::request_id_reused(
-                request_id,
-                "it was already used for a different command",
-            ));
-        }
-        Ok(true)
-    }
-
     /// The facts about a registered area another command refers to.
     async fn area_facts(&self, field: &str, area_id: Uuid) -> Result<AreaFacts, Status> {
-        let loaded = self.commands.load::<Area>(&stream_id(area_id)).await?;
-        loaded.state.facts().ok_or_else(|| not_registered(field, area_id))
+        request::registered_area(&self.commands, field, area_id, || not_registered(field, area_id)).await
     }
 
     /// The area's state and what the view shows beyond it, from one pass over its stream.
@@ -581,7 +580,7 @@ struct Step {
 
 impl Step {
     fn path(&self, domain_field: &str) -> String {
-        renamed(domain_field, self.renames.iter().map(|(from, to)| (*from, to.as_str())))
+        request::request_path(domain_field, self.renames.iter().map(|(from, to)| (*from, to.as_str())))
     }
 
     /// A refusal found while checking the steps, saying which area refused.
@@ -590,7 +589,7 @@ impl Step {
             DomainError::Invalid { field, reason } => {
                 status::invalid_argument(&[Violation::new(self.path(field), reason.clone())])
             }
-            rule => rule_broken(&self.field, format!("{} (area {}): {rule}", self.field, self.area_id)),
+            rule => request::precondition(&self.field, format!("{} (area {}): {rule}", self.field, self.area_id)),
         }
     }
 }
@@ -727,7 +726,7 @@ fn ensure_same_level(
     if area.level == other_level {
         return Ok(());
     }
-    Err(rule_broken(
+    Err(request::precondition(
         field,
         format!(
             "{field}: area {} is a {} but {other_name} is a {}; only areas of the same level can be merged or \
@@ -742,77 +741,31 @@ fn ensure_same_level(
 /// The request id of the step `index` of `kind` within the request `request_id`: stable
 /// across retries, distinct per step.
 fn sub_request_id(request_id: Uuid, kind: &str, index: usize) -> Uuid {
-    Uuid::new_v5(&request_id, format!("antt.v1.Areas/{kind}/{index}").as_bytes())
+    steps::step_request_id(request_id, &format!("antt.v1.Areas/{kind}/{index}"))
 }
 
-/// The request path of a field the domain names `domain_field`.
-fn renamed<'a>(domain_field: &str, mut renames: impl Iterator<Item = (&'a str, &'a str)>) -> String {
-    if let Some((_, path)) = renames.find(|(from, _)| *from == domain_field) {
-        return path.to_string();
-    }
-    match domain_field {
-        // The decision travels in the header of every request.
-        "decision" => "header.decision".to_string(),
-        other => other.to_string(),
-    }
-}
-
-/// INVALID_ARGUMENT with its field violations renamed; other statuses unchanged.
-fn rename_fields(error: Status, path: impl Fn(&str) -> String) -> Status {
-    if error.code() != Code::InvalidArgument {
-        return error;
-    }
-    let Some(bad_request) = error.get_details_bad_request() else {
-        return error;
-    };
-    let violations: Vec<Violation> = bad_request
-        .field_violations
-        .into_iter()
-        .map(|violation| Violation::new(path(&violation.field), violation.description))
-        .collect();
-    status::invalid_argument(&violations)
-}
-
-/// FAILED_PRECONDITION for a rule the service checks itself (across areas).
-fn rule_broken(subject: &str, description: String) -> Status {
-    Status::with_error_details(
-        Code::FailedPrecondition,
-        description.clone(),
-        ErrorDetails::with_precondition_failure_violation(status::PRECONDITION_DOMAIN_RULE, subject, description),
-    )
-}
-
-/// FAILED_PRECONDITION for a command naming an area that was never registered.
-fn not_registered(field: &str, area_id: Uuid) -> Status {
-    rule_broken(
-        field,
-        format!("{field}: area {area_id} is not registered (chưa có trong hồ sơ); register it first or check the id"),
-    )
+/// Why a command naming an area that was never registered is refused.
+fn not_registered(field: &str, area_id: Uuid) -> String {
+    format!("{field}: area {area_id} is not registered (chưa có trong hồ sơ); register it first or check the id")
 }
 
 fn optional(text: &str) -> Option<String> {
     (!text.trim().is_empty()).then(|| text.to_string())
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
 /// Collects every problem of a request, so that a clerk can fix them all at once.
 #[derive(Default)]
 struct Check {
-    violations: Vec<Violation>,
+    fields: Fields,
 }
 
 impl Check {
     fn push(&mut self, field: impl Into<String>, description: impl Into<String>) {
-        self.violations.push(Violation::new(field, description));
+        self.fields.violate(field, description);
     }
 
     fn header(&mut self, header: Option<&pb::CommandHeader>) -> Option<CommandHeader> {
-        CommandHeader::from_proto(header)
-            .map_err(|violations| self.violations.extend(violations))
-            .ok()
+        self.fields.read_header(header)
     }
 
     /// The decision a command cannot do without. A missing header is reported once, as
@@ -843,24 +796,18 @@ impl Check {
     }
 
     fn area_id(&mut self, field: &str, text: &str) -> Option<Uuid> {
-        if text.trim().is_empty() {
-            self.push(field, "an area id (UUID) is required");
-            return None;
-        }
-        match Uuid::parse_str(text) {
-            Ok(id) if id.is_nil() => {
-                self.push(field, "the area id must not be the nil UUID");
-                None
+        // Blank is missing; anything else is parsed as sent.
+        let sent = if text.trim().is_empty() { "" } else { text };
+        let description = match request::parse_id(sent) {
+            Ok(id) => return Some(id),
+            Err(BadId::Missing) => "an area id (UUID) is required".to_string(),
+            Err(BadId::Nil) => "the area id must not be the nil UUID".to_string(),
+            Err(BadId::Malformed) => {
+                format!("{text:?} is not an area id: it must be a UUID, e.g. 0a110000-0000-4000-8000-000000000026")
             }
-            Ok(id) => Some(id),
-            Err(_) => {
-                self.push(
-                    field,
-                    format!("{text:?} is not an area id: it must be a UUID, e.g. 0a110000-0000-4000-8000-000000000026"),
-                );
-                None
-            }
-        }
+        };
+        self.push(field, description);
+        None
     }
 
     /// Some(None) when empty, Some(Some(id)) when valid, None when malformed.
@@ -914,7 +861,11 @@ impl Check {
     fn distinct_parts(&mut self, named: &[(String, &str)], area_id: Option<Uuid>) {
         let mut seen = BTreeSet::new();
         for (field, text) in named {
-            let reported = self.violations.iter().any(|violation| &violation.field == field);
+            let reported = self
+                .fields
+                .violations()
+                .iter()
+                .any(|violation| &violation.field == field);
             let Ok(id) = Uuid::parse_str(text) else { continue };
             if reported {
                 continue;
@@ -954,19 +905,14 @@ impl Check {
 
     /// INVALID_ARGUMENT listing every problem found.
     fn status(&self) -> Status {
-        if self.violations.is_empty() {
-            // Only reached if a field was refused without saying why: still refuse.
-            return status::invalid_argument(&[Violation::new("request", "the request is malformed")]);
-        }
-        status::invalid_argument(&self.violations)
+        // Only without a violation if a field was refused without saying why: still refuse.
+        self.fields
+            .refusal()
+            .unwrap_or_else(|| status::invalid_argument(&[Violation::new("request", "the request is malformed")]))
     }
 
     fn finish(self) -> Result<(), Status> {
-        if self.violations.is_empty() {
-            Ok(())
-        } else {
-            Err(self.status())
-        }
+        self.fields.finish()
     }
 }
 
@@ -1167,120 +1113,92 @@ impl<L: EventLog> Areas for AreasService<L> {
         &self,
         request: Request<pb::RegisterAreaRequest>,
     ) -> Result<Response<pb::CommandResult>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = command_span!("RegisterArea", &request.area_id);
-        self.register(actor, request).instrument(span).await.map(Response::new)
+        let span = |r: &pb::RegisterAreaRequest| command_span!("RegisterArea", &r.area_id);
+        request::traced(request, span, |actor, r| self.register(actor, r)).await
     }
 
     async fn rename_area(
         &self,
         request: Request<pb::RenameAreaRequest>,
     ) -> Result<Response<pb::CommandResult>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = command_span!("RenameArea", &request.area_id);
-        self.rename(actor, request).instrument(span).await.map(Response::new)
+        let span = |r: &pb::RenameAreaRequest| command_span!("RenameArea", &r.area_id);
+        request::traced(request, span, |actor, r| self.rename(actor, r)).await
     }
 
     async fn assign_area_code(
         &self,
         request: Request<pb::AssignAreaCodeRequest>,
     ) -> Result<Response<pb::CommandResult>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = command_span!("AssignAreaCode", &request.area_id);
-        self.assign_code(actor, request)
-            .instrument(span)
-            .await
-            .map(Response::new)
+        let span = |r: &pb::AssignAreaCodeRequest| command_span!("AssignAreaCode", &r.area_id);
+        request::traced(request, span, |actor, r| self.assign_code(actor, r)).await
     }
 
     async fn merge_areas(
         &self,
         request: Request<pb::MergeAreasRequest>,
     ) -> Result<Response<pb::AreaCommandResults>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = command_span!("MergeAreas", &request.survivor_area_id);
-        self.merge(actor, request).instrument(span).await.map(Response::new)
+        let span = |r: &pb::MergeAreasRequest| command_span!("MergeAreas", &r.survivor_area_id);
+        request::traced(request, span, |actor, r| self.merge(actor, r)).await
     }
 
     async fn split_area(
         &self,
         request: Request<pb::SplitAreaRequest>,
     ) -> Result<Response<pb::AreaCommandResults>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = command_span!("SplitArea", &request.area_id);
-        self.split(actor, request).instrument(span).await.map(Response::new)
+        let span = |r: &pb::SplitAreaRequest| command_span!("SplitArea", &r.area_id);
+        request::traced(request, span, |actor, r| self.split(actor, r)).await
     }
 
     async fn reparent_area(
         &self,
         request: Request<pb::ReparentAreaRequest>,
     ) -> Result<Response<pb::CommandResult>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = command_span!("ReparentArea", &request.area_id);
-        self.reparent(actor, request).instrument(span).await.map(Response::new)
+        let span = |r: &pb::ReparentAreaRequest| command_span!("ReparentArea", &r.area_id);
+        request::traced(request, span, |actor, r| self.reparent(actor, r)).await
     }
 
     async fn dissolve_area(
         &self,
         request: Request<pb::DissolveAreaRequest>,
     ) -> Result<Response<pb::CommandResult>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = command_span!("DissolveArea", &request.area_id);
-        self.dissolve(actor, request).instrument(span).await.map(Response::new)
+        let span = |r: &pb::DissolveAreaRequest| command_span!("DissolveArea", &r.area_id);
+        request::traced(request, span, |actor, r| self.dissolve(actor, r)).await
     }
 
     async fn record_population(
         &self,
         request: Request<pb::RecordPopulationRequest>,
     ) -> Result<Response<pb::CommandResult>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = command_span!("RecordPopulation", &request.area_id);
-        self.population(actor, request)
-            .instrument(span)
-            .await
-            .map(Response::new)
+        let span = |r: &pb::RecordPopulationRequest| command_span!("RecordPopulation", &r.area_id);
+        request::traced(request, span, |actor, r| self.population(actor, r)).await
     }
 
     async fn designate_key_complex_area(
         &self,
         request: Request<pb::DesignateKeyComplexAreaRequest>,
     ) -> Result<Response<pb::CommandResult>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = command_span!("DesignateKeyComplexArea", &request.area_id);
-        self.designate(actor, request).instrument(span).await.map(Response::new)
+        let span = |r: &pb::DesignateKeyComplexAreaRequest| command_span!("DesignateKeyComplexArea", &r.area_id);
+        request::traced(request, span, |actor, r| self.designate(actor, r)).await
     }
 
     async fn record_transformation(
         &self,
         request: Request<pb::RecordTransformationRequest>,
     ) -> Result<Response<pb::CommandResult>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = command_span!("RecordTransformation", &request.area_id);
-        self.transformation(actor, request)
-            .instrument(span)
-            .await
-            .map(Response::new)
+        let span = |r: &pb::RecordTransformationRequest| command_span!("RecordTransformation", &r.area_id);
+        request::traced(request, span, |actor, r| self.transformation(actor, r)).await
     }
 
     async fn get_area(&self, request: Request<pb::GetAreaRequest>) -> Result<Response<pb::AreaView>, Status> {
-        let request = request.into_inner();
-        let span = tracing::info_span!("GetArea", area_id = ?request.area_id, stream_version = field::Empty);
-        self.get(request).instrument(span).await.map(Response::new)
+        let span = |r: &pb::GetAreaRequest| tracing::info_span!("GetArea", area_id = ?r.area_id, stream_version = field::Empty);
+        request::traced(request, span, |_, r| self.get(r)).await
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use tonic_types::StatusExt;
+
     use super::*;
 
     fn date(year: i32, month: u32, day: u32) -> Date {
@@ -1319,17 +1237,17 @@ mod tests {
 
     #[test]
     fn domain_field_names_become_request_paths() {
-        assert_eq!(renamed("decision", std::iter::empty()), "header.decision");
+        assert_eq!(request::request_path("decision", std::iter::empty()), "header.decision");
         assert_eq!(
-            renamed("formed_from", [("formed_from", "formed_from_area_ids")].into_iter()),
+            request::request_path("formed_from", [("formed_from", "formed_from_area_ids")].into_iter()),
             "formed_from_area_ids"
         );
-        assert_eq!(renamed("name", std::iter::empty()), "name");
+        assert_eq!(request::request_path("name", std::iter::empty()), "name");
         let status = status::invalid_argument(&[Violation::new(
             "decision",
             "the decision is dated after the recording date",
         )]);
-        let renamed = rename_fields(status, |name| renamed(name, std::iter::empty()));
+        let renamed = request::rename_violations(status, |name| request::request_path(name, std::iter::empty()));
         assert_eq!(
             renamed.get_details_bad_request().unwrap().field_violations[0].field,
             "header.decision"
@@ -1346,7 +1264,7 @@ mod tests {
         assert_eq!(check.area_ids("formed_from_area_ids", &[id.clone(), id]), None);
         assert_eq!(check.level("level", 0), None);
         assert_eq!(check.level("level", 99), None);
-        let fields: Vec<String> = check.violations.iter().map(|v| v.field.clone()).collect();
+        let fields: Vec<String> = check.fields.violations().iter().map(|v| v.field.clone()).collect();
         assert_eq!(
             fields,
             ["area_id", "parent_area_id", "formed_from_area_ids[1]", "level", "level"]

@@ -126,10 +126,16 @@ fn domain_violation(error: &DomainError) -> Violation {
     }
 }
 
-/// The SHA-256 of a request message, stored with its events to tell a retry from a
-/// different command that reuses the request id.
-pub fn request_digest<M: prost::Message>(request: &M) -> [u8; 32] {
-    Sha256::digest(request.encode_to_vec()).into()
+/// The digest stored with a command's events, to tell a retry from a different command
+/// that reuses the request id: SHA-256 of the RPC's full name and the request message.
+/// The name keeps two RPCs whose requests happen to encode alike (e.g. a rename and a
+/// dissolution with the same text) from passing for retries of each other.
+pub fn request_digest<M: prost::Message>(rpc: &str, request: &M) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(rpc.as_bytes());
+    hasher.update([0]);
+    hasher.update(request.encode_to_vec());
+    hasher.finalize().into()
 }
 
 /// The id of the `index`-th event of a request.
@@ -146,6 +152,27 @@ pub fn today_in_vietnam(now: Timestamp) -> Date {
 /// The log instant of an effective date: 00:00 UTC of that day.
 pub fn effective_instant(date: Date) -> Timestamp {
     Timestamp(date.days_since_unix_epoch().saturating_mul(MICROS_PER_DAY))
+}
+
+/// The circumstances of a command decided now by `actor`.
+pub fn context(actor: &str) -> Context {
+    Context {
+        recorded_date: today_in_vietnam(Timestamp::now()),
+        actor: actor.to_string(),
+    }
+}
+
+/// ABORTED, as [`Commands::execute`] answers it, when the client pinned a version the
+/// stream is not at.
+pub fn ensure_expected_version(stream_id: &str, expected: Option<u64>, actual: Option<u64>) -> Result<(), Status> {
+    match expected {
+        Some(expected) if actual != Some(expected) => Err(status::append_error(AppendError::VersionConflict {
+            stream_id: stream_id.to_string(),
+            expected: ExpectedVersion::Exact(expected),
+            actual,
+        })),
+        _ => Ok(()),
+    }
 }
 
 /// Who issues the command: the `antt-actor` request metadata, or "unknown".
@@ -231,20 +258,9 @@ impl<L: EventLog> Commands<L> {
                 return Ok(result);
             }
             let loaded = self.load::<A>(stream_id).await?;
-            if let Some(expected) = header.expected_version {
-                if loaded.version != Some(expected) {
-                    return Err(status::append_error(AppendError::VersionConflict {
-                        stream_id: stream_id.to_string(),
-                        expected: ExpectedVersion::Exact(expected),
-                        actual: loaded.version,
-                    }));
-                }
-            }
-            let context = Context {
-                recorded_date: today_in_vietnam(Timestamp::now()),
-                actor: actor.to_string(),
-            };
-            let events = A::decide(&loaded.state, command.clone(), &context).map_err(|e| status::domain_error(&e))?;
+            ensure_expected_version(stream_id, header.expected_version, loaded.version)?;
+            let events =
+                A::decide(&loaded.state, command.clone(), &context(actor)).map_err(|e| status::domain_error(&e))?;
             if events.is_empty() {
                 return Err(Status::internal("the command decided no events; nothing was recorded"));
             }
@@ -282,6 +298,19 @@ impl<L: EventLog> Commands<L> {
         }
     }
 
+    /// Whether a request id already has its first event in the log.
+    pub async fn already_recorded(&self, request_id: Uuid) -> Result<bool, Status> {
+        Ok(self.first_event(request_id).await?.is_some())
+    }
+
+    /// The first event recorded under a request id, if there is one.
+    pub async fn first_event(&self, request_id: Uuid) -> Result<Option<RecordedEvent>, Status> {
+        self.log
+            .event_by_id(event_id(request_id, 0))
+            .await
+            .map_err(status::read_error)
+    }
+
     /// The result of an already recorded request, if there is one.
     async fn recorded_result(
         &self,
@@ -289,8 +318,7 @@ impl<L: EventLog> Commands<L> {
         request_id: Uuid,
         digest: [u8; 32],
     ) -> Result<Option<pb::CommandResult>, Status> {
-        let first_id = event_id(request_id, 0);
-        let Some(first) = self.log.event_by_id(first_id).await.map_err(status::read_error)? else {
+        let Some(first) = self.first_event(request_id).await? else {
             return Ok(None);
         };
         if first.stream_id != stream_id {
@@ -299,7 +327,7 @@ impl<L: EventLog> Commands<L> {
                 &format!("it was already used for a command on record {}", first.stream_id),
             ));
         }
-        if first.metadata.get(METADATA_REQUEST_SHA256) != Some(&hex(&digest)) {
+        if !carries_digest(&first, &digest) {
             return Err(status::request_id_reused(
                 request_id,
                 "it was already used for a different command on this record",
@@ -372,6 +400,11 @@ fn new_event<E: DomainEvent>(
         content_type: CONTENT_TYPE_PROTOBUF.to_string(),
         payload: encoded.payload,
     }
+}
+
+/// Whether a recorded event was caused by the request with this digest.
+pub fn carries_digest(event: &RecordedEvent, digest: &[u8; 32]) -> bool {
+    event.metadata.get(METADATA_REQUEST_SHA256) == Some(&hex(digest))
 }
 
 fn hex(bytes: &[u8]) -> String {

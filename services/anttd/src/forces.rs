@@ -15,27 +15,25 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use antt_domain::area::Area;
 use antt_domain::team::{self, Team};
-use antt_domain::{Aggregate, Context, Date, Decision, DomainError, DomainEvent};
+use antt_domain::{Date, Decision, DomainError, DomainEvent};
 use antt_keystore::KeyStore;
-use antt_log::{AppendError, Direction, EventLog, ExpectedVersion, ReadStreamRequest, Timestamp, Violation};
+use antt_log::{Direction, EventLog, ReadStreamRequest, Violation};
 use antt_proto::v1 as pb;
 use antt_proto::v1::forces_server::{Forces, ForcesServer};
 use prost::Message;
-use sha2::{Digest, Sha256};
 use tonic::{Code, Request, Response, Status};
 use tonic_types::{ErrorDetails, StatusExt};
-use tracing::Instrument;
 use uuid::Uuid;
 
-use crate::commands::{self, actor_of, CommandHeader, Commands};
+use crate::commands::{self, CommandHeader, Commands};
 use crate::persons::Persons;
+use crate::request::{self, BadId, Fields};
 use crate::status;
+use crate::steps::{self, Steps, Written};
 
 /// Stream id prefixes of the records this service reads or writes.
 pub const TEAM_STREAM_PREFIX: &str = "team-";
-pub const AREA_STREAM_PREFIX: &str = "area-";
 
 /// The stream of a team.
 pub fn team_stream(team_id: Uuid) -> String {
@@ -63,15 +61,17 @@ impl<L: EventLog> ForcesService<L> {
             .max_encoding_message_size(max_message_bytes)
     }
 
-    /// Records `command` on the team's stream; domain field names become request paths.
-    async fn record(
+    /// Records `command`, read from `request`, on the team's stream; domain field names
+    /// become request paths.
+    async fn record<R: TeamRequest>(
         &self,
         actor: &str,
+        request: &R,
         team_id: Uuid,
         header: &CommandHeader,
-        digest: [u8; 32],
         command: team::Command,
     ) -> Result<pb::CommandResult, Status> {
+        let digest = digest(R::RPC, request);
         self.commands
             .execute::<Team>(&team_stream(team_id), header, actor, digest, command)
             .await
@@ -80,16 +80,14 @@ impl<L: EventLog> ForcesService<L> {
 
     /// Refuses a person who cannot join a team, unless this request is a recorded retry.
     async fn ensure_can_serve(&self, header: &CommandHeader, field: &str, person_id: Uuid) -> Result<(), Status> {
-        if already_recorded(&self.commands, header.request_id).await? {
+        if self.commands.already_recorded(header.request_id).await? {
             return Ok(());
         }
         self.persons.ensure_can_serve(field, person_id).await
     }
 
-    async fn establish(&self, actor: &str, request: pb::EstablishTeamRequest) -> Result<pb::CommandResult, Status> {
-        let mut checks = Checks::default();
-        let header = checks.header(request.header.as_ref());
-        let team_id = checks.id("team_id", &request.team_id);
+    async fn establish(&self, actor: String, request: pb::EstablishTeamRequest) -> Result<pb::CommandResult, Status> {
+        let (mut checks, header, team_id) = read_team(&request);
         let area_id = checks.id("area_id", &request.area_id);
         let formed_from = checks.ids("formed_from_team_ids", &request.formed_from_team_ids);
         let force_type = checks.enumeration::<pb::ForceType>("force_type", request.force_type);
@@ -100,19 +98,13 @@ impl<L: EventLog> ForcesService<L> {
             return Err(checks.into_status());
         };
         checks.finish()?;
-        let area = self
-            .commands
-            .load::<Area>(&format!("{AREA_STREAM_PREFIX}{area_id}"))
-            .await?;
-        let Some(area) = area.state.facts() else {
-            return Err(precondition(
-                "area_id",
-                format!(
-                    "area {area_id} is not registered (địa bàn chưa có trong hồ sơ); register it with the \
-                     Areas service first, or check the area id"
-                ),
-            ));
-        };
+        let area = request::registered_area(&self.commands, "area_id", area_id, || {
+            format!(
+                "area {area_id} is not registered (địa bàn chưa có trong hồ sơ); register it with the \
+                 Areas service first, or check the area id"
+            )
+        })
+        .await?;
         let command = team::Command::Establish(team::Establish {
             team_id,
             name: request.name.clone(),
@@ -126,18 +118,15 @@ impl<L: EventLog> ForcesService<L> {
             effective_date: header.effective_date,
             decision: header.decision.clone(),
         });
-        let digest = digest("EstablishTeam", &request);
-        self.record(actor, team_id, &header, digest, command).await
+        self.record(&actor, &request, team_id, &header, command).await
     }
 
     async fn change_quota(
         &self,
-        actor: &str,
+        actor: String,
         request: pb::ChangeTeamQuotaRequest,
     ) -> Result<pb::CommandResult, Status> {
-        let mut checks = Checks::default();
-        let header = checks.header(request.header.as_ref());
-        let team_id = checks.id("team_id", &request.team_id);
+        let (checks, header, team_id) = read_team(&request);
         let (Some(header), Some(team_id)) = (header, team_id) else {
             return Err(checks.into_status());
         };
@@ -146,8 +135,7 @@ impl<L: EventLog> ForcesService<L> {
             effective_date: header.effective_date,
             decision: header.decision.clone(),
         });
-        let digest = digest("ChangeTeamQuota", &request);
-        self.record(actor, team_id, &header, digest, command).await
+        self.record(&actor, &request, team_id, &header, command).await
     }
 
     /// RestructureTeam, across streams without a transaction:
@@ -166,12 +154,10 @@ impl<L: EventLog> ForcesService<L> {
     /// the checks and the writes can stop the sequence half way, and the retry finishes it.
     async fn restructure(
         &self,
-        actor: &str,
+        actor: String,
         request: pb::RestructureTeamRequest,
     ) -> Result<pb::RestructureTeamResponse, Status> {
-        let mut checks = Checks::default();
-        let header = checks.header(request.header.as_ref());
-        let team_id = checks.id("team_id", &request.team_id);
+        let (mut checks, header, team_id) = read_team(&request);
         let kind = checks.enumeration::<pb::RestructureKind>("kind", request.kind);
         let successors = checks.ids("successor_team_ids", &request.successor_team_ids);
         let moves = checks.carry_overs(&request.carried_over);
@@ -182,35 +168,35 @@ impl<L: EventLog> ForcesService<L> {
             return Err(checks.into_status());
         };
         checks.finish()?;
-        let digest = digest("RestructureTeam", &request);
-        let old_stream = team_stream(team_id);
-        let restructure_header = CommandHeader {
-            request_id: Uuid::new_v5(&header.request_id, b"restructure"),
-            ..header.clone()
+        let digest = digest(pb::RestructureTeamRequest::RPC, &request);
+        let run = Steps::new(&self.commands, &actor, digest, Written::ById);
+        let restructure = steps::Step::<Team> {
+            stream_id: team_stream(team_id),
+            header: CommandHeader {
+                request_id: steps::step_request_id(header.request_id, "restructure"),
+                ..header.clone()
+            },
+            command: team::Command::Restructure(team::Restructure {
+                kind,
+                successor_team_ids: successors.clone(),
+                carried_over: moves
+                    .iter()
+                    .map(|m| team::CarryOver {
+                        person_id: m.person_id,
+                        successor_team_id: m.successor_team_id,
+                    })
+                    .collect(),
+                team_ends: request.team_ends,
+                effective_date: header.effective_date,
+                decision: decision.clone(),
+            }),
         };
-        let restructure = team::Command::Restructure(team::Restructure {
-            kind,
-            successor_team_ids: successors.clone(),
-            carried_over: moves
-                .iter()
-                .map(|m| team::CarryOver {
-                    person_id: m.person_id,
-                    successor_team_id: m.successor_team_id,
-                })
-                .collect(),
-            team_ends: request.team_ends,
-            effective_date: header.effective_date,
-            decision: decision.clone(),
-        });
 
         // 1. Check every step.
-        let ctx = context(actor);
-        let old = self.commands.load::<Team>(&old_stream).await?;
-        if !already_recorded(&self.commands, restructure_header.request_id).await? {
-            ensure_expected_version(&old_stream, &header, old.version)?;
-            Team::decide(&old.state, restructure.clone(), &ctx).map_err(|e| domain_status(&e))?;
-        }
-        let mut receipts = Vec::new();
+        let old = self.commands.load::<Team>(&restructure.stream_id).await?;
+        run.check(&restructure, header.expected_version, domain_status).await?;
+        let mut writes = vec![restructure];
+        let mut receivers = Vec::new();
         for successor in &successors {
             let members = moves
                 .iter()
@@ -220,63 +206,44 @@ impl<L: EventLog> ForcesService<L> {
             if members.is_empty() {
                 continue;
             }
-            let receive_header = CommandHeader {
-                request_id: Uuid::new_v5(&header.request_id, format!("receive:{successor}").as_bytes()),
-                expected_version: None,
-                ..header.clone()
+            let receive = steps::Step::<Team> {
+                stream_id: team_stream(*successor),
+                header: CommandHeader {
+                    request_id: steps::step_request_id(header.request_id, &format!("receive:{successor}")),
+                    expected_version: None,
+                    ..header.clone()
+                },
+                command: team::Command::ReceiveMembers(team::ReceiveMembers {
+                    from_team_id: team_id,
+                    members,
+                    effective_date: header.effective_date,
+                    decision: Some(decision.clone()),
+                }),
             };
-            let receive = team::Command::ReceiveMembers(team::ReceiveMembers {
-                from_team_id: team_id,
-                members,
-                effective_date: header.effective_date,
-                decision: Some(decision.clone()),
-            });
-            if !already_recorded(&self.commands, receive_header.request_id).await? {
-                let loaded = self.commands.load::<Team>(&team_stream(*successor)).await?;
-                Team::decide(&loaded.state, receive.clone(), &ctx)
-                    .map_err(|error| successor_refused(*successor, &error))?;
-            }
-            receipts.push((*successor, receive_header, receive));
+            run.check(&receive, None, |error| successor_refused(*successor, error))
+                .await?;
+            writes.push(receive);
+            receivers.push(*successor);
         }
 
         // 2. The old team, then 3. each successor.
-        let restructured = self
-            .record(actor, team_id, &restructure_header, digest, restructure)
-            .await?;
-        let mut received = Vec::with_capacity(receipts.len());
-        for (successor, receive_header, receive) in receipts {
-            let result = self
-                .commands
-                .execute::<Team>(&team_stream(successor), &receive_header, actor, digest, receive)
-                .await
-                .map_err(|status| match status.code() {
-                    Code::FailedPrecondition => Status::with_error_details(
-                        Code::FailedPrecondition,
-                        format!(
-                            "the team was restructured, but successor team {successor} could not receive its \
-                             members: {}; fix that and retry the same request to finish",
-                            status.message()
-                        ),
-                        ErrorDetails::with_precondition_failure_violation(
-                            status::PRECONDITION_DOMAIN_RULE,
-                            "successor_team_ids",
-                            status.message(),
-                        ),
-                    ),
-                    _ => status,
-                })?;
-            received.push(result);
-        }
+        let mut results = run
+            .write(writes, |index, status| {
+                match index.checked_sub(1).map(|i| receivers[i]) {
+                    None => request_paths(status),
+                    Some(successor) => successor_failed(successor, status),
+                }
+            })
+            .await?
+            .into_iter();
         Ok(pb::RestructureTeamResponse {
-            restructured: Some(restructured),
-            received,
+            restructured: results.next(),
+            received: results.collect(),
         })
     }
 
-    async fn hand_over(&self, actor: &str, request: pb::HandOverTeamRequest) -> Result<pb::CommandResult, Status> {
-        let mut checks = Checks::default();
-        let header = checks.header(request.header.as_ref());
-        let team_id = checks.id("team_id", &request.team_id);
+    async fn hand_over(&self, actor: String, request: pb::HandOverTeamRequest) -> Result<pb::CommandResult, Status> {
+        let (mut checks, header, team_id) = read_team(&request);
         let level = checks.enumeration::<pb::AreaLevel>("to_managing_level", request.to_managing_level);
         let (Some(header), Some(team_id), Some(level)) = (header, team_id, level) else {
             return Err(checks.into_status());
@@ -287,14 +254,11 @@ impl<L: EventLog> ForcesService<L> {
             effective_date: header.effective_date,
             decision: header.decision.clone(),
         });
-        let digest = digest("HandOverTeam", &request);
-        self.record(actor, team_id, &header, digest, command).await
+        self.record(&actor, &request, team_id, &header, command).await
     }
 
-    async fn dissolve(&self, actor: &str, request: pb::DissolveTeamRequest) -> Result<pb::CommandResult, Status> {
-        let mut checks = Checks::default();
-        let header = checks.header(request.header.as_ref());
-        let team_id = checks.id("team_id", &request.team_id);
+    async fn dissolve(&self, actor: String, request: pb::DissolveTeamRequest) -> Result<pb::CommandResult, Status> {
+        let (mut checks, header, team_id) = read_team(&request);
         let decision = checks.required_decision(header.as_ref(), "a dissolution");
         let (Some(header), Some(team_id), Some(decision)) = (header, team_id, decision) else {
             return Err(checks.into_status());
@@ -304,14 +268,11 @@ impl<L: EventLog> ForcesService<L> {
             effective_date: header.effective_date,
             decision,
         });
-        let digest = digest("DissolveTeam", &request);
-        self.record(actor, team_id, &header, digest, command).await
+        self.record(&actor, &request, team_id, &header, command).await
     }
 
-    async fn nominate(&self, actor: &str, request: pb::NominateMemberRequest) -> Result<pb::CommandResult, Status> {
-        let mut checks = Checks::default();
-        let header = checks.header(request.header.as_ref());
-        let team_id = checks.id("team_id", &request.team_id);
+    async fn nominate(&self, actor: String, request: pb::NominateMemberRequest) -> Result<pb::CommandResult, Status> {
+        let (mut checks, header, team_id) = read_team(&request);
         let person_id = checks.id("person_id", &request.person_id);
         let (Some(header), Some(team_id), Some(person_id)) = (header, team_id, person_id) else {
             return Err(checks.into_status());
@@ -322,14 +283,11 @@ impl<L: EventLog> ForcesService<L> {
             nominated_by: request.nominated_by.clone(),
             effective_date: header.effective_date,
         });
-        let digest = digest("NominateMember", &request);
-        self.record(actor, team_id, &header, digest, command).await
+        self.record(&actor, &request, team_id, &header, command).await
     }
 
-    async fn vet(&self, actor: &str, request: pb::VetMemberRequest) -> Result<pb::CommandResult, Status> {
-        let mut checks = Checks::default();
-        let header = checks.header(request.header.as_ref());
-        let team_id = checks.id("team_id", &request.team_id);
+    async fn vet(&self, actor: String, request: pb::VetMemberRequest) -> Result<pb::CommandResult, Status> {
+        let (mut checks, header, team_id) = read_team(&request);
         let person_id = checks.id("person_id", &request.person_id);
         let outcome = checks.enumeration::<pb::VettingOutcome>("outcome", request.outcome);
         let (Some(header), Some(team_id), Some(person_id), Some(outcome)) = (header, team_id, person_id, outcome)
@@ -342,14 +300,11 @@ impl<L: EventLog> ForcesService<L> {
             vetted_by: request.vetted_by.clone(),
             effective_date: header.effective_date,
         });
-        let digest = digest("VetMember", &request);
-        self.record(actor, team_id, &header, digest, command).await
+        self.record(&actor, &request, team_id, &header, command).await
     }
 
-    async fn appoint(&self, actor: &str, request: pb::AppointMemberRequest) -> Result<pb::CommandResult, Status> {
-        let mut checks = Checks::default();
-        let header = checks.header(request.header.as_ref());
-        let team_id = checks.id("team_id", &request.team_id);
+    async fn appoint(&self, actor: String, request: pb::AppointMemberRequest) -> Result<pb::CommandResult, Status> {
+        let (mut checks, header, team_id) = read_team(&request);
         let person_id = checks.id("person_id", &request.person_id);
         let role = checks.enumeration::<pb::MemberRole>("role", request.role);
         let decision = checks.required_decision(header.as_ref(), "an appointment");
@@ -365,18 +320,15 @@ impl<L: EventLog> ForcesService<L> {
             effective_date: header.effective_date,
             decision,
         });
-        let digest = digest("AppointMember", &request);
-        self.record(actor, team_id, &header, digest, command).await
+        self.record(&actor, &request, team_id, &header, command).await
     }
 
     async fn change_role(
         &self,
-        actor: &str,
+        actor: String,
         request: pb::ChangeMemberRoleRequest,
     ) -> Result<pb::CommandResult, Status> {
-        let mut checks = Checks::default();
-        let header = checks.header(request.header.as_ref());
-        let team_id = checks.id("team_id", &request.team_id);
+        let (mut checks, header, team_id) = read_team(&request);
         let person_id = checks.id("person_id", &request.person_id);
         let new_role = checks.enumeration::<pb::MemberRole>("new_role", request.new_role);
         let (Some(header), Some(team_id), Some(person_id), Some(new_role)) = (header, team_id, person_id, new_role)
@@ -389,14 +341,11 @@ impl<L: EventLog> ForcesService<L> {
             effective_date: header.effective_date,
             decision: header.decision.clone(),
         });
-        let digest = digest("ChangeMemberRole", &request);
-        self.record(actor, team_id, &header, digest, command).await
+        self.record(&actor, &request, team_id, &header, command).await
     }
 
-    async fn train(&self, actor: &str, request: pb::RecordTrainingRequest) -> Result<pb::CommandResult, Status> {
-        let mut checks = Checks::default();
-        let header = checks.header(request.header.as_ref());
-        let team_id = checks.id("team_id", &request.team_id);
+    async fn train(&self, actor: String, request: pb::RecordTrainingRequest) -> Result<pb::CommandResult, Status> {
+        let (mut checks, header, team_id) = read_team(&request);
         let person_id = checks.id("person_id", &request.person_id);
         let (Some(header), Some(team_id), Some(person_id)) = (header, team_id, person_id) else {
             return Err(checks.into_status());
@@ -407,14 +356,11 @@ impl<L: EventLog> ForcesService<L> {
             organised_by: request.organised_by.clone(),
             effective_date: header.effective_date,
         });
-        let digest = digest("RecordTraining", &request);
-        self.record(actor, team_id, &header, digest, command).await
+        self.record(&actor, &request, team_id, &header, command).await
     }
 
-    async fn evaluate(&self, actor: &str, request: pb::EvaluateMemberRequest) -> Result<pb::CommandResult, Status> {
-        let mut checks = Checks::default();
-        let header = checks.header(request.header.as_ref());
-        let team_id = checks.id("team_id", &request.team_id);
+    async fn evaluate(&self, actor: String, request: pb::EvaluateMemberRequest) -> Result<pb::CommandResult, Status> {
+        let (mut checks, header, team_id) = read_team(&request);
         let person_id = checks.id("person_id", &request.person_id);
         let grade = checks.enumeration::<pb::TaskCompletionGrade>("grade", request.grade);
         let (Some(header), Some(team_id), Some(person_id), Some(grade)) = (header, team_id, person_id, grade) else {
@@ -427,14 +373,11 @@ impl<L: EventLog> ForcesService<L> {
             evaluated_by: request.evaluated_by.clone(),
             effective_date: header.effective_date,
         });
-        let digest = digest("EvaluateMember", &request);
-        self.record(actor, team_id, &header, digest, command).await
+        self.record(&actor, &request, team_id, &header, command).await
     }
 
-    async fn pay(&self, actor: &str, request: pb::PayAllowanceRequest) -> Result<pb::CommandResult, Status> {
-        let mut checks = Checks::default();
-        let header = checks.header(request.header.as_ref());
-        let team_id = checks.id("team_id", &request.team_id);
+    async fn pay(&self, actor: String, request: pb::PayAllowanceRequest) -> Result<pb::CommandResult, Status> {
+        let (mut checks, header, team_id) = read_team(&request);
         let person_id = checks.optional_id("person_id", &request.person_id);
         let period_start = checks.date("period_start", request.period_start.as_ref());
         let period_end = checks.date("period_end", request.period_end.as_ref());
@@ -451,14 +394,11 @@ impl<L: EventLog> ForcesService<L> {
             effective_date: header.effective_date,
             decision: header.decision.clone(),
         });
-        let digest = digest("PayAllowance", &request);
-        self.record(actor, team_id, &header, digest, command).await
+        self.record(&actor, &request, team_id, &header, command).await
     }
 
-    async fn leave(&self, actor: &str, request: pb::MemberLeavesRequest) -> Result<pb::CommandResult, Status> {
-        let mut checks = Checks::default();
-        let header = checks.header(request.header.as_ref());
-        let team_id = checks.id("team_id", &request.team_id);
+    async fn leave(&self, actor: String, request: pb::MemberLeavesRequest) -> Result<pb::CommandResult, Status> {
+        let (mut checks, header, team_id) = read_team(&request);
         let person_id = checks.id("person_id", &request.person_id);
         let reason = checks.enumeration::<pb::LeaveReason>("reason", request.reason);
         let (Some(header), Some(team_id), Some(person_id), Some(reason)) = (header, team_id, person_id, reason) else {
@@ -470,14 +410,11 @@ impl<L: EventLog> ForcesService<L> {
             effective_date: header.effective_date,
             decision: header.decision.clone(),
         });
-        let digest = digest("MemberLeaves", &request);
-        self.record(actor, team_id, &header, digest, command).await
+        self.record(&actor, &request, team_id, &header, command).await
     }
 
-    async fn replace(&self, actor: &str, request: pb::ReplaceMemberRequest) -> Result<pb::CommandResult, Status> {
-        let mut checks = Checks::default();
-        let header = checks.header(request.header.as_ref());
-        let team_id = checks.id("team_id", &request.team_id);
+    async fn replace(&self, actor: String, request: pb::ReplaceMemberRequest) -> Result<pb::CommandResult, Status> {
+        let (mut checks, header, team_id) = read_team(&request);
         let leaver = checks.id("leaver_person_id", &request.leaver_person_id);
         let successor = checks.id("successor_person_id", &request.successor_person_id);
         let role = checks.enumeration::<pb::MemberRole>("role", request.role);
@@ -495,8 +432,7 @@ impl<L: EventLog> ForcesService<L> {
             effective_date: header.effective_date,
             decision,
         });
-        let digest = digest("ReplaceMember", &request);
-        self.record(actor, team_id, &header, digest, command).await
+        self.record(&actor, &request, team_id, &header, command).await
     }
 
     async fn get_team_view(&self, request: pb::GetTeamRequest) -> Result<pb::TeamView, Status> {
@@ -552,13 +488,34 @@ fn carried_role(state: &team::State, carry: &CarryOverRequest) -> Result<pb::Mem
     }
 }
 
+/// A successor that was checked but then could not receive its members: the old team is
+/// restructured already, and a retry finishes the command.
+fn successor_failed(successor: Uuid, status: Status) -> Status {
+    match status.code() {
+        Code::FailedPrecondition => Status::with_error_details(
+            Code::FailedPrecondition,
+            format!(
+                "the team was restructured, but successor team {successor} could not receive its \
+                 members: {}; fix that and retry the same request to finish",
+                status.message()
+            ),
+            ErrorDetails::with_precondition_failure_violation(
+                status::PRECONDITION_DOMAIN_RULE,
+                "successor_team_ids",
+                status.message(),
+            ),
+        ),
+        _ => status,
+    }
+}
+
 fn successor_refused(successor: Uuid, error: &DomainError) -> Status {
     match error {
         DomainError::Invalid { reason, .. } => status::invalid_argument(&[Violation::new(
             "carried_over",
             format!("successor team {successor}: {reason}"),
         )]),
-        rule => precondition(
+        rule => request::precondition(
             "successor_team_ids",
             format!("successor team {successor} cannot receive the members: {rule}"),
         ),
@@ -571,267 +528,166 @@ impl<L: EventLog> Forces for ForcesService<L> {
         &self,
         request: Request<pb::EstablishTeamRequest>,
     ) -> Result<Response<pb::CommandResult>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = tracing::info_span!("EstablishTeam", team_id = ?request.team_id);
-        self.establish(&actor, request)
-            .instrument(span)
-            .await
-            .map(Response::new)
+        let span = |r: &pb::EstablishTeamRequest| tracing::info_span!("EstablishTeam", team_id = ?r.team_id);
+        request::traced(request, span, |actor, r| self.establish(actor, r)).await
     }
 
     async fn change_team_quota(
         &self,
         request: Request<pb::ChangeTeamQuotaRequest>,
     ) -> Result<Response<pb::CommandResult>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = tracing::info_span!("ChangeTeamQuota", team_id = ?request.team_id);
-        self.change_quota(&actor, request)
-            .instrument(span)
-            .await
-            .map(Response::new)
+        let span = |r: &pb::ChangeTeamQuotaRequest| tracing::info_span!("ChangeTeamQuota", team_id = ?r.team_id);
+        request::traced(request, span, |actor, r| self.change_quota(actor, r)).await
     }
 
     async fn restructure_team(
         &self,
         request: Request<pb::RestructureTeamRequest>,
     ) -> Result<Response<pb::RestructureTeamResponse>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = tracing::info_span!("RestructureTeam", team_id = ?request.team_id);
-        self.restructure(&actor, request)
-            .instrument(span)
-            .await
-            .map(Response::new)
+        let span = |r: &pb::RestructureTeamRequest| tracing::info_span!("RestructureTeam", team_id = ?r.team_id);
+        request::traced(request, span, |actor, r| self.restructure(actor, r)).await
     }
 
     async fn hand_over_team(
         &self,
         request: Request<pb::HandOverTeamRequest>,
     ) -> Result<Response<pb::CommandResult>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = tracing::info_span!("HandOverTeam", team_id = ?request.team_id);
-        self.hand_over(&actor, request)
-            .instrument(span)
-            .await
-            .map(Response::new)
+        let span = |r: &pb::HandOverTeamRequest| tracing::info_span!("HandOverTeam", team_id = ?r.team_id);
+        request::traced(request, span, |actor, r| self.hand_over(actor, r)).await
     }
 
     async fn dissolve_team(
         &self,
         request: Request<pb::DissolveTeamRequest>,
     ) -> Result<Response<pb::CommandResult>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = tracing::info_span!("DissolveTeam", team_id = ?request.team_id);
-        self.dissolve(&actor, request).instrument(span).await.map(Response::new)
+        let span = |r: &pb::DissolveTeamRequest| tracing::info_span!("DissolveTeam", team_id = ?r.team_id);
+        request::traced(request, span, |actor, r| self.dissolve(actor, r)).await
     }
 
     async fn nominate_member(
         &self,
         request: Request<pb::NominateMemberRequest>,
     ) -> Result<Response<pb::CommandResult>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = tracing::info_span!("NominateMember", team_id = ?request.team_id);
-        self.nominate(&actor, request).instrument(span).await.map(Response::new)
+        let span = |r: &pb::NominateMemberRequest| tracing::info_span!("NominateMember", team_id = ?r.team_id);
+        request::traced(request, span, |actor, r| self.nominate(actor, r)).await
     }
 
     async fn vet_member(&self, request: Request<pb::VetMemberRequest>) -> Result<Response<pb::CommandResult>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = tracing::info_span!("VetMember", team_id = ?request.team_id);
-        self.vet(&actor, request).instrument(span).await.map(Response::new)
+        let span = |r: &pb::VetMemberRequest| tracing::info_span!("VetMember", team_id = ?r.team_id);
+        request::traced(request, span, |actor, r| self.vet(actor, r)).await
     }
 
     async fn appoint_member(
         &self,
         request: Request<pb::AppointMemberRequest>,
     ) -> Result<Response<pb::CommandResult>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = tracing::info_span!("AppointMember", team_id = ?request.team_id);
-        self.appoint(&actor, request).instrument(span).await.map(Response::new)
+        let span = |r: &pb::AppointMemberRequest| tracing::info_span!("AppointMember", team_id = ?r.team_id);
+        request::traced(request, span, |actor, r| self.appoint(actor, r)).await
     }
 
     async fn change_member_role(
         &self,
         request: Request<pb::ChangeMemberRoleRequest>,
     ) -> Result<Response<pb::CommandResult>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = tracing::info_span!("ChangeMemberRole", team_id = ?request.team_id);
-        self.change_role(&actor, request)
-            .instrument(span)
-            .await
-            .map(Response::new)
+        let span = |r: &pb::ChangeMemberRoleRequest| tracing::info_span!("ChangeMemberRole", team_id = ?r.team_id);
+        request::traced(request, span, |actor, r| self.change_role(actor, r)).await
     }
 
     async fn record_training(
         &self,
         request: Request<pb::RecordTrainingRequest>,
     ) -> Result<Response<pb::CommandResult>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = tracing::info_span!("RecordTraining", team_id = ?request.team_id);
-        self.train(&actor, request).instrument(span).await.map(Response::new)
+        let span = |r: &pb::RecordTrainingRequest| tracing::info_span!("RecordTraining", team_id = ?r.team_id);
+        request::traced(request, span, |actor, r| self.train(actor, r)).await
     }
 
     async fn evaluate_member(
         &self,
         request: Request<pb::EvaluateMemberRequest>,
     ) -> Result<Response<pb::CommandResult>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = tracing::info_span!("EvaluateMember", team_id = ?request.team_id);
-        self.evaluate(&actor, request).instrument(span).await.map(Response::new)
+        let span = |r: &pb::EvaluateMemberRequest| tracing::info_span!("EvaluateMember", team_id = ?r.team_id);
+        request::traced(request, span, |actor, r| self.evaluate(actor, r)).await
     }
 
     async fn pay_allowance(
         &self,
         request: Request<pb::PayAllowanceRequest>,
     ) -> Result<Response<pb::CommandResult>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = tracing::info_span!("PayAllowance", team_id = ?request.team_id);
-        self.pay(&actor, request).instrument(span).await.map(Response::new)
+        let span = |r: &pb::PayAllowanceRequest| tracing::info_span!("PayAllowance", team_id = ?r.team_id);
+        request::traced(request, span, |actor, r| self.pay(actor, r)).await
     }
 
     async fn member_leaves(
         &self,
         request: Request<pb::MemberLeavesRequest>,
     ) -> Result<Response<pb::CommandResult>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = tracing::info_span!("MemberLeaves", team_id = ?request.team_id);
-        self.leave(&actor, request).instrument(span).await.map(Response::new)
+        let span = |r: &pb::MemberLeavesRequest| tracing::info_span!("MemberLeaves", team_id = ?r.team_id);
+        request::traced(request, span, |actor, r| self.leave(actor, r)).await
     }
 
     async fn replace_member(
         &self,
         request: Request<pb::ReplaceMemberRequest>,
     ) -> Result<Response<pb::CommandResult>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = tracing::info_span!("ReplaceMember", team_id = ?request.team_id);
-        self.replace(&actor, request).instrument(span).await.map(Response::new)
+        let span = |r: &pb::ReplaceMemberRequest| tracing::info_span!("ReplaceMember", team_id = ?r.team_id);
+        request::traced(request, span, |actor, r| self.replace(actor, r)).await
     }
 
     async fn get_team(&self, request: Request<pb::GetTeamRequest>) -> Result<Response<pb::TeamView>, Status> {
-        let request = request.into_inner();
-        let span = tracing::info_span!("GetTeam", team_id = ?request.team_id);
-        self.get_team_view(request).instrument(span).await.map(Response::new)
+        let span = |r: &pb::GetTeamRequest| tracing::info_span!("GetTeam", team_id = ?r.team_id);
+        request::traced(request, span, |_, r| self.get_team_view(r)).await
     }
 
     async fn register_person(
         &self,
         request: Request<pb::RegisterPersonRequest>,
     ) -> Result<Response<pb::CommandResult>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = tracing::info_span!("RegisterPerson", person_id = ?request.person_id);
-        self.persons
-            .register(&actor, request)
-            .instrument(span)
-            .await
-            .map(Response::new)
+        let span = |r: &pb::RegisterPersonRequest| tracing::info_span!("RegisterPerson", person_id = ?r.person_id);
+        request::traced(request, span, |actor, r| async move {
+            self.persons.register(&actor, r).await
+        })
+        .await
     }
 
     async fn correct_person_details(
         &self,
         request: Request<pb::CorrectPersonDetailsRequest>,
     ) -> Result<Response<pb::CommandResult>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = tracing::info_span!("CorrectPersonDetails", person_id = ?request.person_id);
-        self.persons
-            .correct(&actor, request)
-            .instrument(span)
-            .await
-            .map(Response::new)
+        let span =
+            |r: &pb::CorrectPersonDetailsRequest| tracing::info_span!("CorrectPersonDetails", person_id = ?r.person_id);
+        request::traced(request, span, |actor, r| async move {
+            self.persons.correct(&actor, r).await
+        })
+        .await
     }
 
     async fn get_person(&self, request: Request<pb::GetPersonRequest>) -> Result<Response<pb::PersonView>, Status> {
-        let request = request.into_inner();
-        let span = tracing::info_span!("GetPerson", person_id = ?request.person_id);
-        self.persons.get(request).instrument(span).await.map(Response::new)
+        let span = |r: &pb::GetPersonRequest| tracing::info_span!("GetPerson", person_id = ?r.person_id);
+        request::traced(request, span, |_, r| self.persons.get(r)).await
     }
 
     async fn forget_person(
         &self,
         request: Request<pb::ForgetPersonRequest>,
     ) -> Result<Response<pb::CommandResult>, Status> {
-        let actor = actor_of(&request);
-        let request = request.into_inner();
-        let span = tracing::info_span!("ForgetPerson", person_id = ?request.person_id);
-        self.persons
-            .forget(&actor, request)
-            .instrument(span)
-            .await
-            .map(Response::new)
-    }
-}
-
-/// The circumstances of a command decided now by `actor`.
-pub fn context(actor: &str) -> Context {
-    Context {
-        recorded_date: commands::today_in_vietnam(Timestamp::now()),
-        actor: actor.to_string(),
-    }
-}
-
-/// The digest stored with a command's events: SHA-256 of the RPC name and the request.
-/// The name keeps two RPCs whose requests happen to encode alike from passing for
-/// retries of each other.
-pub fn digest<M: Message>(rpc: &str, request: &M) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    hasher.update(rpc.as_bytes());
-    hasher.update([0]);
-    hasher.update(request.encode_to_vec());
-    hasher.finalize().into()
-}
-
-/// Whether a request id already has its first event in the log.
-pub async fn already_recorded<L: EventLog>(commands: &Commands<L>, request_id: Uuid) -> Result<bool, Status> {
-    Ok(commands
-        .log()
-        .event_by_id(commands::event_id(request_id, 0))
+        let span = |r: &pb::ForgetPersonRequest| tracing::info_span!("ForgetPerson", person_id = ?r.person_id);
+        request::traced(
+            request,
+            span,
+            |actor, r| async move { self.persons.forget(&actor, r).await },
+        )
         .await
-        .map_err(status::read_error)?
-        .is_some())
-}
-
-/// ABORTED, as [`Commands::execute`] answers it, when the client pinned a version the
-/// stream is no longer at; for checks made before anything is written.
-pub fn ensure_expected_version(stream_id: &str, header: &CommandHeader, actual: Option<u64>) -> Result<(), Status> {
-    match header.expected_version {
-        Some(expected) if actual != Some(expected) => Err(status::append_error(AppendError::VersionConflict {
-            stream_id: stream_id.to_string(),
-            expected: ExpectedVersion::Exact(expected),
-            actual,
-        })),
-        _ => Ok(()),
     }
 }
 
-/// FAILED_PRECONDITION for a rule about another record, naming the request field.
-pub fn precondition(field: &str, message: String) -> Status {
-    Status::with_error_details(
-        Code::FailedPrecondition,
-        message.clone(),
-        ErrorDetails::with_precondition_failure_violation(status::PRECONDITION_DOMAIN_RULE, field, message),
-    )
+/// The digest stored with a command's events; see [`commands::request_digest`].
+pub fn digest<M: Message>(rpc: &str, request: &M) -> [u8; 32] {
+    commands::request_digest(rpc, request)
 }
 
 /// The request path of a field the domain names.
-fn request_path(domain_field: &str) -> &str {
-    match domain_field {
-        "decision" => "header.decision",
-        "formed_from" => "formed_from_team_ids",
-        other => other,
-    }
+fn request_path(domain_field: &str) -> String {
+    request::request_path(domain_field, [("formed_from", "formed_from_team_ids")].into_iter())
 }
 
 /// A domain refusal as a status, with request paths.
@@ -846,18 +702,54 @@ pub fn domain_status(error: &DomainError) -> Status {
 
 /// Renames the domain's field names in an INVALID_ARGUMENT to request paths.
 fn request_paths(status: Status) -> Status {
-    if status.code() != Code::InvalidArgument {
-        return status;
-    }
-    let Some(bad_request) = status.get_details_bad_request() else {
-        return status;
-    };
-    let violations: Vec<Violation> = bad_request
-        .field_violations
-        .iter()
-        .map(|v| Violation::new(request_path(&v.field), v.description.clone()))
-        .collect();
-    status::invalid_argument(&violations)
+    request::rename_violations(status, request_path)
+}
+
+/// A team command's request: the RPC it is sent to, its header and the team's id.
+trait TeamRequest: Message {
+    /// The RPC's name, part of the request's digest.
+    const RPC: &'static str;
+    fn header(&self) -> Option<&pb::CommandHeader>;
+    fn team_id(&self) -> &str;
+}
+
+macro_rules! team_requests {
+    ($($rpc:literal => $request:ident),* $(,)?) => {$(
+        impl TeamRequest for pb::$request {
+            const RPC: &'static str = $rpc;
+            fn header(&self) -> Option<&pb::CommandHeader> {
+                self.header.as_ref()
+            }
+            fn team_id(&self) -> &str {
+                &self.team_id
+            }
+        }
+    )*};
+}
+
+team_requests! {
+    "EstablishTeam" => EstablishTeamRequest,
+    "ChangeTeamQuota" => ChangeTeamQuotaRequest,
+    "RestructureTeam" => RestructureTeamRequest,
+    "HandOverTeam" => HandOverTeamRequest,
+    "DissolveTeam" => DissolveTeamRequest,
+    "NominateMember" => NominateMemberRequest,
+    "VetMember" => VetMemberRequest,
+    "AppointMember" => AppointMemberRequest,
+    "ChangeMemberRole" => ChangeMemberRoleRequest,
+    "RecordTraining" => RecordTrainingRequest,
+    "EvaluateMember" => EvaluateMemberRequest,
+    "PayAllowance" => PayAllowanceRequest,
+    "MemberLeaves" => MemberLeavesRequest,
+    "ReplaceMember" => ReplaceMemberRequest,
+}
+
+/// Starts reading a team command: its header, then the team's id.
+fn read_team<R: TeamRequest>(request: &R) -> (Checks, Option<CommandHeader>, Option<Uuid>) {
+    let mut checks = Checks::default();
+    let header = checks.header(request.header());
+    let team_id = checks.id("team_id", request.team_id());
+    (checks, header, team_id)
 }
 
 /// A carried-over member as read from the request.
@@ -870,67 +762,53 @@ struct CarryOverRequest {
 /// Reads request fields, collecting one violation per problem, named by its path.
 #[derive(Default)]
 pub struct Checks {
-    violations: Vec<Violation>,
+    fields: Fields,
 }
 
 impl Checks {
     pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
-        self.violations.push(Violation::new(field, description));
+        self.fields.violate(field, description);
     }
 
     pub fn len(&self) -> usize {
-        self.violations.len()
+        self.violations().len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.violations.is_empty()
+        self.violations().is_empty()
     }
 
     pub fn violations(&self) -> &[Violation] {
-        &self.violations
+        self.fields.violations()
     }
 
     /// INVALID_ARGUMENT with every violation.
     pub fn into_status(self) -> Status {
-        if self.violations.is_empty() {
-            // Only a programming error gets here: a check returned None without saying why.
-            return Status::internal("the request was refused without a reason; please report this");
-        }
-        status::invalid_argument(&self.violations)
+        // Only a programming error finds none: a check returned None without saying why.
+        self.fields
+            .refusal()
+            .unwrap_or_else(|| Status::internal("the request was refused without a reason; please report this"))
     }
 
     /// Ok when nothing was wrong.
     pub fn finish(self) -> Result<(), Status> {
-        if self.violations.is_empty() {
-            Ok(())
-        } else {
-            Err(self.into_status())
-        }
+        self.fields.finish()
     }
 
     pub fn header(&mut self, header: Option<&pb::CommandHeader>) -> Option<CommandHeader> {
-        CommandHeader::from_proto(header)
-            .map_err(|violations| self.violations.extend(violations))
-            .ok()
+        self.fields.read_header(header)
     }
 
     /// A required, non-nil UUID.
     pub fn id(&mut self, field: &str, text: &str) -> Option<Uuid> {
-        if text.trim().is_empty() {
-            self.add(field, "an id is required: the UUID of the record");
-            return None;
-        }
-        match Uuid::parse_str(text.trim()) {
-            Ok(id) if !id.is_nil() => Some(id),
-            Ok(_) => {
-                self.add(field, "the id must not be the nil UUID");
-                None
-            }
-            Err(_) => {
-                self.add(field, "not a UUID; ids look like 0a110000-0000-4000-8000-000000000064");
-                None
-            }
-        }
+        let description = match request::parse_id(text.trim()) {
+            Ok(id) => return Some(id),
+            Err(BadId::Missing) => "an id is required: the UUID of the record",
+            Err(BadId::Nil) => "the id must not be the nil UUID",
+            Err(BadId::Malformed) => "not a UUID; ids look like 0a110000-0000-4000-8000-000000000064",
+        };
+        self.add(field, description);
+        None
     }
 
     /// An optional UUID: empty is None.

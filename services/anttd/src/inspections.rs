@@ -16,7 +16,7 @@ use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use crate::commands::{self, Commands};
-use crate::incidents::request::{self, Fields, Planned};
+use crate::request::{self, Fields, Planned};
 
 /// The gRPC service; cheap to share.
 pub struct InspectionsService<L> {

@@ -9,8 +9,11 @@
 //! - [`event_store`]: the `antt.v1.EventStore` service over any [`antt_log::EventLog`].
 //! - [`forces`]: the `antt.v1.Forces` service: teams, members and persons.
 //! - [`persons`]: persons' personal data, sealed under a key per person and erasable.
-//! - [`incidents`]: the `antt.v1.Incidents` service: incidents, tips and arrests; its
-//!   `request` module holds the request-handling steps the record services share.
+//! - [`incidents`]: the `antt.v1.Incidents` service: incidents, tips and arrests.
+//! - `request`: the request handling the domain services share: field checks with every
+//!   problem gathered, ids, headers, area facts, request paths, command and read spans.
+//! - `steps`: commands written as several steps on several records (merge, split,
+//!   restructure): checked first, then written in order, finished by a retry.
 //! - [`ratings`]: the `antt.v1.Ratings` service: yearly safety ratings of units.
 //! - [`inspections`]: the `antt.v1.Inspections` service: findings and remedial actions.
 //! - [`targets`]: the `antt.v1.Targets` service: a resolution's yearly targets and values.
@@ -33,9 +36,11 @@ pub mod inspections;
 pub mod logging;
 pub mod persons;
 pub mod ratings;
+pub(crate) mod request;
 pub mod server;
 pub mod shutdown;
 pub mod status;
+pub(crate) mod steps;
 pub mod streams;
 pub mod targets;
 

@@ -40,6 +40,7 @@ use uuid::Uuid;
 
 use crate::commands::{self, CommandHeader, Commands};
 use crate::forces::{self, Checks};
+use crate::request;
 use crate::status;
 
 /// Stream id prefix of person records.
@@ -105,7 +106,7 @@ impl<L: EventLog> Persons<L> {
             sealed: placeholder_sealed(),
             effective_date: header.effective_date,
         };
-        if forces::already_recorded(&self.commands, header.request_id).await? {
+        if self.commands.already_recorded(header.request_id).await? {
             return self.retried(&stream_id, &header, actor, digest, &data).await;
         }
         let loaded = self.commands.load::<Person>(&stream_id).await?;
@@ -116,8 +117,8 @@ impl<L: EventLog> Persons<L> {
         }
         if loaded.state.registered_on.is_none() {
             // Refuse before creating a key that no event would ever reference.
-            forces::ensure_expected_version(&stream_id, &header, loaded.version)?;
-            Person::decide(&loaded.state, probe, &forces::context(actor)).map_err(|e| status::domain_error(&e))?;
+            commands::ensure_expected_version(&stream_id, header.expected_version, loaded.version)?;
+            Person::decide(&loaded.state, probe, &commands::context(actor)).map_err(|e| status::domain_error(&e))?;
         }
         let plaintext = data.encode_to_vec();
         let subject = stream_id.clone();
@@ -131,22 +132,18 @@ impl<L: EventLog> Persons<L> {
             })
             .await?
             .map_err(|error| key_error(&error, &loaded.state))?;
-        let command = person::Command::Register {
+        let command = |sealed| person::Command::Register {
             person_id,
-            sealed: SealedPersonalData {
-                key_id: key_id_text(&sealed),
-                ciphertext: sealed.to_bytes(),
-            },
+            sealed,
             effective_date: header.effective_date,
         };
-        let result = self
-            .commands
-            .execute::<Person>(&stream_id, &header, actor, digest, command)
-            .await?;
-        if result.deduplicated {
-            self.ensure_same_data(&stream_id, &header, &data).await?;
-        }
-        Ok(result)
+        let record = Sealed {
+            stream_id: &stream_id,
+            header: &header,
+            data: &data,
+            sealed,
+        };
+        self.record_sealed(actor, digest, record, command).await
     }
 
     /// CorrectPersonDetails: seals the corrected record under the person's key and
@@ -170,11 +167,11 @@ impl<L: EventLog> Persons<L> {
             sealed: placeholder_sealed(),
             effective_date: header.effective_date,
         };
-        if forces::already_recorded(&self.commands, header.request_id).await? {
+        if self.commands.already_recorded(header.request_id).await? {
             return self.retried(&stream_id, &header, actor, digest, &data).await;
         }
         let loaded = self.commands.load::<Person>(&stream_id).await?;
-        Person::decide(&loaded.state, probe, &forces::context(actor)).map_err(|e| status::domain_error(&e))?;
+        Person::decide(&loaded.state, probe, &commands::context(actor)).map_err(|e| status::domain_error(&e))?;
         let plaintext = data.encode_to_vec();
         let subject = stream_id.clone();
         // `seal`, never `create_key`: a registered person whose key is missing has lost
@@ -183,19 +180,45 @@ impl<L: EventLog> Persons<L> {
             .with_keys(move |keys| keys.seal(&subject, &plaintext))
             .await?
             .map_err(|error| key_error(&error, &loaded.state))?;
-        let command = person::Command::UpdateDetails {
-            sealed: SealedPersonalData {
-                key_id: key_id_text(&sealed),
-                ciphertext: sealed.to_bytes(),
-            },
+        let command = |sealed| person::Command::UpdateDetails {
+            sealed,
             effective_date: header.effective_date,
         };
+        let record = Sealed {
+            stream_id: &stream_id,
+            header: &header,
+            data: &data,
+            sealed,
+        };
+        self.record_sealed(actor, digest, record, command).await
+    }
+
+    /// Records the command `command` builds around freshly sealed personal data. A
+    /// concurrent retry may have recorded the request first: then its data must be the
+    /// same.
+    async fn record_sealed(
+        &self,
+        actor: &str,
+        digest: [u8; 32],
+        record: Sealed<'_>,
+        command: impl FnOnce(SealedPersonalData) -> person::Command,
+    ) -> Result<pb::CommandResult, Status> {
+        let Sealed {
+            stream_id,
+            header,
+            data,
+            sealed,
+        } = record;
+        let command = command(SealedPersonalData {
+            key_id: key_id_text(&sealed),
+            ciphertext: sealed.to_bytes(),
+        });
         let result = self
             .commands
-            .execute::<Person>(&stream_id, &header, actor, digest, command)
+            .execute::<Person>(stream_id, header, actor, digest, command)
             .await?;
         if result.deduplicated {
-            self.ensure_same_data(&stream_id, &header, &data).await?;
+            self.ensure_same_data(stream_id, header, data).await?;
         }
         Ok(result)
     }
@@ -253,11 +276,11 @@ impl<L: EventLog> Persons<L> {
         };
         // A retry of a recorded erasure: its key is long gone; `execute` answers with the
         // original result (or ALREADY_EXISTS for another command under the same id).
-        if !forces::already_recorded(&self.commands, header.request_id).await? {
+        if !self.commands.already_recorded(header.request_id).await? {
             let loaded = self.commands.load::<Person>(&stream_id).await?;
             // Everything that could refuse the event is checked before the key is
             // destroyed: an erasure must not happen without being recorded.
-            Person::decide(&loaded.state, command.clone(), &forces::context(actor))
+            Person::decide(&loaded.state, command.clone(), &commands::context(actor))
                 .map_err(|e| status::domain_error(&e))?;
             let subject = stream_id.clone();
             let now = Timestamp::now().as_micros();
@@ -280,7 +303,7 @@ impl<L: EventLog> Persons<L> {
     pub async fn ensure_can_serve(&self, field: &str, person_id: Uuid) -> Result<(), Status> {
         let loaded = self.commands.load::<Person>(&person_stream(person_id)).await?;
         if loaded.state.registered_on.is_none() {
-            return Err(forces::precondition(
+            return Err(request::precondition(
                 field,
                 format!(
                     "person {person_id} is not registered (chưa có trong hồ sơ); \
@@ -289,7 +312,7 @@ impl<L: EventLog> Persons<L> {
             ));
         }
         if let Some(erasure) = &loaded.state.erased {
-            return Err(forces::precondition(
+            return Err(request::precondition(
                 field,
                 format!(
                     "the personal data of person {person_id} was erased on {} (đã xoá dữ liệu cá nhân); \
@@ -400,14 +423,7 @@ impl<L: EventLog> Persons<L> {
         header: &CommandHeader,
         data: &pb::PersonalData,
     ) -> Result<(), Status> {
-        let first_id = commands::event_id(header.request_id, 0);
-        let Some(recorded) = self
-            .commands
-            .log()
-            .event_by_id(first_id)
-            .await
-            .map_err(status::read_error)?
-        else {
+        let Some(recorded) = self.commands.first_event(header.request_id).await? else {
             return Ok(());
         };
         let sealed = match commands::decode::<Person>(&recorded)? {
@@ -442,6 +458,14 @@ impl<L: EventLog> Persons<L> {
             Status::internal("the personal-data key store task stopped unexpectedly; retry the request")
         })
     }
+}
+
+/// Personal data sealed for a person's stream, with the plaintext it was checked as.
+struct Sealed<'a> {
+    stream_id: &'a str,
+    header: &'a CommandHeader,
+    data: &'a pb::PersonalData,
+    sealed: SealedData,
 }
 
 /// What opening one person's latest record gave.

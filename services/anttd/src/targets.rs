@@ -14,7 +14,7 @@ use antt_proto::v1::targets_server::{Targets, TargetsServer};
 use tonic::{Request, Response, Status};
 
 use crate::commands::Commands;
-use crate::incidents::request::{self, Fields, Planned};
+use crate::request::{self, Fields, Planned};
 
 /// The gRPC service; cheap to share.
 pub struct TargetsService<L> {
