@@ -12,8 +12,8 @@ pub const DEFAULT_DATA_DIR: &str = "./data";
 /// Default listen address: loopback only, so that a fresh install is not reachable from
 /// the network until an operator says so.
 pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 50051));
-/// Default sled page cache, in MiB.
-pub const DEFAULT_CACHE_CAPACITY_MIB: u64 = 64;
+/// Default sled page cache, in MiB: the same as the log's own default.
+pub const DEFAULT_CACHE_CAPACITY_MIB: u64 = antt_log::sled_log::DEFAULT_CACHE_CAPACITY_BYTES / (1024 * 1024);
 /// Default tracing filter.
 pub const DEFAULT_LOG_FILTER: &str = "info";
 /// Default largest gRPC message, in bytes. Must stay above the log's largest append

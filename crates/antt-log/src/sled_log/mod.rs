@@ -67,7 +67,7 @@ use tokio::sync::{oneshot, watch};
 use tracing::info;
 use uuid::Uuid;
 
-pub use config::{SledConfig, SyncMode};
+pub use config::{SledConfig, SyncMode, DEFAULT_CACHE_CAPACITY_BYTES};
 pub use verify::{verify, VerifyError, VerifyReport};
 
 use crate::error::{AppendError, OpenError, ReadError, StorageError};
