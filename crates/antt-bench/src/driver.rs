@@ -91,6 +91,25 @@ pub fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
+/// Latencies of the appends completed inside a window, and the window's length; several
+/// windows (interleaved with other work) add up.
+#[derive(Debug, Default)]
+pub struct Samples {
+    pub latencies: Vec<Duration>,
+    pub window: Duration,
+}
+
+impl Samples {
+    pub fn add(&mut self, other: Samples) {
+        self.latencies.extend(other.latencies);
+        self.window += other.window;
+    }
+
+    pub fn measured(self, events_per_append: usize) -> Measured {
+        Measured::from_samples(self.latencies, events_per_append, self.window)
+    }
+}
+
 /// Runs one cell: one task per writer, writer i with `appenders[i]`.
 pub async fn run_cell<A: Appender>(
     spec: CellSpec,
@@ -98,6 +117,18 @@ pub async fn run_cell<A: Appender>(
     stream_prefix: &str,
     appenders: Vec<A>,
 ) -> anyhow::Result<Measured> {
+    Ok(run_cell_samples(spec, timing, stream_prefix, appenders)
+        .await?
+        .measured(spec.batch_events))
+}
+
+/// [`run_cell`], returning the raw samples.
+pub async fn run_cell_samples<A: Appender>(
+    spec: CellSpec,
+    timing: Timing,
+    stream_prefix: &str,
+    appenders: Vec<A>,
+) -> anyhow::Result<Samples> {
     anyhow::ensure!(appenders.len() == spec.writers, "one appender per writer");
     let window = Window::after_warmup(timing);
     let mut tasks = Vec::with_capacity(spec.writers);
@@ -113,7 +144,10 @@ pub async fn run_cell<A: Appender>(
         let writer_latencies = task.await.context("writer task panicked")??;
         latencies.extend(writer_latencies);
     }
-    Ok(Measured::from_samples(latencies, spec.batch_events, window.duration()))
+    Ok(Samples {
+        latencies,
+        window: window.duration(),
+    })
 }
 
 async fn writer_loop<A: Appender>(

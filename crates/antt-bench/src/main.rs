@@ -1,5 +1,6 @@
 //! antt-bench: throughput and latency of the log and the gRPC API against raw sled and
-//! PostgreSQL, measured in one run and printed as Markdown.
+//! PostgreSQL, domain commands against raw appends, and the area import, measured in one
+//! run and printed as Markdown.
 //!
 //! # Layout
 //! - [`workload`]: the events every system is given (same envelope, ~250-byte payload).
@@ -9,10 +10,17 @@
 //! - [`raw_sled`]: (c) the floor: plain sled inserts, flush and fdatasync per group.
 //! - [`postgres`]: (d) a plain events table with synchronous commit.
 //! - [`memory`]: read_all throughput and resident memory over a large store (child process).
+//! - [`domain`]: domain commands (Forces appointments) over gRPC next to raw appends, over a
+//!   [`counting_log`] that counts the log work per command, with [`cpu`] time per command.
+//! - [`import`]: the wall time of `antt import areas` for the full 2024 list.
 //! - [`report`]: the tables, the goals and the summary.
 
+mod counting_log;
+mod cpu;
+mod domain;
 mod driver;
 mod grpc;
+mod import;
 mod log_api;
 mod memory;
 mod postgres;
@@ -31,6 +39,11 @@ use crate::driver::{CellSpec, Measured, Timing};
 use crate::report::{CellRow, Outcome, Report, StoreReport};
 use crate::workload::StreamMode;
 
+// The same allocator as anttd's binary, so that the in-process server, the log API cells
+// and the memory probe measure what anttd runs with (see services/anttd/src/main.rs).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Writer counts of the matrix.
 const WRITERS: [usize; 3] = [1, 8, 64];
 /// Events per append of the matrix.
@@ -41,7 +54,7 @@ const SHARED_STREAM_WRITERS: usize = 8;
 #[derive(Parser, Debug)]
 #[command(
     name = "antt-bench",
-    about = "Durable append throughput and latency of antt-ledger's log and gRPC API against raw sled and PostgreSQL, read_all throughput and resident memory; prints Markdown"
+    about = "Durable append throughput and latency of antt-ledger's log and gRPC API against raw sled and PostgreSQL, read_all throughput and resident memory, domain commands over gRPC and the time of the area import; prints Markdown"
 )]
 struct Args {
     /// Short cells (1 s after a 0.25 s warm-up) and a 100,000-event store: proves the harness works.
@@ -65,6 +78,23 @@ struct Args {
     /// system temp dir]. Put it on the disk whose durability you want to measure.
     #[arg(long)]
     dir: Option<PathBuf>,
+
+    /// Skip the domain-command section (Forces commands over gRPC, and the area import).
+    #[arg(long, conflicts_with = "only_domain")]
+    no_domain: bool,
+
+    /// Run only the domain-command section (no append matrix, PostgreSQL or store).
+    #[arg(long)]
+    only_domain: bool,
+
+    /// The `antt` CLI whose `import areas` is timed [default: `antt` next to this binary,
+    /// i.e. target/release/antt; build it with `cargo build --release -p antt`].
+    #[arg(long)]
+    antt_bin: Option<PathBuf>,
+
+    /// The unit list the import registers [default: reference/admin-units/admin-units-2024.csv].
+    #[arg(long)]
+    areas_file: Option<PathBuf>,
 
     /// Internal: open the store at this path, read it, print memory figures, exit.
     #[arg(long, hide = true)]
@@ -93,14 +123,56 @@ async fn main() -> anyhow::Result<()> {
     let base_dir = args.dir.clone().unwrap_or_else(std::env::temp_dir);
     std::fs::create_dir_all(&base_dir).with_context(|| format!("creating {}", base_dir.display()))?;
 
-    let postgres_info = postgres::probe(&args.postgres)
-        .await
-        .map_err(|error| format!("{error:#}"));
+    let postgres_info = if args.only_domain {
+        Err("not run (--only-domain)".to_owned())
+    } else {
+        postgres::probe(&args.postgres)
+            .await
+            .map_err(|error| format!("{error:#}"))
+    };
     let record = workload::typical_record();
     let mut report = Report::new(&args.postgres, &base_dir, timing, record.len(), args.quick);
     report.load_at_start = report::load_average();
     report.postgres_info = postgres_info;
 
+    if !args.only_domain {
+        run_matrix(&args, &base_dir, timing, &record, &mut report).await;
+        eprintln!("store: building {store_events_n} events, then probing it in a child process");
+        report.store = Some(
+            measure_store(&base_dir, store_events_n)
+                .await
+                .map_err(|error| format!("{error:#}")),
+        );
+    }
+    if !args.no_domain {
+        let mut cells = Vec::new();
+        for spec in domain::specs() {
+            eprintln!("domain: {} clients, {:?} teams", spec.clients, spec.teams);
+            cells.push(domain::run_cell(&base_dir, spec, timing).await);
+        }
+        let defaults = import::ImportSetup::defaults();
+        let setup = import::ImportSetup {
+            antt_bin: args.antt_bin.clone().unwrap_or(defaults.antt_bin),
+            file: args.areas_file.clone().unwrap_or(defaults.file),
+        };
+        eprintln!(
+            "import: {} import areas --file {}",
+            setup.antt_bin.display(),
+            setup.file.display()
+        );
+        let import = import::run(&base_dir, setup).await;
+        report.domain = Some(report::DomainSection { cells, import });
+    }
+
+    report.load_at_end = report::load_average();
+    report.run_duration = run_started.elapsed();
+    report.print();
+    Ok(())
+}
+
+/// The append matrix: log API, gRPC, raw sled and PostgreSQL at every writer count and
+/// batch size, then the one-stream variant.
+async fn run_matrix(args: &Args, base_dir: &std::path::Path, timing: Timing, record: &[u8], report: &mut Report) {
     let mut raw_by_group: BTreeMap<usize, Outcome> = BTreeMap::new();
     for &writers in &WRITERS {
         for &batch_events in &BATCH_EVENTS {
@@ -110,14 +182,12 @@ async fn main() -> anyhow::Result<()> {
                 stream_mode: StreamMode::OwnStream,
             };
             eprintln!("cell: {writers} writers x {batch_events} events");
-            let log =
-                outcome(run_in_temp(&base_dir, |dir| async move { log_api::run(&dir, spec, timing).await }).await);
-            let grpc = outcome(run_in_temp(&base_dir, |dir| async move { grpc::run(&dir, spec, timing).await }).await);
+            let log = outcome(run_in_temp(base_dir, |dir| async move { log_api::run(&dir, spec, timing).await }).await);
+            let grpc = outcome(run_in_temp(base_dir, |dir| async move { grpc::run(&dir, spec, timing).await }).await);
             let group_events = writers * batch_events;
             if let std::collections::btree_map::Entry::Vacant(entry) = raw_by_group.entry(group_events) {
-                let raw = run_in_temp(&base_dir, |dir| {
-                    let record = &record;
-                    async move { raw_sled::run(&dir, group_events, record, timing).await }
+                let raw = run_in_temp(base_dir, |dir| async move {
+                    raw_sled::run(&dir, group_events, record, timing).await
                 })
                 .await;
                 entry.insert(outcome(raw));
@@ -141,8 +211,8 @@ async fn main() -> anyhow::Result<()> {
             stream_mode: StreamMode::SharedStream,
         };
         eprintln!("cell: {SHARED_STREAM_WRITERS} writers x {batch_events} events, one stream");
-        let log = outcome(run_in_temp(&base_dir, |dir| async move { log_api::run(&dir, spec, timing).await }).await);
-        let grpc = outcome(run_in_temp(&base_dir, |dir| async move { grpc::run(&dir, spec, timing).await }).await);
+        let log = outcome(run_in_temp(base_dir, |dir| async move { log_api::run(&dir, spec, timing).await }).await);
+        let grpc = outcome(run_in_temp(base_dir, |dir| async move { grpc::run(&dir, spec, timing).await }).await);
         report.rows.push(CellRow {
             spec,
             log,
@@ -151,18 +221,6 @@ async fn main() -> anyhow::Result<()> {
         });
     }
     report.raw_by_group = raw_by_group;
-
-    eprintln!("store: building {store_events_n} events, then probing it in a child process");
-    report.store = Some(
-        measure_store(&base_dir, store_events_n)
-            .await
-            .map_err(|error| format!("{error:#}")),
-    );
-
-    report.load_at_end = report::load_average();
-    report.run_duration = run_started.elapsed();
-    report.print();
-    Ok(())
 }
 
 /// Builds the big store and probes it from a fresh process.

@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use antt_log::sled_log::SledConfig;
 
+use crate::domain::{self, DomainCell, Teams};
 use crate::driver::{CellSpec, Measured, Timing};
 use crate::grpc;
+use crate::import::{ImportReport, ImportRun};
 use crate::memory::{self, Probe};
 use crate::postgres::ServerInfo;
 use crate::raw_sled;
@@ -48,7 +50,15 @@ pub struct Report {
     /// Raw sled by events per group.
     pub raw_by_group: BTreeMap<usize, Outcome>,
     pub store: Option<Result<StoreReport, String>>,
+    /// `None` with `--no-domain`.
+    pub domain: Option<DomainSection>,
     pub run_duration: Duration,
+}
+
+/// The domain-command cells and the import.
+pub struct DomainSection {
+    pub cells: Vec<DomainCell>,
+    pub import: ImportReport,
 }
 
 /// Which way a goal's figure should go.
@@ -79,18 +89,32 @@ impl Report {
             rows: Vec::new(),
             raw_by_group: BTreeMap::new(),
             store: None,
+            domain: None,
             run_duration: Duration::ZERO,
         }
     }
 
     pub fn print(&self) {
         self.print_setup();
-        self.print_appends();
-        self.print_raw();
-        self.print_store();
-        let goals = self.goals();
+        if self.matrix_ran() {
+            self.print_appends();
+            self.print_raw();
+            self.print_store();
+        }
+        if let Some(section) = &self.domain {
+            print_domain(section, self.timing);
+        }
+        let mut goals = if self.matrix_ran() { self.goals() } else { Vec::new() };
+        if let Some(section) = &self.domain {
+            goals.extend(domain_goals(section));
+        }
         print_goals(&goals);
         self.print_summary(&goals);
+    }
+
+    /// False with `--only-domain`.
+    fn matrix_ran(&self) -> bool {
+        !self.rows.is_empty()
     }
 
     fn print_setup(&self) {
@@ -130,6 +154,10 @@ impl Report {
             server.cache_capacity_mib,
             grpc::CONNECTIONS_MAX
         );
+        if !self.matrix_ran() {
+            println!("- Append matrix, raw sled, PostgreSQL and the store: not run (--only-domain).\n");
+            return;
+        }
         println!(
             "- Raw sled: one writer thread, tree `{}`, same cache and segment size as the log, key = u64 BE counter, value = {} B (the log's record size); per group: inserts, `Db::flush()`, `fdatasync(<dir>/db)`.",
             raw_sled::TREE,
@@ -462,6 +490,9 @@ impl Report {
                 row.postgres.as_ref().map_or_else(not_run, brief),
             );
         }
+        if let Some(section) = &self.domain {
+            print_domain_summary(section);
+        }
         for goal in goals.iter().filter(|goal| !goal.verdict.starts_with("PASS")) {
             println!("Not met: {}: {} ({}).", goal.name, goal.measured, goal.verdict);
         }
@@ -472,6 +503,328 @@ impl Report {
             self.load_at_end
         );
         println!("```");
+    }
+}
+
+/// The row label of a domain cell.
+fn domain_label(cell: &DomainCell) -> String {
+    let clients = cell.spec.clients;
+    let noun = if clients == 1 { "client" } else { "clients" };
+    match cell.spec.teams {
+        Teams::Own => format!("{clients} {noun}, own teams"),
+        Teams::Shared { groups } => format!("{clients} {noun} on {groups} teams at a time"),
+    }
+}
+
+/// A command cell as an [`Outcome`] per command, for the shared column helpers.
+fn commands_outcome(cell: &DomainCell) -> Outcome {
+    cell.commands
+        .as_ref()
+        .map(|commands| commands.measured.clone())
+        .map_err(Clone::clone)
+}
+
+fn print_domain(section: &DomainSection, timing: Timing) {
+    println!("## Domain commands over gRPC\n");
+    println!(
+        "A command is one `antt.v1.Forces` RPC that records a fact. Per appointment a client sends NominateMember, then AppointMember as \"member\" ({} commands; a security protection team needs no vetting), into security protection teams (tổ bảo vệ ANTT) of one commune, established during the setup with quota {}: a client fills a team, then takes its next one, so a team stream holds at most {} events. Each client has teams of its own, except in the shared row ({} clients, {} teams at a time, {} appointments per client and team, nobody pins `expected_version`, so the server re-reads and re-decides on a version conflict). Latency is per command, client side.",
+        domain::COMMANDS_PER_APPOINTMENT,
+        domain::OWN_TEAM_QUOTA,
+        1 + domain::COMMANDS_PER_APPOINTMENT * domain::OWN_TEAM_QUOTA as usize,
+        domain::SHARED_CLIENTS,
+        domain::SHARED_GROUPS,
+        domain::SHARED_PERSONS_PER_CLIENT,
+    );
+    println!();
+    println!(
+        "Baselines at the same concurrency, 1-event appends of the matrix's events ({} B payload), each writer on its own stream: `EventStore.Append` on the same server, and `SledLog` directly on a store of its own (one window, before). On the server, the measured time is split into {} windows of appends and {} of commands, taken in turn (append, setup, commands, append, commands, …), so that both see the same load on a busy machine; the first window warms up {:.2} s, the others half that. The server is what `anttd::serve` runs (`serve_log` over the `SledLog` of `Config::for_data_dir`, fsync mode) with the log wrapped to count calls. Setup (RegisterArea × 3, RegisterPerson with full personal data, so one key created and fsynced per person, EstablishTeam; {} in flight) is outside the windows: before each window, every client gets teams for {}× the commands its last rate would need.\n",
+        workload::PAYLOAD_BYTES_TARGET,
+        domain::ROUNDS,
+        domain::ROUNDS,
+        timing.warmup.as_secs_f64(),
+        domain::SETUP_IN_FLIGHT,
+        domain::CAPACITY_MARGIN,
+    );
+    println!("| clients | commands/s | appointments/s | command p50 | command p99 | EventStore.Append/s | Append p50 | Append p99 | commands ÷ Append | log API appends/s | commands ÷ log API |");
+    println!("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    for cell in &section.cells {
+        let commands = commands_outcome(cell);
+        let mut rate_cell = column(&commands, |m| rate(m.appends_per_s));
+        if let Ok(measured) = &cell.commands {
+            if measured.clients_out_of_teams > 0 {
+                rate_cell.push_str(&format!(
+                    " (lower bound: {} clients ran out of teams)",
+                    measured.clients_out_of_teams
+                ));
+            }
+        }
+        let appointments = match &cell.commands {
+            Ok(measured) if measured.measured.appends_n > 0 => rate(measured.appointments_per_s),
+            _ => "—".to_owned(),
+        };
+        let vs_append = match &cell.grpc_append {
+            Ok(append) => ratio_percent(&commands, append.events_per_s),
+            Err(_) => "—".to_owned(),
+        };
+        let (log_rate, vs_log) = match &cell.log_api {
+            Some(Ok(log)) => (
+                column(&Ok(log.clone()), |m| rate(m.appends_per_s)),
+                ratio_percent(&commands, log.events_per_s),
+            ),
+            Some(Err(error)) => (failed(error), "—".to_owned()),
+            None => ("not run".to_owned(), "—".to_owned()),
+        };
+        println!(
+            "| {} | {rate_cell} | {appointments} | {} | {} | {} | {} | {} | {vs_append} | {log_rate} | {vs_log} |",
+            domain_label(cell),
+            detail(&commands, |m| millis(m.latency_p50)),
+            detail(&commands, |m| millis(m.latency_p99)),
+            column(&cell.grpc_append, |m| rate(m.appends_per_s)),
+            detail(&cell.grpc_append, |m| millis(m.latency_p50)),
+            detail(&cell.grpc_append, |m| millis(m.latency_p99)),
+        );
+    }
+    println!();
+
+    println!("What the server asked of the log per command, counted over the window; events stored per command, with their protobuf payload and metadata (request id, request SHA-256, decision number) against the baseline's {} B payload:\n", workload::PAYLOAD_BYTES_TARGET);
+    println!("| clients | stream reads (pages) | events replayed | event-id lookups | appends | events stored | payload + metadata per event | version conflicts (server retries) | client retries | setup: RegisterPerson | setup: EstablishTeam |");
+    println!("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    for cell in &section.cells {
+        let Ok(commands) = &cell.commands else {
+            println!("| {} | — | — | — | — | — | — | — | — | — | — |", domain_label(cell));
+            continue;
+        };
+        let work = &commands.log_work;
+        let commands_n = commands.measured.appends_n;
+        let per_command = |total: u64| {
+            if commands_n == 0 {
+                "—".to_owned()
+            } else {
+                format!("{:.2}", total as f64 / commands_n as f64)
+            }
+        };
+        let per_event = if work.appended_events == 0 {
+            "—".to_owned()
+        } else {
+            format!(
+                "{:.0} + {:.0} B",
+                work.appended_payload_bytes as f64 / work.appended_events as f64,
+                work.appended_metadata_bytes as f64 / work.appended_events as f64
+            )
+        };
+        let setup = &commands.setup;
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {per_event} | {} | {} | {} | {} |",
+            domain_label(cell),
+            per_command(work.read_streams),
+            per_command(work.read_stream_events),
+            per_command(work.event_by_ids),
+            per_command(work.appends),
+            per_command(work.appended_events),
+            with_whole_cell(work.version_conflicts, commands.version_conflicts_whole_cell),
+            with_whole_cell(commands.client_retries, commands.client_retries_whole_cell),
+            setup_cell(setup.persons, setup.persons_duration),
+            setup_cell(setup.teams, setup.teams_duration),
+        );
+    }
+    println!();
+    print_domain_cpu(section);
+    print_import(&section.import);
+}
+
+/// CPU time per log append of the baseline and per command, server and client threads.
+fn print_domain_cpu(section: &DomainSection) {
+    println!("CPU time per operation (one log append each) over all rounds, warm-ups included, from `/proc/self/task/*/stat` (10 ms ticks): the server's threads (its runtime, the log writer, sled) and the benchmark's client threads. On 2 cores, server + client CPU per operation bounds the rate at about 2 s / (server + client):\n");
+    println!("| clients | server per Append | server per command | command − Append (server) | client per Append | client per command |");
+    println!("|---|--:|--:|--:|--:|--:|");
+    let micros = |value: Option<f64>| value.map_or_else(|| "—".to_owned(), |us| format!("{us:.0} µs"));
+    for cell in &section.cells {
+        let append = cell.append_cpu.as_ref();
+        let command = cell.commands.as_ref().ok().and_then(|commands| commands.cpu.as_ref());
+        let append_server = append.and_then(|cpu| cpu.server_us_per_op());
+        let command_server = command.and_then(|cpu| cpu.server_us_per_op());
+        let extra = match (append_server, command_server) {
+            (Some(append), Some(command)) => format!("{:+.0} µs", command - append),
+            _ => "—".to_owned(),
+        };
+        println!(
+            "| {} | {} | {} | {extra} | {} | {} |",
+            domain_label(cell),
+            micros(append_server),
+            micros(command_server),
+            micros(append.and_then(|cpu| cpu.client_us_per_op())),
+            micros(command.and_then(|cpu| cpu.client_us_per_op())),
+        );
+    }
+    println!();
+}
+
+/// A count in the window, and over the whole cell (warm-up included) when that differs.
+fn with_whole_cell(in_window: u64, whole_cell: u64) -> String {
+    if whole_cell == in_window {
+        rate(in_window as f64)
+    } else {
+        format!("{} ({} with warm-up)", rate(in_window as f64), rate(whole_cell as f64))
+    }
+}
+
+fn setup_cell(count: usize, duration: Duration) -> String {
+    let seconds = duration.as_secs_f64();
+    if seconds <= 0.0 {
+        return rate(count as f64);
+    }
+    format!(
+        "{} in {} ({}/s)",
+        rate(count as f64),
+        millis(duration),
+        rate(count as f64 / seconds)
+    )
+}
+
+fn print_import(import: &ImportReport) {
+    println!("### Import of the 2024 area list\n");
+    let units = import
+        .units
+        .map_or_else(|| "unknown".to_owned(), |units| rate(units as f64));
+    println!(
+        "`{} --server http://127.0.0.1:PORT import areas --file {}` ({} units), run twice against one fresh `anttd` (`Config::for_data_dir` defaults, fsync) in this process; wall time from spawning the CLI to its exit, once the server has opened its store (in brackets: the importer's own time from connecting to the last answer). The second run sends the same requests again: each is recognised as recorded.\n",
+        import.setup.antt_bin.display(),
+        import.setup.file.display(),
+        units
+    );
+    println!("| run | wall time | requests | recorded now | already recorded | requests/s | events in the log after | < 30 s |");
+    println!("|---|--:|--:|--:|--:|--:|--:|---|");
+    match &import.runs {
+        Err(error) => println!(
+            "| — | not measured: {} | — | — | — | — | — | — |",
+            error.replace('|', "/")
+        ),
+        Ok(runs) => {
+            for (idx, run) in runs.iter().enumerate() {
+                let name = import_run_name(idx);
+                match run {
+                    Ok(run) => {
+                        let seconds = run.wall.as_secs_f64();
+                        let count = |value: Option<u64>| value.map_or_else(|| "?".to_owned(), |n| rate(n as f64));
+                        let per_s = run
+                            .requests
+                            .filter(|_| seconds > 0.0)
+                            .map_or_else(|| "—".to_owned(), |n| rate(n as f64 / seconds));
+                        let verdict = if seconds < IMPORT_LIMIT_S { "yes" } else { "no" };
+                        let sending = run
+                            .importer_seconds
+                            .map_or_else(String::new, |s| format!(" (sending: {s:.1} s)"));
+                        println!(
+                            "| {name} | {seconds:.1} s{sending} | {} | {} | {} | {per_s} | {} | {verdict} |",
+                            count(run.requests),
+                            count(run.recorded),
+                            count(run.already_recorded),
+                            count(run.log_events_after),
+                        );
+                    }
+                    Err(error) => println!(
+                        "| {name} | FAILED: {} | — | — | — | — | — | — |",
+                        error.replace('|', "/")
+                    ),
+                }
+            }
+        }
+    }
+    println!();
+}
+
+/// The import's goal, in seconds.
+const IMPORT_LIMIT_S: f64 = 30.0;
+
+fn import_run_name(idx: usize) -> &'static str {
+    match idx {
+        0 => "first (registers the list)",
+        1 => "re-run (all recorded)",
+        _ => "further run",
+    }
+}
+
+fn domain_goals(section: &DomainSection) -> Vec<Goal> {
+    let mut goals = Vec::new();
+    for cell in section.cells.iter().filter(|cell| cell.spec.teams == Teams::Own) {
+        let clients = cell.spec.clients;
+        let noun = if clients == 1 { "client" } else { "clients" };
+        let name = format!("domain commands ≥ 50 % of raw EventStore.Append, {clients} {noun}");
+        goals.push(match (&cell.commands, &cell.grpc_append) {
+            (Ok(commands), Ok(append)) if append.appends_per_s > 0.0 => {
+                let share = commands.measured.appends_per_s / append.appends_per_s;
+                goal(
+                    name,
+                    "≥ 50 %",
+                    format!(
+                        "{:.0} % ({} vs {} /s)",
+                        share * 100.0,
+                        rate(commands.measured.appends_per_s),
+                        rate(append.appends_per_s)
+                    ),
+                    share,
+                    0.5,
+                    Better::Higher,
+                )
+            }
+            _ => missing(name, "≥ 50 %"),
+        });
+    }
+    let units = section
+        .import
+        .units
+        .map_or_else(String::new, |units| format!(" ({} units)", rate(units as f64)));
+    for idx in 0..2 {
+        let name = format!("import of the 2024 list{units}, {}", import_run_name(idx));
+        let run: Option<&ImportRun> = match &section.import.runs {
+            Ok(runs) => runs.get(idx).and_then(|run| run.as_ref().ok()),
+            Err(_) => None,
+        };
+        goals.push(match run {
+            Some(run) => goal(
+                name,
+                "< 30 s",
+                format!("{:.1} s", run.wall.as_secs_f64()),
+                run.wall.as_secs_f64(),
+                IMPORT_LIMIT_S,
+                Better::Lower,
+            ),
+            None => missing(name, "< 30 s"),
+        });
+    }
+    goals
+}
+
+fn print_domain_summary(section: &DomainSection) {
+    for cell in &section.cells {
+        let commands = commands_outcome(cell);
+        let share = match &cell.grpc_append {
+            Ok(append) => ratio_percent(&commands, append.events_per_s),
+            Err(_) => "—".to_owned(),
+        };
+        let commands_text = match &commands {
+            Ok(measured) if measured.appends_n > 0 => format!("{} commands/s", rate(measured.appends_per_s)),
+            Ok(_) => "no command completed".to_owned(),
+            Err(_) => "FAILED (see table)".to_owned(),
+        };
+        println!(
+            "Domain, {}: {commands_text} = {share} of EventStore.Append ({}).",
+            domain_label(cell),
+            brief(&cell.grpc_append)
+        );
+    }
+    match &section.import.runs {
+        Ok(runs) => {
+            let times: Vec<String> = runs
+                .iter()
+                .map(|run| match run {
+                    Ok(run) => format!("{:.1} s", run.wall.as_secs_f64()),
+                    Err(_) => "FAILED".to_owned(),
+                })
+                .collect();
+            println!("Import of the 2024 list: {} (first run, re-run).", times.join(", "));
+        }
+        Err(error) => println!("Import of the 2024 list: not measured ({error})."),
     }
 }
 

@@ -224,7 +224,7 @@ impl<L: EventLog> Commands<L> {
                     stream_id: stream_id.to_string(),
                     from_version: Some(from_version),
                     direction: Direction::Forwards,
-                    max_count: 0,
+                    max_count: antt_log::limits::READ_PAGE_EVENTS_MAX,
                 })
                 .await
                 .map_err(status::read_error)?;
@@ -232,6 +232,11 @@ impl<L: EventLog> Commands<L> {
             version = Some(last.stream_version);
             for recorded in &page {
                 state = A::evolve(state, &decode::<A>(recorded)?);
+            }
+            // A short page is the end of the stream: asking again would only read an
+            // empty page, which was half of all reads for a small record.
+            if page.len() < antt_log::limits::READ_PAGE_EVENTS_MAX {
+                break;
             }
         }
         Ok(Loaded { state, version })
