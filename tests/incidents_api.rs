@@ -13,8 +13,8 @@ use antt_e2e::v1::incidents_client::IncidentsClient;
 use antt_e2e::v1::resolve_incident_request::Resolution;
 use antt_e2e::v1::{
     AssessTipRequest, AssignIncidentRequest, CommandHeader, CommandResult, Date, EscalateIncidentRequest, ForceType,
-    GetIncidentRequest, GetTipRequest, HandlingLevel, HoldIncidentDialogueRequest, IncidentCategory, IncidentSource,
-    IncidentView, MediateIncidentRequest, MediationOutcome, ReceiveTipRequest, RecordArrestRequest,
+    GetArrestRequest, GetIncidentRequest, GetTipRequest, HandlingLevel, HoldIncidentDialogueRequest, IncidentCategory,
+    IncidentSource, IncidentView, MediateIncidentRequest, MediationOutcome, ReceiveTipRequest, RecordArrestRequest,
     ReopenIncidentRequest, ReportIncidentRequest, ResolutionMediated, ResolutionProsecution, ResolveIncidentRequest,
 };
 use antt_e2e::{assert_field_violation, date, decision, header, read_stream, thanh_hoa_to_thon_8, TestServer};
@@ -298,6 +298,26 @@ async fn a_tip_leads_to_an_incident_and_an_arrest_is_recorded_once() {
     let recorded = client.record_arrest(arrest.clone()).await.unwrap().into_inner();
     assert_eq!(recorded.event_types, ["antt.v1.WantedPersonArrested"]);
     assert_eq!(recorded.stream_id, format!("arrest-{}", arrest.arrest_id));
+    let view = client
+        .get_arrest(GetArrestRequest {
+            arrest_id: arrest.arrest_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(view.arrest_id, arrest.arrest_id);
+    assert_eq!(view.area_id, thon);
+    assert_eq!(view.arrested_on, Some(date(2015, 2, 1)));
+    assert!(view.surrendered && view.public_helped);
+    assert_eq!(view.arrested_by, "Công an huyện Nga Sơn");
+    assert_eq!(view.version, recorded.stream_version);
+    let unknown = client
+        .get_arrest(GetArrestRequest {
+            arrest_id: Uuid::new_v4().to_string(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::NotFound, "{unknown:?}");
     let mut twice = arrest;
     twice.header = on(2015, 2, 1);
     assert_refused(

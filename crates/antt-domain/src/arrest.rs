@@ -43,8 +43,14 @@ domain_events! {
 /// An arrest record as its event describes it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct State {
+    pub arrest_id: String,
     pub arrested_on: Option<Date>,
     pub area_id: String,
+    pub surrendered: bool,
+    pub public_helped: bool,
+    pub arrested_by: String,
+    /// Empty when no sealed person record was made.
+    pub person_id: String,
 }
 
 /// Checks `command` against the record.
@@ -75,8 +81,13 @@ pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Even
 /// The record after `event`.
 pub fn evolve(mut state: State, event: &Event) -> State {
     let Event::WantedPersonArrested(e) = event;
+    state.arrest_id = e.arrest_id.clone();
     state.arrested_on = Some(Date::from_event(e.effective_date.as_ref()));
     state.area_id = e.area_id.clone();
+    state.surrendered = e.surrendered;
+    state.public_helped = e.public_helped;
+    state.arrested_by = e.arrested_by.clone();
+    state.person_id = e.person_id.clone();
     state
 }
 

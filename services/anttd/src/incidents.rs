@@ -136,6 +136,11 @@ impl<L: EventLog> Incidents for IncidentsService<L> {
         let plan = |r| plan_arrest(&self.commands, r);
         request::command(&self.commands, "RecordArrest", request, |r| &r.arrest_id, plan).await
     }
+
+    async fn get_arrest(&self, request: Request<pb::GetArrestRequest>) -> Result<Response<pb::ArrestView>, Status> {
+        let answer = |r: pb::GetArrestRequest| view_arrest(&self.commands, r);
+        request::query("GetArrest", request, |r| &r.arrest_id, answer).await
+    }
 }
 
 const INCIDENT: &str = "incident";
@@ -370,6 +375,21 @@ async fn view_tip<L: EventLog>(commands: &Commands<L>, r: pb::GetTipRequest) -> 
         assessed: state.valuable.is_some(),
         valuable: state.valuable.unwrap_or(false),
         led_to_incident_id: state.led_to_incident_id.clone(),
+        version,
+    })
+}
+
+async fn view_arrest<L: EventLog>(commands: &Commands<L>, r: pb::GetArrestRequest) -> Result<pb::ArrestView, Status> {
+    let arrest_id = request::id("arrest_id", &r.arrest_id)?;
+    let (state, version) = request::load_recorded::<Arrest, L>(commands, ARREST, arrest_id).await?;
+    Ok(pb::ArrestView {
+        arrest_id: state.arrest_id,
+        area_id: state.area_id,
+        arrested_on: state.arrested_on.map(Date::to_proto),
+        surrendered: state.surrendered,
+        public_helped: state.public_helped,
+        arrested_by: state.arrested_by,
+        person_id: state.person_id,
         version,
     })
 }
