@@ -172,27 +172,48 @@ pub fn verify_link(record: &[u8], previous_hash: &[u8; HASH_BYTES]) -> Result<()
 
 /// Bytes of the canonical encoding, used to enforce size limits before sealing.
 pub fn encoded_len_estimate(event: &RecordedEvent) -> usize {
-    let metadata: usize = event.metadata.iter().map(|(k, v)| 8 + k.len() + v.len()).sum();
+    record_len_max(
+        &event.stream_id,
+        &event.event_type,
+        &event.actor,
+        &event.metadata,
+        &event.content_type,
+        event.payload.len(),
+    )
+}
+
+/// Bytes of a stored record (canonical encoding and hash) with these variable fields,
+/// counting both optional ids as present. The one size formula: the append byte limit
+/// in [`crate::validate`] uses it too.
+pub(crate) fn record_len_max(
+    stream_id: &str,
+    event_type: &str,
+    actor: &str,
+    metadata: &BTreeMap<String, String>,
+    content_type: &str,
+    payload_bytes: usize,
+) -> usize {
+    let metadata: usize = metadata.iter().map(|(k, v)| 8 + k.len() + v.len()).sum();
     1 + 8
         + 4
-        + event.stream_id.len()
+        + stream_id.len()
         + 8
         + 16
         + 4
-        + event.event_type.len()
+        + event_type.len()
         + 4
         + 8
         + 8
         + 4
-        + event.actor.len()
+        + actor.len()
         + 17
         + 17
         + 4
         + metadata
         + 4
-        + event.content_type.len()
+        + content_type.len()
         + 4
-        + event.payload.len()
+        + payload_bytes
         + HASH_BYTES
 }
 

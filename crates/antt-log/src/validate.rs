@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use crate::codec;
 use crate::error::Violation;
 use crate::event::{AppendRequest, NewEvent};
 use crate::limits;
@@ -169,15 +170,16 @@ fn check_len(value: &str, most: usize, field: &str, violations: &mut Vec<Violati
     }
 }
 
-/// Size of an event's canonical record, for the per-append byte limit.
+/// Size of an event's stored record, for the per-append byte limit.
 fn event_size_bytes(event: &NewEvent, stream_id: &str) -> usize {
-    let metadata: usize = event.metadata.iter().map(|(k, v)| 8 + k.len() + v.len()).sum();
-    120 + stream_id.len()
-        + event.event_type.len()
-        + event.actor.len()
-        + event.content_type.len()
-        + metadata
-        + event.payload.len()
+    codec::record_len_max(
+        stream_id,
+        &event.event_type,
+        &event.actor,
+        &event.metadata,
+        &event.content_type,
+        event.payload.len(),
+    )
 }
 
 #[cfg(test)]

@@ -38,7 +38,8 @@ pub const DEFAULT_CACHE_CAPACITY_BYTES: u64 = 16 * 1024 * 1024;
 pub const DEFAULT_TAIL_CHECK_EVENTS: u64 = 10_000;
 
 impl SledConfig {
-    /// Defaults: [`SyncMode::Fsync`], a 64 MiB cache, the last 10 000 links checked at open.
+    /// Defaults: [`SyncMode::Fsync`], a [`DEFAULT_CACHE_CAPACITY_BYTES`] (16 MiB) cache,
+    /// the last 10 000 links checked at open.
     pub fn new(path: impl Into<PathBuf>) -> Self {
         SledConfig {
             path: path.into(),

@@ -118,16 +118,26 @@ impl<'a> Group<'a> {
     /// same stream, the whole batch and nothing more); `None` if it uses no known event
     /// id; an error if it uses a known id any other way.
     fn retry_outcome(&self, request: &AppendRequest) -> Result<Option<AppendOutcome>, AppendError> {
-        let Some(first) = request.events.first() else {
-            return Ok(None);
+        // The first known id, found under one lock of the committed index per append.
+        let known = {
+            let committed = self.shared.index();
+            request.events.iter().enumerate().find_map(|(offset, event)| {
+                let position = self
+                    .added
+                    .position_of_id(&event.event_id)
+                    .or_else(|| committed.position_of_id(&event.event_id))?;
+                Some((offset, event.event_id, position))
+            })
         };
-        let Some(first_position) = self.known_position(&first.event_id) else {
-            return self.refuse_known_ids(&request.events).map(|()| None);
+        let (first_id, first_position) = match known {
+            None => return Ok(None),
+            Some((0, event_id, position)) => (event_id, position),
+            Some((_, event_id, position)) => return Err(AppendError::EventIdReused { event_id, position }),
         };
-        let outcome = self.repeated_run(request, first.event_id, first_position)?;
+        let outcome = self.repeated_run(request, first_id, first_position)?;
         if !self.is_whole_batch(&outcome)? {
             return Err(AppendError::EventIdReused {
-                event_id: first.event_id,
+                event_id: first_id,
                 position: first_position,
             });
         }
@@ -181,16 +191,6 @@ impl<'a> Group<'a> {
             None => true,
         };
         Ok(starts_batch && !in_batch(outcome.last_position + 1)?)
-    }
-
-    fn refuse_known_ids(&self, events: &[NewEvent]) -> Result<(), AppendError> {
-        let known = events
-            .iter()
-            .find_map(|event| Some((event.event_id, self.known_position(&event.event_id)?)));
-        match known {
-            Some((event_id, position)) => Err(AppendError::EventIdReused { event_id, position }),
-            None => Ok(()),
-        }
     }
 
     /// The error for a retry that does not repeat the stored append at `event`.

@@ -59,7 +59,7 @@ impl Writer {
 
     fn finish(&self, mut group: Group<'_>) {
         if group.failure.is_none() && !group.added.is_empty() {
-            match self.write(&group) {
+            match self.write(&mut group) {
                 Ok(()) => self.publish(&mut group),
                 Err(failure) => group.failure = Some(failure),
             }
@@ -79,11 +79,14 @@ impl Writer {
 
     /// Writes the group as one batch, so that a crash keeps all of it or none of it, and
     /// makes it durable according to the sync mode.
-    fn write(&self, group: &Group<'_>) -> Result<(), StorageError> {
+    /// The records move into the batch: once the appends are decided nothing reads them.
+    fn write(&self, group: &mut Group<'_>) -> Result<(), StorageError> {
         let started = Instant::now();
+        let records = std::mem::take(&mut group.records);
+        let events = records.len();
         let mut batch = sled::Batch::default();
-        for (position, record) in (group.first_position..).zip(&group.records) {
-            batch.insert(&store::key(position)[..], record.clone());
+        for (position, record) in (group.first_position..).zip(records) {
+            batch.insert(&store::key(position)[..], record);
         }
         self.tree
             .apply_batch(batch)
@@ -97,7 +100,7 @@ impl Writer {
                 .map_err(|error| StorageError::new("syncing a group commit to disk", error))?;
         }
         debug!(
-            events = group.records.len(),
+            events,
             bytes = group.bytes,
             duration_us = started.elapsed().as_micros() as u64,
             "group commit"
