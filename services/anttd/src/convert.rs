@@ -25,8 +25,8 @@ const NANOS_PER_MICRO: i32 = 1_000;
 pub const FILTER_ENTRIES_MAX: usize = 100;
 /// Streams per `ListStreams` page when the request says 0.
 pub const LIST_STREAMS_PAGE_DEFAULT: usize = 100;
-/// Most streams per `ListStreams` page (the contract in the proto).
-pub const LIST_STREAMS_PAGE_MAX: usize = 1000;
+/// Most streams per `ListStreams` page (the contract in the proto): the log's own bound.
+pub const LIST_STREAMS_PAGE_MAX: usize = antt_log::limits::LIST_STREAMS_PAGE_MAX;
 
 /// How many events a read may return in total; `None` is no limit.
 pub type Limit = Option<u64>;
@@ -51,7 +51,7 @@ pub fn append_request(request: pb::AppendRequest) -> Result<AppendRequest, Vec<V
         .events
         .into_iter()
         .enumerate()
-        .map(|(index, event)| new_event(event, &format!("events[{index}]"), &mut violations))
+        .map(|(index, event)| new_event(event, index, &mut violations))
         .collect();
     let converted = AppendRequest {
         stream_id: request.stream_id,
@@ -63,9 +63,10 @@ pub fn append_request(request: pb::AppendRequest) -> Result<AppendRequest, Vec<V
         return Ok(converted);
     }
     // Fields that failed to convert hold placeholders (a nil UUID, say); keep only the
-    // log's findings about other fields.
+    // log's findings about other fields (all of them, even several about one field).
+    let failed = violations.len();
     for violation in validate::append_violations(&converted) {
-        if !violations.iter().any(|v| v.field == violation.field) {
+        if !violations[..failed].iter().any(|v| v.field == violation.field) {
             violations.push(violation);
         }
     }
@@ -82,27 +83,31 @@ fn expected_version(expected: Option<pb::ExpectedVersion>) -> ExpectedVersion {
     }
 }
 
-fn new_event(event: pb::NewEvent, field: &str, violations: &mut Vec<Violation>) -> NewEvent {
-    let event_id = match required_uuid(&event.event_id, &format!("{field}.event_id")) {
-        Ok(id) => id,
-        Err(violation) => {
-            violations.push(violation);
-            Uuid::nil()
-        }
+/// One event of an append. Field paths are built only for a problem found, not for
+/// every event of every append.
+fn new_event(event: pb::NewEvent, index: usize, violations: &mut Vec<Violation>) -> NewEvent {
+    let mut report = |name: &str, description: String| {
+        violations.push(Violation::new(format!("events[{index}].{name}"), description));
     };
-    let effective_at = event
-        .effective_at
-        .and_then(|ts| match timestamp(&ts, &format!("{field}.effective_at")) {
-            Ok(ts) => Some(ts),
-            Err(violation) => {
-                violations.push(violation);
-                None
-            }
-        });
-    let correlation_id = optional_uuid(&event.correlation_id, &format!("{field}.correlation_id"), violations);
-    let causation_id = optional_uuid(&event.causation_id, &format!("{field}.causation_id"), violations);
-    if let Err(violation) = check_payload(&event.content_type, &event.payload, &format!("{field}.payload")) {
-        violations.push(violation);
+    let event_id = required_uuid(&event.event_id).unwrap_or_else(|description| {
+        report("event_id", description);
+        Uuid::nil()
+    });
+    let effective_at = event.effective_at.and_then(|ts| {
+        timestamp_micros(&ts)
+            .map_err(|description| report("effective_at", description))
+            .ok()
+    });
+    let correlation_id = optional_uuid(&event.correlation_id).unwrap_or_else(|description| {
+        report("correlation_id", description);
+        None
+    });
+    let causation_id = optional_uuid(&event.causation_id).unwrap_or_else(|description| {
+        report("causation_id", description);
+        None
+    });
+    if let Err(description) = check_payload(&event.content_type, &event.payload) {
+        report("payload", description);
     }
     NewEvent {
         event_id,
@@ -119,82 +124,68 @@ fn new_event(event: pb::NewEvent, field: &str, violations: &mut Vec<Violation>) 
     }
 }
 
-fn required_uuid(text: &str, field: &str) -> Result<Uuid, Violation> {
+fn required_uuid(text: &str) -> Result<Uuid, String> {
     if text.is_empty() {
-        return Err(Violation::new(
-            field,
-            "the event id is required: a UUID chosen by the client, e.g. 0b9ff5a4-3c1e-4d55-9a43-2f7c1a0e8d11",
-        ));
+        return Err(
+            "the event id is required: a UUID chosen by the client, e.g. 0b9ff5a4-3c1e-4d55-9a43-2f7c1a0e8d11"
+                .to_string(),
+        );
     }
-    parse_uuid(text, field)
+    parse_uuid(text)
 }
 
-fn optional_uuid(text: &str, field: &str, violations: &mut Vec<Violation>) -> Option<Uuid> {
+/// `None` for an empty text (the field is unset).
+fn optional_uuid(text: &str) -> Result<Option<Uuid>, String> {
     if text.is_empty() {
-        return None;
+        return Ok(None);
     }
-    match parse_uuid(text, field) {
-        Ok(id) => Some(id),
-        Err(violation) => {
-            violations.push(violation);
-            None
-        }
-    }
+    parse_uuid(text).map(Some)
 }
 
-fn parse_uuid(text: &str, field: &str) -> Result<Uuid, Violation> {
-    Uuid::try_parse(text).map_err(|_| {
-        Violation::new(
-            field,
-            format!("{text:?} is not a UUID; use the form 0b9ff5a4-3c1e-4d55-9a43-2f7c1a0e8d11"),
-        )
-    })
+fn parse_uuid(text: &str) -> Result<Uuid, String> {
+    Uuid::try_parse(text)
+        .map_err(|_| format!("{text:?} is not a UUID; use the form 0b9ff5a4-3c1e-4d55-9a43-2f7c1a0e8d11"))
 }
 
 /// The log stores payloads as opaque bytes, but a payload that claims to be JSON must be
 /// JSON: an inspector reading the ledger years later must be able to trust the label.
-fn check_payload(content_type: &str, payload: &[u8], field: &str) -> Result<(), Violation> {
+fn check_payload(content_type: &str, payload: &[u8]) -> Result<(), String> {
     if !is_json(content_type) {
         return Ok(());
     }
     serde_json::from_slice::<serde_json::Value>(payload)
         .map(|_| ())
-        .map_err(|error| {
-            Violation::new(
-                field,
-                format!("the content type is {content_type} but the payload is not valid JSON: {error}"),
-            )
-        })
+        .map_err(|error| format!("the content type is {content_type} but the payload is not valid JSON: {error}"))
 }
 
 /// Whether a media type is JSON: `application/json` or a `+json` suffix type
 /// (RFC 6839), parameters such as `; charset=utf-8` ignored.
 pub fn is_json(content_type: &str) -> bool {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    const TYPE: &[u8] = b"application/";
+    const SUFFIX: &[u8] = b"+json";
+    let essence = content_type.split(';').next().unwrap_or_default().trim().as_bytes();
+    // Compared without lowering a copy: this runs for every event appended.
+    essence.eq_ignore_ascii_case(b"application/json")
+        || (essence.len() >= TYPE.len() + SUFFIX.len()
+            && essence[..TYPE.len()].eq_ignore_ascii_case(TYPE)
+            && essence[essence.len() - SUFFIX.len()..].eq_ignore_ascii_case(SUFFIX))
 }
 
 /// A wire timestamp at microsecond precision (finer digits are dropped), if it is a
 /// valid `google.protobuf.Timestamp`.
 pub fn timestamp(ts: &prost_types::Timestamp, field: &str) -> Result<Timestamp, Violation> {
+    timestamp_micros(ts).map_err(|description| Violation::new(field, description))
+}
+
+/// [`timestamp`], with only the description of a problem.
+fn timestamp_micros(ts: &prost_types::Timestamp) -> Result<Timestamp, String> {
     if !(0..1_000_000_000).contains(&ts.nanos) {
-        return Err(Violation::new(
-            field,
-            format!("nanos must be between 0 and 999999999, got {}", ts.nanos),
-        ));
+        return Err(format!("nanos must be between 0 and 999999999, got {}", ts.nanos));
     }
     if !(TIMESTAMP_SECONDS_MIN..=TIMESTAMP_SECONDS_MAX).contains(&ts.seconds) {
-        return Err(Violation::new(
-            field,
-            format!(
-                "the time must be between 0001-01-01 and 9999-12-31 (seconds {TIMESTAMP_SECONDS_MIN} to {TIMESTAMP_SECONDS_MAX}), got seconds {}",
-                ts.seconds
-            ),
+        return Err(format!(
+            "the time must be between 0001-01-01 and 9999-12-31 (seconds {TIMESTAMP_SECONDS_MIN} to {TIMESTAMP_SECONDS_MAX}), got seconds {}",
+            ts.seconds
         ));
     }
     // In range by the checks above: |seconds| < 2^38, so the product stays below 2^58.
@@ -223,7 +214,7 @@ pub fn read_stream_request(request: pb::ReadStreamRequest) -> Result<(ReadStream
     if !violations.is_empty() {
         return Err(violations);
     }
-    let limit = (request.max_count > 0).then_some(request.max_count);
+    let limit = limit(request.max_count);
     Ok((
         ReadStreamRequest {
             stream_id: request.stream_id,
@@ -238,8 +229,12 @@ pub fn read_stream_request(request: pb::ReadStreamRequest) -> Result<(ReadStream
 /// A `ReadAll`: start position, filter and total.
 pub fn read_all_request(request: pb::ReadAllRequest) -> Result<(u64, EventFilter, Limit), Vec<Violation>> {
     let filter = event_filter(request.filter)?;
-    let limit = (request.max_count > 0).then_some(request.max_count);
-    Ok((request.from_position, filter, limit))
+    Ok((request.from_position, filter, limit(request.max_count)))
+}
+
+/// A request's `max_count`: 0 is no limit.
+fn limit(max_count: u64) -> Limit {
+    (max_count > 0).then_some(max_count)
 }
 
 /// A `Subscribe`: start position and filter.
@@ -292,9 +287,9 @@ pub fn event_key(request: pb::GetEventRequest) -> Result<EventKey, Vec<Violation
     use pb::get_event_request::Key;
     match request.key {
         Some(Key::Position(position)) => Ok(EventKey::Position(position)),
-        Some(Key::EventId(text)) => parse_uuid(&text, "event_id")
+        Some(Key::EventId(text)) => parse_uuid(&text)
             .map(EventKey::EventId)
-            .map_err(|violation| vec![violation]),
+            .map_err(|description| vec![Violation::new("event_id", description)]),
         None => Err(vec![Violation::new("key", "set either position or event_id")]),
     }
 }
@@ -509,6 +504,20 @@ mod tests {
         );
         let no_id = violations.iter().find(|v| v.field == "events[3].event_id").unwrap();
         assert!(no_id.description.contains("required"), "{}", no_id.description);
+    }
+
+    #[test]
+    fn every_log_finding_about_a_field_is_kept_beside_conversion_problems() {
+        let mut bad_id = good_event();
+        bad_id.event_id = "not-a-uuid".into();
+        let mut request = append(vec![bad_id]);
+        // A control character and trailing whitespace: two findings about one field.
+        request.stream_id = "area-38\n".into();
+        let violations = append_request(request).unwrap_err();
+        assert_eq!(
+            fields(&violations),
+            vec!["events[0].event_id", "stream_id", "stream_id"]
+        );
     }
 
     #[test]

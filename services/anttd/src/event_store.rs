@@ -134,7 +134,8 @@ impl<L: EventLog> EventStoreService<L> {
 
     async fn handle_list_streams(&self, request: pb::ListStreamsRequest) -> Result<pb::ListStreamsResponse, Status> {
         let request = convert::list_streams_request(request);
-        let full_page = request.page_size.min(antt_log::limits::LIST_STREAMS_PAGE_MAX);
+        // At most the log's page maximum already (`convert::LIST_STREAMS_PAGE_MAX`).
+        let full_page = request.page_size;
         let prefix = request.prefix.clone();
         let streams = self.log.list_streams(request).await.map_err(status::read_error)?;
         // Promise a next page only if there is one, so that "empty next_after" reliably

@@ -4,6 +4,7 @@
 //! reading stops with it.
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -98,6 +99,13 @@ impl<L: EventLog> StreamPages<L> {
         Ok(())
     }
 
+    /// The rest of the read as a response stream, recording its progress in `span`.
+    pub fn into_response(self, span: Span) -> ResponseStream<pb::RecordedEvent> {
+        pages_response(self, span)
+    }
+}
+
+impl<L: EventLog> Pages for StreamPages<L> {
     async fn next_event(&mut self) -> Option<Result<RecordedEvent, ReadError>> {
         loop {
             if let Some(event) = self.buffered.pop_front() {
@@ -109,18 +117,6 @@ impl<L: EventLog> StreamPages<L> {
                 return Some(Err(error));
             }
         }
-    }
-
-    /// The rest of the read as a response stream, recording its progress in `span`.
-    pub fn into_response(self, span: Span) -> ResponseStream<pb::RecordedEvent> {
-        let state = (self, Progress::default(), span);
-        Box::pin(futures::stream::unfold(
-            state,
-            |(mut pages, mut progress, span)| async move {
-                let item = next_recorded(pages.next_event().instrument(span.clone()).await, &mut progress, &span)?;
-                Some((item, (pages, progress, span)))
-            },
-        ))
     }
 }
 
@@ -184,6 +180,13 @@ impl<L: EventLog> LogPages<L> {
         Ok(())
     }
 
+    /// The read as a response stream, recording its progress in `span`.
+    pub fn into_response(self, span: Span) -> ResponseStream<pb::RecordedEvent> {
+        pages_response(self, span)
+    }
+}
+
+impl<L: EventLog> Pages for LogPages<L> {
     async fn next_event(&mut self) -> Option<Result<RecordedEvent, ReadError>> {
         loop {
             if let Some(event) = self.buffered.pop_front() {
@@ -198,18 +201,24 @@ impl<L: EventLog> LogPages<L> {
             }
         }
     }
+}
 
-    /// The read as a response stream, recording its progress in `span`.
-    pub fn into_response(self, span: Span) -> ResponseStream<pb::RecordedEvent> {
-        let state = (self, Progress::default(), span);
-        Box::pin(futures::stream::unfold(
-            state,
-            |(mut pages, mut progress, span)| async move {
-                let item = next_recorded(pages.next_event().instrument(span.clone()).await, &mut progress, &span)?;
-                Some((item, (pages, progress, span)))
-            },
-        ))
-    }
+/// A read that yields the log's events one by one, fetching a page when it runs out.
+trait Pages: Send + 'static {
+    /// The next event, `None` at the end; after an error, the end.
+    fn next_event(&mut self) -> impl Future<Output = Option<Result<RecordedEvent, ReadError>>> + Send;
+}
+
+/// `pages` as a response stream, recording its progress in `span`.
+fn pages_response(pages: impl Pages, span: Span) -> ResponseStream<pb::RecordedEvent> {
+    let state = (pages, Progress::default(), span);
+    Box::pin(futures::stream::unfold(
+        state,
+        |(mut pages, mut progress, span)| async move {
+            let item = next_recorded(pages.next_event().instrument(span.clone()).await, &mut progress, &span)?;
+            Some((item, (pages, progress, span)))
+        },
+    ))
 }
 
 fn next_recorded(
