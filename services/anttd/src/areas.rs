@@ -26,7 +26,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use antt_domain::area::{self, Area, EndKind, State};
 use antt_domain::{Aggregate, AreaFacts, Date, Decision, DomainError, DomainEvent};
-use antt_log::{Direction, EventLog, ReadStreamRequest, Violation};
+use antt_log::{EventLog, Violation};
 use antt_proto::v1 as pb;
 use antt_proto::v1::areas_server::{Areas, AreasServer};
 use tonic::{Request, Response, Status};
@@ -496,7 +496,7 @@ impl<L: EventLog> AreasService<L> {
         let last = steps.len().saturating_sub(1);
         for (index, (step, write)) in steps.iter().zip(&writes).enumerate() {
             let pinned = header.expected_version.filter(|_| index == last);
-            run.check(write, pinned, |error| step.refusal(error)).await?;
+            run.check(write, None, pinned, |error| step.refusal(error)).await?;
         }
         let total = steps.len();
         let results = run
@@ -543,25 +543,14 @@ impl<L: EventLog> AreasService<L> {
     /// The area's state and what the view shows beyond it, from one pass over its stream.
     async fn history(&self, stream_id: &str) -> Result<History, Status> {
         let mut history = History::default();
-        loop {
-            let from_version = history.version_read.map_or(0, |version| version + 1);
-            let page = self
-                .commands
-                .log()
-                .read_stream(ReadStreamRequest {
-                    stream_id: stream_id.to_string(),
-                    from_version: Some(from_version),
-                    direction: Direction::Forwards,
-                    max_count: 0,
-                })
-                .await
-                .map_err(status::read_error)?;
-            let Some(last) = page.last() else { break };
-            history.version_read = Some(last.stream_version);
-            for recorded in &page {
+        let version_read = self
+            .commands
+            .replay(stream_id, |recorded| {
                 history.apply(&commands::decode::<Area>(recorded)?);
-            }
-        }
+                Ok(())
+            })
+            .await?;
+        history.version_read = version_read;
         history.version = history.version_read.unwrap_or_default();
         Ok(history)
     }

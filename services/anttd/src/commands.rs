@@ -15,6 +15,7 @@
 //! `effective_at` in the log is 00:00 UTC of its effective date: read it back as a UTC date.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::Arc;
 
 use antt_domain::{Aggregate, Context, Date, Decision, DomainError, DomainEvent};
@@ -215,6 +216,22 @@ impl<L: EventLog> Commands<L> {
     /// The current state of a record, replayed from its whole stream.
     pub async fn load<A: Aggregate>(&self, stream_id: &str) -> Result<Loaded<A::State>, Status> {
         let mut state = A::State::default();
+        let version = self
+            .replay(stream_id, |recorded| {
+                state = A::evolve(std::mem::take(&mut state), &decode::<A>(recorded)?);
+                Ok(())
+            })
+            .await?;
+        Ok(Loaded { state, version })
+    }
+
+    /// Hands every event of a stream, in order, to `apply`, and returns the version of
+    /// the last one (None: nothing recorded).
+    pub async fn replay(
+        &self,
+        stream_id: &str,
+        mut apply: impl FnMut(&RecordedEvent) -> Result<(), Status>,
+    ) -> Result<Option<u64>, Status> {
         let mut version = None;
         loop {
             let from_version = version.map_or(0, |v: u64| v + 1);
@@ -231,7 +248,7 @@ impl<L: EventLog> Commands<L> {
             let Some(last) = page.last() else { break };
             version = Some(last.stream_version);
             for recorded in &page {
-                state = A::evolve(state, &decode::<A>(recorded)?);
+                apply(recorded)?;
             }
             // A short page is the end of the stream: asking again would only read an
             // empty page, which was half of all reads for a small record.
@@ -239,7 +256,7 @@ impl<L: EventLog> Commands<L> {
                 break;
             }
         }
-        Ok(Loaded { state, version })
+        Ok(version)
     }
 
     /// Decides `command` against the record's current state and records its events.
@@ -256,11 +273,37 @@ impl<L: EventLog> Commands<L> {
         A: Aggregate,
         A::Command: Clone,
     {
+        self.execute_checked::<A, _>(stream_id, header, actor, digest, command, std::future::ready(Ok(())))
+            .await
+    }
+
+    /// Like [`Commands::execute`], with `check` (a rule about other records) awaited once
+    /// the request is known not to be recorded, before the first decision: a retry of a
+    /// recorded request returns its original result without the check, and the log is
+    /// asked only once whether the request was recorded.
+    pub async fn execute_checked<A, F>(
+        &self,
+        stream_id: &str,
+        header: &CommandHeader,
+        actor: &str,
+        digest: [u8; 32],
+        command: A::Command,
+        check: F,
+    ) -> Result<pb::CommandResult, Status>
+    where
+        A: Aggregate,
+        A::Command: Clone,
+        F: Future<Output = Result<(), Status>>,
+    {
+        let mut check = Some(check);
         let mut attempt = 0;
         loop {
             attempt += 1;
             if let Some(result) = self.recorded_result(stream_id, header.request_id, digest).await? {
                 return Ok(result);
+            }
+            if let Some(check) = check.take() {
+                check.await?;
             }
             let loaded = self.load::<A>(stream_id).await?;
             ensure_expected_version(stream_id, header.expected_version, loaded.version)?;

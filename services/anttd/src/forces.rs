@@ -18,7 +18,7 @@ use std::sync::Arc;
 use antt_domain::team::{self, Team};
 use antt_domain::{Date, Decision, DomainError, DomainEvent};
 use antt_keystore::KeyStore;
-use antt_log::{Direction, EventLog, ReadStreamRequest, Violation};
+use antt_log::{EventLog, Violation};
 use antt_proto::v1 as pb;
 use antt_proto::v1::forces_server::{Forces, ForcesServer};
 use prost::Message;
@@ -78,12 +78,24 @@ impl<L: EventLog> ForcesService<L> {
             .map_err(request_paths)
     }
 
-    /// Refuses a person who cannot join a team, unless this request is a recorded retry.
-    async fn ensure_can_serve(&self, header: &CommandHeader, field: &str, person_id: Uuid) -> Result<(), Status> {
-        if self.commands.already_recorded(header.request_id).await? {
-            return Ok(());
-        }
-        self.persons.ensure_can_serve(field, person_id).await
+    /// Like [`ForcesService::record`] for a command that takes a person onto the team:
+    /// refuses a person who cannot join (field `field`), unless this request is a
+    /// recorded retry.
+    async fn record_joining<R: TeamRequest>(
+        &self,
+        actor: &str,
+        request: &R,
+        team_id: Uuid,
+        header: &CommandHeader,
+        command: team::Command,
+        (field, person_id): (&str, Uuid),
+    ) -> Result<pb::CommandResult, Status> {
+        let digest = digest(R::RPC, request);
+        let can_serve = self.persons.ensure_can_serve(field, person_id);
+        self.commands
+            .execute_checked::<Team, _>(&team_stream(team_id), header, actor, digest, command, can_serve)
+            .await
+            .map_err(request_paths)
     }
 
     async fn establish(&self, actor: String, request: pb::EstablishTeamRequest) -> Result<pb::CommandResult, Status> {
@@ -194,7 +206,8 @@ impl<L: EventLog> ForcesService<L> {
 
         // 1. Check every step.
         let old = self.commands.load::<Team>(&restructure.stream_id).await?;
-        run.check(&restructure, header.expected_version, domain_status).await?;
+        run.check(&restructure, Some(&old), header.expected_version, domain_status)
+            .await?;
         let mut writes = vec![restructure];
         let mut receivers = Vec::new();
         for successor in &successors {
@@ -220,7 +233,7 @@ impl<L: EventLog> ForcesService<L> {
                     decision: Some(decision.clone()),
                 }),
             };
-            run.check(&receive, None, |error| successor_refused(*successor, error))
+            run.check(&receive, None, None, |error| successor_refused(*successor, error))
                 .await?;
             writes.push(receive);
             receivers.push(*successor);
@@ -277,13 +290,14 @@ impl<L: EventLog> ForcesService<L> {
         let (Some(header), Some(team_id), Some(person_id)) = (header, team_id, person_id) else {
             return Err(checks.into_status());
         };
-        self.ensure_can_serve(&header, "person_id", person_id).await?;
         let command = team::Command::Nominate(team::Nominate {
             person_id,
             nominated_by: request.nominated_by.clone(),
             effective_date: header.effective_date,
         });
-        self.record(&actor, &request, team_id, &header, command).await
+        let joining = ("person_id", person_id);
+        self.record_joining(&actor, &request, team_id, &header, command, joining)
+            .await
     }
 
     async fn vet(&self, actor: String, request: pb::VetMemberRequest) -> Result<pb::CommandResult, Status> {
@@ -313,14 +327,15 @@ impl<L: EventLog> ForcesService<L> {
         else {
             return Err(checks.into_status());
         };
-        self.ensure_can_serve(&header, "person_id", person_id).await?;
         let command = team::Command::Appoint(team::Appoint {
             person_id,
             role,
             effective_date: header.effective_date,
             decision,
         });
-        self.record(&actor, &request, team_id, &header, command).await
+        let joining = ("person_id", person_id);
+        self.record_joining(&actor, &request, team_id, &header, command, joining)
+            .await
     }
 
     async fn change_role(
@@ -424,7 +439,6 @@ impl<L: EventLog> ForcesService<L> {
         else {
             return Err(checks.into_status());
         };
-        self.ensure_can_serve(&header, "successor_person_id", successor).await?;
         let command = team::Command::Replace(team::Replace {
             leaver_person_id: leaver,
             successor_person_id: successor,
@@ -432,7 +446,9 @@ impl<L: EventLog> ForcesService<L> {
             effective_date: header.effective_date,
             decision,
         });
-        self.record(&actor, &request, team_id, &header, command).await
+        let joining = ("successor_person_id", successor);
+        self.record_joining(&actor, &request, team_id, &header, command, joining)
+            .await
     }
 
     async fn get_team_view(&self, request: pb::GetTeamRequest) -> Result<pb::TeamView, Status> {
@@ -440,27 +456,14 @@ impl<L: EventLog> ForcesService<L> {
         let Some(team_id) = checks.id("team_id", &request.team_id) else {
             return Err(checks.into_status());
         };
-        let stream_id = team_stream(team_id);
         let mut view = TeamViewBuilder::default();
-        let mut version = None;
-        loop {
-            let page = self
-                .commands
-                .log()
-                .read_stream(ReadStreamRequest {
-                    stream_id: stream_id.clone(),
-                    from_version: Some(version.map_or(0, |v: u64| v + 1)),
-                    direction: Direction::Forwards,
-                    max_count: 0,
-                })
-                .await
-                .map_err(status::read_error)?;
-            let Some(last) = page.last() else { break };
-            version = Some(last.stream_version);
-            for recorded in &page {
+        let version = self
+            .commands
+            .replay(&team_stream(team_id), |recorded| {
                 view.apply(&commands::decode::<Team>(recorded)?);
-            }
-        }
+                Ok(())
+            })
+            .await?;
         let (Some(version), true) = (version, view.established) else {
             return Err(Status::not_found(format!(
                 "no team is established with id {team_id} (chưa có trong hồ sơ); check the id"

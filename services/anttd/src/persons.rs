@@ -91,14 +91,11 @@ impl<L: EventLog> Persons<L> {
 
     /// RegisterPerson: creates the key, seals, records PersonRegistered.
     pub async fn register(&self, actor: &str, request: pb::RegisterPersonRequest) -> Result<pb::CommandResult, Status> {
-        let mut checks = Checks::default();
-        let header = checks.header(request.header.as_ref());
-        let person_id = checks.id("person_id", &request.person_id);
-        let data = checked_personal_data(request.personal_data.as_ref(), &mut checks);
-        let (Some(header), Some(person_id), Some(data)) = (header, person_id, data) else {
-            return Err(checks.into_status());
-        };
-        checks.finish()?;
+        let (header, person_id, data) = read_person_request(
+            request.header.as_ref(),
+            &request.person_id,
+            request.personal_data.as_ref(),
+        )?;
         let stream_id = person_stream(person_id);
         let digest = digest_without_personal_data("RegisterPerson", request);
         let probe = person::Command::Register {
@@ -153,14 +150,11 @@ impl<L: EventLog> Persons<L> {
         actor: &str,
         request: pb::CorrectPersonDetailsRequest,
     ) -> Result<pb::CommandResult, Status> {
-        let mut checks = Checks::default();
-        let header = checks.header(request.header.as_ref());
-        let person_id = checks.id("person_id", &request.person_id);
-        let data = checked_personal_data(request.personal_data.as_ref(), &mut checks);
-        let (Some(header), Some(person_id), Some(data)) = (header, person_id, data) else {
-            return Err(checks.into_status());
-        };
-        checks.finish()?;
+        let (header, person_id, data) = read_person_request(
+            request.header.as_ref(),
+            &request.person_id,
+            request.personal_data.as_ref(),
+        )?;
         let stream_id = person_stream(person_id);
         let digest = digest_without_personal_data("CorrectPersonDetails", request);
         let probe = person::Command::UpdateDetails {
@@ -458,6 +452,24 @@ impl<L: EventLog> Persons<L> {
             Status::internal("the personal-data key store task stopped unexpectedly; retry the request")
         })
     }
+}
+
+/// The header, person id and checked personal data of a RegisterPerson or
+/// CorrectPersonDetails request; INVALID_ARGUMENT naming every malformed field.
+fn read_person_request(
+    header: Option<&pb::CommandHeader>,
+    person_id: &str,
+    data: Option<&pb::PersonalData>,
+) -> Result<(CommandHeader, Uuid, pb::PersonalData), Status> {
+    let mut checks = Checks::default();
+    let header = checks.header(header);
+    let person_id = checks.id("person_id", person_id);
+    let data = checked_personal_data(data, &mut checks);
+    let (Some(header), Some(person_id), Some(data)) = (header, person_id, data) else {
+        return Err(checks.into_status());
+    };
+    checks.finish()?;
+    Ok((header, person_id, data))
 }
 
 /// Personal data sealed for a person's stream, with the plaintext it was checked as.

@@ -21,7 +21,7 @@ use antt_proto::v1 as pb;
 use tonic::Status;
 use uuid::Uuid;
 
-use crate::commands::{self, CommandHeader, Commands};
+use crate::commands::{self, CommandHeader, Commands, Loaded};
 use crate::status;
 
 /// One record's part of a command on several records.
@@ -72,10 +72,12 @@ impl<'a, L: EventLog> Steps<'a, L> {
 
     /// Checks `step` against the current state of its record, unless an earlier try
     /// wrote it: its stream must be at `pinned` if that is given, and the domain must
-    /// accept its command (`refused` words a refusal).
+    /// accept its command (`refused` words a refusal). `loaded` is that state if the
+    /// caller has just read it for its own use; otherwise it is read here.
     pub(crate) async fn check<A>(
         &self,
         step: &Step<A>,
+        loaded: Option<&Loaded<A::State>>,
         pinned: Option<u64>,
         refused: impl FnOnce(&DomainError) -> Status,
     ) -> Result<(), Status>
@@ -86,7 +88,14 @@ impl<'a, L: EventLog> Steps<'a, L> {
         if self.was_written(step).await? {
             return Ok(());
         }
-        let loaded = self.commands.load::<A>(&step.stream_id).await?;
+        let read;
+        let loaded = match loaded {
+            Some(loaded) => loaded,
+            None => {
+                read = self.commands.load::<A>(&step.stream_id).await?;
+                &read
+            }
+        };
         commands::ensure_expected_version(&step.stream_id, pinned, loaded.version)?;
         A::decide(&loaded.state, step.command.clone(), &self.context).map_err(|error| refused(&error))?;
         Ok(())
