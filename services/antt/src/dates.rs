@@ -1,6 +1,9 @@
 //! Dates and times on the command line and in output: `YYYY-MM-DD` and RFC 3339, by hand,
 //! because this is all the CLI needs of a calendar and a full time crate is much larger.
+//! The calendar itself (which days exist, day counts) is the domain's [`Date`].
 
+use antt_domain::Date;
+use antt_proto::v1 as pb;
 use prost_types::Timestamp;
 
 const SECONDS_PER_DAY: i64 = 86_400;
@@ -12,7 +15,8 @@ const SECONDS_PER_DAY: i64 = 86_400;
 /// and in Vietnam (UTC+7); midnight in Vietnam would print as the previous day in UTC.
 pub fn parse_time(text: &str) -> Result<Timestamp, String> {
     let text = text.trim();
-    let (days, rest) = parse_date(text)?;
+    let (date, rest) = parse_date_prefix(text)?;
+    let days = date.days_since_unix_epoch();
     if rest.is_empty() {
         return Ok(Timestamp {
             seconds: days * SECONDS_PER_DAY,
@@ -33,7 +37,17 @@ pub fn parse_time(text: &str) -> Result<Timestamp, String> {
     Ok(Timestamp { seconds, nanos })
 }
 
-fn parse_date(text: &str) -> Result<(i64, &str), String> {
+/// Parses exactly `YYYY-MM-DD`, with nothing after the day, as a civil date.
+pub fn parse_date(text: &str) -> Result<pb::Date, String> {
+    let text = text.trim();
+    match parse_date_prefix(text)? {
+        (date, "") => Ok(date.to_proto()),
+        _ => Err(format!("{text:?} is not a date; use YYYY-MM-DD, e.g. 2018-06-12")),
+    }
+}
+
+/// The `YYYY-MM-DD` at the start of `text`, and what follows it.
+fn parse_date_prefix(text: &str) -> Result<(Date, &str), String> {
     let invalid = || format!("{text:?} is not a date; use YYYY-MM-DD, e.g. 2018-06-12");
     let bytes = text.as_bytes();
     if bytes.len() < 10 || bytes[4] != b'-' || bytes[7] != b'-' {
@@ -44,13 +58,17 @@ fn parse_date(text: &str) -> Result<(i64, &str), String> {
     let year = field(0..4)?;
     let month = field(5..7)?;
     let day = field(8..10)?;
-    if !(1..=12).contains(&month) {
-        return Err(format!("{text:?}: month {month} does not exist"));
-    }
-    if day < 1 || day > days_in_month(year, month) {
-        return Err(format!("{text:?}: day {day} does not exist in month {month} of {year}"));
-    }
-    Ok((days_from_civil(year, month, day), &text[10..]))
+    // At most four and two digits: the casts cannot truncate.
+    let date = Date::new(year as i32, month as u32, day as u32).map_err(|_| {
+        if !(1..=12).contains(&month) {
+            format!("{text:?}: month {month} does not exist")
+        } else if year == 0 {
+            format!("{text:?}: year 0 does not exist; years start at 0001")
+        } else {
+            format!("{text:?}: day {day} does not exist in month {month} of {year}")
+        }
+    })?;
+    Ok((date, &text[10..]))
 }
 
 /// The value of an all-ASCII-digit string.
@@ -112,31 +130,8 @@ fn parse_offset(text: &str, whole: &str) -> Result<i64, String> {
     Ok(sign * (hours * 3600 + minutes * 60))
 }
 
-fn is_leap_year(year: i64) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if is_leap_year(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_index = (month + 9) % 12; // March = 0
-    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// The date of a day count since 1970-01-01.
+/// The date of a day count since 1970-01-01. Not [`Date::from_days_since_unix_epoch`]:
+/// that saturates at years 1 and 9999, and any stored timestamp must print as it is.
 fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let days = days + 719_468;
     let era = days.div_euclid(146_097);

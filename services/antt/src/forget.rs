@@ -6,22 +6,19 @@
 //! (printed on failure, or given with `--request-id`) makes a retry return the original
 //! result instead of a second erasure.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
+use antt_domain::Date;
 use antt_proto::v1 as pb;
 use antt_proto::v1::forces_client::ForcesClient;
 use clap::Args;
 use tonic::metadata::MetadataValue;
-use tonic::transport::Endpoint;
 use uuid::Uuid;
 
-use crate::dates::{format_time, parse_time};
+use crate::client::{self, ACTOR_METADATA_KEY};
+use crate::dates::parse_date;
 use crate::error::CliError;
 
-/// How long to wait for the TCP and HTTP/2 handshake before saying the server is down.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// The gRPC metadata key naming who issues a command (the server records it as actor).
-const ACTOR_METADATA_KEY: &str = "antt-actor";
 /// Vietnam's offset from UTC, in seconds: "today" for a clerk is the date in Vietnam.
 const VIETNAM_UTC_OFFSET_SECS: i64 = 7 * 3600;
 const SECONDS_PER_DAY: i64 = 86_400;
@@ -84,16 +81,10 @@ pub async fn run(server: &str, args: ForgetPersonArgs) -> Result<(), CliError> {
 }
 
 async fn send(server: &str, request: tonic::Request<pb::ForgetPersonRequest>) -> Result<pb::CommandResult, CliError> {
-    let connect_error = |source| CliError::Connect {
+    let channel = client::channel(server).await.map_err(|source| CliError::Connect {
         server: server.to_string(),
         source,
-    };
-    let channel = Endpoint::from_shared(server.to_string())
-        .map_err(connect_error)?
-        .connect_timeout(CONNECT_TIMEOUT)
-        .connect()
-        .await
-        .map_err(connect_error)?;
+    })?;
     Ok(ForcesClient::new(channel).forget_person(request).await?.into_inner())
 }
 
@@ -112,40 +103,14 @@ pub fn outcome_line(person_id: &Uuid, request_id: &Uuid, result: &pb::CommandRes
     .to_string()
 }
 
-/// Parses `YYYY-MM-DD`.
-pub fn parse_date(text: &str) -> Result<pb::Date, String> {
-    let text = text.trim();
-    let invalid = || format!("{text:?} is not a date; use YYYY-MM-DD, e.g. 2025-01-02");
-    if text.len() != 10 {
-        return Err(invalid());
-    }
-    // Checks the calendar (months, leap years) and that the parts are digits.
-    parse_time(text)?;
-    let part = |range: std::ops::Range<usize>| text.get(range).and_then(|digits| digits.parse::<u32>().ok());
-    match (part(0..4), part(5..7), part(8..10)) {
-        (Some(year), Some(month), Some(day)) => Ok(pb::Date {
-            year: i32::try_from(year).map_err(|_| invalid())?,
-            month,
-            day,
-        }),
-        _ => Err(invalid()),
-    }
-}
-
 fn today_in_vietnam() -> Result<pb::Date, CliError> {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_err(|_| CliError::Input("the system clock is before 1970; give --effective".into()))?;
-    let seconds = i64::try_from(now.as_secs()).unwrap_or(i64::MAX) + VIETNAM_UTC_OFFSET_SECS;
-    let midnight = prost_types::Timestamp {
-        seconds: seconds.div_euclid(SECONDS_PER_DAY) * SECONDS_PER_DAY,
-        nanos: 0,
-    };
-    let formatted = format_time(&midnight);
-    formatted
-        .get(..10)
-        .ok_or_else(|| CliError::Input("cannot tell today's date; give --effective".into()))
-        .and_then(|day| parse_date(day).map_err(CliError::Input))
+    let seconds = i64::try_from(now.as_secs())
+        .unwrap_or(i64::MAX)
+        .saturating_add(VIETNAM_UTC_OFFSET_SECS);
+    Ok(Date::from_days_since_unix_epoch(seconds.div_euclid(SECONDS_PER_DAY)).to_proto())
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ use antt_proto::v1 as pb;
 use anyhow::{bail, Context as _};
 use clap::{Args, Subcommand};
 
+use crate::dates::parse_date;
 use crate::import::plan::{AreasOptions, Note, Plan, ReformInput, ReformOptions};
 use crate::import::send::{ConnectFailed, SendOptions, StepFailed};
 
@@ -330,22 +331,6 @@ fn parse_list_id(text: &str) -> Result<String, String> {
         ));
     }
     Ok(text.to_owned())
-}
-
-/// `YYYY-MM-DD` as a civil date.
-fn parse_date(text: &str) -> Result<pb::Date, String> {
-    // parse_time checks that the day exists; a time of day is not wanted here.
-    crate::dates::parse_time(text)?;
-    let invalid = || format!("{text:?} is not a date; use YYYY-MM-DD, e.g. 2008-01-01");
-    let mut parts = text.trim().split('-');
-    let (Some(year), Some(month), Some(day), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-        return Err(invalid());
-    };
-    Ok(pb::Date {
-        year: year.parse().map_err(|_| invalid())?,
-        month: month.parse().map_err(|_| invalid())?,
-        day: day.parse().map_err(|_| invalid())?,
-    })
 }
 
 #[cfg(test)]

@@ -12,21 +12,18 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tonic::metadata::MetadataValue;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 use tonic::{Code, Status};
 
+use crate::client::{self, ACTOR_METADATA_KEY};
 use crate::error::describe_status;
 use crate::import::plan::{Plan, Request, Step};
 
-/// How long to wait for the TCP and HTTP/2 handshake before saying the server is down.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Attempts of one request while the server answers UNAVAILABLE (restarting, or its log
 /// refusing writes for a moment): about 25 s of back-off in all.
 const ATTEMPTS_MAX: u32 = 8;
 const BACKOFF_FIRST: Duration = Duration::from_millis(100);
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
-/// The gRPC metadata key naming who issues a command (anttd's `ACTOR_METADATA_KEY`).
-const ACTOR_METADATA_KEY: &str = "antt-actor";
 
 /// How to send.
 #[derive(Clone, Debug)]
@@ -66,16 +63,10 @@ pub struct ConnectFailed {
 
 /// A client of the Areas service on one HTTP/2 connection; concurrent calls share it.
 pub async fn connect(server: &str) -> Result<AreasClient<Channel>, ConnectFailed> {
-    let connect_failed = |source| ConnectFailed {
+    let channel = client::channel(server).await.map_err(|source| ConnectFailed {
         server: server.to_owned(),
         source,
-    };
-    let channel = Endpoint::from_shared(server.to_owned())
-        .map_err(connect_failed)?
-        .connect_timeout(CONNECT_TIMEOUT)
-        .connect()
-        .await
-        .map_err(connect_failed)?;
+    })?;
     Ok(AreasClient::new(channel))
 }
 
