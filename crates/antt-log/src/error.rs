@@ -107,6 +107,20 @@ pub enum OpenError {
         position: u64,
         reason: String,
     },
+    /// The store holds fewer events than its head anchor says were acknowledged: sled
+    /// lost the tail (a damaged frame is cut off at recovery) or events were removed.
+    #[error("the log store at {path} holds {stored} events but {acknowledged} were acknowledged: {} acknowledged events (positions {stored}..{acknowledged}) are missing; the server will not start on it. Restore the data directory from a backup, or keep the verified prefix with `antt admin recover --data {path} --reason …` (the decision is recorded in the log)", acknowledged - stored)]
+    Truncated {
+        path: String,
+        stored: u64,
+        acknowledged: u64,
+    },
+    /// The store disagrees with its head anchor about what was acknowledged.
+    #[error("the log store at {path} does not match its head anchor: {reason}; the server will not start on it. Run `antt admin verify --data {path}` for the first bad position, and restore the data directory from a backup or keep the verified prefix with `antt admin recover --data {path} --reason …`")]
+    Rewritten { path: String, reason: String },
+    /// The head anchor is missing (on a store that holds events) or unreadable.
+    #[error("the head anchor of the log store at {path} is unusable: {reason}. A store written before anchoring is adopted with `antt admin recover --data {path} --reason …`, which verifies it first")]
+    Anchor { path: String, reason: String },
 }
 
 /// The first problem a full verification found.

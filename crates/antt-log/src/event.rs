@@ -269,6 +269,13 @@ pub struct LogHead {
     pub last_hash: [u8; 32],
 }
 
+/// The Merkle tree over the committed log: its size (= events) and RFC 9162 root.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TreeHead {
+    pub size: u64,
+    pub root: [u8; 32],
+}
+
 impl LogHead {
     /// The head of an empty log.
     pub const EMPTY: LogHead = LogHead {

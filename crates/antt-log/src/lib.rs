@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //! - [`event`]: the values in and out: [`NewEvent`], [`RecordedEvent`], requests, pages.
+//! - [`audit`]: the [`VerifiableLog`] trait: Merkle tree head, proofs, stored checkpoints.
 //! - [`codec`]: the canonical byte encoding and the SHA-256 hash chain (the audit contract).
 //! - [`validate`]: what an append must satisfy, the same for every backend.
 //! - [`log`]: the [`EventLog`] trait every backend implements.
@@ -12,6 +13,7 @@
 //! - [`error`]: one error enum per operation family.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod audit;
 pub mod codec;
 pub mod conformance;
 pub mod error;
@@ -22,10 +24,11 @@ pub mod sled_log;
 pub mod subscription;
 pub mod validate;
 
+pub use audit::VerifiableLog;
 pub use error::{AppendError, Damage, OpenError, ReadError, StorageError, Violation};
 pub use event::{
     AppendOutcome, AppendRequest, Direction, EventFilter, ExpectedVersion, ListStreamsRequest, LogHead, NewEvent,
-    ReadAllPage, ReadAllRequest, ReadStreamRequest, RecordedEvent, StreamInfo, Timestamp,
+    ReadAllPage, ReadAllRequest, ReadStreamRequest, RecordedEvent, StreamInfo, Timestamp, TreeHead,
 };
 pub use log::EventLog;
 pub use subscription::{subscribe, SubscriptionItem};

@@ -91,7 +91,7 @@ fn verify_of_an_empty_log_and_of_a_missing_store() {
     assert_eq!((report.events_checked, report.last_hash), (0, [0; 32]));
 
     let empty = tempfile::tempdir().expect("temp dir");
-    let result = verify(empty.path(), &mut |_, _| {});
+    let result = verify(empty.path(), &[], &mut |_, _| {});
     assert!(matches!(result, Err(VerifyError::Open(_))), "no store here: {result:?}");
     assert_eq!(
         std::fs::read_dir(empty.path()).expect("read dir").count(),

@@ -20,7 +20,7 @@ fn verify_blocking(data: &Path) -> Result<(), CliError> {
         .unwrap_or_else(|_| ProgressStyle::default_bar());
     // indicatif draws on stderr and hides itself when stderr is not a terminal.
     let bar = ProgressBar::new(0).with_style(style);
-    let result = verify(data, &mut |checked, total| {
+    let result = verify(data, &[], &mut |checked, total| {
         bar.set_length(total);
         bar.set_position(checked);
     });

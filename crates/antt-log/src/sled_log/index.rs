@@ -9,7 +9,7 @@ use std::ops::Bound;
 
 use uuid::Uuid;
 
-use crate::event::{LogHead, StreamInfo, Timestamp};
+use crate::event::{LogHead, StreamInfo, Timestamp, TreeHead};
 
 /// One stream: the global position of each version, in version order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,6 +67,8 @@ pub(crate) struct Index {
     ids: HashMap<Uuid, u64>,
     head: LogHead,
     last_recorded_at: Timestamp,
+    /// Merkle tree root at `head.next_position` leaves (set when a group is published).
+    tree_root: [u8; 32],
 }
 
 impl Index {
@@ -82,6 +84,7 @@ impl Index {
             ids: HashMap::new(),
             head,
             last_recorded_at,
+            tree_root: antt_audit::merkle::empty_root(),
         }
     }
 
@@ -92,6 +95,19 @@ impl Index {
 
     pub fn head(&self) -> LogHead {
         self.head
+    }
+
+    /// The Merkle tree's size and root over the committed events.
+    pub fn tree_head(&self) -> TreeHead {
+        TreeHead {
+            size: self.head.next_position,
+            root: self.tree_root,
+        }
+    }
+
+    /// Sets the tree root of the events indexed so far (after the scan at open).
+    pub fn set_tree_root(&mut self, root: [u8; 32]) {
+        self.tree_root = root;
     }
 
     /// The latest `recorded_at` committed; `i64::MIN` for an empty log.
@@ -143,7 +159,7 @@ impl Index {
     }
 
     /// Adds a committed group in one step, so readers see all of it or none of it.
-    pub fn publish(&mut self, group: Index) {
+    pub fn publish(&mut self, group: Index, tree_root: [u8; 32]) {
         self.ids.reserve(group.ids.len());
         self.ids.extend(group.ids);
         for (stream_id, added) in group.streams {
@@ -159,5 +175,6 @@ impl Index {
         }
         self.head = group.head;
         self.last_recorded_at = group.last_recorded_at;
+        self.tree_root = tree_root;
     }
 }

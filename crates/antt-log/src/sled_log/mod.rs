@@ -45,6 +45,7 @@
 //! chain over the last [`SledConfig::tail_check_events`] records. [`verify`] checks the
 //! same and the whole chain.
 
+mod anchor;
 mod config;
 mod group;
 mod index;
@@ -52,6 +53,7 @@ mod read;
 mod scan;
 mod shared;
 mod store;
+mod tree;
 mod verify;
 mod writer;
 
@@ -67,18 +69,24 @@ use tokio::sync::{oneshot, watch};
 use tracing::info;
 use uuid::Uuid;
 
+pub use anchor::{read_anchor, AnchorError, AnchoredHead};
 pub use config::{SledConfig, SyncMode, DEFAULT_CACHE_CAPACITY_BYTES};
 pub use verify::{verify, VerifyError, VerifyReport};
 
+use antt_audit::merkle::{self, Hash, ProofError};
+
+use crate::audit::{self, VerifiableLog};
 use crate::error::{AppendError, OpenError, ReadError, StorageError};
 use crate::event::{
     self, AppendOutcome, AppendRequest, ListStreamsRequest, LogHead, ReadAllPage, ReadAllRequest, ReadStreamRequest,
-    RecordedEvent, StreamInfo,
+    RecordedEvent, StreamInfo, TreeHead,
 };
 use crate::log::EventLog;
+use crate::sled_log::anchor::Anchor;
 use crate::sled_log::group::Job;
 use crate::sled_log::scan::{scan, ChainCheck, ScanError};
 use crate::sled_log::shared::Shared;
+use crate::sled_log::tree::StoredTree;
 use crate::sled_log::writer::Writer;
 use crate::{limits, validate};
 
@@ -87,6 +95,12 @@ use crate::{limits, validate};
 pub struct SledLog {
     path: PathBuf,
     tree: sled::Tree,
+    /// Stored Merkle nodes (see `tree.rs`).
+    nodes: sled::Tree,
+    /// Signed checkpoints by tree size.
+    checkpoints: sled::Tree,
+    /// sled's data file, for syncing a saved checkpoint.
+    checkpoint_sync: std::fs::File,
     shared: Arc<Shared>,
     /// `None` once closed: appends are refused from then on.
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
@@ -108,38 +122,76 @@ impl SledLog {
     pub fn open(config: SledConfig) -> Result<SledLog, OpenError> {
         let path = config.path.clone();
         let db = store::open_db(&path, config.cache_capacity_bytes)?;
-        let tree = store::open_events_tree(&db, &path)?;
+        let trees = store::open_trees(&db, &path)?;
         let data_file = store::open_data_file(&path)?;
         if config.sync_mode == SyncMode::Fsync {
             store::sync_store_files(&path)?;
         }
         let started = Instant::now();
-        let index = scan(&tree, ChainCheck::Tail(config.tail_check_events), &mut |_, _| {})
-            .map_err(|error| scan_open_error(&path, error))?;
+        let (anchor, anchored) = Anchor::open(&path).map_err(|error| anchor_open_error(&path, error))?;
+        let mut index = scan(
+            &trees.events,
+            ChainCheck::Tail(config.tail_check_events),
+            &mut |_, _| {},
+        )
+        .map_err(|error| scan_open_error(&path, error))?;
+        let size = index.head().next_position;
+        let stored = StoredTree {
+            events: &trees.events,
+            nodes: &trees.nodes,
+        };
+        let frontier = stored.frontier(size).map_err(|error| read_open_error(&path, error))?;
+        stored
+            .check_against_events(size.saturating_sub(config.tail_check_events), size)
+            .map_err(|error| read_open_error(&path, error))?;
+        let mut anchor = anchor;
+        let head = anchor::AnchoredHead {
+            size,
+            tree_root: frontier.root(),
+            last_hash: index.head().last_hash,
+        };
+        anchor::check(&path, anchored, &head, &stored)?;
+        if anchored != Some(head) {
+            // A new store, or a last group that became durable but was never anchored
+            // (nor acknowledged): anchor what is there now.
+            anchor
+                .write(&head, config.sync_mode == SyncMode::Fsync)
+                .map_err(|error| store::open_error(&path, "writing the head anchor", error))?;
+        }
+        index.set_tree_root(head.tree_root);
         info!(
             path = %path.display(),
-            events = index.head().next_position,
+            events = size,
             duration_ms = started.elapsed().as_millis() as u64,
-            "event log opened and checked"
+            "event log opened and checked against its head anchor"
         );
-        SledLog::start(path, tree, data_file, config.sync_mode, index)
+        let writer_parts = WriterParts {
+            data_file,
+            sync_mode: config.sync_mode,
+            frontier,
+            anchor,
+        };
+        SledLog::start(path, trees, writer_parts, index)
     }
 
     /// Starts the writer thread over a checked store.
     fn start(
         path: PathBuf,
-        tree: sled::Tree,
-        data_file: std::fs::File,
-        sync_mode: SyncMode,
+        trees: store::Trees,
+        parts: WriterParts,
         index: index::Index,
     ) -> Result<SledLog, OpenError> {
+        let checkpoint_sync = store::open_data_file(&path)?;
         let shared = Arc::new(Shared::new(index));
         let (job_sender, job_receiver) = mpsc::channel();
         let (head_sender, head_receiver) = watch::channel(shared.index().head().next_position);
         let writer = Writer {
-            tree: tree.clone(),
-            data_file,
-            sync_mode,
+            tree: trees.events.clone(),
+            nodes: trees.nodes.clone(),
+            frontier: parts.frontier,
+            anchor: parts.anchor,
+            data_file: parts.data_file,
+            sync_mode: parts.sync_mode,
             shared: Arc::clone(&shared),
             jobs: job_receiver,
             head: head_sender,
@@ -148,12 +200,48 @@ impl SledLog {
             start_writer(writer).map_err(|error| store::open_error(&path, "starting the writer thread", error))?;
         Ok(SledLog {
             path,
-            tree,
+            tree: trees.events,
+            nodes: trees.nodes,
+            checkpoints: trees.checkpoints,
+            checkpoint_sync,
             shared,
             jobs: Mutex::new(Some(job_sender)),
             head: head_receiver,
             lifecycle: tokio::sync::Mutex::new(lifecycle),
         })
+    }
+
+    /// Runs `read` over the stored tree on a blocking thread: a proof may read hundreds
+    /// of records.
+    async fn read_tree<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&StoredTree<'_>) -> Result<T, ProofError<ReadError>> + Send + 'static,
+    ) -> Result<T, ReadError> {
+        let (events, nodes) = (self.tree.clone(), self.nodes.clone());
+        let task = tokio::task::spawn_blocking(move || {
+            read(&StoredTree {
+                events: &events,
+                nodes: &nodes,
+            })
+        });
+        match task.await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(ProofError::Request(error))) => Err(audit::request_violation(error)),
+            Ok(Err(ProofError::Read(error))) => Err(error),
+            Err(error) => Err(ReadError::Storage(StorageError::new(
+                "reading the Merkle tree in a blocking task",
+                error,
+            ))),
+        }
+    }
+
+    fn check_proof_request(&self, sizes: &[(&str, u64)], position: Option<u64>) -> Result<(), ReadError> {
+        let violations = audit::proof_request_violations(self.tree_head().size, sizes, position);
+        if violations.is_empty() {
+            Ok(())
+        } else {
+            Err(ReadError::Invalid(violations))
+        }
     }
 
     fn send(&self, job: Job) -> Result<(), AppendError> {
@@ -165,6 +253,14 @@ impl SledLog {
     fn stop_accepting(&self) {
         self.jobs.lock().unwrap_or_else(PoisonError::into_inner).take();
     }
+}
+
+/// What the writer thread takes over from `open`.
+struct WriterParts {
+    data_file: std::fs::File,
+    sync_mode: SyncMode,
+    frontier: merkle::Frontier,
+    anchor: Anchor,
 }
 
 fn start_writer(writer: Writer) -> std::io::Result<Lifecycle> {
@@ -189,6 +285,24 @@ fn scan_open_error(path: &std::path::Path, error: ScanError) -> OpenError {
             path: path.display().to_string(),
             source,
         },
+    }
+}
+
+fn read_open_error(path: &std::path::Path, error: ReadError) -> OpenError {
+    match error {
+        ReadError::Corrupted { position, reason } => OpenError::Corrupted {
+            path: path.display().to_string(),
+            position,
+            reason,
+        },
+        other => store::open_error(path, "reading the Merkle tree", other),
+    }
+}
+
+fn anchor_open_error(path: &std::path::Path, error: AnchorError) -> OpenError {
+    OpenError::Anchor {
+        path: path.display().to_string(),
+        reason: error.to_string(),
     }
 }
 
@@ -304,5 +418,49 @@ impl EventLog for SledLog {
             Lifecycle::Closed(result) => result.clone(),
             Lifecycle::Running { .. } => Err(AppendError::Closed),
         }
+    }
+}
+
+impl VerifiableLog for SledLog {
+    fn tree_head(&self) -> TreeHead {
+        self.shared.index().tree_head()
+    }
+
+    async fn root_at(&self, size: u64) -> Result<Hash, ReadError> {
+        if size > 0 {
+            self.check_proof_request(&[("tree_size", size)], None)?;
+        }
+        self.read_tree(move |tree| merkle::root_at(tree, size)).await
+    }
+
+    async fn inclusion_proof(&self, position: u64, tree_size: u64) -> Result<Vec<Hash>, ReadError> {
+        self.check_proof_request(&[("tree_size", tree_size)], Some(position))?;
+        self.read_tree(move |tree| merkle::inclusion_proof(tree, position, tree_size))
+            .await
+    }
+
+    async fn consistency_proof(&self, old_size: u64, new_size: u64) -> Result<Vec<Hash>, ReadError> {
+        self.check_proof_request(&[("old_size", old_size), ("new_size", new_size)], None)?;
+        self.read_tree(move |tree| merkle::consistency_proof(tree, old_size, new_size))
+            .await
+    }
+
+    async fn save_checkpoint(&self, size: u64, note: String) -> Result<(), StorageError> {
+        let checkpoints = self.checkpoints.clone();
+        let sync = self
+            .checkpoint_sync
+            .try_clone()
+            .map_err(|error| StorageError::new("saving a checkpoint", error))?;
+        let task = tokio::task::spawn_blocking(move || store::save_checkpoint(&checkpoints, &sync, size, &note));
+        task.await
+            .map_err(|error| StorageError::new("saving a checkpoint in a blocking task", error))?
+    }
+
+    async fn checkpoint_at(&self, size: u64) -> Result<Option<String>, ReadError> {
+        store::checkpoint_at(&self.checkpoints, size)
+    }
+
+    async fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, ReadError> {
+        store::latest_checkpoint(&self.checkpoints)
     }
 }

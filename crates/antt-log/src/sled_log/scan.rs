@@ -1,10 +1,13 @@
 //! The one sequential scan behind both `open` and `verify`: it checks every record
 //! against the log's invariants and rebuilds the in-memory indexes as it goes.
 
+use antt_audit::merkle::{Frontier, Hash, NodeId};
+
 use crate::codec;
 use crate::error::{Damage, StorageError};
 use crate::sled_log::index::{Index, IndexedEvent};
 use crate::sled_log::store;
+use crate::sled_log::tree;
 
 /// How often the scan reports progress, in records.
 const PROGRESS_EVERY_EVENTS: u64 = 10_000;
@@ -24,6 +27,20 @@ pub(crate) enum ScanError {
     Damaged(Damage),
 }
 
+/// What a full scan recomputed of the Merkle tree from the records themselves.
+#[derive(Debug, Default)]
+pub(crate) struct RecomputedTree {
+    pub frontier: Frontier,
+    /// Every node of a stored level, as recomputed, in log order.
+    pub stored_level_nodes: Vec<(NodeId, Hash)>,
+}
+
+/// The indexes of a log found intact, and with [`ChainCheck::Full`] its recomputed tree.
+pub(crate) struct Scanned {
+    pub index: Index,
+    pub tree: Option<RecomputedTree>,
+}
+
 /// Reads the whole tree in key order and returns the indexes of a log found intact, or
 /// the first position that is not.
 pub(crate) fn scan(
@@ -31,6 +48,15 @@ pub(crate) fn scan(
     chain: ChainCheck,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Index, ScanError> {
+    scan_recomputing(tree, chain, progress).map(|scanned| scanned.index)
+}
+
+/// [`scan`], also recomputing the Merkle tree from every record when the chain check is full.
+pub(crate) fn scan_recomputing(
+    tree: &sled::Tree,
+    chain: ChainCheck,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Scanned, ScanError> {
     let total = stored_end(tree)?;
     let chain_from = match chain {
         ChainCheck::Full => 0,
@@ -39,17 +65,28 @@ pub(crate) fn scan(
     let mut checker = Checker {
         index: Index::empty(),
         chain_from,
+        tree: matches!(chain, ChainCheck::Full).then(RecomputedTree::default),
     };
+    let mut completed = Vec::new();
     for item in tree.iter() {
         let (key, record) = item.map_err(|error| ScanError::Storage(StorageError::new("scanning the log", error)))?;
         checker.check(&key, &record).map_err(ScanError::Damaged)?;
+        if let Some(recomputed) = &mut checker.tree {
+            completed.clear();
+            recomputed.frontier.push(tree::leaf_of_record(&record), &mut completed);
+            let stored = completed.iter().filter(|(id, _)| tree::is_stored_level(id.level));
+            recomputed.stored_level_nodes.extend(stored);
+        }
         let checked = checker.index.head().next_position;
         if checked.is_multiple_of(PROGRESS_EVERY_EVENTS) {
             progress(checked, total);
         }
     }
     progress(checker.index.head().next_position, total);
-    Ok(checker.index)
+    Ok(Scanned {
+        index: checker.index,
+        tree: checker.tree,
+    })
 }
 
 /// One past the last stored key: how many records a dense log holds.
@@ -67,6 +104,7 @@ fn stored_end(tree: &sled::Tree) -> Result<u64, ScanError> {
 struct Checker {
     index: Index,
     chain_from: u64,
+    tree: Option<RecomputedTree>,
 }
 
 impl Checker {

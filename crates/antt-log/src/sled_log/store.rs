@@ -10,9 +10,12 @@ use crate::codec;
 use crate::error::{OpenError, ReadError, StorageError};
 use crate::event::RecordedEvent;
 use crate::limits;
+use crate::sled_log::tree;
 
 /// The one tree the log writes: position (u64 big-endian) → sealed record.
 pub(crate) const EVENTS_TREE: &str = "events";
+/// Signed checkpoints: tree size (u64 big-endian) → the signed note.
+pub(crate) const CHECKPOINTS_TREE: &str = "checkpoints";
 /// sled 0.34.7 keeps every segment in this one file under its directory
 /// (`Inner::db_path` in sled's `config.rs`); it is the file a group commit syncs.
 const DATA_FILE_NAME: &str = "db";
@@ -61,6 +64,68 @@ fn is_lock_conflict(error: &sled::Error) -> bool {
 pub(crate) fn open_events_tree(db: &sled::Db, path: &Path) -> Result<sled::Tree, OpenError> {
     db.open_tree(EVENTS_TREE)
         .map_err(|error| open_error(path, "opening the events tree", error))
+}
+
+/// The trees of one store.
+pub(crate) struct Trees {
+    pub events: sled::Tree,
+    pub nodes: sled::Tree,
+    pub checkpoints: sled::Tree,
+}
+
+pub(crate) fn open_trees(db: &sled::Db, path: &Path) -> Result<Trees, OpenError> {
+    let open = |name: &str, context: &'static str| db.open_tree(name).map_err(|error| open_error(path, context, error));
+    Ok(Trees {
+        events: open_events_tree(db, path)?,
+        nodes: open(tree::NODES_TREE, "opening the Merkle tree")?,
+        checkpoints: open(CHECKPOINTS_TREE, "opening the checkpoints tree")?,
+    })
+}
+
+/// Stores a checkpoint note under its size and makes it durable.
+pub(crate) fn save_checkpoint(
+    checkpoints: &sled::Tree,
+    data_file: &File,
+    size: u64,
+    note: &str,
+) -> Result<(), StorageError> {
+    checkpoints
+        .insert(key(size), note.as_bytes())
+        .map_err(|error| StorageError::new("writing a checkpoint", error))?;
+    checkpoints
+        .flush()
+        .map_err(|error| StorageError::new("flushing a checkpoint", error))?;
+    data_file
+        .sync_data()
+        .map_err(|error| StorageError::new("syncing a checkpoint", error))
+}
+
+pub(crate) fn checkpoint_at(checkpoints: &sled::Tree, size: u64) -> Result<Option<String>, ReadError> {
+    let note = checkpoints
+        .get(key(size))
+        .map_err(|error| read_error("reading a checkpoint", error))?;
+    note.map(|note| checkpoint_text(size, &note)).transpose()
+}
+
+pub(crate) fn latest_checkpoint(checkpoints: &sled::Tree) -> Result<Option<(u64, String)>, ReadError> {
+    let last = checkpoints
+        .last()
+        .map_err(|error| read_error("reading the latest checkpoint", error))?;
+    let Some((stored_key, note)) = last else {
+        return Ok(None);
+    };
+    let size = position_of(&stored_key).ok_or_else(|| ReadError::Corrupted {
+        position: 0,
+        reason: "a checkpoint is stored under a malformed key".into(),
+    })?;
+    Ok(Some((size, checkpoint_text(size, &note)?)))
+}
+
+fn checkpoint_text(size: u64, note: &[u8]) -> Result<String, ReadError> {
+    String::from_utf8(note.to_vec()).map_err(|_| ReadError::Corrupted {
+        position: size,
+        reason: "the checkpoint stored for this tree size is not UTF-8".into(),
+    })
 }
 
 /// Whether a sled store exists at `path`, so that read-only tools do not create one.

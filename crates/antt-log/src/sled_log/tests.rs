@@ -167,7 +167,7 @@ async fn reopening_keeps_every_event_and_the_head_hash() {
     assert_eq!((more.first_position, more.stream_version), (10, 5));
     log.close().await.unwrap();
     drop(log);
-    let report = verify(dir.path(), &mut |_, _| {}).unwrap();
+    let report = verify(dir.path(), &[], &mut |_, _| {}).unwrap();
     assert_eq!(report.events_checked, 11);
 }
 
@@ -332,12 +332,19 @@ async fn a_tampered_record_fails_open_and_verify_at_its_position() {
         corrupted_position(SledLog::open(SledConfig::new(dir.path())).unwrap_err()),
         4
     );
-    assert_eq!(damaged_position(verify(dir.path(), &mut |_, _| {}).unwrap_err()), 4);
+    assert_eq!(
+        damaged_position(verify(dir.path(), &[], &mut |_, _| {}).unwrap_err()),
+        4
+    );
 
-    // Before the tail window only `verify` reads the chain.
+    // Before the tail window the chain is not read at open, but the Merkle root over the
+    // records of the last partial 256-leaf subtree is, and it no longer fits the anchor.
     let mut config = SledConfig::new(dir.path());
     config.tail_check_events = 3;
-    drop(SledLog::open(config).unwrap());
+    assert!(matches!(
+        SledLog::open(config).unwrap_err(),
+        OpenError::Rewritten { .. }
+    ));
 }
 
 #[tokio::test]
@@ -352,14 +359,41 @@ async fn a_missing_record_fails_open_and_verify() {
     let error = SledLog::open(SledConfig::new(dir.path())).unwrap_err();
     assert!(error.to_string().contains("antt admin verify --data"));
     assert_eq!(corrupted_position(error), 3);
-    assert_eq!(damaged_position(verify(dir.path(), &mut |_, _| {}).unwrap_err()), 3);
+    assert_eq!(
+        damaged_position(verify(dir.path(), &[], &mut |_, _| {}).unwrap_err()),
+        3
+    );
 }
 
 #[tokio::test]
-async fn a_log_that_ends_early_opens_and_continues() {
-    // What a crash leaves behind: a log cut after some group.
+async fn a_log_cut_after_its_last_anchored_group_opens_and_continues() {
+    // What a crash leaves behind: groups after the last anchored one may or may not be
+    // there (they were never acknowledged), and the log continues from what is.
     let dir = temp_dir();
-    closed_log_of_ten(dir.path()).await;
+    let log = open_log(dir.path());
+    log.append(request("s-1", ExpectedVersion::NoStream, 1..8))
+        .await
+        .unwrap();
+    log.close().await.unwrap();
+    drop(log);
+    let anchor_path = dir.path().join("anchor");
+    let anchor_at_seven = std::fs::read(&anchor_path).unwrap();
+    let log = open_log(dir.path());
+    log.append(request("s-2", ExpectedVersion::NoStream, 8..11))
+        .await
+        .unwrap();
+    log.close().await.unwrap();
+    drop(log);
+
+    // The last group durable in sled, its anchor write lost: it opens with all ten.
+    std::fs::write(&anchor_path, &anchor_at_seven).unwrap();
+    let log = open_log(dir.path());
+    assert_eq!(log.head().next_position, 10);
+    log.close().await.unwrap();
+    drop(log);
+
+    // The last group lost with its anchor write: it opens with seven and continues.
+    std::fs::write(&anchor_path, &anchor_at_seven).unwrap();
     {
         let (_db, tree) = raw_events_tree(dir.path());
         for position in 7..10 {
@@ -369,15 +403,71 @@ async fn a_log_that_ends_early_opens_and_continues() {
     }
     let log = open_log(dir.path());
     assert_eq!(log.head().next_position, 7);
-    assert_eq!(log.stream_info("s-2").await.unwrap().unwrap().version, 1);
     let outcome = log
-        .append(request("s-2", ExpectedVersion::Exact(1), 20..21))
+        .append(request("s-2", ExpectedVersion::NoStream, 20..21))
         .await
         .unwrap();
-    assert_eq!((outcome.first_position, outcome.stream_version), (7, 2));
+    assert_eq!((outcome.first_position, outcome.stream_version), (7, 0));
     log.close().await.unwrap();
     drop(log);
-    assert_eq!(verify(dir.path(), &mut |_, _| {}).unwrap().events_checked, 8);
+    assert_eq!(verify(dir.path(), &[], &mut |_, _| {}).unwrap().events_checked, 8);
+}
+
+#[tokio::test]
+async fn acknowledged_events_removed_from_the_end_are_reported_missing() {
+    let dir = temp_dir();
+    closed_log_of_ten(dir.path()).await;
+    {
+        let (_db, tree) = raw_events_tree(dir.path());
+        for position in 7..10 {
+            tree.remove(store::key(position)).unwrap();
+        }
+        tree.flush().unwrap();
+    }
+    let error = SledLog::open(SledConfig::new(dir.path())).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("3 acknowledged events (positions 7..10) are missing"),
+        "{error}"
+    );
+    assert!(matches!(
+        error,
+        OpenError::Truncated {
+            stored: 7,
+            acknowledged: 10,
+            ..
+        }
+    ));
+    assert_eq!(
+        damaged_position(verify(dir.path(), &[], &mut |_, _| {}).unwrap_err()),
+        7
+    );
+}
+
+#[tokio::test]
+async fn an_acknowledged_event_rewritten_with_its_chain_is_caught_by_the_anchor() {
+    // An insider with write access rewrites event 2 through sled and recomputes the
+    // chain of every later event: chain and checksums hold, the anchor does not.
+    let dir = temp_dir();
+    closed_log_of_ten(dir.path()).await;
+    {
+        let (_db, tree) = raw_events_tree(dir.path());
+        let mut previous = store::read_record(&tree, 1).unwrap().unwrap().hash;
+        for position in 2..10 {
+            let mut event = store::read_record(&tree, position).unwrap().unwrap();
+            if position == 2 {
+                event.payload = b"{\"rewritten\":true}".to_vec();
+            }
+            let record = codec::seal(&mut event, &previous);
+            previous = event.hash;
+            tree.insert(store::key(position), record).unwrap();
+        }
+        tree.flush().unwrap();
+    }
+    let error = SledLog::open(SledConfig::new(dir.path())).unwrap_err();
+    assert!(matches!(error, OpenError::Rewritten { .. }), "{error}");
+    assert!(verify(dir.path(), &[], &mut |_, _| {}).is_err());
 }
 
 #[tokio::test]
@@ -464,20 +554,31 @@ async fn a_sparse_filter_returns_where_to_continue() {
 fn verify_reports_progress_and_refuses_a_missing_store() {
     let dir = temp_dir();
     let missing = dir.path().join("nothing-here");
-    assert!(matches!(verify(&missing, &mut |_, _| {}), Err(VerifyError::Open(_))));
+    assert!(matches!(
+        verify(&missing, &[], &mut |_, _| {}),
+        Err(VerifyError::Open(_))
+    ));
     assert!(!missing.exists());
 
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let head = runtime.block_on(closed_log_of_ten(dir.path()));
     let mut calls = Vec::new();
-    let report = verify(dir.path(), &mut |checked, total| calls.push((checked, total))).unwrap();
+    let report = verify(dir.path(), &[], &mut |checked, total| calls.push((checked, total))).unwrap();
     assert_eq!(
         report,
         VerifyReport {
             events_checked: 10,
-            last_hash: head.last_hash
+            last_hash: head.last_hash,
+            tree_root: report.tree_root,
+            anchored: Some(AnchoredHead {
+                size: 10,
+                tree_root: report.tree_root,
+                last_hash: head.last_hash
+            }),
+            roots_at: Vec::new(),
         }
     );
+    assert_ne!(report.tree_root, antt_audit::merkle::empty_root());
     assert_eq!(calls.last(), Some(&(10, 10)));
 }
 

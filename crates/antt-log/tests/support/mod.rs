@@ -49,5 +49,5 @@ pub fn reopen(config: SledConfig) -> Result<SledLog, OpenError> {
 /// `verify`, tolerating sled's late lock release (see [`retry_while_locked`]).
 #[allow(dead_code)]
 pub fn verify_closed(path: &Path, progress: &mut dyn FnMut(u64, u64)) -> Result<VerifyReport, VerifyError> {
-    retry_while_locked(|| verify(path, &mut *progress))
+    retry_while_locked(|| verify(path, &[], &mut *progress))
 }
