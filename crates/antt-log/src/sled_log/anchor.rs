@@ -106,6 +106,19 @@ impl Anchor {
         Ok((Anchor { file, sequence }, found.map(|(_, head)| head)))
     }
 
+    /// Like [`Anchor::open`], but a damaged anchor file is replaced by an empty one: for
+    /// recovery, which anchors a head it has just verified.
+    pub fn open_ignoring_damage(data_dir: &Path) -> Result<(Anchor, Option<AnchoredHead>), AnchorError> {
+        match Anchor::open(data_dir) {
+            Err(AnchorError::Damaged { .. }) => {
+                let path = anchor_path(data_dir);
+                std::fs::remove_file(&path).map_err(|source| io_error(&path, source))?;
+                Anchor::open(data_dir)
+            }
+            other => other,
+        }
+    }
+
     /// Writes `head` into the older slot; with `sync`, makes it durable before returning.
     pub fn write(&mut self, head: &AnchoredHead, sync: bool) -> io::Result<()> {
         let sequence = self.sequence + 1;

@@ -50,6 +50,7 @@ mod config;
 mod group;
 mod index;
 mod read;
+mod recover;
 mod scan;
 mod shared;
 mod store;
@@ -71,6 +72,7 @@ use uuid::Uuid;
 
 pub use anchor::{read_anchor, AnchorError, AnchoredHead};
 pub use config::{SledConfig, SyncMode, DEFAULT_CACHE_CAPACITY_BYTES};
+pub use recover::{keep_verified_prefix, RecoveryReport};
 pub use verify::{verify, VerifyError, VerifyReport};
 
 use antt_audit::merkle::{self, Hash, ProofError};

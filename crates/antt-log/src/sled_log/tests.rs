@@ -609,3 +609,55 @@ fn recorded_at_never_goes_backwards_even_if_the_clock_does() {
         .unwrap();
     assert_eq!(outcome.recorded_at, Timestamp(future.as_micros() + 1));
 }
+
+#[tokio::test]
+async fn recovery_keeps_the_verified_prefix_and_anchors_it() {
+    let dir = temp_dir();
+    closed_log_of_ten(dir.path()).await;
+    {
+        let (_db, tree) = raw_events_tree(dir.path());
+        let mut record = tree.get(store::key(6)).unwrap().unwrap().to_vec();
+        let payload_end = record.len() - codec::HASH_BYTES - 1;
+        record[payload_end] ^= 0x01;
+        tree.insert(store::key(6), record).unwrap();
+        tree.flush().unwrap();
+    }
+    assert!(SledLog::open(SledConfig::new(dir.path())).is_err());
+    let report = keep_verified_prefix(dir.path()).unwrap();
+    assert_eq!(
+        (report.stored_before, report.kept, report.acknowledged_lost()),
+        (10, 6, 4)
+    );
+    assert!(report.first_damage.as_deref().unwrap().contains("position 6"));
+    let log = open_log(dir.path());
+    assert_eq!(log.head().next_position, 6);
+    assert_eq!(log.tree_head().root, report.anchored_now.tree_root);
+    log.close().await.unwrap();
+    drop(log);
+    assert_eq!(verify(dir.path(), &[], &mut |_, _| {}).unwrap().events_checked, 6);
+}
+
+#[tokio::test]
+async fn a_store_without_an_anchor_is_refused_until_adopted() {
+    let dir = temp_dir();
+    let head = closed_log_of_ten(dir.path()).await;
+    let root = {
+        let log = open_log(dir.path());
+        let root = log.tree_head().root;
+        log.close().await.unwrap();
+        root
+    };
+    std::fs::remove_file(dir.path().join("anchor")).unwrap();
+    let error = SledLog::open(SledConfig::new(dir.path())).unwrap_err();
+    assert!(matches!(error, OpenError::Anchor { .. }), "{error}");
+    let report = keep_verified_prefix(dir.path()).unwrap();
+    assert_eq!(
+        (report.kept, report.acknowledged_lost(), report.anchored_before),
+        (10, 0, None)
+    );
+    assert_eq!(report.anchored_now.tree_root, root);
+    assert_eq!(report.anchored_now.last_hash, head.last_hash);
+    let log = open_log(dir.path());
+    assert_eq!(log.tree_head().size, 10);
+    log.close().await.unwrap();
+}

@@ -165,7 +165,7 @@ fn root_of_prefix(stored: &StoredTree<'_>, prefix: u64, size: u64) -> Result<Has
 
 /// A copy of the store's files in a new directory beside it (or in the system's
 /// temporary directory when its parent is not writable), removed when dropped.
-fn copy_store(path: &Path) -> Result<tempfile::TempDir, OpenError> {
+pub(crate) fn copy_store(path: &Path) -> Result<tempfile::TempDir, OpenError> {
     let beside = path
         .parent()
         .filter(|parent| !parent.as_os_str().is_empty())
