@@ -199,8 +199,8 @@ pub fn root_at<R: NodeReader>(reader: &R, size: u64) -> Result<Hash, ProofError<
     if size == 0 {
         return Ok(empty_root());
     }
-    let hashes = read_ranges(reader, &[0..size])?;
-    Ok(hashes[0])
+    let hashes = read_ranges(reader, std::slice::from_ref(&(0..size)))?;
+    Ok(hashes.into_iter().next().expect("read_ranges folds one hash per range"))
 }
 
 /// The RFC 9162 §2.1.3.1 inclusion proof of leaf `index` in the tree of `size` leaves,
@@ -273,25 +273,24 @@ fn border_levels(index: u64, inner: u32) -> u32 {
 /// the root of the tree of `size` leaves, bottom first. Needs `index < size`.
 fn path_ranges(index: u64, size: u64, from_level: u32) -> Vec<Range<u64>> {
     let inner = inner_levels(index, size);
-    let mut ranges = Vec::new();
-    for level in from_level..inner {
-        // The sibling may be the right edge, not complete yet: cut it at `size`.
-        let sibling = NodeId {
-            level: level as u8,
-            index: (index >> level) ^ 1,
-        };
-        ranges.push(sibling.first_leaf()..sibling.end_leaf().min(size));
+    // Below `inner` the sibling may be the right edge, not complete yet: cut it at `size`.
+    let below = (from_level..inner)
+        .map(|level| sibling(index, level))
+        .map(|node| node.first_leaf()..node.end_leaf().min(size));
+    let border = (inner..u64::BITS)
+        .filter(|&level| (index >> level) & 1 == 1)
+        .map(|level| sibling(index, level));
+    below
+        .chain(border.map(|node| node.first_leaf()..node.end_leaf()))
+        .collect()
+}
+
+/// The sibling of the ancestor of leaf `index` at `level` (< 64).
+fn sibling(index: u64, level: u32) -> NodeId {
+    NodeId {
+        level: level as u8,
+        index: (index >> level) ^ 1,
     }
-    for level in inner..u64::BITS {
-        if (index >> level) & 1 == 1 {
-            let sibling = NodeId {
-                level: level as u8,
-                index: (index >> level) ^ 1,
-            };
-            ranges.push(sibling.first_leaf()..sibling.end_leaf());
-        }
-    }
-    ranges
 }
 
 /// Reads the nodes of every range in one call to the reader and folds each range.
@@ -595,5 +594,184 @@ impl NodeReader for MemoryTree {
             leaves: self.len(),
         };
         ids.iter().map(|&id| self.node(id).ok_or_else(|| missing(id))).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(size: u64) -> MemoryTree {
+        MemoryTree::from_leaves((0..size).map(|i| leaf_hash(&i.to_be_bytes())).collect())
+    }
+
+    #[test]
+    fn node_bounds_saturate_instead_of_overflowing() {
+        let top = NodeId { level: 63, index: 1 };
+        assert_eq!((top.first_leaf(), top.end_leaf()), (1 << 63, u64::MAX));
+        let last = NodeId::leaf(u64::MAX - 1);
+        assert_eq!((last.first_leaf(), last.end_leaf()), (u64::MAX - 1, u64::MAX));
+        let huge = NodeId { level: 200, index: 5 };
+        assert_eq!((huge.first_leaf(), huge.end_leaf()), (u64::MAX, u64::MAX));
+        assert_eq!(NodeId { level: 200, index: 0 }.first_leaf(), 0);
+        assert_eq!(NodeId::leaf(u64::MAX).end_leaf(), u64::MAX);
+        assert_eq!(
+            NodeId {
+                level: 3,
+                index: u64::MAX
+            }
+            .children(),
+            None
+        );
+        assert_eq!(NodeId::leaf(7).children(), None);
+        let (left, right) = NodeId { level: 2, index: 3 }
+            .children()
+            .expect("a level-2 node has halves");
+        assert_eq!(
+            (left, right),
+            (NodeId { level: 1, index: 6 }, NodeId { level: 1, index: 7 })
+        );
+        assert_eq!(left.parent(), NodeId { level: 2, index: 3 });
+        assert_eq!(
+            NodeId {
+                level: u8::MAX,
+                index: 9
+            }
+            .parent(),
+            NodeId {
+                level: u8::MAX,
+                index: 4
+            }
+        );
+    }
+
+    #[test]
+    fn range_nodes_cover_huge_ranges() {
+        let all = range_nodes(0, u64::MAX);
+        assert_eq!(all.len(), 64);
+        assert_eq!(all[0], NodeId { level: 63, index: 0 });
+        assert_eq!(all[63], NodeId::leaf(u64::MAX - 1));
+        assert_eq!(range_nodes(u64::MAX - 1, u64::MAX), vec![NodeId::leaf(u64::MAX - 1)]);
+        assert_eq!(range_nodes(1 << 63, u64::MAX).len(), 63);
+        assert!(range_nodes(5, 5).is_empty());
+        assert!(range_nodes(u64::MAX, 0).is_empty());
+        // An unaligned start still gets a cover, smallest nodes first until aligned.
+        let cover = range_nodes(3, 8);
+        assert_eq!(cover, vec![NodeId::leaf(3), NodeId { level: 2, index: 1 }]);
+        assert_eq!(fold_range(&[]), None);
+    }
+
+    #[test]
+    fn huge_requests_are_errors() {
+        let tree = tree(8);
+        let index_error = inclusion_proof(&tree, u64::MAX, u64::MAX).expect_err("no leaf u64::MAX");
+        assert!(matches!(
+            index_error,
+            ProofError::Request(ProofRequestError::Invalid { field: "index", .. })
+        ));
+        let size_error = inclusion_proof(&tree, 0, 0).expect_err("nothing in the empty tree");
+        assert!(matches!(
+            size_error,
+            ProofError::Request(ProofRequestError::Invalid { field: "size", .. })
+        ));
+        // Valid requests beyond what the reader holds are the reader's errors.
+        assert!(matches!(
+            inclusion_proof(&tree, u64::MAX - 1, u64::MAX),
+            Err(ProofError::Read(_))
+        ));
+        assert!(matches!(inclusion_proof(&tree, 0, u64::MAX), Err(ProofError::Read(_))));
+        assert!(matches!(
+            consistency_proof(&tree, 1, u64::MAX),
+            Err(ProofError::Read(_))
+        ));
+        assert!(matches!(
+            consistency_proof(&tree, u64::MAX - 1, u64::MAX),
+            Err(ProofError::Read(_))
+        ));
+        assert!(matches!(root_at(&tree, u64::MAX), Err(ProofError::Read(_))));
+        let field = |error: ProofError<MissingNode>| match error {
+            ProofError::Request(ProofRequestError::Invalid { field, .. }) => Some(field),
+            ProofError::Read(_) => None,
+        };
+        assert_eq!(
+            field(consistency_proof(&tree, 0, 5).expect_err("old_size 0")),
+            Some("old_size")
+        );
+        assert_eq!(
+            field(consistency_proof(&tree, u64::MAX, 5).expect_err("shrinking")),
+            Some("new_size")
+        );
+        assert_eq!(
+            consistency_proof(&tree, u64::MAX, u64::MAX).expect("equal sizes need no nodes"),
+            Vec::<Hash>::new()
+        );
+    }
+
+    #[test]
+    fn huge_verifications_are_errors() {
+        let some = leaf_hash(b"some");
+        let short = [some; 3];
+        for (index, size) in [
+            (u64::MAX, u64::MAX),
+            (0, u64::MAX),
+            (u64::MAX - 1, u64::MAX),
+            (1 << 63, u64::MAX),
+        ] {
+            assert!(matches!(
+                verify_inclusion(&some, index, size, &short, &some),
+                Err(VerifyError::IndexOutOfRange { .. } | VerifyError::ProofLength { .. })
+            ));
+        }
+        for (old, new) in [
+            (1, u64::MAX),
+            (u64::MAX - 1, u64::MAX),
+            (1 << 63, u64::MAX),
+            (u64::MAX, 1),
+        ] {
+            assert!(
+                verify_consistency(old, new, &some, &some, &short).is_err(),
+                "{old} to {new}"
+            );
+        }
+        // The longest possible proof, for the biggest tree, is checked rather than refused.
+        let long = [some; 64];
+        assert_eq!(
+            verify_inclusion(&some, 0, u64::MAX, &long, &some),
+            Err(VerifyError::WrongRoot)
+        );
+        assert_eq!(
+            verify_consistency(1, u64::MAX, &some, &some, &long),
+            Err(VerifyError::WrongNewRoot)
+        );
+    }
+
+    #[test]
+    fn frontier_rejects_a_wrong_peak_count() {
+        let error = Frontier::from_peaks(5, vec![empty_root()]).expect_err("5 leaves have 2 peaks");
+        assert!(matches!(error, ProofRequestError::Invalid { field: "peaks", .. }));
+        assert_eq!(Frontier::from_peaks(0, Vec::new()), Ok(Frontier::new()));
+        let full = Frontier::from_peaks(u64::MAX, vec![empty_root(); 64]).expect("64 peaks for u64::MAX");
+        assert_eq!(Frontier::peak_ids(u64::MAX).len(), full.peaks().len());
+    }
+
+    #[test]
+    fn infallible_readers_surface_only_request_errors() {
+        struct Nothing;
+        impl NodeReader for Nothing {
+            type Error = std::convert::Infallible;
+            fn read_nodes(&self, ids: &[NodeId]) -> Result<Vec<Hash>, Self::Error> {
+                Ok(vec![empty_root(); ids.len()])
+            }
+        }
+        let error = inclusion_proof(&Nothing, 3, 2)
+            .expect_err("index past size")
+            .into_request();
+        assert_eq!(error.to_string(), "index: 3 is not a leaf of a tree of 2 leaves");
+        assert_eq!(
+            inclusion_proof(&Nothing, 1, 3)
+                .map_err(ProofError::into_request)
+                .map(|p| p.len()),
+            Ok(2)
+        );
     }
 }

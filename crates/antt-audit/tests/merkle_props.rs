@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 
 use antt_audit::merkle::{
-    consistency_proof, inclusion_proof, leaf_hash, root_at, verify_consistency, verify_inclusion, Frontier, Hash,
-    MemoryTree, NodeId, NodeReader, VerifyError,
+    consistency_proof, inclusion_proof, leaf_hash, range_nodes, root_at, verify_consistency, verify_inclusion,
+    Frontier, Hash, MemoryTree, NodeId, NodeReader, ProofError, VerifyError,
 };
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
@@ -116,13 +116,19 @@ fn flip(hash: &Hash, bit: usize) -> Hash {
 /// The complete nodes whose last leaf is `leaf`, leaf first.
 fn nodes_ending_at(leaf: u64) -> Vec<NodeId> {
     (0..64u8)
-        .take_while(|&level| (leaf + 1) % (1 << level) == 0)
-        .map(|level| NodeId { level, index: (leaf + 1) / (1 << level) - 1 })
+        .take_while(|&level| (leaf + 1).is_multiple_of(1 << level))
+        .map(|level| NodeId {
+            level,
+            index: (leaf + 1) / (1 << level) - 1,
+        })
         .collect()
 }
 
 fn config() -> ProptestConfig {
-    ProptestConfig { cases: 12, ..ProptestConfig::default() }
+    ProptestConfig {
+        cases: 12,
+        ..ProptestConfig::default()
+    }
 }
 
 // ---- Properties ---------------------------------------------------------------------------
@@ -210,7 +216,11 @@ fn check_inclusion_tampering(
     for i in 0..proof.len() {
         let mut tampered = proof.to_vec();
         tampered[i] = flip(&tampered[i], bit);
-        prop_assert!(verify_inclusion(&leaf, index, size, &tampered, root).is_err(), "flipped proof[{}]", i);
+        prop_assert!(
+            verify_inclusion(&leaf, index, size, &tampered, root).is_err(),
+            "flipped proof[{}]",
+            i
+        );
     }
     let longer = [proof, &[*root]].concat();
     prop_assert!(verify_inclusion(&leaf, index, size, &longer, root).is_err());
@@ -220,7 +230,11 @@ fn check_inclusion_tampering(
     // Within one tree, no two leaves share a path shape, so any other index fails.
     for other in [index.wrapping_sub(1), index + 1, index ^ 1, index ^ 4, size, u64::MAX] {
         if other != index {
-            prop_assert!(verify_inclusion(&leaf, other, size, proof, root).is_err(), "index {}", other);
+            prop_assert!(
+                verify_inclusion(&leaf, other, size, proof, root).is_err(),
+                "index {}",
+                other
+            );
         }
     }
     // Under another size the proof verifies exactly when that size gives the leaf the same
@@ -253,7 +267,11 @@ fn check_consistency_tampering(
     for i in 0..proof.len() {
         let mut tampered = proof.to_vec();
         tampered[i] = flip(&tampered[i], bit);
-        prop_assert!(verify(old_size, new_size, &old_root, &new_root, &tampered).is_err(), "flipped proof[{}]", i);
+        prop_assert!(
+            verify(old_size, new_size, &old_root, &new_root, &tampered).is_err(),
+            "flipped proof[{}]",
+            i
+        );
     }
     let longer = [proof, &[new_root]].concat();
     prop_assert!(verify(old_size, new_size, &old_root, &new_root, &longer).is_err());
@@ -291,9 +309,75 @@ fn check_consistency_sizes(
             // Not a valid pair, or a tree far bigger than any proof here has hashes for.
             prop_assert!(verified.is_err(), "sizes {} to {}", old, new);
         } else if subproof_len(old, new, true) != proof.len() {
-            let expected = VerifyError::ProofLength { expected: subproof_len(old, new, true), got: proof.len() };
+            let expected = VerifyError::ProofLength {
+                expected: subproof_len(old, new, true),
+                got: proof.len(),
+            };
             prop_assert_eq!(verified, Err(expected), "sizes {} to {}", old, new);
         }
     }
     Ok(())
+}
+
+/// Sizes and indices anywhere in `u64`, with a bias to the edges where overflow hides.
+fn any_position() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        any::<u64>(),
+        (0u64..64).prop_map(|k| u64::MAX - k),
+        0u64..64,
+        (0u32..64).prop_map(|k| 1u64 << k)
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn range_nodes_tile_any_range(start in any_position(), end in any_position()) {
+        let nodes = range_nodes(start, end);
+        let mut at = start;
+        for node in &nodes {
+            prop_assert_eq!(node.first_leaf(), at);
+            prop_assert!(node.end_leaf() > at);
+            at = node.end_leaf();
+        }
+        prop_assert_eq!(at, end.max(start));
+        prop_assert!(nodes.len() <= 128);
+    }
+
+    #[test]
+    fn node_ids_never_panic(level: u8, index: u64) {
+        let node = NodeId { level, index };
+        prop_assert!(node.first_leaf() <= node.end_leaf());
+        if let Some((left, right)) = node.children() {
+            prop_assert_eq!(left.parent(), node);
+            prop_assert_eq!(right.parent(), node);
+            prop_assert_eq!(left.end_leaf(), right.first_leaf());
+        }
+        let _ = node.parent();
+    }
+
+    #[test]
+    fn arbitrary_requests_are_answered_not_panicked(a in any_position(), b in any_position()) {
+        let tree = memory_tree(&leaf_data(0, 16));
+        let leaf = tree.leaves()[0];
+        let in_tree = |size: u64| size <= 16;
+        match inclusion_proof(&tree, a, b) {
+            Ok(proof) => {
+                prop_assert!(a < b && in_tree(b));
+                let root = root_at(&tree, b).expect("a size within the tree");
+                prop_assert_eq!(verify_inclusion(&tree.leaves()[a as usize], a, b, &proof, &root), Ok(()));
+            }
+            Err(ProofError::Request(_)) => prop_assert!(a >= b),
+            Err(ProofError::Read(_)) => prop_assert!(a < b && !in_tree(b)),
+        }
+        match consistency_proof(&tree, a, b) {
+            Ok(_) => prop_assert!(0 < a && a <= b && (in_tree(b) || a == b)),
+            Err(ProofError::Request(_)) => prop_assert!(a == 0 || a > b),
+            Err(ProofError::Read(_)) => prop_assert!(0 < a && a < b && !in_tree(b)),
+        }
+        let proof = vec![leaf; 5];
+        prop_assert!(verify_inclusion(&leaf, a, b, &proof, &leaf).is_err() || (a < b && b < 1 << 6));
+        prop_assert!(verify_consistency(a, b, &leaf, &leaf, &proof).is_err() || (0 < a && a <= b));
+    }
 }
