@@ -755,6 +755,28 @@ mod tests {
     }
 
     #[test]
+    fn each_proof_reads_the_tree_once() {
+        struct Counting(MemoryTree, std::cell::Cell<usize>);
+        impl NodeReader for Counting {
+            type Error = MissingNode;
+            fn read_nodes(&self, ids: &[NodeId]) -> Result<Vec<Hash>, MissingNode> {
+                self.1.set(self.1.get() + 1);
+                self.0.read_nodes(ids)
+            }
+        }
+        let reader = Counting(tree(1000), std::cell::Cell::new(0));
+        let reads = |run: &dyn Fn()| {
+            reader.1.set(0);
+            run();
+            reader.1.get()
+        };
+        assert_eq!(reads(&|| drop(root_at(&reader, 999))), 1);
+        assert_eq!(reads(&|| drop(inclusion_proof(&reader, 517, 999))), 1);
+        assert_eq!(reads(&|| drop(consistency_proof(&reader, 517, 999))), 1);
+        assert_eq!(reads(&|| drop(consistency_proof(&reader, 517, 517))), 0);
+    }
+
+    #[test]
     fn infallible_readers_surface_only_request_errors() {
         struct Nothing;
         impl NodeReader for Nothing {
