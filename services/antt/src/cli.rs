@@ -128,11 +128,26 @@ pub struct TailArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum AdminCommand {
-    /// Check the whole hash chain of a stopped server's data directory.
+    /// Check a stopped server's data directory without changing it: every record, the
+    /// whole hash chain, the Merkle tree and the head anchor.
     Verify {
         /// The data directory (anttd's --data-dir). Stop anttd first: the store is locked.
         #[arg(long, env = "ANTT_DATA_DIR", default_value = "./data")]
         data: PathBuf,
+    },
+    /// Keep the verified prefix of a damaged store (or adopt a store written before
+    /// anchoring), dropping every event from the first bad position on, and record the
+    /// decision in the log. Only when no backup can be restored: acknowledged history is lost.
+    Recover {
+        /// The data directory (anttd's --data-dir). Stop anttd first.
+        #[arg(long, env = "ANTT_DATA_DIR", default_value = "./data")]
+        data: PathBuf,
+        /// Why, and on whose decision: recorded in the log with the figures.
+        #[arg(long)]
+        reason: String,
+        /// Who decides (recorded as the event's actor).
+        #[arg(long, env = "USER", default_value = "operator")]
+        operator: String,
     },
     /// Erase a person's personal data for good (Decree 13/2023/NĐ-CP), over gRPC.
     ForgetPerson(crate::forget::ForgetPersonArgs),

@@ -10,6 +10,7 @@ mod forget;
 mod import;
 mod output;
 mod read;
+mod recover;
 mod tail;
 mod verify;
 
@@ -27,6 +28,7 @@ async fn main() -> ExitCode {
         Command::Read(args) => read::run(&cli.server, args).await,
         Command::Tail(args) => tail::run(&cli.server, args).await,
         Command::Admin(AdminCommand::Verify { data }) => verify::run(data).await,
+        Command::Admin(AdminCommand::Recover { data, reason, operator }) => recover::run(data, reason, operator).await,
         Command::Admin(AdminCommand::ForgetPerson(args)) => forget::run(&cli.server, args).await,
         // Import prints its own errors: they name the unit that failed.
         Command::Import(command) => return import::main(&cli.server, command).await,

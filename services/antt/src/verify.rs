@@ -29,6 +29,16 @@ fn verify_blocking(data: &Path) -> Result<(), CliError> {
         Ok(report) => {
             println!("events checked: {}", report.events_checked);
             println!("head hash: {}", hex(&report.last_hash));
+            println!("merkle root: {}", hex(&report.tree_root));
+            match report.anchored {
+                Some(anchored) => println!(
+                    "anchored head: {} events, every one present and unchanged",
+                    anchored.size
+                ),
+                None => {
+                    println!("anchored head: none (a store written before anchoring; `antt admin recover` adopts it)")
+                }
+            }
             Ok(())
         }
         Err(VerifyError::Damaged(damage)) => Err(CliError::Damaged(format!(
