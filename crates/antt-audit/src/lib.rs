@@ -4,3 +4,4 @@
 //! checkpoints that commit to it.
 
 pub mod encoding;
+pub mod merkle;
