@@ -24,6 +24,16 @@ pub fn parse_hex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// Parses an ASCII decimal with no leading zeroes (only `0` itself starts with `0`), as
+/// the C2SP formats write sizes and times; `None` for anything else or an overflow.
+pub fn parse_decimal(text: &str) -> Option<u64> {
+    let canonical = text == "0" || (!text.starts_with('0') && !text.is_empty());
+    if !canonical || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -35,5 +45,15 @@ mod tests {
         assert_eq!(parse_hex("000FA0ff").as_deref(), Some(&bytes[..]));
         assert_eq!(parse_hex("abc"), None);
         assert_eq!(parse_hex("zz"), None);
+    }
+
+    #[test]
+    fn decimals_are_canonical() {
+        assert_eq!(parse_decimal("0"), Some(0));
+        assert_eq!(parse_decimal("20852163"), Some(20852163));
+        assert_eq!(parse_decimal("18446744073709551615"), Some(u64::MAX));
+        for bad in ["", "00", "01", "+1", "-1", " 1", "1 ", "0x1", "18446744073709551616"] {
+            assert_eq!(parse_decimal(bad), None, "{bad:?}");
+        }
     }
 }

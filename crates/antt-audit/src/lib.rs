@@ -3,5 +3,9 @@
 //! crate computes and verifies its proofs, and signs, cosigns and checks the C2SP
 //! checkpoints that commit to it.
 
+pub mod checkpoint;
+pub mod cosignature;
 pub mod encoding;
+pub mod limits;
 pub mod merkle;
+pub mod note;
