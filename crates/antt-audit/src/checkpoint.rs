@@ -63,7 +63,12 @@ impl Checkpoint {
         if extensions.iter().any(String::is_empty) {
             return Err(CheckpointError::Malformed("empty extension line"));
         }
-        Ok(Checkpoint { origin: origin.to_owned(), size, root, extensions })
+        Ok(Checkpoint {
+            origin: origin.to_owned(),
+            size,
+            root,
+            extensions,
+        })
     }
 
     /// Checks that the fields make a body that parses back to them: no newline inside a
@@ -132,13 +137,23 @@ impl SignedCheckpoint {
     pub fn cosignatures(&self, witnesses: &[Verifier]) -> Result<Vec<VerifiedCosignature>, CheckpointError> {
         let mut verified: Vec<VerifiedCosignature> = Vec::new();
         for signature in &self.note.signatures {
-            let Some(witness) = witnesses.iter().find(|w| w.kind() == KeyKind::CosignatureV1 && w.matches(signature)) else {
+            let Some(witness) = witnesses
+                .iter()
+                .find(|w| w.kind() == KeyKind::CosignatureV1 && w.matches(signature))
+            else {
                 continue;
             };
             let timestamp_s = cosignature::verify_cosignature(witness, &self.checkpoint, signature)?;
-            if !verified.iter().any(|v| v.name == signature.name && v.key_hash == signature.key_hash) {
+            if !verified
+                .iter()
+                .any(|v| v.name == signature.name && v.key_hash == signature.key_hash)
+            {
                 let (name, key_hash) = (signature.name.clone(), signature.key_hash);
-                verified.push(VerifiedCosignature { name, key_hash, timestamp_s });
+                verified.push(VerifiedCosignature {
+                    name,
+                    key_hash,
+                    timestamp_s,
+                });
             }
         }
         Ok(verified)

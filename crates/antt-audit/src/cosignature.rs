@@ -49,19 +49,25 @@ pub struct CosignatureSigner {
 impl fmt::Debug for CosignatureSigner {
     // The seed stays out of logs: only the public half is shown.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CosignatureSigner").field("verifier", &self.verifier().to_string()).finish()
+        f.debug_struct("CosignatureSigner")
+            .field("verifier", &self.verifier().to_string())
+            .finish()
     }
 }
 
 impl CosignatureSigner {
     /// A new key from the operating system's randomness.
     pub fn generate(name: &str) -> Result<Self, CosignatureError> {
-        Ok(CosignatureSigner { key: PrivateKey::generate(name, KeyKind::CosignatureV1)? })
+        Ok(CosignatureSigner {
+            key: PrivateKey::generate(name, KeyKind::CosignatureV1)?,
+        })
     }
 
     /// The key of a known Ed25519 seed.
     pub fn from_seed(name: &str, seed: &[u8; 32]) -> Result<Self, CosignatureError> {
-        Ok(CosignatureSigner { key: PrivateKey::from_seed(name, KeyKind::CosignatureV1, seed)? })
+        Ok(CosignatureSigner {
+            key: PrivateKey::from_seed(name, KeyKind::CosignatureV1, seed)?,
+        })
     }
 
     /// Reuses a note signer's key and name for cosignatures. The key ID differs (type
@@ -69,7 +75,11 @@ impl CosignatureSigner {
     /// says a key SHOULD NOT serve both, so prefer a key used only for cosigning.
     pub fn from_signer(signer: &Signer) -> Self {
         let seed = signer.signing_key().to_bytes();
-        let key = PrivateKey { name: signer.name().to_owned(), kind: KeyKind::CosignatureV1, key: (&seed).into() };
+        let key = PrivateKey {
+            name: signer.name().to_owned(),
+            kind: KeyKind::CosignatureV1,
+            key: (&seed).into(),
+        };
         CosignatureSigner { key }
     }
 
@@ -105,12 +115,18 @@ impl CosignatureSigner {
         if timestamp_s > TIMESTAMP_S_MAX {
             return Err(CosignatureError::Timestamp(timestamp_s));
         }
-        checkpoint.check().map_err(|e| CosignatureError::Checkpoint(e.to_string()))?;
+        checkpoint
+            .check()
+            .map_err(|e| CosignatureError::Checkpoint(e.to_string()))?;
         let message = signed_message(timestamp_s, &checkpoint.to_body());
         let mut signature = Vec::with_capacity(TIMESTAMP_BYTES + ED25519_SIGNATURE_BYTES);
         signature.extend_from_slice(&timestamp_s.to_be_bytes());
         signature.extend_from_slice(&self.key.key.sign(message.as_bytes()).to_bytes());
-        Ok(NoteSignature { name: self.key.name.clone(), key_hash: self.key_hash(), signature })
+        Ok(NoteSignature {
+            name: self.key.name.clone(),
+            key_hash: self.key_hash(),
+            signature,
+        })
     }
 }
 
@@ -134,8 +150,9 @@ pub(crate) fn verify_signature_bytes(verifier: &Verifier, body: &str, bytes: &[u
         return Err(CosignatureError::NotCosignatureKey(verifier.to_string()));
     }
     let length = CosignatureError::Length(bytes.len());
-    let Some((timestamp, signature)) =
-        bytes.split_at_checked(TIMESTAMP_BYTES).filter(|(_, signature)| signature.len() == ED25519_SIGNATURE_BYTES)
+    let Some((timestamp, signature)) = bytes
+        .split_at_checked(TIMESTAMP_BYTES)
+        .filter(|(_, signature)| signature.len() == ED25519_SIGNATURE_BYTES)
     else {
         return Err(length);
     };

@@ -9,3 +9,4 @@ pub mod encoding;
 pub mod limits;
 pub mod merkle;
 pub mod note;
+pub mod witness;

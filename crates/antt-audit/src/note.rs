@@ -109,10 +109,14 @@ fn parse_key_parts(text: &str) -> Result<(&str, u32, KeyKind, [u8; 32]), NoteErr
         return Err(NoteError::KeyName);
     }
     let hash = parse_key_hash_hex(hash_hex)?;
-    let bytes = BASE64.decode(key_b64).map_err(|_| NoteError::MalformedKey("bad base64"))?;
+    let bytes = BASE64
+        .decode(key_b64)
+        .map_err(|_| NoteError::MalformedKey("bad base64"))?;
     let (&alg, key) = bytes.split_first().ok_or(NoteError::MalformedKey("empty key"))?;
     let kind = KeyKind::from_alg_byte(alg)?;
-    let key: [u8; ED25519_KEY_BYTES] = key.try_into().map_err(|_| NoteError::MalformedKey("key is not 32 bytes"))?;
+    let key: [u8; ED25519_KEY_BYTES] = key
+        .try_into()
+        .map_err(|_| NoteError::MalformedKey("key is not 32 bytes"))?;
     Ok((name, hash, kind, key))
 }
 
@@ -122,7 +126,9 @@ fn parse_key_hash_hex(text: &str) -> Result<u32, NoteError> {
         Some(bytes) if text.len() == 8 => bytes,
         _ => return Err(NoteError::MalformedKey("key hash is not 8 hex digits")),
     };
-    let array: [u8; 4] = bytes.try_into().map_err(|_| NoteError::MalformedKey("key hash is not 4 bytes"))?;
+    let array: [u8; 4] = bytes
+        .try_into()
+        .map_err(|_| NoteError::MalformedKey("key hash is not 4 bytes"))?;
     Ok(u32::from_be_bytes(array))
 }
 
@@ -153,13 +159,19 @@ impl PrivateKey {
         if !is_valid_key_name(name) {
             return Err(NoteError::KeyName);
         }
-        Ok(PrivateKey { name: name.to_owned(), kind, key: SigningKey::from_bytes(seed) })
+        Ok(PrivateKey {
+            name: name.to_owned(),
+            kind,
+            key: SigningKey::from_bytes(seed),
+        })
     }
 
     /// Go's `PRIVATE+KEY+<name>+<hex8>+<base64(type ‖ seed)>`, where the hash is that of
     /// the public key, so it must match the key the seed gives.
     pub(crate) fn parse(text: &str) -> Result<Self, NoteError> {
-        let rest = text.strip_prefix(PRIVATE_KEY_PREFIX).ok_or(NoteError::MalformedKey("no PRIVATE+KEY+ prefix"))?;
+        let rest = text
+            .strip_prefix(PRIVATE_KEY_PREFIX)
+            .ok_or(NoteError::MalformedKey("no PRIVATE+KEY+ prefix"))?;
         let (name, hash, kind, seed) = parse_key_parts(rest)?;
         let key = PrivateKey::from_seed(name, kind, &seed)?;
         if key.key_hash() != hash {
@@ -170,7 +182,10 @@ impl PrivateKey {
 
     pub(crate) fn text(&self) -> String {
         let seed = self.key.to_bytes();
-        format!("{PRIVATE_KEY_PREFIX}{}", key_text(&self.name, self.key_hash(), self.kind, &seed))
+        format!(
+            "{PRIVATE_KEY_PREFIX}{}",
+            key_text(&self.name, self.key_hash(), self.kind, &seed)
+        )
     }
 
     pub(crate) fn key_hash(&self) -> u32 {
@@ -195,19 +210,25 @@ pub struct Signer {
 impl fmt::Debug for Signer {
     // The seed stays out of logs: only the public half is shown.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Signer").field("verifier", &self.verifier().to_string()).finish()
+        f.debug_struct("Signer")
+            .field("verifier", &self.verifier().to_string())
+            .finish()
     }
 }
 
 impl Signer {
     /// A new key from the operating system's randomness.
     pub fn generate(name: &str) -> Result<Self, NoteError> {
-        Ok(Signer { key: PrivateKey::generate(name, KeyKind::Ed25519)? })
+        Ok(Signer {
+            key: PrivateKey::generate(name, KeyKind::Ed25519)?,
+        })
     }
 
     /// The key of a known Ed25519 seed (RFC 8032 private key).
     pub fn from_seed(name: &str, seed: &[u8; 32]) -> Result<Self, NoteError> {
-        Ok(Signer { key: PrivateKey::from_seed(name, KeyKind::Ed25519, seed)? })
+        Ok(Signer {
+            key: PrivateKey::from_seed(name, KeyKind::Ed25519, seed)?,
+        })
     }
 
     /// Reads Go's private key text; refuses any type but Ed25519 note signatures.
@@ -273,7 +294,12 @@ impl Verifier {
             return Err(NoteError::MalformedKey("weak Ed25519 key"));
         }
         let key_hash = key_hash(name, kind, public_key);
-        Ok(Verifier { name: name.to_owned(), key_hash, kind, key })
+        Ok(Verifier {
+            name: name.to_owned(),
+            key_hash,
+            kind,
+            key,
+        })
     }
 
     pub fn name(&self) -> &str {
@@ -347,18 +373,28 @@ pub struct NoteSignature {
 impl NoteSignature {
     /// Parses one signature line, without its newline.
     pub fn parse_line(line: &str) -> Result<Self, NoteError> {
-        let rest = line.strip_prefix(SIGNATURE_LINE_PREFIX).ok_or(NoteError::Malformed("signature line without em dash"))?;
-        let (name, b64) = rest.split_once(' ').ok_or(NoteError::Malformed("signature line without a space"))?;
+        let rest = line
+            .strip_prefix(SIGNATURE_LINE_PREFIX)
+            .ok_or(NoteError::Malformed("signature line without em dash"))?;
+        let (name, b64) = rest
+            .split_once(' ')
+            .ok_or(NoteError::Malformed("signature line without a space"))?;
         if !is_valid_key_name(name) {
             return Err(NoteError::Malformed("invalid key name in a signature line"));
         }
-        let bytes = BASE64.decode(b64).map_err(|_| NoteError::Malformed("signature is not base64"))?;
+        let bytes = BASE64
+            .decode(b64)
+            .map_err(|_| NoteError::Malformed("signature is not base64"))?;
         // Four bytes of key ID and at least one of signature, as Go requires.
         let (Some(hash), Some(signature)) = (bytes.get(..4), bytes.get(4..).filter(|s| !s.is_empty())) else {
             return Err(NoteError::Malformed("signature too short"));
         };
         let key_hash = u32::from_be_bytes([hash[0], hash[1], hash[2], hash[3]]);
-        Ok(NoteSignature { name: name.to_owned(), key_hash, signature: signature.to_vec() })
+        Ok(NoteSignature {
+            name: name.to_owned(),
+            key_hash,
+            signature: signature.to_vec(),
+        })
     }
 
     /// The signature line with its final newline.
@@ -411,7 +447,9 @@ impl Note {
         }
         check_no_control(message)?;
         // The text ends at the last blank line: signature lines are never empty.
-        let split = message.rfind("\n\n").ok_or(NoteError::Malformed("no blank line before signatures"))?;
+        let split = message
+            .rfind("\n\n")
+            .ok_or(NoteError::Malformed("no blank line before signatures"))?;
         let (text, lines) = (&message[..=split], &message[split + 2..]);
         if lines.is_empty() || !lines.ends_with('\n') {
             return Err(NoteError::Malformed("signatures missing or not ending in a newline"));
@@ -423,13 +461,22 @@ impl Note {
             }
             signatures.push(NoteSignature::parse_line(line)?);
         }
-        Ok(Note { text: text.to_owned(), signatures })
+        Ok(Note {
+            text: text.to_owned(),
+            signatures,
+        })
     }
 
     /// Signs a text with each signer.
     pub fn sign(text: &str, signers: &[&Signer]) -> Result<Self, NoteError> {
-        let signatures = signers.iter().map(|signer| signer.sign(text)).collect::<Result<_, _>>()?;
-        Ok(Note { text: text.to_owned(), signatures })
+        let signatures = signers
+            .iter()
+            .map(|signer| signer.sign(text))
+            .collect::<Result<_, _>>()?;
+        Ok(Note {
+            text: text.to_owned(),
+            signatures,
+        })
     }
 
     /// The note as text: the text, a blank line, the signature lines.
@@ -450,7 +497,10 @@ impl Note {
                 continue;
             };
             if !verifier.verify(&self.text, &signature.signature) {
-                return Err(NoteError::InvalidSignature { name: signature.name.clone(), key_hash: signature.key_hash });
+                return Err(NoteError::InvalidSignature {
+                    name: signature.name.clone(),
+                    key_hash: signature.key_hash,
+                });
             }
             if !verified.iter().any(|v| std::ptr::eq(*v, verifier)) {
                 verified.push(verifier);
@@ -466,7 +516,9 @@ impl Note {
 impl fmt::Display for Note {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{}", self.text)?;
-        self.signatures.iter().try_for_each(|signature| writeln!(f, "{signature}"))
+        self.signatures
+            .iter()
+            .try_for_each(|signature| writeln!(f, "{signature}"))
     }
 }
 

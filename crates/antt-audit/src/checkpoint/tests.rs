@@ -8,12 +8,18 @@ const GO_TREE: &str = "go.sum database tree\n123456789012\nTszzRgjTG6xce+z2AG31k
 
 // Go's sumdb client_test.go: its test key and a tree head it signed.
 const GO_SUMDB_VKEY: &str = "localhost.localdev/sumdb+00000c67+AcTrnkbUA+TU4heY3hkjiSES/DSQniBqIeQ/YppAUtK6";
-const GO_SUMDB_SKEY: &str = "PRIVATE+KEY+localhost.localdev/sumdb+00000c67+AXu6+oaVaOYuQOFrf1V59JK1owcFlJcHwwXHDfDGxSPk";
+const GO_SUMDB_SKEY: &str =
+    "PRIVATE+KEY+localhost.localdev/sumdb+00000c67+AXu6+oaVaOYuQOFrf1V59JK1owcFlJcHwwXHDfDGxSPk";
 const GO_SUMDB_TREE_6: &str = "go.sum database tree\n6\nwc4SkQt52o5W2nQ8To2ARs+mWuUJjss+sdleoiqxMmM=\n\n\
      — localhost.localdev/sumdb AAAMZ6oRNswlEZ6ZZhxrCvgl1MBy+nusq4JU+TG6Fe2NihWLqOzb+y2c2kzRLoCr4tvw9o36ucQEnhc20e4nA4Qc/wc=\n";
 
 fn checkpoint(size: u64) -> Checkpoint {
-    Checkpoint { origin: "example.com/log".into(), size, root: leaf_hash(&size.to_be_bytes()), extensions: vec![] }
+    Checkpoint {
+        origin: "example.com/log".into(),
+        size,
+        root: leaf_hash(&size.to_be_bytes()),
+        extensions: vec![],
+    }
 }
 
 #[test]
@@ -33,14 +39,20 @@ fn go_signed_tree_verifies_and_signs_identically() {
     assert_eq!(signed.checkpoint.size, 6);
     assert_eq!(signed.to_text(), GO_SUMDB_TREE_6);
     let signer = Signer::from_private_key(GO_SUMDB_SKEY).expect("skey");
-    assert_eq!(SignedCheckpoint::sign(signed.checkpoint.clone(), &signer).expect("signs"), signed);
+    assert_eq!(
+        SignedCheckpoint::sign(signed.checkpoint.clone(), &signer).expect("signs"),
+        signed
+    );
 }
 
 #[test]
 fn spec_example_body_parses() {
     let body = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
     let parsed = Checkpoint::parse_body(body).expect("spec example");
-    assert_eq!((parsed.origin.as_str(), parsed.size), ("example.com/behind-the-sofa", 20852163));
+    assert_eq!(
+        (parsed.origin.as_str(), parsed.size),
+        ("example.com/behind-the-sofa", 20852163)
+    );
     assert_eq!(parsed.to_body(), body);
 }
 
@@ -111,7 +123,14 @@ fn cosignatures_are_found_and_checked() {
     let text = signed.to_text();
     let parsed = SignedCheckpoint::parse_and_verify(&text, &log.verifier()).expect("log signature still verifies");
     let found = parsed.cosignatures(&[witness.verifier()]).expect("verifies");
-    assert_eq!(found, [VerifiedCosignature { name: "witness.example/w1".into(), key_hash: witness.key_hash(), timestamp_s: 1_700_000_000 }]);
+    assert_eq!(
+        found,
+        [VerifiedCosignature {
+            name: "witness.example/w1".into(),
+            key_hash: witness.key_hash(),
+            timestamp_s: 1_700_000_000
+        }]
+    );
     assert!(parsed.cosignatures(&[]).expect("none known").is_empty());
     // The witness's key also opens the note as a whole, as tlog-witness suggests.
     assert_eq!(parsed.note.open(&[witness.verifier()]).expect("opens").len(), 1);

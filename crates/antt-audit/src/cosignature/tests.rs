@@ -36,7 +36,10 @@ fn cosignatures_verify_and_carry_their_time() {
     assert_eq!(reparsed.kind(), KeyKind::CosignatureV1);
     let signature = witness.cosign(&spec_checkpoint(), 1679315147).expect("cosigns");
     assert_eq!(signature.signature.len(), 72);
-    assert_eq!(verify_cosignature(&verifier, &spec_checkpoint(), &signature).expect("verifies"), 1679315147);
+    assert_eq!(
+        verify_cosignature(&verifier, &spec_checkpoint(), &signature).expect("verifies"),
+        1679315147
+    );
 }
 
 #[test]
@@ -46,26 +49,46 @@ fn tampering_is_detected() {
     let signature = witness.cosign(&spec_checkpoint(), 1679315147).expect("cosigns");
     let mut later = signature.clone();
     later.signature[7] ^= 1;
-    assert!(matches!(verify_cosignature(&verifier, &spec_checkpoint(), &later), Err(CosignatureError::Invalid)));
+    assert!(matches!(
+        verify_cosignature(&verifier, &spec_checkpoint(), &later),
+        Err(CosignatureError::Invalid)
+    ));
     let mut other = spec_checkpoint();
     other.size += 1;
-    assert!(matches!(verify_cosignature(&verifier, &other, &signature), Err(CosignatureError::Invalid)));
+    assert!(matches!(
+        verify_cosignature(&verifier, &other, &signature),
+        Err(CosignatureError::Invalid)
+    ));
     let mut short = signature.clone();
     short.signature.pop();
-    assert!(matches!(verify_cosignature(&verifier, &spec_checkpoint(), &short), Err(CosignatureError::Length(71))));
+    assert!(matches!(
+        verify_cosignature(&verifier, &spec_checkpoint(), &short),
+        Err(CosignatureError::Length(71))
+    ));
     let mut renamed = signature;
     renamed.name = "witness.example/w2".into();
-    assert!(matches!(verify_cosignature(&verifier, &spec_checkpoint(), &renamed), Err(CosignatureError::OtherKey { .. })));
+    assert!(matches!(
+        verify_cosignature(&verifier, &spec_checkpoint(), &renamed),
+        Err(CosignatureError::OtherKey { .. })
+    ));
 }
 
 #[test]
 fn timestamps_past_2_pow_63_are_refused() {
     let witness = CosignatureSigner::generate("witness.example/w1").expect("key");
-    assert!(matches!(witness.cosign(&spec_checkpoint(), 1 << 63), Err(CosignatureError::Timestamp(_))));
-    let mut signature = witness.cosign(&spec_checkpoint(), TIMESTAMP_S_MAX).expect("the maximum is allowed");
+    assert!(matches!(
+        witness.cosign(&spec_checkpoint(), 1 << 63),
+        Err(CosignatureError::Timestamp(_))
+    ));
+    let mut signature = witness
+        .cosign(&spec_checkpoint(), TIMESTAMP_S_MAX)
+        .expect("the maximum is allowed");
     signature.signature[0] |= 0x80;
     let verifier = witness.verifier();
-    assert!(matches!(verify_cosignature(&verifier, &spec_checkpoint(), &signature), Err(CosignatureError::Timestamp(_))));
+    assert!(matches!(
+        verify_cosignature(&verifier, &spec_checkpoint(), &signature),
+        Err(CosignatureError::Timestamp(_))
+    ));
 }
 
 #[test]
@@ -75,7 +98,10 @@ fn note_signing_keys_are_not_cosignature_keys() {
     assert_ne!(reused.key_hash(), log.key_hash(), "the type byte separates the key IDs");
     assert_eq!(reused.verifier().public_key(), log.verifier().public_key());
     let signature = reused.cosign(&spec_checkpoint(), 1).expect("cosigns");
-    let as_note_key = NoteSignature { key_hash: log.key_hash(), ..signature };
+    let as_note_key = NoteSignature {
+        key_hash: log.key_hash(),
+        ..signature
+    };
     assert!(matches!(
         verify_cosignature(&log.verifier(), &spec_checkpoint(), &as_note_key),
         Err(CosignatureError::NotCosignatureKey(_))
@@ -89,12 +115,20 @@ fn private_keys_round_trip_with_their_type() {
     let again = CosignatureSigner::from_private_key(&text).expect("reads back");
     assert_eq!(again.verifier(), witness.verifier());
     assert!(CosignatureSigner::from_private_key(&Signer::generate("a").expect("key").private_key_text()).is_err());
-    assert!(!format!("{witness:?}").contains(&text[30..]), "Debug must not show the seed");
+    assert!(
+        !format!("{witness:?}").contains(&text[30..]),
+        "Debug must not show the seed"
+    );
 }
 
 #[test]
 fn checkpoints_that_cannot_be_written_are_not_cosigned() {
     let witness = CosignatureSigner::generate("witness.example/w1").expect("key");
-    let bad = Checkpoint { origin: "a\nb".into(), size: 1, root: leaf_hash(b""), extensions: vec![] };
+    let bad = Checkpoint {
+        origin: "a\nb".into(),
+        size: 1,
+        root: leaf_hash(b""),
+        extensions: vec![],
+    };
     assert!(matches!(witness.cosign(&bad, 1), Err(CosignatureError::Checkpoint(_))));
 }

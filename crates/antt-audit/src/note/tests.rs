@@ -6,8 +6,10 @@ const PETER_VKEY: &str = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/
 const ENOCH_VKEY: &str = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop";
 const TEXT: &str = "If you think cryptography is the answer to your problem,\n\
                     then you don't know what your problem is.\n";
-const PETER_SIG: &str = "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
-const ENOCH_SIG: &str = "— EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
+const PETER_SIG: &str =
+    "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+const ENOCH_SIG: &str =
+    "— EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
 
 fn peter() -> Verifier {
     PETER_VKEY.parse().expect("Go's vkey parses")
@@ -37,7 +39,10 @@ fn go_private_key_round_trips_and_matches_its_verifier() {
     assert_eq!(signer.key_hash(), 0xc74f20a3);
     assert_eq!(signer.private_key_text(), PETER_SKEY);
     assert_eq!(signer.verifier(), peter());
-    assert!(!format!("{signer:?}").contains("AYEKFALV"), "Debug must not show the seed");
+    assert!(
+        !format!("{signer:?}").contains("AYEKFALV"),
+        "Debug must not show the seed"
+    );
 }
 
 #[test]
@@ -59,14 +64,19 @@ fn go_signed_note_opens_with_known_keys_only() {
     assert_eq!(verified.iter().map(|v| v.name()).collect::<Vec<_>>(), ["PeterNeumann"]);
     let both = [enoch(), peter()];
     let verified = note.open(&both).expect("both verify");
-    assert_eq!(verified.iter().map(|v| v.name()).collect::<Vec<_>>(), ["PeterNeumann", "EnochRoot"]);
+    assert_eq!(
+        verified.iter().map(|v| v.name()).collect::<Vec<_>>(),
+        ["PeterNeumann", "EnochRoot"]
+    );
     assert!(matches!(note.open(&[]), Err(NoteError::NoKnownSignature)));
     assert_eq!(note.to_text(), note_of(&[PETER_SIG, ENOCH_SIG]));
 }
 
 #[test]
 fn spec_example_note_verifies() {
-    let verifier: Verifier = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k".parse().expect("vkey");
+    let verifier: Verifier = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
+        .parse()
+        .expect("vkey");
     let message = "This is an example message.\n\n\
                    — example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n";
     let note = Note::parse(message).expect("parses");
@@ -79,7 +89,13 @@ fn known_key_with_bad_signature_rejects_the_note() {
     let bad = format!("{}ABCD{}", &PETER_SIG[..60], &PETER_SIG[60..]);
     let note = Note::parse(&note_of(&[&bad])).expect("still well-formed");
     let verifiers = [peter()];
-    assert!(matches!(note.open(&verifiers), Err(NoteError::InvalidSignature { key_hash: 0xc74f20a3, .. })));
+    assert!(matches!(
+        note.open(&verifiers),
+        Err(NoteError::InvalidSignature {
+            key_hash: 0xc74f20a3,
+            ..
+        })
+    ));
     // The same bad line from a key we do not know is ignored, not an error.
     let note = Note::parse(&note_of(&[PETER_SIG, &bad.replace("PeterNeumann", "Other")])).expect("parses");
     assert_eq!(note.open(&verifiers).expect("peter verifies").len(), 1);
@@ -111,10 +127,21 @@ fn malformed_notes_are_refused() {
     ];
     for message in &bad_messages {
         let parsed = Note::parse(message);
-        assert!(matches!(parsed, Err(NoteError::Malformed(_))), "accepted {:?}", &message[..message.len().min(80)]);
+        assert!(
+            matches!(parsed, Err(NoteError::Malformed(_))),
+            "accepted {:?}",
+            &message[..message.len().min(80)]
+        );
     }
     let at_limit = format!("{TEXT}\n{}", PETER_SIG.repeat(NOTE_SIGNATURES_MAX));
-    assert_eq!(Note::parse(&at_limit).expect("100 signatures").open(&[peter()]).expect("verifies").len(), 1);
+    assert_eq!(
+        Note::parse(&at_limit)
+            .expect("100 signatures")
+            .open(&[peter()])
+            .expect("verifies")
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -141,7 +168,11 @@ fn mangled_keys_are_refused() {
     // Go's tests require of its parser.
     for key in [PETER_VKEY, PETER_SKEY] {
         let parse = |text: &str| {
-            if key == PETER_VKEY { text.parse::<Verifier>().is_ok() } else { Signer::from_private_key(text).is_ok() }
+            if key == PETER_VKEY {
+                text.parse::<Verifier>().is_ok()
+            } else {
+                Signer::from_private_key(text).is_ok()
+            }
         };
         let bytes = key.as_bytes();
         for start in 0..bytes.len() {
@@ -161,8 +192,14 @@ fn mangled_keys_are_refused() {
     }
     // Go's vectors: a key of the wrong length and an unknown type, each with its hash
     // adjusted so that only the key itself is wrong.
-    assert!("PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==".parse::<Verifier>().is_err());
-    assert!("PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW".parse::<Verifier>().is_err());
+    assert!(
+        "PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY=="
+            .parse::<Verifier>()
+            .is_err()
+    );
+    assert!("PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
+        .parse::<Verifier>()
+        .is_err());
 }
 
 #[test]
@@ -183,7 +220,16 @@ fn key_names_follow_the_spec() {
         assert!(is_valid_key_name(good), "{good:?}");
     }
     let long = "n".repeat(KEY_NAME_BYTES_MAX + 1);
-    for bad in ["", "a b", "a+b", "a\u{a0}b", "a\u{2003}b", "a\tb", "a\u{1}b", long.as_str()] {
+    for bad in [
+        "",
+        "a b",
+        "a+b",
+        "a\u{a0}b",
+        "a\u{2003}b",
+        "a\tb",
+        "a\u{1}b",
+        long.as_str(),
+    ] {
         assert!(!is_valid_key_name(bad), "{bad:?}");
         assert!(matches!(Signer::generate(bad), Err(NoteError::KeyName)), "{bad:?}");
     }
@@ -197,5 +243,8 @@ fn cosignature_keys_are_not_note_signing_keys() {
         Err(NoteError::UnsupportedAlgorithm(ALG_COSIGNATURE_V1))
     ));
     let vkey = cosigner_key.verifier().to_string();
-    assert_eq!(vkey.parse::<Verifier>().expect("0x04 vkey parses").kind(), KeyKind::CosignatureV1);
+    assert_eq!(
+        vkey.parse::<Verifier>().expect("0x04 vkey parses").kind(),
+        KeyKind::CosignatureV1
+    );
 }
