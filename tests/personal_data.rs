@@ -407,3 +407,64 @@ async fn malformed_personal_data_names_the_field() {
         &["person_id"],
     );
 }
+
+#[tokio::test]
+async fn erasure_keeps_every_proof_valid() {
+    // Goal: erasing a person changes nothing the Merkle tree covers (it covers ciphertext),
+    // so a checkpoint saved before the erasure still proves the person's events and the
+    // log after it provably extends it. Method: checkpoint, erase, prove against the old
+    // checkpoint and from it to a new one, with antt-audit alone.
+    use antt_audit::merkle;
+    use antt_e2e::v1::audit_client::AuditClient;
+    use antt_e2e::v1::{CreateCheckpointRequest, GetConsistencyProofRequest, GetInclusionProofRequest};
+    let (mut server, mut forces, _team) = team_server().await;
+    let person = register_hung(&mut forces).await;
+    let mut audit = AuditClient::new(server.channel.clone());
+    let before = audit
+        .create_checkpoint(CreateCheckpointRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    let registered = read_stream(&mut server.client, &format!("person-{person}"))
+        .await
+        .unwrap();
+    forces
+        .forget_person(forget_request(&person, date(2024, 6, 1)))
+        .await
+        .unwrap();
+    let after = audit
+        .create_checkpoint(CreateCheckpointRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(after.tree_size > before.tree_size);
+
+    let old_root: [u8; 32] = before.root_hash.clone().try_into().unwrap();
+    let new_root: [u8; 32] = after.root_hash.clone().try_into().unwrap();
+    let event = antt_e2e::to_log_event(&registered[0]).unwrap();
+    let leaf = merkle::leaf_hash(&antt_log::codec::canonical_bytes(&event));
+    let proof = audit
+        .get_inclusion_proof(GetInclusionProofRequest {
+            position: event.position,
+            tree_size: before.tree_size,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let path: Vec<[u8; 32]> = proof.hashes.iter().map(|h| h.clone().try_into().unwrap()).collect();
+    merkle::verify_inclusion(&leaf, event.position, before.tree_size, &path, &old_root).unwrap();
+    let consistency = audit
+        .get_consistency_proof(GetConsistencyProofRequest {
+            old_size: before.tree_size,
+            new_size: after.tree_size,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let path: Vec<[u8; 32]> = consistency
+        .hashes
+        .iter()
+        .map(|h| h.clone().try_into().unwrap())
+        .collect();
+    merkle::verify_consistency(before.tree_size, after.tree_size, &old_root, &new_root, &path).unwrap();
+}

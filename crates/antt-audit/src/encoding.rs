@@ -24,6 +24,18 @@ pub fn parse_hex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// Standard base64 with padding (RFC 4648 §4), as the C2SP formats and our bundles write it.
+pub fn base64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Parses standard padded base64; `None` for anything else.
+pub fn parse_base64(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(text).ok()
+}
+
 /// Parses an ASCII decimal with no leading zeroes (only `0` itself starts with `0`), as
 /// the C2SP formats write sizes and times; `None` for anything else or an overflow.
 pub fn parse_decimal(text: &str) -> Option<u64> {
@@ -45,6 +57,13 @@ mod tests {
         assert_eq!(parse_hex("000FA0ff").as_deref(), Some(&bytes[..]));
         assert_eq!(parse_hex("abc"), None);
         assert_eq!(parse_hex("zz"), None);
+    }
+
+    #[test]
+    fn base64_round_trips() {
+        assert_eq!(base64(b"\x01\x02\xff"), "AQL/");
+        assert_eq!(parse_base64("AQL/").as_deref(), Some(&b"\x01\x02\xff"[..]));
+        assert_eq!(parse_base64("AQL"), None);
     }
 
     #[test]

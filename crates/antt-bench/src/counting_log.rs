@@ -6,9 +6,10 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use antt_audit::merkle::Hash;
 use antt_log::{
     AppendError, AppendOutcome, AppendRequest, EventLog, ListStreamsRequest, LogHead, ReadAllPage, ReadAllRequest,
-    ReadError, ReadStreamRequest, RecordedEvent, StreamInfo,
+    ReadError, ReadStreamRequest, RecordedEvent, StorageError, StreamInfo, TreeHead, VerifiableLog,
 };
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -170,5 +171,36 @@ impl<L: EventLog> EventLog for CountingLog<L> {
 
     async fn close(&self) -> Result<(), AppendError> {
         self.inner.close().await
+    }
+}
+
+/// Proofs and checkpoints go straight through: the counters are about commands.
+impl<L: VerifiableLog> VerifiableLog for CountingLog<L> {
+    fn tree_head(&self) -> TreeHead {
+        self.inner.tree_head()
+    }
+
+    async fn root_at(&self, size: u64) -> Result<Hash, ReadError> {
+        self.inner.root_at(size).await
+    }
+
+    async fn inclusion_proof(&self, position: u64, tree_size: u64) -> Result<Vec<Hash>, ReadError> {
+        self.inner.inclusion_proof(position, tree_size).await
+    }
+
+    async fn consistency_proof(&self, old_size: u64, new_size: u64) -> Result<Vec<Hash>, ReadError> {
+        self.inner.consistency_proof(old_size, new_size).await
+    }
+
+    async fn save_checkpoint(&self, size: u64, note: String) -> Result<(), StorageError> {
+        self.inner.save_checkpoint(size, note).await
+    }
+
+    async fn checkpoint_at(&self, size: u64) -> Result<Option<String>, ReadError> {
+        self.inner.checkpoint_at(size).await
+    }
+
+    async fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, ReadError> {
+        self.inner.latest_checkpoint().await
     }
 }

@@ -23,6 +23,12 @@ pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 8 * 1024 * 1024;
 pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 /// Default time in-flight calls get to finish after a shutdown signal.
 pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 10;
+/// Default longest time between two signed checkpoints while the log grows, in seconds.
+pub const DEFAULT_CHECKPOINT_INTERVAL_SECS: u64 = 60;
+/// Default growth of the log, in events, that makes a checkpoint before the interval ends.
+pub const DEFAULT_CHECKPOINT_EVENTS: u64 = 10_000;
+/// The signing key's file name inside the data directory, by default.
+pub const DEFAULT_SIGNING_KEY_FILE: &str = "log-signing.key";
 
 /// The log's own default, so that the two cannot drift apart.
 pub fn default_tail_check_events() -> u64 {
@@ -108,6 +114,51 @@ pub struct Config {
     /// After SIGTERM/SIGINT, how long in-flight calls may run before the log is closed anyway, in seconds.
     #[arg(long, env = "ANTT_SHUTDOWN_GRACE_SECS", default_value_t = DEFAULT_SHUTDOWN_GRACE_SECS)]
     pub shutdown_grace_secs: u64,
+
+    /// The log's Ed25519 checkpoint signing key, in the signed-note private key format
+    /// (`PRIVATE+KEY+<name>+<hash>+<key>`); created with mode 0600 if missing. Default:
+    /// `log-signing.key` in the data directory.
+    #[arg(long, env = "ANTT_SIGNING_KEY")]
+    pub signing_key: Option<PathBuf>,
+
+    /// The log's origin, the first line of every checkpoint and the key's name; must never
+    /// change for a log. Default: `antt-ledger/<hex key hash>` when the key is created.
+    #[arg(long, env = "ANTT_LOG_ORIGIN")]
+    pub log_origin: Option<String>,
+
+    /// Sign a checkpoint at least this often while the log grows, in seconds.
+    #[arg(long, env = "ANTT_CHECKPOINT_INTERVAL_SECS", default_value_t = DEFAULT_CHECKPOINT_INTERVAL_SECS)]
+    pub checkpoint_interval_secs: u64,
+
+    /// Sign a checkpoint as soon as the log grew by this many events since the last one.
+    #[arg(long, env = "ANTT_CHECKPOINT_EVENTS", default_value_t = DEFAULT_CHECKPOINT_EVENTS)]
+    pub checkpoint_events: u64,
+
+    /// A witness to submit every checkpoint to, as `URL=VERIFIER_KEY` (the witness's
+    /// cosignature key, `antt witness serve` prints it); repeatable. The environment
+    /// variable takes them separated by spaces.
+    #[arg(long = "witness", env = "ANTT_WITNESSES", value_delimiter = ' ', value_parser = parse_witness)]
+    pub witnesses: Vec<WitnessArg>,
+}
+
+/// One `--witness URL=VERIFIER_KEY`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WitnessArg {
+    pub url: String,
+    pub verifier_key: String,
+}
+
+fn parse_witness(text: &str) -> Result<WitnessArg, String> {
+    let (url, verifier_key) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?} is not URL=VERIFIER_KEY"))?;
+    if !url.starts_with("http://") && !url.starts_with("https://") {
+        return Err(format!("witness URL {url:?} must start with http:// or https://"));
+    }
+    Ok(WitnessArg {
+        url: url.trim_end_matches('/').to_string(),
+        verifier_key: verifier_key.to_string(),
+    })
 }
 
 impl Config {
@@ -126,7 +177,26 @@ impl Config {
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
             request_timeout_secs: DEFAULT_REQUEST_TIMEOUT_SECS,
             shutdown_grace_secs: DEFAULT_SHUTDOWN_GRACE_SECS,
+            signing_key: None,
+            log_origin: None,
+            checkpoint_interval_secs: DEFAULT_CHECKPOINT_INTERVAL_SECS,
+            checkpoint_events: DEFAULT_CHECKPOINT_EVENTS,
+            witnesses: Vec::new(),
         }
+    }
+
+    /// Where the checkpoint signing key lives.
+    pub fn signing_key_path(&self) -> PathBuf {
+        self.signing_key
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join(DEFAULT_SIGNING_KEY_FILE))
+    }
+
+    pub fn checkpoint_interval(&self) -> Duration {
+        Duration::from_secs(
+            self.checkpoint_interval_secs
+                .max(crate::limits::CHECKPOINT_INTERVAL_SECS_MIN),
+        )
     }
 
     /// Where the personal-data keys live.

@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //! - [`areas`]: the `antt.v1.Areas` service: administrative areas, their changes and views.
+//! - [`audit`]: the `antt.v1.Audit` service, the notary that signs and witnesses checkpoints.
 //! - [`commands`]: the one path by which a domain command is decided and recorded.
 //! - [`config`]: flags and `ANTT_*` variables.
 //! - [`server`]: [`serve`] and [`serve_log`]: listener, health, reflection, deadlines, shutdown.
@@ -20,11 +21,13 @@
 //! - [`streams`]: log reads and subscriptions as gRPC response streams.
 //! - [`convert`]: wire types to log types and back, with field-by-field checks.
 //! - [`status`]: the one place errors become gRPC statuses.
+//! - [`limits`]: the server's own bounds (the log's are in `antt_log::limits`).
 //! - [`shutdown`]: tells subscriptions that the server is stopping.
 //! - [`logging`]: the tracing subscriber.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod areas;
+pub mod audit;
 pub mod commands;
 pub mod config;
 pub mod convert;
@@ -33,6 +36,7 @@ pub mod event_store;
 pub mod forces;
 pub mod incidents;
 pub mod inspections;
+pub mod limits;
 pub mod logging;
 pub mod persons;
 pub mod ratings;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use antt_log::sled_log::SledLog;
-use antt_log::{AppendError, EventLog, OpenError};
+use antt_log::{AppendError, EventLog, OpenError, VerifiableLog};
 use antt_proto::v1::event_store_server::SERVICE_NAME as EVENT_STORE_SERVICE;
 use tokio::net::TcpListener;
 use tonic::transport::server::TcpIncoming;
@@ -16,6 +16,7 @@ use tonic_health::ServingStatus;
 
 use antt_keystore::KeyStore;
 
+use crate::audit::{self, AuditService, Notary, Witness};
 use crate::commands::Commands;
 use crate::config::Config;
 use crate::domain_api::{self, DomainApi};
@@ -43,6 +44,12 @@ pub enum ServeError {
     KeyStore(#[from] antt_keystore::KeyStoreError),
     #[error("cannot build the reflection service from the descriptors: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
+    #[error(transparent)]
+    SigningKey(#[from] audit::signing_key::SigningKeyError),
+    #[error("--witness {url}: the verifier key is not usable: {reason}")]
+    Witness { url: String, reason: String },
+    #[error("at most {max} witnesses can be configured, {given} were given", max = crate::limits::WITNESSES_MAX)]
+    TooManyWitnesses { given: usize },
     #[error("the gRPC server failed: {0}")]
     Transport(#[from] tonic::transport::Error),
     #[error("closing the log failed; appends acknowledged before are on disk, later ones may not be: {0}")]
@@ -70,7 +77,7 @@ pub async fn serve(
 
 /// Serves an already open log, like [`serve`], and closes it before returning. For tests
 /// and benchmarks that bring their own backend.
-pub async fn serve_log<L: EventLog>(
+pub async fn serve_log<L: VerifiableLog>(
     config: &Config,
     log: Arc<L>,
     listener: TcpListener,
@@ -87,7 +94,7 @@ pub async fn serve_log<L: EventLog>(
     served.and(closed)
 }
 
-async fn run_server<L: EventLog>(
+async fn run_server<L: VerifiableLog>(
     config: &Config,
     log: Arc<L>,
     listener: TcpListener,
@@ -113,6 +120,14 @@ async fn run_server<L: EventLog>(
         max_message_bytes: config.max_message_bytes,
     });
     let (stop_subscriptions, shutdown_signal) = shutdown_channel();
+    let notary = Arc::new(notary(config, log.clone())?);
+    tokio::spawn(audit::run_checkpoints(
+        notary.clone(),
+        config.checkpoint_interval(),
+        config.checkpoint_events,
+        shutdown_signal.clone(),
+    ));
+    let audit = AuditService::new(log.clone(), notary).into_server(config.max_message_bytes);
     let event_store = EventStoreService::new(log, shutdown_signal).into_server(config.max_message_bytes);
 
     let local_addr = listener
@@ -133,6 +148,7 @@ async fn run_server<L: EventLog>(
         .add_service(health_service)
         .add_service(reflection)
         .add_service(event_store)
+        .add_service(audit)
         .serve_with_incoming_shutdown(incoming, async {
             let _ = drain_requested.await;
         });
@@ -160,6 +176,35 @@ async fn run_server<L: EventLog>(
         ),
     }
     Ok(())
+}
+
+/// The notary of `log`: its signing key (loaded or created) and its witnesses.
+fn notary<L: VerifiableLog>(config: &Config, log: Arc<L>) -> Result<Notary<L>, ServeError> {
+    if config.witnesses.len() > crate::limits::WITNESSES_MAX {
+        return Err(ServeError::TooManyWitnesses {
+            given: config.witnesses.len(),
+        });
+    }
+    let signer = audit::signing_key::load_or_create(&config.signing_key_path(), config.log_origin.as_deref())?;
+    let witnesses = config
+        .witnesses
+        .iter()
+        .map(|witness| {
+            let verifier = witness
+                .verifier_key
+                .parse()
+                .map_err(|error: antt_audit::note::NoteError| ServeError::Witness {
+                    url: witness.url.clone(),
+                    reason: error.to_string(),
+                })?;
+            Ok(Witness {
+                url: witness.url.clone(),
+                verifier,
+            })
+        })
+        .collect::<Result<Vec<_>, ServeError>>()?;
+    let origin = signer.name().to_string();
+    Ok(Notary::new(log, signer, origin, witnesses))
 }
 
 /// The whole server ("") and the event store share one status: there is nothing else.

@@ -139,6 +139,31 @@ pub fn stream_not_found(stream_id: &str) -> Status {
     Status::not_found(format!("stream {stream_id:?} has no events"))
 }
 
+/// NOT_FOUND for anything else that does not exist, said in full by the caller.
+pub fn not_found(message: String) -> Status {
+    Status::not_found(message)
+}
+
+/// RESOURCE_EXHAUSTED for a request that would exceed a server bound.
+pub fn too_many(message: String) -> Status {
+    Status::resource_exhausted(message)
+}
+
+/// Why a checkpoint could not be made.
+pub fn notary_error(error: crate::audit::NotaryError) -> Status {
+    match error {
+        crate::audit::NotaryError::Read(error) => read_error(error),
+        crate::audit::NotaryError::Storage(ref storage) => {
+            tracing::error!(error = %storage, "storing a checkpoint failed");
+            Status::unavailable(error.to_string())
+        }
+        crate::audit::NotaryError::Signing(ref reason) => {
+            tracing::error!(%reason, "signing a checkpoint failed");
+            Status::internal(error.to_string())
+        }
+    }
+}
+
 /// NOT_FOUND for an event that is not in the log.
 pub fn event_not_found(key: &str) -> Status {
     Status::not_found(format!("no event with {key}"))

@@ -10,9 +10,11 @@ use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
+use antt_proto::v1::audit_client::AuditClient;
 use antt_proto::v1::event_store_client::EventStoreClient;
 use antt_proto::v1::{
-    AppendRequest, GetHeadRequest, LogHead, NewEvent, ReadAllRequest, ReadStreamRequest, RecordedEvent,
+    AppendRequest, GetCheckpointRequest, GetHeadRequest, LogHead, NewEvent, ReadAllRequest, ReadStreamRequest,
+    RecordedEvent,
 };
 use anyhow::{anyhow, bail, Context};
 use tokio::process::{Child, Command};
@@ -437,4 +439,151 @@ async fn human_log_lines_to_a_file_carry_no_terminal_escapes() -> TestResult {
         "ANSI escapes in log lines written to a file:\n{stderr:?}"
     );
     Ok(())
+}
+
+/// The ways a stopped store is damaged in [`every_kind_of_damage_is_refused_and_named`].
+#[derive(Clone, Copy, Debug)]
+enum StoreDamage {
+    /// One bit flipped inside one of the last events, in sled's file: sled cuts its log there.
+    FlipBitInALateEvent,
+    /// sled's data file cut short.
+    CutTheDataFile,
+    /// The last events removed through sled.
+    DropTheLastEvents,
+    /// Two events' records swapped through sled.
+    SwapTwoEvents,
+    /// An insider with write access rewrites one payload through sled and re-seals the
+    /// chain of every later event: sled's checksums and the chain both hold.
+    RewriteAPayloadWithItsChain,
+}
+
+const DAMAGE_EVENTS: usize = 320;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_of_damage_is_refused_and_named() -> TestResult {
+    // Goal: whatever happens to a stopped store, anttd refuses to start on it (exit 1,
+    // naming what is wrong), the offline verification fails, and the checkpoint saved
+    // before the damage can no longer be reproduced from the store.
+    // Method: 320 events, a checkpoint saved over gRPC, a clean stop, one kind of damage,
+    // a start of the real binary, then `verify` (what `antt admin verify` runs).
+    for damage in [
+        StoreDamage::FlipBitInALateEvent,
+        StoreDamage::CutTheDataFile,
+        StoreDamage::DropTheLastEvents,
+        StoreDamage::SwapTwoEvents,
+        StoreDamage::RewriteAPayloadWithItsChain,
+    ] {
+        let mut workspace = Workspace::new()?;
+        let (mut anttd, mut client) = workspace.start().await?;
+        for batch in 0..DAMAGE_EVENTS / 10 {
+            let events = (0..10)
+                .map(|n| json_event(&format!("{{\"mark\":\"marker-{:04}\"}}", batch * 10 + n)))
+                .collect();
+            append(&mut client, &format!("area-{}", batch % 3), events).await?;
+        }
+        let mut audit = AuditClient::connect(format!("http://{}", anttd.addr)).await?;
+        let saved = audit
+            .get_checkpoint(GetCheckpointRequest { tree_size: 0 })
+            .await?
+            .into_inner();
+        assert_eq!(saved.tree_size, DAMAGE_EVENTS as u64);
+        anttd.signal("TERM")?;
+        assert_eq!(anttd.wait().await?.code(), Some(0));
+        drop((client, audit));
+
+        damage_store(&workspace.data_dir(), damage)?;
+
+        let (status, stderr) = start_expecting_refusal(&mut workspace).await?;
+        assert_eq!(status.code(), Some(1), "{damage:?}: {status}; stderr:\n{stderr}");
+        assert!(
+            stderr.contains("missing") || stderr.contains("damaged") || stderr.contains("anchor"),
+            "{damage:?}: stderr does not say what is wrong:\n{stderr}"
+        );
+        let verified = antt_log::sled_log::verify(&workspace.data_dir(), &[saved.tree_size], &mut |_, _| {});
+        match verified {
+            Err(error) => assert!(!error.to_string().is_empty()),
+            Ok(report) => panic!("{damage:?}: verify accepted a damaged store: {report:?}"),
+        }
+    }
+    Ok(())
+}
+
+fn damage_store(data_dir: &Path, damage: StoreDamage) -> TestResult {
+    match damage {
+        StoreDamage::FlipBitInALateEvent => flip_bit_in_file(&data_dir.join("db"), b"marker-0315"),
+        StoreDamage::CutTheDataFile => {
+            let file = std::fs::OpenOptions::new().write(true).open(data_dir.join("db"))?;
+            let length = file.metadata()?.len();
+            file.set_len(length / 2)?;
+            Ok(())
+        }
+        StoreDamage::DropTheLastEvents => with_events_tree(data_dir, |tree| {
+            for position in DAMAGE_EVENTS as u64 - 5..DAMAGE_EVENTS as u64 {
+                tree.remove(position.to_be_bytes())?;
+            }
+            Ok(())
+        }),
+        StoreDamage::SwapTwoEvents => with_events_tree(data_dir, |tree| {
+            let (a, b) = (100u64.to_be_bytes(), 101u64.to_be_bytes());
+            let record_a = tree.get(a)?.context("no record 100")?;
+            let record_b = tree.get(b)?.context("no record 101")?;
+            tree.insert(a, record_b)?;
+            tree.insert(b, record_a)?;
+            Ok(())
+        }),
+        StoreDamage::RewriteAPayloadWithItsChain => with_events_tree(data_dir, |tree| {
+            let mut previous = antt_log::codec::decode_record(&tree.get(9u64.to_be_bytes())?.context("no 9")?)?.hash;
+            for position in 10..DAMAGE_EVENTS as u64 {
+                let key = position.to_be_bytes();
+                let mut event = antt_log::codec::decode_record(&tree.get(key)?.context("no record")?)?;
+                if position == 10 {
+                    event.payload = br#"{"mark":"rewritten"}"#.to_vec();
+                }
+                let record = antt_log::codec::seal(&mut event, &previous);
+                previous = event.hash;
+                tree.insert(key, record)?;
+            }
+            Ok(())
+        }),
+    }
+}
+
+fn with_events_tree(data_dir: &Path, change: impl FnOnce(&sled::Tree) -> TestResult) -> TestResult {
+    let db = sled::Config::new()
+        .path(data_dir)
+        .segment_size(antt_log::limits::SLED_SEGMENT_SIZE_BYTES)
+        .open()?;
+    change(&db.open_tree(EVENTS_TREE)?)?;
+    db.flush()?;
+    Ok(())
+}
+
+/// Flips the lowest bit of the first byte of the last place `marker` appears in `path`.
+fn flip_bit_in_file(path: &Path, marker: &[u8]) -> TestResult {
+    let mut bytes = std::fs::read(path)?;
+    let offset = bytes
+        .windows(marker.len())
+        .rposition(|window| window == marker)
+        .with_context(|| format!("{} does not contain the marker", path.display()))?;
+    bytes[offset] ^= 0x01;
+    std::fs::write(path, bytes)?;
+    Ok(())
+}
+
+/// Starts anttd on a store it must refuse; fails the test if it serves.
+async fn start_expecting_refusal(workspace: &mut Workspace) -> anyhow::Result<(ExitStatus, String)> {
+    let mut anttd = workspace.spawn()?;
+    for _ in 0..READY_ATTEMPTS_MAX {
+        if let Some(exit) = anttd.child.try_wait()? {
+            return Ok((exit, anttd.stderr()));
+        }
+        if let Ok(mut client) = connect(anttd.addr).await {
+            if client.get_head(GetHeadRequest {}).await.is_ok() {
+                bail!("anttd served a damaged store; stderr:\n{}", anttd.stderr());
+            }
+        }
+        tokio::time::sleep(READY_POLL_DELAY).await;
+    }
+    let status = anttd.wait().await?;
+    Ok((status, anttd.stderr()))
 }

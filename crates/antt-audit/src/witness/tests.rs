@@ -89,7 +89,7 @@ impl Log {
 }
 
 #[test]
-fn placeholder_merkle_verifies_every_small_proof() {
+fn consistency_checks_the_witness_relies_on_hold_for_small_trees() {
     let all = leaves(17);
     for n in 1..=all.len() {
         for m in 1..=n {
@@ -114,7 +114,7 @@ fn placeholder_merkle_verifies_every_small_proof() {
     }
     assert_eq!(
         verify_consistency(3, 2, &empty_root(), &empty_root(), &[]),
-        Err(VerifyError::SizeOrder {
+        Err(VerifyError::SizesReversed {
             old_size: 3,
             new_size: 2
         })

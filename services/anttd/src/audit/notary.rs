@@ -1,0 +1,226 @@
+//! The notary: signs checkpoints of the log's Merkle tree with the log's key, has them
+//! cosigned by the configured witnesses, and keeps every one in the log's store.
+//!
+//! A checkpoint is stored as soon as it is signed (so that one is never lost to a witness
+//! that does not answer) and again with the cosignatures gathered. Checkpoints are made
+//! one at a time, so witnesses see the log's sizes in order.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use antt_audit::checkpoint::{Checkpoint, SignedCheckpoint};
+use antt_audit::note::{Note, NoteSignature, Signer, Verifier};
+use antt_audit::witness::AddCheckpointRequest;
+use antt_log::{ReadError, StorageError, VerifiableLog};
+use antt_proto::v1 as pb;
+use tokio::sync::Mutex;
+
+use antt_witness::SubmitError;
+
+/// A witness the notary submits checkpoints to.
+#[derive(Clone, Debug)]
+pub struct Witness {
+    pub url: String,
+    pub verifier: Verifier,
+}
+
+/// Why a checkpoint could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum NotaryError {
+    #[error("storing the checkpoint: {0}")]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error("signing the checkpoint: {0}")]
+    Signing(String),
+}
+
+pub struct Notary<L> {
+    log: Arc<L>,
+    signer: Signer,
+    origin: String,
+    witnesses: Vec<Witness>,
+    /// The size each witness last cosigned (by URL), learnt from its answers; a witness
+    /// that knows another size says so with 409 and is asked again from that size.
+    witnessed: Mutex<HashMap<String, u64>>,
+}
+
+impl<L: VerifiableLog> Notary<L> {
+    pub fn new(log: Arc<L>, signer: Signer, origin: String, witnesses: Vec<Witness>) -> Self {
+        Notary {
+            log,
+            signer,
+            origin,
+            witnesses,
+            witnessed: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The log's verifier key, `<name>+<hex key hash>+<base64 key>`.
+    pub fn verifier_key(&self) -> String {
+        self.signer.verifier().to_string()
+    }
+
+    pub async fn latest(&self) -> Result<Option<pb::SignedCheckpoint>, ReadError> {
+        let stored = self.log.latest_checkpoint().await?;
+        stored.map(|(_, note)| self.to_proto(&note)).transpose()
+    }
+
+    pub async fn at_size(&self, size: u64) -> Result<Option<pb::SignedCheckpoint>, ReadError> {
+        let stored = self.log.checkpoint_at(size).await?;
+        stored.map(|note| self.to_proto(&note)).transpose()
+    }
+
+    /// Signs the committed head, unless the latest checkpoint is already of it; has it
+    /// cosigned; stores it. Returns it with every cosignature gathered.
+    pub async fn checkpoint_now(&self) -> Result<pb::SignedCheckpoint, NotaryError> {
+        // Held across the witnesses' answers: checkpoints are made strictly in order.
+        let mut witnessed = self.witnessed.lock().await;
+        let head = self.log.tree_head();
+        if let Some((size, note)) = self.log.latest_checkpoint().await? {
+            if size == head.size {
+                return Ok(self.to_proto(&note)?);
+            }
+        }
+        let checkpoint = Checkpoint {
+            origin: self.origin.clone(),
+            size: head.size,
+            root: head.root,
+            extensions: Vec::new(),
+        };
+        let signed = SignedCheckpoint::sign(checkpoint, &self.signer)
+            .map_err(|error| NotaryError::Signing(error.to_string()))?;
+        let log_signed = signed.to_text();
+        self.log.save_checkpoint(head.size, log_signed.clone()).await?;
+        let mut note = signed.note.clone();
+        for witness in &self.witnesses {
+            match self.cosignature(&mut witnessed, witness, &signed, &log_signed).await {
+                Ok(cosignatures) => note.signatures.extend(cosignatures),
+                Err(reason) => {
+                    tracing::warn!(witness = %witness.url, size = head.size, %reason, "a witness did not cosign the checkpoint")
+                }
+            }
+        }
+        let text = note.to_text();
+        if text != log_signed {
+            self.log.save_checkpoint(head.size, text.clone()).await?;
+        }
+        tracing::info!(
+            size = head.size,
+            cosignatures = note.signatures.len() - 1,
+            "checkpoint signed"
+        );
+        Ok(self.to_proto(&text)?)
+    }
+
+    /// Asks one witness to cosign, from the size it last cosigned.
+    async fn cosignature(
+        &self,
+        witnessed: &mut HashMap<String, u64>,
+        witness: &Witness,
+        signed: &SignedCheckpoint,
+        log_signed: &str,
+    ) -> Result<Vec<NoteSignature>, String> {
+        let size = signed.checkpoint.size;
+        let mut old_size = witnessed.get(&witness.url).copied().unwrap_or(0);
+        // One retry: a 409 tells the size the witness really has.
+        for _ in 0..2 {
+            let consistency_proof = if old_size == 0 || old_size == size {
+                Vec::new()
+            } else {
+                self.log
+                    .consistency_proof(old_size, size)
+                    .await
+                    .map_err(|error| error.to_string())?
+            };
+            let request = AddCheckpointRequest {
+                old_size,
+                consistency_proof,
+                checkpoint_text: log_signed.to_string(),
+            };
+            match antt_witness::submit(&witness.url, &request).await {
+                Ok(cosignatures) => {
+                    let ours = cosignatures.into_iter().filter(|signature| witness.verifier.matches(signature));
+                    let ours: Vec<NoteSignature> = ours.collect();
+                    if ours.is_empty() {
+                        return Err(format!("the answer carries no cosignature by {}", witness.verifier));
+                    }
+                    witnessed.insert(witness.url.clone(), size);
+                    return Ok(ours);
+                }
+                Err(SubmitError::Conflict { size: witness_size }) if witness_size <= size => old_size = witness_size,
+                Err(SubmitError::Conflict { size: witness_size }) => {
+                    return Err(format!(
+                        "the witness has cosigned {witness_size} events of this log, more than the {size} it has now: the log lost events or was rolled back"
+                    ))
+                }
+                Err(error) => return Err(error.to_string()),
+            }
+        }
+        Err(format!(
+            "the witness disagreed twice about the size it last cosigned for {}",
+            self.origin
+        ))
+    }
+
+    fn to_proto(&self, text: &str) -> Result<pb::SignedCheckpoint, ReadError> {
+        let damaged = |reason: String| ReadError::Corrupted { position: 0, reason };
+        let note =
+            Note::parse(text).map_err(|error| damaged(format!("a stored checkpoint does not parse: {error}")))?;
+        let checkpoint = Checkpoint::parse_body(&note.text)
+            .map_err(|error| damaged(format!("a stored checkpoint's body does not parse: {error}")))?;
+        let cosigned_by = note
+            .signatures
+            .iter()
+            .filter(|signature| signature.key_hash != self.signer.key_hash() || signature.name != self.signer.name())
+            .map(|signature| signature.name.clone())
+            .collect();
+        Ok(pb::SignedCheckpoint {
+            note: text.to_string(),
+            tree_size: checkpoint.size,
+            root_hash: checkpoint.root.to_vec(),
+            cosigned_by,
+        })
+    }
+}
+
+/// Makes a checkpoint whenever the log grew by `events` or `interval` passed with any
+/// growth, until `shutdown` fires.
+pub async fn run_checkpoints<L: VerifiableLog>(
+    notary: Arc<Notary<L>>,
+    interval: Duration,
+    events: u64,
+    mut shutdown: crate::ShutdownSignal,
+) {
+    let mut head = notary.log.watch_head();
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_size = notary
+        .log
+        .latest_checkpoint()
+        .await
+        .ok()
+        .flatten()
+        .map_or(0, |(size, _)| size);
+    loop {
+        let due = tokio::select! {
+            _ = ticker.tick() => notary.log.tree_head().size > last_size,
+            changed = head.changed() => match changed {
+                Ok(()) => notary.log.tree_head().size >= last_size.saturating_add(events),
+                Err(_) => break,
+            },
+            () = shutdown.stopped() => break,
+        };
+        if due {
+            match notary.checkpoint_now().await {
+                Ok(checkpoint) => last_size = checkpoint.tree_size,
+                Err(error) => tracing::error!(%error, "making a checkpoint failed"),
+            }
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! The `antt.v1.Audit` service: checkpoints, proofs, and events with the proofs that
+//! verify them. Every proof comes from the log's stored tree ([`VerifiableLog`]); every
+//! checkpoint from the [`Notary`].
+
+use std::sync::Arc;
+
+use antt_audit::merkle::{self, Hash};
+use antt_domain::Date;
+use antt_log::{codec, ReadStreamRequest, RecordedEvent, VerifiableLog, Violation};
+use antt_proto::v1 as pb;
+use antt_proto::v1::audit_server::{Audit, AuditServer};
+use tonic::{Request, Response, Status};
+use tracing::Instrument;
+
+use crate::audit::notary::Notary;
+use crate::convert;
+use crate::limits;
+use crate::status;
+use crate::streams::ResponseStream;
+
+/// The gRPC service over a log and its notary.
+pub struct AuditService<L> {
+    log: Arc<L>,
+    notary: Arc<Notary<L>>,
+}
+
+impl<L: VerifiableLog> AuditService<L> {
+    pub fn new(log: Arc<L>, notary: Arc<Notary<L>>) -> Self {
+        AuditService { log, notary }
+    }
+
+    pub fn into_server(self, max_message_bytes: usize) -> AuditServer<Self> {
+        AuditServer::new(self)
+            .max_decoding_message_size(max_message_bytes)
+            .max_encoding_message_size(max_message_bytes)
+    }
+
+    /// A size the client left at 0 means the committed head's.
+    fn size_or_head(&self, size: u64) -> u64 {
+        if size == 0 {
+            self.log.tree_head().size
+        } else {
+            size
+        }
+    }
+
+    /// The event at `position` and its inclusion proof. The proof is asked first, so that
+    /// a position outside the tree is a field violation, not a missing event.
+    async fn proven_event(&self, position: u64, tree_size: u64) -> Result<(RecordedEvent, pb::InclusionProof), Status> {
+        let tree_size = self.size_or_head(tree_size);
+        let hashes = self
+            .log
+            .inclusion_proof(position, tree_size)
+            .await
+            .map_err(status::read_error)?;
+        let event = self
+            .log
+            .event_at(position)
+            .await
+            .map_err(status::read_error)?
+            .ok_or_else(|| status::event_not_found(&format!("position {position}")))?;
+        let proof = inclusion(&event, tree_size, &hashes);
+        Ok((event, proof))
+    }
+
+    async fn consistency_proof(&self, old_size: u64, new_size: u64) -> Result<pb::ConsistencyProof, Status> {
+        let new_size = self.size_or_head(new_size);
+        let hashes = self
+            .log
+            .consistency_proof(old_size, new_size)
+            .await
+            .map_err(status::read_error)?;
+        Ok(pb::ConsistencyProof {
+            old_size,
+            new_size,
+            hashes: hashes.iter().map(|hash| hash.to_vec()).collect(),
+        })
+    }
+
+    async fn checkpoint(&self, tree_size: u64) -> Result<pb::SignedCheckpoint, Status> {
+        let found = if tree_size == 0 {
+            self.notary.latest().await
+        } else {
+            self.notary.at_size(tree_size).await
+        };
+        match found.map_err(status::read_error)? {
+            Some(checkpoint) => Ok(checkpoint),
+            None if tree_size == 0 => self.notary.checkpoint_now().await.map_err(status::notary_error),
+            None => Err(status::not_found(format!(
+                "no checkpoint was made at tree size {tree_size}; GetCheckpoint with tree_size 0 gives the latest"
+            ))),
+        }
+    }
+
+    /// The stream's events up to the date, proved in a checkpoint that covers them all.
+    async fn export_stream(&self, request: pb::ExportStreamRequest) -> Result<Vec<pb::ExportItem>, Status> {
+        let (stream_id, until) =
+            export_request(&request).map_err(|violations| status::invalid_argument(&violations))?;
+        let events = self.stream_events(&stream_id, until).await?;
+        let needed = events.last().map_or(1, |event| event.position + 1);
+        let checkpoint = match self.notary.latest().await.map_err(status::read_error)? {
+            Some(checkpoint) if checkpoint.tree_size >= needed => checkpoint,
+            _ => self.notary.checkpoint_now().await.map_err(status::notary_error)?,
+        };
+        let mut items = vec![export_item(pb::export_item::Item::Checkpoint(checkpoint.clone()))];
+        for event in events {
+            let hashes = self
+                .log
+                .inclusion_proof(event.position, checkpoint.tree_size)
+                .await
+                .map_err(status::read_error)?;
+            let proof = inclusion(&event, checkpoint.tree_size, &hashes);
+            items.push(export_item(pb::export_item::Item::Event(proven(event, proof))));
+        }
+        Ok(items)
+    }
+
+    async fn stream_events(&self, stream_id: &str, until: Option<Date>) -> Result<Vec<RecordedEvent>, Status> {
+        if self
+            .log
+            .stream_info(stream_id)
+            .await
+            .map_err(status::read_error)?
+            .is_none()
+        {
+            return Err(status::stream_not_found(stream_id));
+        }
+        let end_micros = until.map(|date| (date.days_since_unix_epoch() + 1) * MICROS_PER_DAY);
+        let mut events = Vec::new();
+        let mut from_version = Some(0);
+        while let Some(version) = from_version {
+            let page = self
+                .log
+                .read_stream(ReadStreamRequest {
+                    stream_id: stream_id.to_string(),
+                    from_version: Some(version),
+                    direction: antt_log::Direction::Forwards,
+                    max_count: 0,
+                })
+                .await
+                .map_err(status::read_error)?;
+            from_version = page.last().map(|event| event.stream_version + 1);
+            if events.len() + page.len() > limits::EXPORT_EVENTS_MAX {
+                return Err(status::too_many(format!(
+                    "stream {stream_id:?} has more than {} events to export; export it up to an earlier date",
+                    limits::EXPORT_EVENTS_MAX
+                )));
+            }
+            events.extend(
+                page.into_iter()
+                    .filter(|event| end_micros.is_none_or(|end| event.effective_at.as_micros() < end)),
+            );
+        }
+        Ok(events)
+    }
+}
+
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+/// The proof of `event`, whose leaf is computed from its canonical bytes exactly as a
+/// client will.
+fn inclusion(event: &RecordedEvent, tree_size: u64, hashes: &[Hash]) -> pb::InclusionProof {
+    pb::InclusionProof {
+        position: event.position,
+        tree_size,
+        leaf_hash: merkle::leaf_hash(&codec::canonical_bytes(event)).to_vec(),
+        hashes: hashes.iter().map(|hash| hash.to_vec()).collect(),
+    }
+}
+
+fn proven(event: RecordedEvent, proof: pb::InclusionProof) -> pb::ProvenEvent {
+    pb::ProvenEvent {
+        canonical: codec::canonical_bytes(&event),
+        event: Some(convert::recorded_event_to_proto(event)),
+        proof: Some(proof),
+    }
+}
+
+fn export_item(item: pb::export_item::Item) -> pb::ExportItem {
+    pb::ExportItem { item: Some(item) }
+}
+
+fn export_request(request: &pb::ExportStreamRequest) -> Result<(String, Option<Date>), Vec<Violation>> {
+    let mut violations = antt_log::validate::stream_id_violations(&request.stream_id, "stream_id");
+    let until = match &request.effective_on_or_before {
+        None => None,
+        Some(date) => match Date::from_proto_field("effective_on_or_before", Some(date)) {
+            Ok(date) => Some(date),
+            Err(error) => {
+                violations.push(Violation::new("effective_on_or_before", error.to_string()));
+                None
+            }
+        },
+    };
+    if violations.is_empty() {
+        Ok((request.stream_id.clone(), until))
+    } else {
+        Err(violations)
+    }
+}
+
+#[tonic::async_trait]
+impl<L: VerifiableLog> Audit for AuditService<L> {
+    async fn get_public_key(&self, _: Request<pb::GetPublicKeyRequest>) -> Result<Response<pb::PublicKey>, Status> {
+        Ok(Response::new(pb::PublicKey {
+            origin: self.notary.origin().to_string(),
+            verifier_key: self.notary.verifier_key(),
+        }))
+    }
+
+    async fn get_checkpoint(
+        &self,
+        request: Request<pb::GetCheckpointRequest>,
+    ) -> Result<Response<pb::SignedCheckpoint>, Status> {
+        let tree_size = request.into_inner().tree_size;
+        let span = tracing::info_span!("GetCheckpoint", tree_size);
+        self.checkpoint(tree_size).instrument(span).await.map(Response::new)
+    }
+
+    async fn create_checkpoint(
+        &self,
+        _: Request<pb::CreateCheckpointRequest>,
+    ) -> Result<Response<pb::SignedCheckpoint>, Status> {
+        let span = tracing::info_span!("CreateCheckpoint");
+        let created = self.notary.checkpoint_now().instrument(span).await;
+        created.map(Response::new).map_err(status::notary_error)
+    }
+
+    async fn get_inclusion_proof(
+        &self,
+        request: Request<pb::GetInclusionProofRequest>,
+    ) -> Result<Response<pb::InclusionProof>, Status> {
+        let request = request.into_inner();
+        let span = tracing::info_span!("GetInclusionProof", request.position, request.tree_size);
+        let (_, proof) = self
+            .proven_event(request.position, request.tree_size)
+            .instrument(span)
+            .await?;
+        Ok(Response::new(proof))
+    }
+
+    async fn get_consistency_proof(
+        &self,
+        request: Request<pb::GetConsistencyProofRequest>,
+    ) -> Result<Response<pb::ConsistencyProof>, Status> {
+        let request = request.into_inner();
+        let span = tracing::info_span!("GetConsistencyProof", request.old_size, request.new_size);
+        let proof = self.consistency_proof(request.old_size, request.new_size);
+        proof.instrument(span).await.map(Response::new)
+    }
+
+    async fn get_proven_event(
+        &self,
+        request: Request<pb::GetProvenEventRequest>,
+    ) -> Result<Response<pb::ProvenEvent>, Status> {
+        let request = request.into_inner();
+        let span = tracing::info_span!("GetProvenEvent", request.position, request.tree_size);
+        let (event, proof) = self
+            .proven_event(request.position, request.tree_size)
+            .instrument(span)
+            .await?;
+        Ok(Response::new(proven(event, proof)))
+    }
+
+    type ExportStreamStream = ResponseStream<pb::ExportItem>;
+
+    async fn export_stream(
+        &self,
+        request: Request<pb::ExportStreamRequest>,
+    ) -> Result<Response<Self::ExportStreamStream>, Status> {
+        let request = request.into_inner();
+        let span = tracing::info_span!("ExportStream", stream_id = ?request.stream_id);
+        let items = self.export_stream(request).instrument(span).await?;
+        let stream = tokio_stream::iter(items.into_iter().map(Ok));
+        Ok(Response::new(Box::pin(stream)))
+    }
+}
