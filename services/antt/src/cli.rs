@@ -38,6 +38,121 @@ pub enum Command {
     /// Import official administrative areas (GSO code lists) as area events.
     #[command(subcommand)]
     Import(crate::import::ImportCommand),
+    /// Fetch what an inspector keeps: the log's key, signed checkpoints, proven exports.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Check, trusting only the keys given: that the log extends a saved checkpoint, or
+    /// that an exported bundle is genuine (offline). Exit 0 yes, 1 no, 2 could not tell.
+    #[command(subcommand)]
+    Verify(VerifyCommand),
+    /// Run a witness: cosign a log's checkpoints after checking that each extends the last.
+    #[command(subcommand)]
+    Witness(WitnessCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Print the log's verifier key (`<name>+<hash>+<key>`): publish it to inspectors and witnesses.
+    PublicKey,
+    /// Print the latest signed checkpoint, cosignatures included: save it at the inspection.
+    Checkpoint {
+        /// Sign one of the committed head now instead of printing the latest.
+        #[arg(long)]
+        create: bool,
+    },
+    /// Write a stream's (or an area's) events up to a date, with their proofs and the
+    /// checkpoint they are proved in, to a bundle that `antt verify bundle` checks offline.
+    Export(ExportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The stream to export, e.g. `area-6f1c…` or `team-…`.
+    #[arg(long, required_unless_present = "area", conflicts_with = "area")]
+    pub stream: Option<String>,
+    /// An area's official code (2 digits province, 3 district, 5 commune): its own stream.
+    #[arg(long)]
+    pub area: Option<String>,
+    /// The code list the area code is from (`2024` or `2025`) [default: by --as-of, 2025
+    /// from 01/07/2025].
+    #[arg(long)]
+    pub list: Option<String>,
+    /// Only events effective on or before this date (YYYY-MM-DD).
+    #[arg(long, value_parser = crate::dates::parse_date)]
+    pub as_of: Option<pb::Date>,
+    /// The bundle file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+impl ExportArgs {
+    /// The stream the export reads.
+    pub fn stream_id(&self) -> Result<String, crate::error::CliError> {
+        use crate::import::source::Level;
+        if let Some(stream) = &self.stream {
+            return Ok(stream.clone());
+        }
+        let code = self.area.as_deref().unwrap_or_default();
+        let level = match code.len() {
+            2 => Level::Province,
+            3 => Level::District,
+            5 => Level::Commune,
+            _ => {
+                return Err(crate::error::CliError::Input(format!(
+                    "--area {code:?}: an official code has 2 (province), 3 (district) or 5 (commune) digits"
+                )))
+            }
+        };
+        // The reform's communes and provinces took effect on 01/07/2025.
+        let before_reform = |date: &pb::Date| (date.year, date.month, date.day) < (2025, 7, 1);
+        let list = match (&self.list, &self.as_of) {
+            (Some(list), _) => list.clone(),
+            (None, Some(as_of)) if before_reform(as_of) => "2024".to_string(),
+            (None, _) => "2025".to_string(),
+        };
+        Ok(format!("area-{}", crate::import::identity::area_id(&list, level, code)))
+    }
+}
+
+/// The witnesses whose cosignatures a check counts.
+#[derive(Args, Debug)]
+pub struct WitnessKeys {
+    /// A witness's cosignature verifier key (repeatable).
+    #[arg(long)]
+    pub witness: Vec<String>,
+    /// How many of those witnesses must have cosigned.
+    #[arg(long, default_value_t = 0)]
+    pub min_cosignatures: usize,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum VerifyCommand {
+    /// Fetch the current checkpoint and a consistency proof from the server and check that
+    /// the log extends the checkpoint saved in the file.
+    Checkpoint {
+        /// The checkpoint saved earlier (`antt audit checkpoint > saved.txt`).
+        saved: PathBuf,
+        /// The log's verifier key [default: the server's, accepted only if it signed the saved checkpoint].
+        #[arg(long, env = "ANTT_LOG_KEY")]
+        key: Option<String>,
+        #[command(flatten)]
+        witnesses: WitnessKeys,
+    },
+    /// Check an exported bundle fully offline.
+    Bundle {
+        file: PathBuf,
+        /// The log's verifier key.
+        #[arg(long, env = "ANTT_LOG_KEY")]
+        key: String,
+        #[command(flatten)]
+        witnesses: WitnessKeys,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WitnessCommand {
+    /// Serve the C2SP tlog-witness protocol over HTTP until Ctrl-C or SIGTERM.
+    Serve(crate::witness::ServeArgs),
 }
 
 #[derive(Args, Debug)]

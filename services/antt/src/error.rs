@@ -32,6 +32,9 @@ pub enum CliError {
     Damaged(String),
     #[error("verification could not run: {0}")]
     Verify(String),
+    /// A check that ran and does not hold: a proof, a signature or the log's growth.
+    #[error("{0}")]
+    Failed(String),
 }
 
 impl From<Status> for CliError {
@@ -47,7 +50,7 @@ impl CliError {
         match self {
             CliError::Status(status) if status.code() == Code::Unavailable => 3,
             CliError::Connect { .. } => 3,
-            CliError::Status(_) | CliError::Damaged(_) => 1,
+            CliError::Status(_) | CliError::Damaged(_) | CliError::Failed(_) => 1,
             CliError::ReadFile { .. } | CliError::Input(_) | CliError::Output(_) | CliError::Verify(_) => 2,
         }
     }

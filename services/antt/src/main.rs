@@ -2,6 +2,8 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod append;
+mod audit;
+mod bundle;
 mod cli;
 mod client;
 mod dates;
@@ -13,12 +15,13 @@ mod read;
 mod recover;
 mod tail;
 mod verify;
+mod witness;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{AdminCommand, Cli, Command};
+use crate::cli::{AdminCommand, Cli, Command, WitnessCommand};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -32,6 +35,9 @@ async fn main() -> ExitCode {
         Command::Admin(AdminCommand::ForgetPerson(args)) => forget::run(&cli.server, args).await,
         // Import prints its own errors: they name the unit that failed.
         Command::Import(command) => return import::main(&cli.server, command).await,
+        Command::Audit(command) => audit::run_audit(&cli.server, command).await,
+        Command::Verify(command) => audit::run_verify(&cli.server, command).await,
+        Command::Witness(WitnessCommand::Serve(args)) => witness::serve(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

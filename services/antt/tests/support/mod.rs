@@ -21,8 +21,15 @@ pub struct Server {
 impl Server {
     /// Serves a fresh temp directory (named with `prefix`) and connects to it.
     pub async fn start(prefix: &str) -> Server {
+        Server::start_with(prefix, |_| {}).await
+    }
+
+    /// Like [`Server::start`], with settings changed from the defaults.
+    #[allow(dead_code)]
+    pub async fn start_with(prefix: &str, configure: impl FnOnce(&mut anttd::Config)) -> Server {
         let dir = tempfile::Builder::new().prefix(prefix).tempdir().unwrap();
-        let config = anttd::Config::for_data_dir(dir.path().join("data"));
+        let mut config = anttd::Config::for_data_dir(dir.path().join("data"));
+        configure(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (shutdown, stop) = oneshot::channel::<()>();
