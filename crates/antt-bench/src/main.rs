@@ -14,7 +14,9 @@
 //!   [`counting_log`] that counts the log work per command, with [`cpu`] time per command.
 //! - [`import`]: the wall time of `antt import areas` for the full 2024 list.
 //! - [`report`]: the tables, the goals and the summary.
+//! - [`audit`]: (`--only-audit`) Merkle proofs and full verification on a large store.
 
+mod audit;
 mod counting_log;
 mod cpu;
 mod domain;
@@ -96,6 +98,11 @@ struct Args {
     #[arg(long)]
     areas_file: Option<PathBuf>,
 
+    /// Run only the verifiable-history section: proofs and full verification on a store
+    /// of --events events (default 5,000,000; 100,000 with --quick).
+    #[arg(long, conflicts_with_all = ["only_domain", "no_domain"])]
+    only_audit: bool,
+
     /// Internal: open the store at this path, read it, print memory figures, exit.
     #[arg(long, hide = true)]
     memory_probe: Option<PathBuf>,
@@ -106,6 +113,12 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     if let Some(path) = &args.memory_probe {
         return memory::probe_main(path).await;
+    }
+    if args.only_audit {
+        let base_dir = args.dir.clone().unwrap_or_else(std::env::temp_dir);
+        let events_n = args.events.unwrap_or(if args.quick { 100_000 } else { 5_000_000 });
+        audit::run(&base_dir, events_n).await?.print();
+        return Ok(());
     }
     let run_started = Instant::now();
     let timing = if args.quick {

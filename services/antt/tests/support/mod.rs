@@ -1,7 +1,9 @@
 //! What the integration tests of `antt` share: an `anttd` served in-process on a loopback
 //! port over a temp directory, and the `antt` binary pointed at it.
 //!
-//! Each test file adds the clients it needs with its own `impl Server` block.
+//! Each test file adds the clients it needs with its own `impl Server` block; not every
+//! file uses every helper.
+#![allow(dead_code)]
 
 use std::net::SocketAddr;
 
@@ -25,7 +27,6 @@ impl Server {
     }
 
     /// Like [`Server::start`], with settings changed from the defaults.
-    #[allow(dead_code)]
     pub async fn start_with(prefix: &str, configure: impl FnOnce(&mut anttd::Config)) -> Server {
         let dir = tempfile::Builder::new().prefix(prefix).tempdir().unwrap();
         let mut config = anttd::Config::for_data_dir(dir.path().join("data"));
