@@ -111,7 +111,7 @@ proptest! {
 
 #[test]
 fn the_tree_past_the_second_stored_level_answers_as_the_oracle() {
-    // 2^16 + some leaves: level-16 nodes are stored, levels 9..15 folded from level 8.
+    // 2^16 + some leaves: every stored level up to 16 is in use, and the levels between.
     let dir = tempfile::tempdir().expect("temp dir");
     runtime().block_on(async {
         let log = SledLog::open(SledConfig::new(dir.path())).expect("open");

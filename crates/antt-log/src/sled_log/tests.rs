@@ -338,7 +338,7 @@ async fn a_tampered_record_fails_open_and_verify_at_its_position() {
     );
 
     // Before the tail window the chain is not read at open, but the Merkle root over the
-    // records of the last partial 256-leaf subtree is, and it no longer fits the anchor.
+    // records of the last partial 16-leaf subtree is, and it no longer fits the anchor.
     let mut config = SledConfig::new(dir.path());
     config.tail_check_events = 3;
     assert!(matches!(
@@ -576,6 +576,7 @@ fn verify_reports_progress_and_refuses_a_missing_store() {
                 last_hash: head.last_hash
             }),
             roots_at: Vec::new(),
+            copy_duration: report.copy_duration,
         }
     );
     assert_ne!(report.tree_root, antt_audit::merkle::empty_root());

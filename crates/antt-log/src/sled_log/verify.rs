@@ -32,6 +32,8 @@ pub struct VerifyReport {
     pub anchored: Option<AnchoredHead>,
     /// The root at each size asked for, so saved checkpoints can be compared with it.
     pub roots_at: Vec<(u64, Hash)>,
+    /// How long copying the store's files took, of the whole verification.
+    pub copy_duration: std::time::Duration,
 }
 
 /// Why verification did not succeed.
@@ -61,7 +63,9 @@ pub fn verify(path: &Path, roots_at: &[u64], progress: &mut dyn FnMut(u64, u64))
         path: path.display().to_string(),
         reason: error.to_string(),
     })?;
+    let copy_started = std::time::Instant::now();
     let copy = copy_store(path)?;
+    let copy_duration = copy_started.elapsed();
     let db = store::open_db(copy.path(), DEFAULT_CACHE_CAPACITY_BYTES)?;
     let trees = store::open_trees(&db, copy.path())?;
     let scanned = scan_recomputing(&trees.events, ChainCheck::Full, progress).map_err(|error| match error {
@@ -92,6 +96,7 @@ pub fn verify(path: &Path, roots_at: &[u64], progress: &mut dyn FnMut(u64, u64))
         tree_root,
         anchored,
         roots_at,
+        copy_duration,
     })
 }
 
