@@ -25,6 +25,9 @@ pub const EVENTS_PER_APPEND_MAX: usize = 1000;
 pub const APPEND_BYTES_MAX: usize = 4 * 1024 * 1024;
 /// Most events one group commit writes before it flushes.
 pub const GROUP_COMMIT_EVENTS_MAX: usize = 4096;
+/// Group commits durable in sled that may wait for their anchor at once: the writer
+/// syncs the next group while the previous one's anchor is synced, and waits beyond this.
+pub const ACKNOWLEDGE_QUEUE_GROUPS_MAX: usize = 2;
 /// Most events one read call returns.
 pub const READ_PAGE_EVENTS_MAX: usize = 1000;
 /// Most records a filtered `read_all` call examines before it returns a (possibly empty)

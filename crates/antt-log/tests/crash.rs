@@ -5,6 +5,7 @@
 //! The child tests are `#[ignore]`d and also return at once unless `ANTT_CRASH_CHILD_DIR`
 //! is set, so they do nothing in a normal run; the parent runs them with `--ignored`.
 
+use antt_audit::encoding::hex;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -37,10 +38,6 @@ struct Ack {
     /// Stream version of the last event of the batch.
     version: u64,
     last_hash: String,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Parses an ACK line. The first one may follow libtest's "test <name> ... " on the same

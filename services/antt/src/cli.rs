@@ -249,6 +249,10 @@ pub enum AdminCommand {
         /// The data directory (anttd's --data-dir). Stop anttd first: the store is locked.
         #[arg(long, env = "ANTT_DATA_DIR", default_value = "./data")]
         data: PathBuf,
+        /// A checkpoint saved earlier (repeatable): the store's tree at its size must have
+        /// its root, or the history it committed to was changed.
+        #[arg(long = "checkpoint")]
+        checkpoints: Vec<PathBuf>,
     },
     /// Keep the verified prefix of a damaged store (or adopt a store written before
     /// anchoring), dropping every event from the first bad position on, and record the

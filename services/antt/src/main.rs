@@ -30,7 +30,7 @@ async fn main() -> ExitCode {
         Command::Append(args) => append::run(&cli.server, args).await,
         Command::Read(args) => read::run(&cli.server, args).await,
         Command::Tail(args) => tail::run(&cli.server, args).await,
-        Command::Admin(AdminCommand::Verify { data }) => verify::run(data).await,
+        Command::Admin(AdminCommand::Verify { data, checkpoints }) => verify::run(data, checkpoints).await,
         Command::Admin(AdminCommand::Recover { data, reason, operator }) => recover::run(data, reason, operator).await,
         Command::Admin(AdminCommand::ForgetPerson(args)) => forget::run(&cli.server, args).await,
         // Import prints its own errors: they name the unit that failed.

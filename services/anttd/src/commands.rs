@@ -14,6 +14,7 @@
 //! date in Vietnam (UTC+7), because clerks date decisions in local time. A domain event's
 //! `effective_at` in the log is 00:00 UTC of its effective date: read it back as a UTC date.
 
+use antt_audit::encoding::hex;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
@@ -453,10 +454,6 @@ fn new_event<E: DomainEvent>(
 /// Whether a recorded event was caused by the request with this digest.
 pub fn carries_digest(event: &RecordedEvent, digest: &[u8; 32]) -> bool {
     event.metadata.get(METADATA_REQUEST_SHA256) == Some(&hex(digest))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -12,6 +12,9 @@
 //!   An append's extent is therefore a maximal run of equal `recorded_at`, recoverable
 //!   after a restart without storing it, which is how a retry is matched to exactly one
 //!   earlier append.
+//! - Tree `merkle`: the stored levels of the RFC 9162 tree over the log (`tree.rs`), about
+//!   one key per 15 events. Tree `checkpoints`: signed checkpoints by tree size. File
+//!   `anchor` (outside sled): the acknowledged head (`anchor.rs`).
 //! - Nothing else is written per event. Stream and event-id indexes exist only in memory:
 //!   one sequential scan rebuilds them at open (a second key per event would cost 3–4×
 //!   the append throughput).
@@ -20,9 +23,10 @@
 //! A single writer thread takes every queued append (up to
 //! [`limits::GROUP_COMMIT_EVENTS_MAX`] events) as one group: it decides each append in
 //! arrival order (idempotent retry, then expected version), writes all admitted events
-//! as one `sled::Batch` (a crash keeps the whole group or none of it), calls sled's
-//! `flush`, and in [`SyncMode::Fsync`] `fdatasync`s `<path>/db`. Only then are the
-//! group's events published to readers and acknowledged.
+//! and the Merkle nodes they complete atomically (a crash keeps the whole group or none of
+//! it), calls sled's `flush`, and in [`SyncMode::Fsync`] `fdatasync`s `<path>/db`. Then the
+//! group is published to readers, and the anchoring thread (`acknowledge.rs`) syncs its
+//! head into the anchor and only then acknowledges it.
 //!
 //! # Durability of an acknowledged event
 //! - Fsync mode: survives a killed process, an OS crash and a power loss, provided the
@@ -45,6 +49,7 @@
 //! chain over the last [`SledConfig::tail_check_events`] records. [`verify`] checks the
 //! same and the whole chain.
 
+mod acknowledge;
 mod anchor;
 mod config;
 mod group;
@@ -191,15 +196,15 @@ impl SledLog {
             tree: trees.events.clone(),
             nodes: trees.nodes.clone(),
             frontier: parts.frontier,
-            anchor: parts.anchor,
+            acknowledgements: None,
             data_file: parts.data_file,
             sync_mode: parts.sync_mode,
             shared: Arc::clone(&shared),
             jobs: job_receiver,
             head: head_sender,
         };
-        let lifecycle =
-            start_writer(writer).map_err(|error| store::open_error(&path, "starting the writer thread", error))?;
+        let lifecycle = start_writer(writer, parts.anchor)
+            .map_err(|error| store::open_error(&path, "starting the writer thread", error))?;
         Ok(SledLog {
             path,
             tree: trees.events,
@@ -265,12 +270,12 @@ struct WriterParts {
     anchor: Anchor,
 }
 
-fn start_writer(writer: Writer) -> std::io::Result<Lifecycle> {
+fn start_writer(writer: Writer, anchor: Anchor) -> std::io::Result<Lifecycle> {
     let (finished_sender, finished) = oneshot::channel();
     let thread = std::thread::Builder::new()
         .name("antt-log-writer".into())
         .spawn(move || {
-            let result = writer.run();
+            let result = writer.run(anchor);
             let _ = finished_sender.send(result);
         })?;
     Ok(Lifecycle::Running { thread, finished })

@@ -199,11 +199,7 @@ impl StoredTree<'_> {
             if recomputed != self.stored_node(id)? {
                 return Err(ReadError::Corrupted {
                     position: id.first_leaf(),
-                    reason: format!(
-                        "the events at positions {}..{} do not match the Merkle tree stored for them",
-                        id.first_leaf(),
-                        id.end_leaf()
-                    ),
+                    reason: mismatch_reason(id),
                 });
             }
         }
@@ -224,6 +220,15 @@ pub(crate) fn fold_complete(mut hashes: Vec<Hash>) -> Hash {
             .collect();
     }
     hashes.pop().unwrap_or_else(merkle::empty_root)
+}
+
+/// Why a stored node recomputed from the events is not the one stored.
+pub(crate) fn mismatch_reason(id: NodeId) -> String {
+    format!(
+        "the events at positions {}..{} do not match the Merkle tree stored for them",
+        id.first_leaf(),
+        id.end_leaf()
+    )
 }
 
 fn missing_event(position: u64) -> ReadError {

@@ -114,11 +114,7 @@ fn check_stored_nodes(nodes: &sled::Tree, recomputed: &RecomputedTree) -> Result
         if stored.as_deref() != Some(&hash[..]) {
             return Err(Damage {
                 position: id.first_leaf(),
-                reason: format!(
-                    "the events at positions {}..{} do not match the Merkle tree stored for them",
-                    id.first_leaf(),
-                    id.end_leaf()
-                ),
+                reason: tree::mismatch_reason(*id),
             });
         }
     }

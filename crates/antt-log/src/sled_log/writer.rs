@@ -12,7 +12,9 @@ use sled::Transactional;
 use tokio::sync::watch;
 use tracing::debug;
 
-use crate::error::{AppendError, StorageError};
+use crate::error::StorageError;
+use crate::limits;
+use crate::sled_log::acknowledge::{self, Acknowledgement};
 use crate::sled_log::anchor::{Anchor, AnchoredHead};
 use crate::sled_log::config::SyncMode;
 use crate::sled_log::group::{Group, Job};
@@ -27,8 +29,9 @@ pub(crate) struct Writer {
     pub nodes: sled::Tree,
     /// The tree's right edge at the committed head.
     pub frontier: Frontier,
-    /// The head anchor, written after each durable group and before its acknowledgement.
-    pub anchor: Anchor,
+    /// To the acknowledging thread, which anchors each durable group's head and then
+    /// replies; set while [`Writer::run`] runs.
+    pub acknowledgements: Option<mpsc::SyncSender<Acknowledgement>>,
     /// sled's data file, for `fdatasync`.
     pub data_file: File,
     pub sync_mode: SyncMode,
@@ -40,10 +43,24 @@ pub(crate) struct Writer {
 impl Writer {
     /// Commits groups until every sender is gone, then makes everything durable. Returns
     /// the storage failure that stopped appends, if any.
-    pub fn run(mut self) -> Result<(), StorageError> {
+    /// `anchor` goes to the acknowledging thread, which this runs beside it.
+    pub fn run(mut self, anchor: Anchor) -> Result<(), StorageError> {
+        let (sender, receiver) = mpsc::sync_channel(limits::ACKNOWLEDGE_QUEUE_GROUPS_MAX);
+        let sync = self.sync_mode == SyncMode::Fsync;
+        let shared = Arc::clone(&self.shared);
+        let acknowledging = std::thread::Builder::new()
+            .name("antt-log-anchor".into())
+            .spawn(move || acknowledge::run(anchor, sync, shared, receiver))
+            .map_err(|error| StorageError::new("starting the anchor thread", error))?;
+        self.acknowledgements = Some(sender);
         let mut carried: Option<Job> = None;
         while let Some(first) = carried.take().or_else(|| self.jobs.recv().ok()) {
             carried = self.commit_group(first);
+        }
+        // Every group is anchored and acknowledged before the final sync.
+        self.acknowledgements = None;
+        if acknowledging.join().is_err() {
+            self.shared.fail(StorageError::new("anchoring", AnchorThreadPanicked));
         }
         self.final_sync()
     }
@@ -70,30 +87,39 @@ impl Writer {
     }
 
     fn finish(&mut self, mut group: Group<'_>) {
+        let mut head = None;
         if group.failure.is_none() && !group.added.is_empty() {
             match self.write(&mut group) {
-                Ok(()) => self.publish(&mut group),
+                Ok(written) => {
+                    self.publish(&mut group);
+                    head = Some(written);
+                }
                 Err(failure) => group.failure = Some(failure),
             }
         }
+        let replies = std::mem::take(&mut group.replies);
         if let Some(failure) = &group.failure {
             self.shared.fail(failure.clone());
+            return acknowledge::reply(replies, Some(failure));
         }
-        for (reply, outcome) in group.replies {
-            let outcome = match &group.failure {
-                Some(failure) => Err(AppendError::Storage(failure.clone())),
-                None => outcome,
-            };
-            // The caller may have stopped waiting; the append stands either way.
-            let _ = reply.send(outcome);
+        let acknowledgement = Acknowledgement { head, replies };
+        let sent = match &self.acknowledgements {
+            Some(sender) => sender.send(acknowledgement).map_err(|unsent| unsent.0),
+            None => Err(acknowledgement),
+        };
+        if let Err(unsent) = sent {
+            // The acknowledging thread is gone: nothing can be anchored any more.
+            let failure = StorageError::new("anchoring", AnchorThreadPanicked);
+            self.shared.fail(failure.clone());
+            acknowledge::reply(unsent.replies, Some(&failure));
         }
     }
 
     /// Writes the group and the Merkle nodes it completes in one sled transaction, so
-    /// that a crash keeps all of it or none of it; makes it durable according to the sync
-    /// mode; then anchors the new head outside sled.
+    /// that a crash keeps all of it or none of it, and makes it durable according to the
+    /// sync mode. Returns the head to anchor.
     /// The records move into the batch: once the appends are decided nothing reads them.
-    fn write(&mut self, group: &mut Group<'_>) -> Result<(), StorageError> {
+    fn write(&mut self, group: &mut Group<'_>) -> Result<AnchoredHead, StorageError> {
         let started = Instant::now();
         let records = std::mem::take(&mut group.records);
         let events = records.len();
@@ -114,8 +140,7 @@ impl Writer {
         self.tree
             .flush()
             .map_err(|error| StorageError::new("flushing a group commit", error))?;
-        let sync = self.sync_mode == SyncMode::Fsync;
-        if sync {
+        if self.sync_mode == SyncMode::Fsync {
             self.data_file
                 .sync_data()
                 .map_err(|error| StorageError::new("syncing a group commit to disk", error))?;
@@ -125,9 +150,6 @@ impl Writer {
             tree_root: frontier.root(),
             last_hash: group.added.head().last_hash,
         };
-        self.anchor
-            .write(&head, sync)
-            .map_err(|error| StorageError::new("writing the head anchor", error))?;
         self.frontier = frontier;
         debug!(
             events,
@@ -136,7 +158,7 @@ impl Writer {
             duration_us = started.elapsed().as_micros() as u64,
             "group commit"
         );
-        Ok(())
+        Ok(head)
     }
 
     /// One atomic write: a plain batch when the group completes no stored node (most
@@ -186,6 +208,11 @@ impl Writer {
             .map_err(|error| StorageError::new("syncing at close", error))
     }
 }
+
+/// The acknowledging thread stopped (it panicked): nothing more can be anchored.
+#[derive(Debug, thiserror::Error)]
+#[error("the thread that anchors and acknowledges group commits stopped")]
+struct AnchorThreadPanicked;
 
 /// A failed sled transaction, as text: sled's error type is generic over the abort value.
 #[derive(Debug, thiserror::Error)]

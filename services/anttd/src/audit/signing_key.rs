@@ -97,3 +97,40 @@ fn create(path: &Path, origin: Option<&str>) -> Result<Signer, SigningKeyError> 
     );
     Ok(signer)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[test]
+    fn a_key_is_created_private_then_loaded_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys").join("log-signing.key");
+        let created = load_or_create(&path, None).unwrap();
+        assert!(created.name().starts_with("antt-ledger/"));
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let loaded = load_or_create(&path, None).unwrap();
+        assert_eq!(loaded.verifier().to_string(), created.verifier().to_string());
+        let same_origin = load_or_create(&path, Some(created.name())).unwrap();
+        assert_eq!(same_origin.key_hash(), created.key_hash());
+    }
+
+    #[test]
+    fn a_key_for_another_origin_or_a_malformed_one_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log-signing.key");
+        load_or_create(&path, Some("antt-ledger/nga-son")).unwrap();
+        assert!(matches!(
+            load_or_create(&path, Some("antt-ledger/other")),
+            Err(SigningKeyError::OtherOrigin { .. })
+        ));
+        std::fs::write(&path, "not a key").unwrap();
+        assert!(matches!(
+            load_or_create(&path, None),
+            Err(SigningKeyError::Malformed { .. })
+        ));
+    }
+}
