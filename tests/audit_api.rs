@@ -425,3 +425,43 @@ async fn a_witness_cosigns_the_log_and_refuses_a_fork_of_it() -> TestResult {
     witness.abort();
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkpoints_are_made_as_the_log_grows_and_all_kept() -> TestResult {
+    // Goal: without anyone asking, a checkpoint follows every `checkpoint_events` events,
+    // and each stays retrievable at its size. Method: a threshold of 5 events, three
+    // appends of 5, polling (bounded) until the latest checkpoint covers the head.
+    let server = TestServer::start_with(|config| {
+        config.checkpoint_events = 5;
+        config.checkpoint_interval_secs = 3600;
+    })
+    .await?;
+    let mut client = server.client.clone();
+    let mut audit = audit(&server).await;
+    let mut sizes = Vec::new();
+    for round in 1..=3u64 {
+        append(&mut client, "area-1", json_events("antt.v1.Noted", 5)).await?;
+        let mut latest = 0;
+        for _ in 0..400 {
+            let found = audit
+                .get_checkpoint(pb::GetCheckpointRequest { tree_size: 0 })
+                .await?
+                .into_inner();
+            latest = found.tree_size;
+            if latest == round * 5 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert_eq!(latest, round * 5, "no checkpoint of the grown log");
+        sizes.push(latest);
+    }
+    for size in sizes {
+        let kept = audit
+            .get_checkpoint(pb::GetCheckpointRequest { tree_size: size })
+            .await?
+            .into_inner();
+        assert_eq!(kept.tree_size, size);
+    }
+    server.shutdown().await
+}

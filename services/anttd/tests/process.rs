@@ -388,26 +388,7 @@ async fn a_damaged_log_stops_anttd_from_starting() -> TestResult {
 
     damage_record(&workspace.data_dir(), 3, b"marker-3")?;
 
-    let mut anttd = workspace.spawn()?;
-    // Either it exits (the expected outcome) or it starts serving (a failure).
-    let mut status = None;
-    for _ in 0..READY_ATTEMPTS_MAX {
-        if let Some(exit) = anttd.child.try_wait()? {
-            status = Some(exit);
-            break;
-        }
-        if let Ok(mut client) = connect(anttd.addr).await {
-            if client.get_head(GetHeadRequest {}).await.is_ok() {
-                bail!("anttd served a damaged log; stderr:\n{}", anttd.stderr());
-            }
-        }
-        tokio::time::sleep(READY_POLL_DELAY).await;
-    }
-    let status = match status {
-        Some(status) => status,
-        None => anttd.wait().await?,
-    };
-    let stderr = anttd.stderr();
+    let (status, stderr) = start_expecting_refusal(&mut workspace).await?;
     assert!(!status.success(), "anttd exited with {status} on a damaged log");
     assert_eq!(status.code(), Some(1), "{status}; stderr:\n{stderr}");
     assert!(
@@ -499,7 +480,13 @@ async fn every_kind_of_damage_is_refused_and_named() -> TestResult {
             stderr.contains("missing") || stderr.contains("damaged") || stderr.contains("anchor"),
             "{damage:?}: stderr does not say what is wrong:\n{stderr}"
         );
+        let before = std::fs::read(workspace.data_dir().join("db"))?;
         let verified = antt_log::sled_log::verify(&workspace.data_dir(), &[saved.tree_size], &mut |_, _| {});
+        // Verification opened a copy: sled's repair of the damaged log touched nothing here.
+        assert!(
+            std::fs::read(workspace.data_dir().join("db"))? == before,
+            "{damage:?}: verify changed the store"
+        );
         match verified {
             Err(error) => assert!(!error.to_string().is_empty()),
             Ok(report) => panic!("{damage:?}: verify accepted a damaged store: {report:?}"),
