@@ -153,7 +153,7 @@ async fn run_server<L: VerifiableLog>(
             let _ = drain_requested.await;
         });
     let mut server = std::pin::pin!(server);
-    tracing::info!(listen = %local_addr, "serving antt.v1.EventStore");
+    tracing::info!(listen = %local_addr, "serving antt.v1.EventStore, antt.v1.Audit and the domain services");
 
     tokio::select! {
         result = &mut server => {

@@ -73,7 +73,8 @@ impl NodeReader for StoredTree<'_> {
             .map(|id| match base_range(*id) {
                 None => self.stored_node(*id),
                 Some(range) => {
-                    let (first, hashes) = &read[&(range.base, range.first >> STORED_LEVEL_STRIDE)];
+                    let block = (range.base, range.first >> STORED_LEVEL_STRIDE);
+                    let (first, hashes) = read.get(&block).ok_or_else(|| missing_node(*id))?;
                     let at = usize::try_from(range.first - first).unwrap_or(usize::MAX);
                     let count = usize::try_from(range.count).unwrap_or(usize::MAX);
                     let slice = hashes
