@@ -3,6 +3,10 @@
 
 use antt_audit::merkle::{Frontier, Hash, NodeId};
 
+use std::sync::mpsc;
+
+use sled::IVec;
+
 use crate::codec;
 use crate::error::{Damage, StorageError};
 use crate::sled_log::index::{Index, IndexedEvent};
@@ -51,42 +55,119 @@ pub(crate) fn scan(
     scan_recomputing(tree, chain, progress).map(|scanned| scanned.index)
 }
 
-/// [`scan`], also recomputing the Merkle tree from every record when the chain check is full.
+/// [`scan`], also recomputing the Merkle tree from every record when the chain check is
+/// full. A full scan hashes on a second thread: the chain links are independent given the
+/// stored hashes, so the chain and the tree are checked beside the decoding, and the
+/// earliest damage either side finds is the one reported.
 pub(crate) fn scan_recomputing(
     tree: &sled::Tree,
     chain: ChainCheck,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Scanned, ScanError> {
     let total = stored_end(tree)?;
-    let chain_from = match chain {
-        ChainCheck::Full => 0,
-        ChainCheck::Tail(events) => total.saturating_sub(events),
+    let events = match chain {
+        ChainCheck::Tail(events) => events,
+        ChainCheck::Full => return scan_full(tree, total, progress),
     };
     let mut checker = Checker {
         index: Index::empty(),
-        chain_from,
-        tree: matches!(chain, ChainCheck::Full).then(RecomputedTree::default),
+        chain_from: total.saturating_sub(events),
     };
-    let mut completed = Vec::new();
+    scan_records(tree, &mut checker, total, progress, &mut |_| {})?;
+    Ok(Scanned {
+        index: checker.index,
+        tree: None,
+    })
+}
+
+fn scan_full(tree: &sled::Tree, total: u64, progress: &mut dyn FnMut(u64, u64)) -> Result<Scanned, ScanError> {
+    std::thread::scope(|scope| {
+        let (sender, batches) = mpsc::sync_channel::<Vec<IVec>>(HASH_QUEUE_BATCHES_MAX);
+        let hashing = scope.spawn(move || hash_records(batches));
+        // The chain is checked by the hashing thread.
+        let mut checker = Checker {
+            index: Index::empty(),
+            chain_from: u64::MAX,
+        };
+        let mut batch = Vec::with_capacity(HASH_BATCH_RECORDS);
+        let scanned = scan_records(tree, &mut checker, total, progress, &mut |record| {
+            batch.push(record.clone());
+            if batch.len() == HASH_BATCH_RECORDS {
+                // A hashing thread that stopped at damage takes nothing more; that is fine.
+                let _ = sender.send(std::mem::replace(&mut batch, Vec::with_capacity(HASH_BATCH_RECORDS)));
+            }
+        });
+        let _ = sender.send(batch);
+        drop(sender);
+        let hashed = hashing.join().unwrap_or_else(|_| {
+            Err(Damage {
+                position: 0,
+                reason: "the hashing thread of the scan stopped".into(),
+            })
+        });
+        match (scanned, hashed) {
+            (Err(ScanError::Storage(error)), _) => Err(ScanError::Storage(error)),
+            (Err(ScanError::Damaged(first)), Err(second)) => {
+                Err(ScanError::Damaged(if second.position < first.position {
+                    second
+                } else {
+                    first
+                }))
+            }
+            (Err(error), Ok(_)) => Err(error),
+            (Ok(()), Err(damage)) => Err(ScanError::Damaged(damage)),
+            (Ok(()), Ok(recomputed)) => Ok(Scanned {
+                index: checker.index,
+                tree: Some(recomputed),
+            }),
+        }
+    })
+}
+
+/// Records a full scan hands to its hashing thread at once.
+const HASH_BATCH_RECORDS: usize = 1024;
+/// Batches that may wait for the hashing thread.
+const HASH_QUEUE_BATCHES_MAX: usize = 4;
+
+/// Checks every record in key order, then passes it to `checked`.
+fn scan_records(
+    tree: &sled::Tree,
+    checker: &mut Checker,
+    total: u64,
+    progress: &mut dyn FnMut(u64, u64),
+    checked: &mut dyn FnMut(&IVec),
+) -> Result<(), ScanError> {
     for item in tree.iter() {
         let (key, record) = item.map_err(|error| ScanError::Storage(StorageError::new("scanning the log", error)))?;
         checker.check(&key, &record).map_err(ScanError::Damaged)?;
-        if let Some(recomputed) = &mut checker.tree {
-            completed.clear();
-            recomputed.frontier.push(tree::leaf_of_record(&record), &mut completed);
-            let stored = completed.iter().filter(|(id, _)| tree::is_stored_level(id.level));
-            recomputed.stored_level_nodes.extend(stored);
-        }
-        let checked = checker.index.head().next_position;
-        if checked.is_multiple_of(PROGRESS_EVERY_EVENTS) {
-            progress(checked, total);
+        checked(&record);
+        let count = checker.index.head().next_position;
+        if count.is_multiple_of(PROGRESS_EVERY_EVENTS) {
+            progress(count, total);
         }
     }
     progress(checker.index.head().next_position, total);
-    Ok(Scanned {
-        index: checker.index,
-        tree: checker.tree,
-    })
+    Ok(())
+}
+
+/// The hashing side of a full scan: every chain link from position 0, and the whole
+/// Merkle tree, from the records as stored.
+fn hash_records(batches: mpsc::Receiver<Vec<IVec>>) -> Result<RecomputedTree, Damage> {
+    let mut previous = [0u8; codec::HASH_BYTES];
+    let mut recomputed = RecomputedTree::default();
+    let mut completed = Vec::new();
+    for (position, record) in (0u64..).zip(batches.into_iter().flatten()) {
+        codec::verify_link(&record, &previous).map_err(|error| Damage {
+            position,
+            reason: error.0,
+        })?;
+        previous.copy_from_slice(&record[record.len().saturating_sub(codec::HASH_BYTES)..]);
+        completed.clear();
+        recomputed.frontier.push(tree::leaf_of_record(&record), &mut completed);
+        let stored = completed.iter().filter(|(id, _)| tree::is_stored_level(id.level));
+        recomputed.stored_level_nodes.extend(stored);
+    }
+    Ok(recomputed)
 }
 
 /// One past the last stored key: how many records a dense log holds.
@@ -104,7 +185,6 @@ fn stored_end(tree: &sled::Tree) -> Result<u64, ScanError> {
 struct Checker {
     index: Index,
     chain_from: u64,
-    tree: Option<RecomputedTree>,
 }
 
 impl Checker {
