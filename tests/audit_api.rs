@@ -465,3 +465,23 @@ async fn checkpoints_are_made_as_the_log_grows_and_all_kept() -> TestResult {
     }
     server.shutdown().await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graceful_stop_signs_the_head_it_stops_at() -> TestResult {
+    // The periodic thresholds are far away: only the shutdown can have made this checkpoint.
+    let server = TestServer::start_with(|config| {
+        config.checkpoint_events = 1_000_000;
+        config.checkpoint_interval_secs = 3600;
+    })
+    .await?;
+    let mut client = server.client.clone();
+    append(&mut client, "area-1", json_events("antt.v1.Noted", 3)).await?;
+    let server = server.restart().await?;
+    let mut audit = AuditClient::new(server.channel.clone());
+    let kept = audit
+        .get_checkpoint(pb::GetCheckpointRequest { tree_size: 3 })
+        .await?
+        .into_inner();
+    assert_eq!(kept.tree_size, 3);
+    server.shutdown().await
+}

@@ -127,7 +127,7 @@ async fn run_server<L: VerifiableLog>(
         config.checkpoint_events,
         shutdown_signal.clone(),
     ));
-    let audit = AuditService::new(log.clone(), notary).into_server(config.max_message_bytes);
+    let audit = AuditService::new(log.clone(), notary.clone()).into_server(config.max_message_bytes);
     let event_store = EventStoreService::new(log, shutdown_signal).into_server(config.max_message_bytes);
 
     let local_addr = listener
@@ -175,7 +175,21 @@ async fn run_server<L: VerifiableLog>(
             "calls still running after the grace period; closing the log anyway"
         ),
     }
+    final_checkpoint(&notary, grace).await;
     Ok(())
+}
+
+/// Signs the head the server stops at, so that the last appends are covered by a
+/// checkpoint before the next start (no-op when the latest checkpoint is of it).
+async fn final_checkpoint<L: VerifiableLog>(notary: &Notary<L>, grace: Duration) {
+    match tokio::time::timeout(grace, notary.checkpoint_now()).await {
+        Ok(Ok(checkpoint)) => tracing::info!(size = checkpoint.tree_size, "final checkpoint signed"),
+        Ok(Err(error)) => tracing::warn!(%error, "the final checkpoint could not be made"),
+        Err(_) => tracing::warn!(
+            grace_secs = grace.as_secs(),
+            "the final checkpoint took longer than the grace period"
+        ),
+    }
 }
 
 /// The notary of `log`: its signing key (loaded or created) and its witnesses.
