@@ -485,3 +485,34 @@ async fn a_graceful_stop_signs_the_head_it_stops_at() -> TestResult {
     assert_eq!(kept.tree_size, 3);
     server.shutdown().await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_over_the_bound_is_resource_exhausted_and_a_dated_one_fits() -> TestResult {
+    let server = TestServer::start().await?;
+    let mut client = server.client.clone();
+    let mut audit = audit(&server).await;
+    let bound = anttd::limits::EXPORT_EVENTS_MAX;
+    for _ in 0..bound / 1000 {
+        append(&mut client, "area-big", json_events("antt.v1.Noted", 1000)).await?;
+    }
+    append(&mut client, "area-big", json_events("antt.v1.Noted", 1)).await?;
+    let request = |until: Option<pb::Date>| pb::ExportStreamRequest {
+        stream_id: "area-big".into(),
+        effective_on_or_before: until,
+    };
+    let status = audit.export_stream(request(None)).await.unwrap_err();
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    // Nothing was effective before 2000: an export up to then is empty but for its checkpoint.
+    let before = pb::Date {
+        year: 2000,
+        month: 1,
+        day: 1,
+    };
+    let mut items = audit.export_stream(request(Some(before))).await?.into_inner();
+    let mut count = 0;
+    while items.message().await?.is_some() {
+        count += 1;
+    }
+    assert_eq!(count, 1);
+    server.shutdown().await
+}
