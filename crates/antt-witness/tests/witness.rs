@@ -7,7 +7,7 @@ use std::path::Path;
 
 use antt_audit::checkpoint::{Checkpoint, SignedCheckpoint};
 use antt_audit::cosignature::verify_cosignature;
-use antt_audit::merkle::{empty_root, leaf_hash, node_hash, Hash};
+use antt_audit::merkle::{self, leaf_hash, Hash, MemoryTree};
 use antt_audit::note::{Signer, Verifier};
 use antt_audit::witness::AddCheckpointRequest;
 use antt_witness::limits::REQUEST_BODY_BYTES_MAX;
@@ -19,34 +19,14 @@ use tokio::task::JoinHandle;
 const ORIGIN: &str = "example.com/log";
 const WITNESS_NAME: &str = "witness.example/w1";
 
-// A test-only RFC 9162 §2.1 tree: its roots and consistency proofs (SUBPROOF).
-fn split(n: usize) -> usize {
-    1 << (usize::BITS - 1 - (n - 1).leading_zeros())
-}
-
+// The log's tree, from antt-audit's own in-memory tree.
 fn root(leaves: &[Hash]) -> Hash {
-    match leaves {
-        [] => empty_root(),
-        [leaf] => *leaf,
-        _ => {
-            let k = split(leaves.len());
-            node_hash(&root(&leaves[..k]), &root(&leaves[k..]))
-        }
-    }
+    merkle::root_at(&MemoryTree::from_leaves(leaves.to_vec()), leaves.len() as u64).expect("a root")
 }
 
-fn subproof(m: usize, leaves: &[Hash], complete: bool) -> Vec<Hash> {
-    if m == leaves.len() {
-        return if complete { vec![] } else { vec![root(leaves)] };
-    }
-    let k = split(leaves.len());
-    let (mut proof, other) = if m <= k {
-        (subproof(m, &leaves[..k], complete), root(&leaves[k..]))
-    } else {
-        (subproof(m - k, &leaves[k..], false), root(&leaves[..k]))
-    };
-    proof.push(other);
-    proof
+fn consistency(old_size: usize, leaves: &[Hash]) -> Vec<Hash> {
+    let tree = MemoryTree::from_leaves(leaves.to_vec());
+    merkle::consistency_proof(&tree, old_size as u64, leaves.len() as u64).expect("a proof")
 }
 
 /// A log: a key and a history of leaves, of which any prefix can be checkpointed.
@@ -79,7 +59,7 @@ impl Log {
         let proof = if old == 0 {
             vec![]
         } else {
-            subproof(old, &self.leaves[..size], true)
+            consistency(old, &self.leaves[..size])
         };
         self.request_for(old as u64, proof, self.checkpoint(size))
     }
@@ -232,7 +212,7 @@ async fn forks_are_refused_with_422() {
     let same_size = fork.request_for(4, vec![], fork.checkpoint(4));
     assert_eq!(status(&witness.refusal(&same_size).await), 422);
     // A bigger tree with another history: its proof is right for it, not for size 4.
-    let inconsistent = fork.request_for(4, subproof(4, &fork.leaves[..6], true), fork.checkpoint(6));
+    let inconsistent = fork.request_for(4, consistency(4, &fork.leaves[..6]), fork.checkpoint(6));
     assert_eq!(status(&witness.refusal(&inconsistent).await), 422);
     witness.cosign(&log, &log.request(4, 6)).await;
     witness.stop().await;

@@ -1,35 +1,15 @@
 use super::*;
-use crate::merkle::{leaf_hash, node_hash, verify_consistency, VerifyError};
+use crate::merkle::{self, leaf_hash, verify_consistency, MemoryTree};
 use crate::note::Signer;
 
-// A test-only RFC 9162 §2.1 tree: its roots and consistency proofs (SUBPROOF).
-fn split(n: usize) -> usize {
-    1 << (usize::BITS - 1 - (n - 1).leading_zeros())
-}
-
+// The log's tree, from antt-audit's own in-memory tree.
 fn root(leaves: &[Hash]) -> Hash {
-    match leaves {
-        [] => empty_root(),
-        [leaf] => *leaf,
-        _ => {
-            let k = split(leaves.len());
-            node_hash(&root(&leaves[..k]), &root(&leaves[k..]))
-        }
-    }
+    merkle::root_at(&MemoryTree::from_leaves(leaves.to_vec()), leaves.len() as u64).expect("a root")
 }
 
-fn subproof(m: usize, leaves: &[Hash], complete: bool) -> Vec<Hash> {
-    if m == leaves.len() {
-        return if complete { vec![] } else { vec![root(leaves)] };
-    }
-    let k = split(leaves.len());
-    let (mut proof, other) = if m <= k {
-        (subproof(m, &leaves[..k], complete), root(&leaves[k..]))
-    } else {
-        (subproof(m - k, &leaves[k..], false), root(&leaves[..k]))
-    };
-    proof.push(other);
-    proof
+fn consistency(old_size: usize, leaves: &[Hash]) -> Vec<Hash> {
+    let tree = MemoryTree::from_leaves(leaves.to_vec());
+    merkle::consistency_proof(&tree, old_size as u64, leaves.len() as u64).expect("a proof")
 }
 
 fn leaves(n: usize) -> Vec<Hash> {
@@ -65,7 +45,7 @@ impl Log {
         let proof = if old == 0 {
             vec![]
         } else {
-            subproof(old, &self.leaves[..size], true)
+            consistency(old, &self.leaves[..size])
         };
         self.request_for(old as u64, proof, self.checkpoint(size))
     }
@@ -86,39 +66,6 @@ impl Log {
     ) -> Result<Checkpoint, WitnessRefusal> {
         decide(stored, request, Some(&self.signer.verifier()), verify_consistency)
     }
-}
-
-#[test]
-fn consistency_checks_the_witness_relies_on_hold_for_small_trees() {
-    let all = leaves(17);
-    for n in 1..=all.len() {
-        for m in 1..=n {
-            let proof = subproof(m, &all[..n], true);
-            let (old, new) = (root(&all[..m]), root(&all[..n]));
-            assert_eq!(
-                verify_consistency(m as u64, n as u64, &old, &new, &proof),
-                Ok(()),
-                "{m} -> {n}"
-            );
-            if m < n {
-                assert!(
-                    verify_consistency(m as u64, n as u64, &new, &old, &proof).is_err(),
-                    "swapped roots {m} -> {n}"
-                );
-                assert!(
-                    verify_consistency(m as u64, n as u64, &old, &new, &proof[1..]).is_err(),
-                    "short {m} -> {n}"
-                );
-            }
-        }
-    }
-    assert_eq!(
-        verify_consistency(3, 2, &empty_root(), &empty_root(), &[]),
-        Err(VerifyError::SizesReversed {
-            old_size: 3,
-            new_size: 2
-        })
-    );
 }
 
 #[test]
@@ -331,7 +278,7 @@ fn inconsistent_proof_is_422() {
         leaves: leaves(7)[1..].to_vec(),
     };
     // A proof that is right for another tree of the same sizes.
-    let forked = log.request_for(3, subproof(3, &other.leaves[..6], true), log.checkpoint(6));
+    let forked = log.request_for(3, consistency(3, &other.leaves[..6]), log.checkpoint(6));
     assert_eq!(
         log.decide(Some(&log.checkpoint(3)), &forked).map_err(|e| e.status()),
         Err(422)
