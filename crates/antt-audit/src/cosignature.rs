@@ -85,11 +85,9 @@ impl CosignatureSigner {
 
     /// Reads a private key in Go's `PRIVATE+KEY+…` layout whose type byte is 0x04.
     pub fn from_private_key(text: &str) -> Result<Self, CosignatureError> {
-        let key = PrivateKey::parse(text.trim_end_matches('\n'))?;
-        if key.kind != KeyKind::CosignatureV1 {
-            return Err(NoteError::UnsupportedAlgorithm(key.kind.alg_byte()).into());
-        }
-        Ok(CosignatureSigner { key })
+        Ok(CosignatureSigner {
+            key: PrivateKey::parse(text, KeyKind::CosignatureV1)?,
+        })
     }
 
     /// The private key text; keep it secret.

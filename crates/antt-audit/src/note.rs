@@ -167,12 +167,17 @@ impl PrivateKey {
     }
 
     /// Go's `PRIVATE+KEY+<name>+<hex8>+<base64(type ‖ seed)>`, where the hash is that of
-    /// the public key, so it must match the key the seed gives.
-    pub(crate) fn parse(text: &str) -> Result<Self, NoteError> {
+    /// the public key, so it must match the key the seed gives; a key of another kind
+    /// than `expected` is refused, so one key never serves both kinds of signature.
+    pub(crate) fn parse(text: &str, expected: KeyKind) -> Result<Self, NoteError> {
         let rest = text
+            .trim_end_matches('\n')
             .strip_prefix(PRIVATE_KEY_PREFIX)
             .ok_or(NoteError::MalformedKey("no PRIVATE+KEY+ prefix"))?;
         let (name, hash, kind, seed) = parse_key_parts(rest)?;
+        if kind != expected {
+            return Err(NoteError::UnsupportedAlgorithm(kind.alg_byte()));
+        }
         let key = PrivateKey::from_seed(name, kind, &seed)?;
         if key.key_hash() != hash {
             return Err(NoteError::MalformedKey("key hash does not match the key"));
@@ -233,11 +238,9 @@ impl Signer {
 
     /// Reads Go's private key text; refuses any type but Ed25519 note signatures.
     pub fn from_private_key(text: &str) -> Result<Self, NoteError> {
-        let key = PrivateKey::parse(text.trim_end_matches('\n'))?;
-        if key.kind != KeyKind::Ed25519 {
-            return Err(NoteError::UnsupportedAlgorithm(key.kind.alg_byte()));
-        }
-        Ok(Signer { key })
+        Ok(Signer {
+            key: PrivateKey::parse(text, KeyKind::Ed25519)?,
+        })
     }
 
     /// The private key in Go's format; keep it secret.
