@@ -9,21 +9,13 @@ use std::process::{Command, Stdio};
 use antt_audit::checkpoint::Checkpoint;
 use antt_audit::merkle::{self, Hash};
 use antt_audit::note::{Note, Verifier};
-use antt_e2e::{append, assert_field_violation, json_events, read_all, to_log_event, TestServer};
+use antt_e2e::{append, assert_field_violation, hashes, json_events, read_all, to_log_event, TestServer};
 use antt_proto::v1 as pb;
 use antt_proto::v1::audit_client::AuditClient;
 use tonic::transport::Channel;
 use tonic::Code;
 
 type TestResult = anyhow::Result<()>;
-
-fn hash(bytes: &[u8]) -> anyhow::Result<Hash> {
-    Hash::try_from(bytes).map_err(|_| anyhow::anyhow!("a hash of {} bytes", bytes.len()))
-}
-
-fn hashes(list: &[Vec<u8>]) -> anyhow::Result<Vec<Hash>> {
-    list.iter().map(|bytes| hash(bytes)).collect()
-}
 
 async fn audit(server: &TestServer) -> AuditClient<Channel> {
     AuditClient::new(server.channel.clone())

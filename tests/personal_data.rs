@@ -439,8 +439,8 @@ async fn erasure_keeps_every_proof_valid() {
         .into_inner();
     assert!(after.tree_size > before.tree_size);
 
-    let old_root: [u8; 32] = before.root_hash.clone().try_into().unwrap();
-    let new_root: [u8; 32] = after.root_hash.clone().try_into().unwrap();
+    let old_root = antt_e2e::hash(&before.root_hash).unwrap();
+    let new_root = antt_e2e::hash(&after.root_hash).unwrap();
     let event = antt_e2e::to_log_event(&registered[0]).unwrap();
     let leaf = merkle::leaf_hash(&antt_log::codec::canonical_bytes(&event));
     let proof = audit
@@ -451,7 +451,7 @@ async fn erasure_keeps_every_proof_valid() {
         .await
         .unwrap()
         .into_inner();
-    let path: Vec<[u8; 32]> = proof.hashes.iter().map(|h| h.clone().try_into().unwrap()).collect();
+    let path = antt_e2e::hashes(&proof.hashes).unwrap();
     merkle::verify_inclusion(&leaf, event.position, before.tree_size, &path, &old_root).unwrap();
     let consistency = audit
         .get_consistency_proof(GetConsistencyProofRequest {
@@ -461,10 +461,6 @@ async fn erasure_keeps_every_proof_valid() {
         .await
         .unwrap()
         .into_inner();
-    let path: Vec<[u8; 32]> = consistency
-        .hashes
-        .iter()
-        .map(|h| h.clone().try_into().unwrap())
-        .collect();
+    let path = antt_e2e::hashes(&consistency.hashes).unwrap();
     merkle::verify_consistency(before.tree_size, after.tree_size, &old_root, &new_root, &path).unwrap();
 }

@@ -571,3 +571,13 @@ pub fn thon_8_team_request(commune_area_id: &str, force_type: ForceType, quota: 
         formed_from_team_ids: vec![],
     }
 }
+
+/// 32-byte hashes from the bytes fields of a proof or a checkpoint's root.
+pub fn hashes(list: &[Vec<u8>]) -> anyhow::Result<Vec<antt_audit::merkle::Hash>> {
+    list.iter().map(|bytes| hash(bytes)).collect()
+}
+
+/// One 32-byte hash from a bytes field.
+pub fn hash(bytes: &[u8]) -> anyhow::Result<antt_audit::merkle::Hash> {
+    antt_audit::merkle::Hash::try_from(bytes).map_err(|_| anyhow!("a hash of {} bytes", bytes.len()))
+}
