@@ -156,6 +156,11 @@ pub fn effective_instant(date: Date) -> Timestamp {
     Timestamp(date.days_since_unix_epoch().saturating_mul(MICROS_PER_DAY))
 }
 
+/// The effective date of a log instant, the inverse of [`effective_instant`]: its UTC day.
+pub fn effective_date(instant: Timestamp) -> Date {
+    Date::from_days_since_unix_epoch(instant.as_micros().div_euclid(MICROS_PER_DAY))
+}
+
 /// The circumstances of a command decided now by `actor`.
 pub fn context(actor: &str) -> Context {
     Context {

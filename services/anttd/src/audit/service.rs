@@ -13,6 +13,7 @@ use tonic::{Request, Response, Status};
 use tracing::Instrument;
 
 use crate::audit::notary::Notary;
+use crate::commands::effective_date;
 use crate::convert;
 use crate::limits;
 use crate::status;
@@ -46,7 +47,7 @@ impl<L: VerifiableLog> AuditService<L> {
 
     /// The event at `position` and its inclusion proof. The proof is asked first, so that
     /// a position outside the tree is a field violation, not a missing event.
-    async fn proven_event(&self, position: u64, tree_size: u64) -> Result<(RecordedEvent, pb::InclusionProof), Status> {
+    async fn proven_event(&self, position: u64, tree_size: u64) -> Result<Proven, Status> {
         let tree_size = self.size_or_head(tree_size);
         let hashes = self
             .log
@@ -59,8 +60,7 @@ impl<L: VerifiableLog> AuditService<L> {
             .await
             .map_err(status::read_error)?
             .ok_or_else(|| status::event_not_found(&format!("position {position}")))?;
-        let proof = inclusion(&event, tree_size, &hashes);
-        Ok((event, proof))
+        Ok(Proven::new(event, tree_size, &hashes))
     }
 
     async fn consistency_proof(&self, old_size: u64, new_size: u64) -> Result<pb::ConsistencyProof, Status> {
@@ -109,8 +109,8 @@ impl<L: VerifiableLog> AuditService<L> {
                 .inclusion_proof(event.position, checkpoint.tree_size)
                 .await
                 .map_err(status::read_error)?;
-            let proof = inclusion(&event, checkpoint.tree_size, &hashes);
-            items.push(export_item(pb::export_item::Item::Event(proven(event, proof))));
+            let proven = Proven::new(event, checkpoint.tree_size, &hashes).into_proto();
+            items.push(export_item(pb::export_item::Item::Event(proven)));
         }
         Ok(items)
     }
@@ -125,7 +125,6 @@ impl<L: VerifiableLog> AuditService<L> {
         {
             return Err(status::stream_not_found(stream_id));
         }
-        let end_micros = until.map(|date| (date.days_since_unix_epoch() + 1) * MICROS_PER_DAY);
         let mut events = Vec::new();
         let mut from_version = Some(0);
         while let Some(version) = from_version {
@@ -148,31 +147,43 @@ impl<L: VerifiableLog> AuditService<L> {
             }
             events.extend(
                 page.into_iter()
-                    .filter(|event| end_micros.is_none_or(|end| event.effective_at.as_micros() < end)),
+                    .filter(|event| until.is_none_or(|until| effective_date(event.effective_at) <= until)),
             );
         }
         Ok(events)
     }
 }
 
-const MICROS_PER_DAY: i64 = 86_400_000_000;
-
-/// The proof of `event`, whose leaf is computed from its canonical bytes exactly as a
-/// client will.
-fn inclusion(event: &RecordedEvent, tree_size: u64, hashes: &[Hash]) -> pb::InclusionProof {
-    pb::InclusionProof {
-        position: event.position,
-        tree_size,
-        leaf_hash: merkle::leaf_hash(&codec::canonical_bytes(event)).to_vec(),
-        hashes: hashes.iter().map(|hash| hash.to_vec()).collect(),
-    }
+/// An event with its canonical bytes and its proof, whose leaf is computed from those
+/// bytes exactly as a client will (encoded once).
+struct Proven {
+    event: RecordedEvent,
+    canonical: Vec<u8>,
+    proof: pb::InclusionProof,
 }
 
-fn proven(event: RecordedEvent, proof: pb::InclusionProof) -> pb::ProvenEvent {
-    pb::ProvenEvent {
-        canonical: codec::canonical_bytes(&event),
-        event: Some(convert::recorded_event_to_proto(event)),
-        proof: Some(proof),
+impl Proven {
+    fn new(event: RecordedEvent, tree_size: u64, hashes: &[Hash]) -> Proven {
+        let canonical = codec::canonical_bytes(&event);
+        let proof = pb::InclusionProof {
+            position: event.position,
+            tree_size,
+            leaf_hash: merkle::leaf_hash(&canonical).to_vec(),
+            hashes: hashes.iter().map(|hash| hash.to_vec()).collect(),
+        };
+        Proven {
+            event,
+            canonical,
+            proof,
+        }
+    }
+
+    fn into_proto(self) -> pb::ProvenEvent {
+        pb::ProvenEvent {
+            event: Some(convert::recorded_event_to_proto(self.event)),
+            canonical: self.canonical,
+            proof: Some(self.proof),
+        }
     }
 }
 
@@ -232,11 +243,11 @@ impl<L: VerifiableLog> Audit for AuditService<L> {
     ) -> Result<Response<pb::InclusionProof>, Status> {
         let request = request.into_inner();
         let span = tracing::info_span!("GetInclusionProof", request.position, request.tree_size);
-        let (_, proof) = self
+        let proven = self
             .proven_event(request.position, request.tree_size)
             .instrument(span)
             .await?;
-        Ok(Response::new(proof))
+        Ok(Response::new(proven.proof))
     }
 
     async fn get_consistency_proof(
@@ -255,11 +266,11 @@ impl<L: VerifiableLog> Audit for AuditService<L> {
     ) -> Result<Response<pb::ProvenEvent>, Status> {
         let request = request.into_inner();
         let span = tracing::info_span!("GetProvenEvent", request.position, request.tree_size);
-        let (event, proof) = self
-            .proven_event(request.position, request.tree_size)
+        let proven = self.proven_event(request.position, request.tree_size);
+        proven
             .instrument(span)
-            .await?;
-        Ok(Response::new(proven(event, proof)))
+            .await
+            .map(|proven| Response::new(proven.into_proto()))
     }
 
     type ExportStreamStream = ResponseStream<pb::ExportItem>;
