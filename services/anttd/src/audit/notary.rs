@@ -97,22 +97,22 @@ impl<L: VerifiableLog> Notary<L> {
             .map_err(|error| NotaryError::Signing(error.to_string()))?;
         let log_signed = signed.to_text();
         self.log.save_checkpoint(head.size, log_signed.clone()).await?;
-        let mut note = signed.note.clone();
+        let mut cosigned = signed.clone();
         for witness in &self.witnesses {
             match self.cosignature(&mut witnessed, witness, &signed, &log_signed).await {
-                Ok(cosignatures) => note.signatures.extend(cosignatures),
+                Ok(cosignatures) => cosigned.add_signatures(cosignatures),
                 Err(reason) => {
                     tracing::warn!(witness = %witness.url, size = head.size, %reason, "a witness did not cosign the checkpoint")
                 }
             }
         }
-        let text = note.to_text();
+        let text = cosigned.to_text();
         if text != log_signed {
             self.log.save_checkpoint(head.size, text.clone()).await?;
         }
         tracing::info!(
             size = head.size,
-            cosignatures = note.signatures.len() - 1,
+            cosignatures = cosigned.note.signatures.len().saturating_sub(1),
             "checkpoint signed"
         );
         Ok(self.to_proto(&text)?)
