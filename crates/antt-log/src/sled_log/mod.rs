@@ -135,7 +135,7 @@ impl SledLog {
             store::sync_store_files(&path)?;
         }
         let started = Instant::now();
-        let (anchor, anchored) = Anchor::open(&path).map_err(|error| anchor_open_error(&path, error))?;
+        let (mut anchor, anchored) = Anchor::open(&path).map_err(|error| anchor_open_error(&path, error))?;
         let mut index = scan(
             &trees.events,
             ChainCheck::Tail(config.tail_check_events),
@@ -151,7 +151,6 @@ impl SledLog {
         stored
             .check_against_events(size.saturating_sub(config.tail_check_events), size)
             .map_err(|error| read_open_error(&path, error))?;
-        let mut anchor = anchor;
         let head = anchor::AnchoredHead {
             size,
             tree_root: frontier.root(),
