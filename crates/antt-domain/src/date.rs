@@ -129,6 +129,11 @@ impl Date {
     }
 
     /// The wire form.
+    /// The day before.
+    pub fn previous_day(self) -> Date {
+        Date::from_days_since_unix_epoch(self.days_since_unix_epoch() - 1)
+    }
+
     pub fn to_proto(self) -> pb::Date {
         pb::Date {
             year: self.year,
@@ -167,6 +172,17 @@ impl From<Date> for pb::Date {
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// A date the way Vietnamese documents print it (`01/01/2023`), for clerk-facing
+/// sentences in Vietnamese; [`Date`]'s own `Display` stays ISO 8601.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VietnameseDate(pub Date);
+
+impl fmt::Display for VietnameseDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}/{:02}/{:04}", self.0.day, self.0.month, self.0.year)
     }
 }
 

@@ -10,7 +10,7 @@
 //!
 //! Messages are written for a commune clerk, with the Vietnamese term where natural.
 
-use crate::date::Date;
+use crate::date::{Date, VietnameseDate};
 
 /// A command refused by `decide`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -40,6 +40,28 @@ pub enum DomainError {
         what: &'static str,
         effective: Date,
         ended_on: Date,
+    },
+    /// The command holds on its own date, but a fact already recorded for a later date
+    /// would no longer hold with it in.
+    #[error(
+        "this contradicts what is already recorded from {on} (mâu thuẫn với hồ sơ đã ghi \
+         từ ngày {}): {rule}", VietnameseDate(*on)
+    )]
+    ContradictsLaterRecord { on: Date, rule: Box<DomainError> },
+    /// A seat would have two holders for a period.
+    #[error(
+        "từ {} {} tổ đã có {seat_vi}: the team already has an active {role} from {from}{}; \
+         a team has only one",
+        VietnameseDate(*from),
+        until.map(|until| format!("đến {}", VietnameseDate(until))).unwrap_or_else(|| "đến nay".to_owned()),
+        until.map(|until| format!(" to {until}")).unwrap_or_default()
+    )]
+    SeatHeldDuring {
+        /// e.g. "tổ trưởng".
+        seat_vi: &'static str,
+        role: &'static str,
+        from: Date,
+        until: Option<Date>,
     },
 
     // Existence of records.
@@ -122,6 +144,12 @@ pub enum DomainError {
     /// The person never served in this team.
     #[error("the person has never been appointed to this team")]
     NeverAppointed,
+    /// An allowance for a period the person did not serve in one term.
+    #[error(
+        "the person did not serve in this team for the whole period {start} to {end} \
+         (không giữ chức danh trong thời gian này); an allowance is paid for a term served"
+    )]
+    NotServingDuring { start: Date, end: Date },
     /// A replacement named someone who has not left.
     #[error("a replacement (thay thế) must name a member who has left the team")]
     NotALeaver,

@@ -153,6 +153,12 @@ fn level_label(level: pb::HandlingLevel) -> &'static str {
         pb::HandlingLevel::ProvinceAuthority => "the province authority (UBND tỉnh)",
     }
 }
+/// Whether a recorded event still holds after a backdated fact: see
+/// [`crate::Aggregate::check`]. Not yet written for this record: only `decide`'s
+/// judgement as of the command's own date applies.
+pub fn check(_state: &State, _event: &Event) -> Result<(), DomainError> {
+    Ok(())
+}
 
 /// Checks `command` against the incident's recorded facts.
 pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
@@ -428,8 +434,17 @@ mod tests {
             Err(DomainError::NotRecorded { what: "the incident" })
         );
         let resolved = with(reported(), resolve(Resolution::CommunePoliceHandled));
+        // Valid time: a mediation dated before the resolution was recorded late, and holds.
+        assert!(check(resolved.clone(), mediate(pb::MediationOutcome::Succeeded)).is_ok());
+        let mediate_after_resolution = Command::Mediate {
+            by_force: pb::ForceType::SocialSecurityGroup,
+            by_team_id: Some(id(100)),
+            outcome: pb::MediationOutcome::Succeeded,
+            note: String::new(),
+            effective_date: date(2017, 3, 20),
+        };
         assert_eq!(
-            check(resolved.clone(), mediate(pb::MediationOutcome::Succeeded)),
+            check(resolved.clone(), mediate_after_resolution),
             Err(DomainError::IncidentClosed)
         );
         assert_eq!(

@@ -16,6 +16,8 @@
 //! - [`rating`]: the yearly safety rating of one unit, with corrections and pledges.
 //! - [`inspection`]: inspection findings and the remedial actions answering them.
 //! - [`target`]: yearly targets of a resolution and the values recorded against them.
+//! - [`timeline`]: [`Timeline`], a record's events in valid time; how every command is
+//!   decided and every view is read.
 //! - [`any_event`]: [`AnyEvent`], any aggregate's event, for readers of the whole log.
 //! - [`codec`]: events to and from `(event_type, schema_version, payload)`; upcasting.
 //! - [`facts`]: [`Context`], [`Decision`], [`AreaFacts`] and shared checks.
@@ -34,10 +36,12 @@
 
 /// Implements [`Aggregate`] for the marker type `$aggregate` from the items of the module
 /// it is invoked in: its `Command`, `Event` and `State` types and its free functions
-/// `decide` and `evolve`, which the trait methods forward to.
+/// `decide`, `evolve`, `check` and `command_effective_date`, which the trait methods
+/// forward to; `contradiction = f` names the module's own refusal for a command that
+/// would break a later record (default: [`timeline::contradiction`]).
 ///
-/// Every aggregate module keeps `decide`/`evolve` as plain functions (called directly by
-/// tests and documented there); this macro only spares the identical forwarding impl.
+/// Every aggregate module keeps these as plain functions (called directly by tests and
+/// documented there); this macro only spares the identical forwarding impl.
 ///
 /// ```text
 /// pub struct Area;
@@ -45,6 +49,9 @@
 /// ```
 macro_rules! aggregate {
     ($aggregate:ident) => {
+        $crate::aggregate!($aggregate, contradiction = $crate::timeline::contradiction);
+    };
+    ($aggregate:ident, contradiction = $contradiction:path) => {
         impl $crate::Aggregate for $aggregate {
             type Command = Command;
             type Event = Event;
@@ -60,6 +67,22 @@ macro_rules! aggregate {
 
             fn evolve(state: State, event: &Event) -> State {
                 evolve(state, event)
+            }
+
+            fn effective_date(command: &Command) -> $crate::date::Date {
+                command_effective_date(command)
+            }
+
+            fn check(state: &State, event: &Event) -> Result<(), $crate::error::DomainError> {
+                check(state, event)
+            }
+
+            fn contradiction(
+                later: &[$crate::timeline::Entry<Event>],
+                index: usize,
+                rule: $crate::error::DomainError,
+            ) -> $crate::error::DomainError {
+                $contradiction(later, index, rule)
             }
         }
     };
@@ -82,6 +105,7 @@ pub mod rating;
 pub mod target;
 pub mod team;
 pub mod text;
+pub mod timeline;
 pub mod tip;
 
 #[cfg(test)]
@@ -89,14 +113,17 @@ mod testing;
 
 pub use any_event::AnyEvent;
 pub use codec::{DecodeError, DomainEvent, EncodedEvent};
-pub use date::{Date, MonthDay};
+pub use date::{Date, MonthDay, VietnameseDate};
 pub use error::DomainError;
 pub use facts::{AreaFacts, Context, Decision};
+pub use timeline::Timeline;
 
 /// One kind of record with its own stream: its commands, events and state.
 ///
 /// Each module implements it on a marker type (e.g. [`area::Area`]), so the API layer can
-/// load, decide and append for any aggregate with the same code.
+/// load, decide and append for any aggregate with the same code. Commands are decided
+/// through a [`Timeline`], which calls `decide` with the state as of the command's date
+/// and `check` for every event recorded for a later date.
 pub trait Aggregate {
     type Command;
     type Event: DomainEvent;
@@ -107,12 +134,35 @@ pub trait Aggregate {
 
     /// The state after `event`. Total: never fails, never panics.
     fn evolve(state: Self::State, event: &Self::Event) -> Self::State;
+
+    /// The date a command takes effect: the state it is judged against is as of then.
+    fn effective_date(command: &Self::Command) -> Date;
+
+    /// Whether an already recorded event still holds on `state`, the history before it
+    /// with a newly decided event in: the rules of `decide` that depend on the record's
+    /// state. Well-formedness was checked when it was recorded and is not checked again.
+    fn check(state: &Self::State, event: &Self::Event) -> Result<(), DomainError>;
+
+    /// The refusal for a command after which `later[index]` breaks `rule`.
+    fn contradiction(later: &[timeline::Entry<Self::Event>], index: usize, rule: DomainError) -> DomainError;
 }
 
-/// The state after all `events`, in order.
+/// The timeline of `events` recorded in this order (positions 0, 1, …).
+pub fn timeline_of<'a, A: Aggregate>(events: impl IntoIterator<Item = &'a A::Event>) -> Timeline<A>
+where
+    A::Event: 'a + Clone,
+{
+    let mut timeline = Timeline::new();
+    for (position, event) in (0u64..).zip(events) {
+        timeline.push(position, event.clone());
+    }
+    timeline
+}
+
+/// The state after all `events` recorded in this order, in valid time.
 pub fn replay<'a, A: Aggregate>(events: impl IntoIterator<Item = &'a A::Event>) -> A::State
 where
-    A::Event: 'a,
+    A::Event: 'a + Clone,
 {
-    events.into_iter().fold(A::State::default(), A::evolve)
+    timeline_of::<A>(events).state()
 }

@@ -86,6 +86,20 @@ pub struct Erasure {
     /// The destroyed key.
     pub key_id: String,
 }
+fn command_effective_date(command: &Command) -> Date {
+    match command {
+        Command::Register { effective_date, .. }
+        | Command::UpdateDetails { effective_date, .. }
+        | Command::Forget { effective_date, .. } => *effective_date,
+    }
+}
+
+/// Whether a recorded event still holds after a backdated fact: see
+/// [`crate::Aggregate::check`]. Not yet written for this record: only `decide`'s
+/// judgement as of the command's own date applies.
+pub fn check(_state: &State, _event: &Event) -> Result<(), DomainError> {
+    Ok(())
+}
 
 /// Checks `command` against the person's record.
 pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {

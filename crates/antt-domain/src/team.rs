@@ -23,12 +23,13 @@ use crate::codec::{domain_events, DecodeError};
 use crate::date::Date;
 use crate::error::DomainError;
 use crate::facts::{self, AreaFacts, Context, Decision};
+use crate::timeline::Entry;
 use crate::{limits, text};
 
 /// The team aggregate.
 pub struct Team;
 
-crate::aggregate!(Team);
+crate::aggregate!(Team, contradiction = seat_contradiction);
 
 /// What can be asked of a team.
 #[derive(Clone, Debug, PartialEq)]
@@ -147,6 +148,17 @@ pub struct Appoint {
     pub role: pb::MemberRole,
     pub effective_date: Date,
     pub decision: Decision,
+    /// A past term typed in whole: the member also left on this date for this reason.
+    /// Backdating a term that ended needs both facts at once, since a term left open
+    /// would overlap whoever holds the seat later.
+    pub term_end: Option<TermEnd>,
+}
+
+/// The end of a term recorded with its appointment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TermEnd {
+    pub on: Date,
+    pub reason: pb::LeaveReason,
 }
 
 /// Changes an active member's role.
@@ -261,6 +273,8 @@ pub struct Membership {
     pub stage: Stage,
     /// Start of the current or last term; None if never appointed.
     pub appointed_on: Option<Date>,
+    /// Every term served, in order; the last one is open while the member is active.
+    pub terms: Vec<Term>,
     /// The successor, once this member left and was replaced.
     pub replaced_by: Option<String>,
 }
@@ -283,6 +297,21 @@ pub enum Stage {
         role: pb::MemberRole,
         departure: Departure,
     },
+}
+
+/// One period of service: from the appointment to the departure (None while serving).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Term {
+    pub from: Date,
+    pub until: Option<Date>,
+}
+
+impl Term {
+    /// The term covers every day from `start` to `end`; a departure's own day counts as
+    /// served, as the team's last day does.
+    fn covers(&self, start: Date, end: Date) -> bool {
+        self.from <= start && self.until.is_none_or(|until| end <= until)
+    }
 }
 
 /// Why a member stopped serving.
@@ -312,6 +341,13 @@ impl Seat {
             pb::MemberRole::Leader | pb::MemberRole::Chair => Some(Seat::Head),
             pb::MemberRole::Deputy | pb::MemberRole::ViceChair => Some(Seat::Deputy),
             pb::MemberRole::Member | pb::MemberRole::Unspecified => None,
+        }
+    }
+
+    fn vietnamese(self) -> &'static str {
+        match self {
+            Seat::Head => "tổ trưởng",
+            Seat::Deputy => "tổ phó",
         }
     }
 
@@ -409,10 +445,47 @@ impl State {
     }
 }
 
-/// Checks `command` against the team's recorded facts.
+/// Checks `command` against the team as it stood on the command's effective date: the
+/// command is read into its event, then the event is judged by [`check`], the rules that
+/// also judge every later record again (see [`crate::timeline`]).
 pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
     facts::ensure_not_after_recording(command_effective_date(&command), ctx)?;
-    let event = match command {
+    let term_end = match &command {
+        Command::Appoint(appoint) => appoint.term_end,
+        _ => None,
+    };
+    let event = build_event(state, command, ctx)?;
+    check(state, &event)?;
+    let Some(term_end) = term_end else {
+        return Ok(vec![event]);
+    };
+    let left = term_end_event(&event, term_end, ctx)?;
+    Ok(vec![event, left])
+}
+
+/// The departure that closes a term typed in whole; the timeline judges it on its date.
+fn term_end_event(appointed: &Event, end: TermEnd, ctx: &Context) -> Result<Event, DomainError> {
+    let Event::MemberAppointed(appointed) = appointed else {
+        return Err(DomainError::invalid("term_end", "only an appointment has a term end"));
+    };
+    let from = Date::from_event(appointed.effective_date.as_ref());
+    if end.on <= from {
+        return Err(DomainError::invalid("term_end.on", "a term ends after it starts"));
+    }
+    facts::ensure_not_after_recording(end.on, ctx)?;
+    Ok(Event::MemberLeft(pb::MemberLeft {
+        team_id: appointed.team_id.clone(),
+        person_id: appointed.person_id.clone(),
+        reason: facts::specified("term_end.reason", end.reason)?.into(),
+        effective_date: Some(end.on.to_proto()),
+        decision: None,
+    }))
+}
+
+/// The event a command asks for, with its own fields checked; the rules that depend on
+/// the team's state are [`check`]'s.
+fn build_event(state: &State, command: Command, ctx: &Context) -> Result<Event, DomainError> {
+    Ok(match command {
         Command::Establish(establish) => decide_establish(state, establish, ctx)?,
         Command::ChangeQuota(change) => decide_change_quota(state, change, ctx)?,
         Command::Restructure(restructure) => decide_restructure(state, restructure, ctx)?,
@@ -428,8 +501,60 @@ pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Even
         Command::PayAllowance(pay) => decide_pay_allowance(state, pay, ctx)?,
         Command::Leave(leave) => decide_leave(state, leave, ctx)?,
         Command::Replace(replace) => decide_replace(state, replace, ctx)?,
-    };
-    Ok(vec![event])
+    })
+}
+
+/// Whether `event` holds on `state`, the team as it stood just before the event took
+/// effect: the rules of every command that depend on the team's state.
+pub fn check(state: &State, event: &Event) -> Result<(), DomainError> {
+    let on = crate::codec::DomainEvent::effective_date(event);
+    if let Event::Established(_) = event {
+        return facts::ensure_not_recorded("the team", state.established_on);
+    }
+    if let Event::AllowancePaid(e) = event {
+        return check_allowance(state, e);
+    }
+    state.ensure_open_on(on)?;
+    match event {
+        Event::Established(_) | Event::AllowancePaid(_) | Event::HandedOver(_) | Event::Dissolved(_) => Ok(()),
+        Event::QuotaChanged(e) => {
+            let active = state.active_count();
+            match e.new_quota.filter(|quota| *quota < active) {
+                Some(quota) => Err(DomainError::QuotaBelowActive { quota, active }),
+                None => Ok(()),
+            }
+        }
+        Event::Restructured(e) => e
+            .carried_over
+            .iter()
+            .try_for_each(|member| state.ensure_active(&member.person_id, on).map(drop)),
+        Event::MembersTransferredIn(e) => ensure_room_for_transfer(state, &e.members),
+        Event::MemberNominated(e) => match state.members.get(&e.person_id).map(|m| &m.stage) {
+            Some(Stage::Active { .. }) => Err(DomainError::AlreadyActiveMember),
+            Some(Stage::Nominated { .. } | Stage::Vetted { .. }) => Err(DomainError::AlreadyNominated),
+            Some(Stage::Left { .. }) | None => Ok(()),
+        },
+        Event::MemberVetted(e) => match state.members.get(&e.person_id).map(|m| &m.stage) {
+            Some(Stage::Nominated { on: nominated_on }) => facts::ensure_since("the nomination", on, *nominated_on),
+            _ => Err(DomainError::NotNominated),
+        },
+        Event::MemberAppointed(e) => state.ensure_can_seat(&e.person_id, e.role(), on),
+        Event::MemberRoleChanged(e) => {
+            let current = state.ensure_active(&e.person_id, on)?;
+            if e.new_role() == current {
+                return Err(DomainError::invalid("new_role", "is already the member's role"));
+            }
+            state.ensure_seat_free(e.new_role(), Some(&e.person_id))
+        }
+        Event::MemberTrained(e) => state.ensure_active(&e.person_id, on).map(drop),
+        Event::MemberEvaluated(e) => state.ensure_active(&e.person_id, on).map(drop),
+        Event::MemberLeft(e) => state.ensure_active(&e.person_id, on).map(drop),
+        Event::MemberReplaced(e) => {
+            let (left_on, _) = leaver(state, &e.leaver_person_id)?;
+            facts::ensure_since("the departure of the member replaced", on, left_on)?;
+            state.ensure_can_seat(&e.successor_person_id, e.role(), on)
+        }
+    }
 }
 
 fn command_effective_date(command: &Command) -> Date {
@@ -462,8 +587,7 @@ fn checked_quota(field: &'static str, quota: Option<u32>) -> Result<Option<u32>,
     }
 }
 
-fn decide_establish(state: &State, establish: Establish, ctx: &Context) -> Result<Event, DomainError> {
-    facts::ensure_not_recorded("the team", state.established_on)?;
+fn decide_establish(_state: &State, establish: Establish, ctx: &Context) -> Result<Event, DomainError> {
     establish.area.ensure_exists_on(establish.effective_date)?;
     let team_id = establish.team_id.to_string();
     Ok(Event::Established(pb::TeamEstablished {
@@ -482,12 +606,7 @@ fn decide_establish(state: &State, establish: Establish, ctx: &Context) -> Resul
 }
 
 fn decide_change_quota(state: &State, change: ChangeQuota, ctx: &Context) -> Result<Event, DomainError> {
-    state.ensure_open_on(change.effective_date)?;
     let new_quota = checked_quota("new_quota", change.new_quota)?;
-    let active = state.active_count();
-    if let Some(quota) = new_quota.filter(|quota| *quota < active) {
-        return Err(DomainError::QuotaBelowActive { quota, active });
-    }
     Ok(Event::QuotaChanged(pb::TeamQuotaChanged {
         team_id: state.team_id.clone(),
         new_quota,
@@ -497,7 +616,6 @@ fn decide_change_quota(state: &State, change: ChangeQuota, ctx: &Context) -> Res
 }
 
 fn decide_restructure(state: &State, restructure: Restructure, ctx: &Context) -> Result<Event, DomainError> {
-    state.ensure_open_on(restructure.effective_date)?;
     let kind = facts::specified("kind", restructure.kind)?;
     let successors_min = check_restructure_shape(kind, restructure.team_ends)?;
     let successor_team_ids = facts::distinct_ids(
@@ -512,12 +630,7 @@ fn decide_restructure(state: &State, restructure: Restructure, ctx: &Context) ->
             "a merge has exactly one successor team",
         ));
     }
-    let carried_over = carried_over_members(
-        state,
-        &restructure.carried_over,
-        &successor_team_ids,
-        restructure.effective_date,
-    )?;
+    let carried_over = carried_over_members(&restructure.carried_over, &successor_team_ids)?;
     let released_person_ids = if restructure.team_ends {
         let carried: BTreeSet<&str> = carried_over.iter().map(|member| member.person_id.as_str()).collect();
         active_person_ids_except(state, &carried)
@@ -550,10 +663,8 @@ fn check_restructure_shape(kind: pb::RestructureKind, team_ends: bool) -> Result
 }
 
 fn carried_over_members(
-    state: &State,
     carried_over: &[CarryOver],
     successor_team_ids: &[String],
-    effective: Date,
 ) -> Result<Vec<pb::CarriedOverMember>, DomainError> {
     if carried_over.len() > limits::LIST_ITEMS_MAX {
         return Err(DomainError::invalid("carried_over", "too many members"));
@@ -572,7 +683,6 @@ fn carried_over_members(
         if !seen.insert(person_id.clone()) {
             return Err(DomainError::invalid("carried_over", "names the same person twice"));
         }
-        state.ensure_active(&person_id, effective)?;
         members.push(pb::CarriedOverMember {
             person_id,
             successor_team_id,
@@ -591,7 +701,6 @@ fn active_person_ids_except(state: &State, except: &BTreeSet<&str>) -> Vec<Strin
 }
 
 fn decide_receive_members(state: &State, receive: ReceiveMembers, ctx: &Context) -> Result<Event, DomainError> {
-    state.ensure_open_on(receive.effective_date)?;
     let from_team_id = receive.from_team_id.to_string();
     if from_team_id == state.team_id {
         return Err(DomainError::invalid(
@@ -611,7 +720,6 @@ fn decide_receive_members(state: &State, receive: ReceiveMembers, ctx: &Context)
             })
         })
         .collect::<Result<Vec<_>, DomainError>>()?;
-    ensure_room_for_transfer(state, &members)?;
     Ok(Event::MembersTransferredIn(pb::TeamMembersTransferredIn {
         team_id: state.team_id.clone(),
         from_team_id,
@@ -644,7 +752,6 @@ fn ensure_room_for_transfer(state: &State, members: &[pb::TransferredMember]) ->
 }
 
 fn decide_hand_over(state: &State, hand_over: HandOver, ctx: &Context) -> Result<Event, DomainError> {
-    state.ensure_open_on(hand_over.effective_date)?;
     Ok(Event::HandedOver(pb::TeamHandedOver {
         team_id: state.team_id.clone(),
         to_managing_level: facts::specified("to_managing_level", hand_over.to_managing_level)?.into(),
@@ -655,7 +762,6 @@ fn decide_hand_over(state: &State, hand_over: HandOver, ctx: &Context) -> Result
 }
 
 fn decide_dissolve(state: &State, dissolve: Dissolve, ctx: &Context) -> Result<Event, DomainError> {
-    state.ensure_open_on(dissolve.effective_date)?;
     Ok(Event::Dissolved(pb::TeamDissolved {
         team_id: state.team_id.clone(),
         reason: text::required_text("reason", &dissolve.reason)?,
@@ -666,13 +772,7 @@ fn decide_dissolve(state: &State, dissolve: Dissolve, ctx: &Context) -> Result<E
 }
 
 fn decide_nominate(state: &State, nominate: Nominate) -> Result<Event, DomainError> {
-    state.ensure_open_on(nominate.effective_date)?;
     let person_id = nominate.person_id.to_string();
-    match state.members.get(&person_id).map(|membership| &membership.stage) {
-        Some(Stage::Active { .. }) => return Err(DomainError::AlreadyActiveMember),
-        Some(Stage::Nominated { .. } | Stage::Vetted { .. }) => return Err(DomainError::AlreadyNominated),
-        Some(Stage::Left { .. }) | None => {}
-    }
     Ok(Event::MemberNominated(pb::MemberNominated {
         team_id: state.team_id.clone(),
         person_id,
@@ -682,12 +782,7 @@ fn decide_nominate(state: &State, nominate: Nominate) -> Result<Event, DomainErr
 }
 
 fn decide_vet(state: &State, vet: Vet) -> Result<Event, DomainError> {
-    state.ensure_open_on(vet.effective_date)?;
     let person_id = vet.person_id.to_string();
-    let Some(Stage::Nominated { on: nominated_on }) = state.members.get(&person_id).map(|m| &m.stage) else {
-        return Err(DomainError::NotNominated);
-    };
-    facts::ensure_since("the nomination", vet.effective_date, *nominated_on)?;
     Ok(Event::MemberVetted(pb::MemberVetted {
         team_id: state.team_id.clone(),
         person_id,
@@ -698,10 +793,8 @@ fn decide_vet(state: &State, vet: Vet) -> Result<Event, DomainError> {
 }
 
 fn decide_appoint(state: &State, appoint: Appoint, ctx: &Context) -> Result<Event, DomainError> {
-    state.ensure_open_on(appoint.effective_date)?;
     let person_id = appoint.person_id.to_string();
     let role = facts::specified("role", appoint.role)?;
-    state.ensure_can_seat(&person_id, role, appoint.effective_date)?;
     Ok(Event::MemberAppointed(pb::MemberAppointed {
         team_id: state.team_id.clone(),
         person_id,
@@ -712,14 +805,13 @@ fn decide_appoint(state: &State, appoint: Appoint, ctx: &Context) -> Result<Even
 }
 
 fn decide_change_role(state: &State, change: ChangeRole, ctx: &Context) -> Result<Event, DomainError> {
-    state.ensure_open_on(change.effective_date)?;
     let person_id = change.person_id.to_string();
-    let previous_role = state.ensure_active(&person_id, change.effective_date)?;
+    // Informational: evolve reads only the new role, so a role change recorded later for
+    // an earlier date cannot make this one wrong.
+    let previous_role = state
+        .active_role(&person_id)
+        .map_or(pb::MemberRole::Unspecified, |(role, _)| role);
     let new_role = facts::specified("new_role", change.new_role)?;
-    if new_role == previous_role {
-        return Err(DomainError::invalid("new_role", "is already the member's role"));
-    }
-    state.ensure_seat_free(new_role, Some(&person_id))?;
     Ok(Event::MemberRoleChanged(pb::MemberRoleChanged {
         team_id: state.team_id.clone(),
         person_id,
@@ -731,9 +823,7 @@ fn decide_change_role(state: &State, change: ChangeRole, ctx: &Context) -> Resul
 }
 
 fn decide_training(state: &State, training: RecordTraining) -> Result<Event, DomainError> {
-    state.ensure_open_on(training.effective_date)?;
     let person_id = training.person_id.to_string();
-    state.ensure_active(&person_id, training.effective_date)?;
     Ok(Event::MemberTrained(pb::MemberTrained {
         team_id: state.team_id.clone(),
         person_id,
@@ -744,9 +834,7 @@ fn decide_training(state: &State, training: RecordTraining) -> Result<Event, Dom
 }
 
 fn decide_evaluate(state: &State, evaluate: Evaluate) -> Result<Event, DomainError> {
-    state.ensure_open_on(evaluate.effective_date)?;
     let person_id = evaluate.person_id.to_string();
-    state.ensure_active(&person_id, evaluate.effective_date)?;
     let period_year = facts::year("period_year", evaluate.period_year)?;
     if period_year > evaluate.effective_date.year() {
         return Err(DomainError::invalid(
@@ -765,32 +853,15 @@ fn decide_evaluate(state: &State, evaluate: Evaluate) -> Result<Event, DomainErr
 }
 
 fn decide_pay_allowance(state: &State, pay: PayAllowance, ctx: &Context) -> Result<Event, DomainError> {
-    // Payments for past periods may be recorded after the team ended; the period must lie
-    // inside the team's life.
-    let established_on = facts::ensure_recorded("the team", state.established_on)?;
-    let ended_on = state.ending.as_ref().map(|ending| ending.on);
-    facts::ensure_within("the team", pay.period_start, established_on, ended_on)?;
     if pay.amount_vnd == 0 {
         return Err(DomainError::invalid("amount_vnd", "must be at least 1 đồng"));
     }
     if pay.period_end < pay.period_start {
         return Err(DomainError::invalid("period_end", "must not be before period_start"));
     }
-    // A period may end on the day the team ended (its last day of work), not after.
-    if let Some(ended_on) = ended_on.filter(|ended_on| pay.period_end > *ended_on) {
-        return Err(DomainError::AfterEnd {
-            what: "the team",
-            effective: pay.period_end,
-            ended_on,
-        });
-    }
-    let person_id = facts::optional_id(pay.person_id);
-    if !person_id.is_empty() {
-        ensure_served_during(state, &person_id, pay.period_end)?;
-    }
     Ok(Event::AllowancePaid(pb::AllowancePaid {
         team_id: state.team_id.clone(),
-        person_id,
+        person_id: facts::optional_id(pay.person_id),
         amount_vnd: pay.amount_vnd,
         period_start: Some(pay.period_start.to_proto()),
         period_end: Some(pay.period_end.to_proto()),
@@ -799,19 +870,44 @@ fn decide_pay_allowance(state: &State, pay: PayAllowance, ctx: &Context) -> Resu
     }))
 }
 
-fn ensure_served_during(state: &State, person_id: &str, period_end: Date) -> Result<(), DomainError> {
-    let appointed_on = state
+/// Payments for past periods may be recorded after the team ended, or after the member
+/// left: the period must lie inside the team's life and inside one term the member
+/// served.
+fn check_allowance(state: &State, e: &pb::AllowancePaid) -> Result<(), DomainError> {
+    let period_start = Date::from_event(e.period_start.as_ref());
+    let period_end = Date::from_event(e.period_end.as_ref());
+    let established_on = facts::ensure_recorded("the team", state.established_on)?;
+    let ended_on = state.ending.as_ref().map(|ending| ending.on);
+    facts::ensure_within("the team", period_start, established_on, ended_on)?;
+    // A period may end on the day the team ended (its last day of work), not after.
+    if let Some(ended_on) = ended_on.filter(|ended_on| period_end > *ended_on) {
+        return Err(DomainError::AfterEnd {
+            what: "the team",
+            effective: period_end,
+            ended_on,
+        });
+    }
+    if e.person_id.is_empty() {
+        return Ok(());
+    }
+    ensure_served_during(state, &e.person_id, period_start, period_end)
+}
+
+fn ensure_served_during(state: &State, person_id: &str, start: Date, end: Date) -> Result<(), DomainError> {
+    let terms = state
         .members
         .get(person_id)
-        .and_then(|membership| membership.appointed_on)
+        .map(|membership| membership.terms.as_slice())
+        .filter(|terms| !terms.is_empty())
         .ok_or(DomainError::NeverAppointed)?;
-    facts::ensure_since("the member's appointment", period_end, appointed_on)
+    if terms.iter().any(|term| term.covers(start, end)) {
+        return Ok(());
+    }
+    Err(DomainError::NotServingDuring { start, end })
 }
 
 fn decide_leave(state: &State, leave: Leave, ctx: &Context) -> Result<Event, DomainError> {
-    state.ensure_open_on(leave.effective_date)?;
     let person_id = leave.person_id.to_string();
-    state.ensure_active(&person_id, leave.effective_date)?;
     Ok(Event::MemberLeft(pb::MemberLeft {
         team_id: state.team_id.clone(),
         person_id,
@@ -822,7 +918,6 @@ fn decide_leave(state: &State, leave: Leave, ctx: &Context) -> Result<Event, Dom
 }
 
 fn decide_replace(state: &State, replace: Replace, ctx: &Context) -> Result<Event, DomainError> {
-    state.ensure_open_on(replace.effective_date)?;
     let leaver_person_id = replace.leaver_person_id.to_string();
     let successor_person_id = replace.successor_person_id.to_string();
     if leaver_person_id == successor_person_id {
@@ -831,10 +926,9 @@ fn decide_replace(state: &State, replace: Replace, ctx: &Context) -> Result<Even
             "a member cannot replace themself",
         ));
     }
-    let (left_on, leaver_role) = leaver(state, &leaver_person_id)?;
-    facts::ensure_since("the departure of the member replaced", replace.effective_date, left_on)?;
+    // The successor takes the leaver's role unless another is named.
+    let (_, leaver_role) = leaver(state, &leaver_person_id)?;
     let role = facts::specified("role", replace.role.unwrap_or(leaver_role))?;
-    state.ensure_can_seat(&successor_person_id, role, replace.effective_date)?;
     Ok(Event::MemberReplaced(pb::MemberReplaced {
         team_id: state.team_id.clone(),
         leaver_person_id,
@@ -857,6 +951,45 @@ fn leaver(state: &State, person_id: &str) -> Result<(Date, pb::MemberRole), Doma
     Ok((on, role))
 }
 
+/// The refusal for a command after which `later[index]` breaks `rule`. A seat taken is
+/// told as the period the recorded holder held it ("từ 01/01/2023 đến 31/12/2023 tổ đã
+/// có tổ trưởng"); every other rule in the generic form.
+fn seat_contradiction(later: &[Entry<Event>], index: usize, rule: DomainError) -> DomainError {
+    let Some(entry) = later.get(index) else {
+        return rule;
+    };
+    let seated = match (&rule, &entry.event) {
+        (DomainError::RoleTaken { .. }, Event::MemberAppointed(e)) => Some((e.person_id.as_str(), e.role())),
+        (DomainError::RoleTaken { .. }, Event::MemberReplaced(e)) => Some((e.successor_person_id.as_str(), e.role())),
+        (DomainError::RoleTaken { .. }, Event::MemberRoleChanged(e)) => Some((e.person_id.as_str(), e.new_role())),
+        _ => None,
+    };
+    let Some((person_id, Some(seat))) = seated.map(|(person_id, role)| (person_id, Seat::of(role))) else {
+        return crate::timeline::contradiction(later, index, rule);
+    };
+    let until = later[index + 1..]
+        .iter()
+        .find(|next| leaves_seat(&next.event, person_id, seat))
+        .map(|next| next.effective.previous_day());
+    DomainError::SeatHeldDuring {
+        seat_vi: seat.vietnamese(),
+        role: seat.label(),
+        from: entry.effective,
+        until,
+    }
+}
+
+/// Whether `event` ends `person_id`'s holding of `seat`.
+fn leaves_seat(event: &Event, person_id: &str, seat: Seat) -> bool {
+    match event {
+        Event::MemberLeft(e) => e.person_id == person_id,
+        Event::MemberRoleChanged(e) => e.person_id == person_id && Seat::of(e.new_role()) != Some(seat),
+        Event::Restructured(e) => e.team_ends || e.carried_over.iter().any(|member| member.person_id == person_id),
+        Event::Dissolved(_) => true,
+        _ => false,
+    }
+}
+
 /// The team after `event`.
 pub fn evolve(mut state: State, event: &Event) -> State {
     let on = crate::codec::DomainEvent::effective_date(event);
@@ -873,15 +1006,7 @@ pub fn evolve(mut state: State, event: &Event) -> State {
             state.managing_level = e.to_managing_level();
             state.managing_body = e.to_managing_body.clone();
         }
-        Event::Dissolved(e) => {
-            for person_id in &e.released_person_ids {
-                end_term(&mut state, person_id, on, Departure::Released);
-            }
-            state.ending = Some(TeamEnding {
-                on,
-                restructured: false,
-            });
-        }
+        Event::Dissolved(_) => end_team(&mut state, on, false),
         Event::MemberNominated(e) => set_candidate_stage(&mut state, &e.person_id, Stage::Nominated { on }),
         Event::MemberVetted(e) => {
             let passed = e.outcome() == pb::VettingOutcome::Passed;
@@ -926,11 +1051,12 @@ fn evolve_restructured(state: &mut State, e: &pb::TeamRestructured, on: Date) {
         };
         end_term(state, &member.person_id, on, departure);
     }
-    for person_id in &e.released_person_ids {
-        end_term(state, person_id, on, Departure::Released);
-    }
     if e.team_ends {
-        state.ending = Some(TeamEnding { on, restructured: true });
+        end_team(state, on, true);
+    } else {
+        for person_id in &e.released_person_ids {
+            end_term(state, person_id, on, Departure::Released);
+        }
     }
 }
 
@@ -938,33 +1064,55 @@ fn set_candidate_stage(state: &mut State, person_id: &str, stage: Stage) {
     let membership = state.members.entry(person_id.to_owned()).or_insert(Membership {
         stage: stage.clone(),
         appointed_on: None,
+        terms: Vec::new(),
         replaced_by: None,
     });
     membership.stage = stage;
 }
 
 fn start_term(state: &mut State, person_id: &str, role: pb::MemberRole, on: Date) {
-    state.members.insert(
-        person_id.to_owned(),
-        Membership {
-            stage: Stage::Active { role, since: on },
-            appointed_on: Some(on),
-            replaced_by: None,
-        },
-    );
+    let membership = state.members.entry(person_id.to_owned()).or_insert(Membership {
+        stage: Stage::Active { role, since: on },
+        appointed_on: None,
+        terms: Vec::new(),
+        replaced_by: None,
+    });
+    membership.stage = Stage::Active { role, since: on };
+    membership.appointed_on = Some(on);
+    membership.replaced_by = None;
+    membership.terms.push(Term { from: on, until: None });
 }
 
 fn end_term(state: &mut State, person_id: &str, on: Date, departure: Departure) {
     let membership = state.members.entry(person_id.to_owned()).or_insert(Membership {
         stage: Stage::Nominated { on },
         appointed_on: None,
+        terms: Vec::new(),
         replaced_by: None,
     });
     let role = match membership.stage {
         Stage::Active { role, .. } | Stage::Left { role, .. } => role,
         Stage::Nominated { .. } | Stage::Vetted { .. } => pb::MemberRole::Unspecified,
     };
+    if let Some(term) = membership.terms.last_mut().filter(|term| term.until.is_none()) {
+        term.until = Some(on);
+    }
     membership.stage = Stage::Left { on, role, departure };
+}
+
+/// Ends the team on `on`, releasing whoever is still active then. The release is read
+/// from the timeline, not from the event's list: that list is who was active as far as
+/// was known when the end was recorded, and a member appointed or departed later for an
+/// earlier date must be released or not by what was true on the day.
+fn end_team(state: &mut State, on: Date, restructured: bool) {
+    let active: Vec<String> = state
+        .active_members()
+        .map(|(person_id, _)| person_id.to_owned())
+        .collect();
+    for person_id in active {
+        end_term(state, &person_id, on, Departure::Released);
+    }
+    state.ending = Some(TeamEnding { on, restructured });
 }
 
 /// Reads older schema versions of this aggregate's events; see [`crate::codec`].

@@ -3,7 +3,7 @@
 use uuid::Uuid;
 
 use crate::codec::DomainEvent;
-use crate::{replay, Aggregate, AreaFacts, Context, Date, Decision, DomainError};
+use crate::{Aggregate, AreaFacts, Context, Date, Decision, DomainError, Timeline};
 
 /// The recording date of every test: 31 December 2024.
 pub(crate) fn ctx() -> Context {
@@ -40,15 +40,19 @@ pub(crate) fn area_facts(n: u128, level: antt_proto::v1::AreaLevel) -> AreaFacts
     }
 }
 
-/// Given these recorded events, when this command is decided, then this result. Every
-/// event decided also survives an encode/decode round trip and an `evolve`.
+/// Given these events recorded in this order, when this command is decided through the
+/// record's [`Timeline`], then this result. Every event decided also survives an
+/// encode/decode round trip and an `evolve`.
 pub(crate) fn check<A: Aggregate>(given: Vec<A::Event>, when: A::Command) -> Result<Vec<A::Event>, DomainError>
 where
     A::Event: PartialEq + std::fmt::Debug,
 {
-    let state = replay::<A>(&given);
-    let decided = A::decide(&state, when, &ctx())?;
-    let mut state = state;
+    let mut timeline = Timeline::<A>::new();
+    for (position, event) in (0u64..).zip(given) {
+        timeline.push(position, event);
+    }
+    let decided = timeline.decide(when, &ctx())?;
+    let mut state = timeline.state();
     for event in &decided {
         let encoded = event.encode();
         let decoded = A::Event::decode(encoded.event_type, encoded.schema_version, &encoded.payload)

@@ -332,6 +332,7 @@ impl<L: EventLog> ForcesService<L> {
             role,
             effective_date: header.effective_date,
             decision,
+            term_end: None,
         });
         let joining = ("person_id", person_id);
         self.record_joining(&actor, &request, team_id, &header, command, joining)

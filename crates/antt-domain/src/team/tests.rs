@@ -53,6 +53,7 @@ fn appoint(person: u128, role: pb::MemberRole) -> Command {
         role,
         effective_date: date(2020, 6, 1),
         decision: decision("45/QĐ-UBND", date(2020, 6, 1)),
+        term_end: None,
     })
 }
 
@@ -98,14 +99,26 @@ fn no_appointment_to_a_dissolved_team() {
         decision: decision("9/QĐ-UBND", date(2021, 1, 1)),
     });
     let given = history(group_with_members(&[(1, pb::MemberRole::Leader)]), vec![dissolve]);
-    let state = crate::replay::<Team>(&given);
+    let state = crate::timeline_of::<Team>(&given).state();
     assert_eq!(state.active_count(), 0, "dissolution releases every active member");
+    let appoint_after = Command::Appoint(Appoint {
+        person_id: id(2),
+        role: pb::MemberRole::Member,
+        effective_date: date(2021, 1, 1),
+        decision: decision("45/QĐ-UBND", date(2021, 1, 1)),
+        term_end: None,
+    });
     assert_eq!(
-        check(given, appoint(2, pb::MemberRole::Member)),
+        check(given.clone(), appoint_after),
         Err(DomainError::TeamDissolved {
             ended_on: date(2021, 1, 1)
         })
     );
+    // Valid time: an appointment dated before the dissolution holds, and the dissolution
+    // releases that member too.
+    let mut given = given;
+    given.extend(check(given.clone(), appoint(2, pb::MemberRole::Member)).unwrap());
+    assert_eq!(crate::timeline_of::<Team>(&given).state().active_count(), 0);
 }
 
 #[test]
@@ -223,13 +236,8 @@ fn a_leave_is_not_effective_before_the_appointment() {
         effective_date: date(2020, 5, 31),
         decision: None,
     });
-    assert!(matches!(
-        check(given, early_leave),
-        Err(DomainError::BeforeExistence {
-            what: "the member's appointment",
-            ..
-        })
-    ));
+    // On 2020-05-31 the person was not serving yet.
+    assert_eq!(check(given, early_leave), Err(DomainError::NotActiveMember));
 }
 
 #[test]
@@ -286,6 +294,7 @@ fn nothing_is_effective_before_the_team_was_established() {
         role: pb::MemberRole::Member,
         effective_date: date(2020, 2, 28),
         decision: decision("1/QĐ", date(2020, 2, 28)),
+        term_end: None,
     });
     assert_eq!(
         check(given, early),
@@ -305,6 +314,7 @@ fn nothing_is_effective_after_the_recording_date() {
         role: pb::MemberRole::Member,
         effective_date: date(2025, 1, 1),
         decision: decision("1/QĐ", date(2024, 12, 1)),
+        term_end: None,
     });
     assert!(matches!(
         check(given, future),
@@ -662,6 +672,7 @@ fn step_command(step: &Step, day: u32) -> Command {
             role,
             effective_date,
             decision,
+            term_end: None,
         }),
         Step::ChangeRole(p, new_role) => Command::ChangeRole(ChangeRole {
             person_id: person(p),
@@ -874,4 +885,227 @@ fn arbitrary_event() -> impl Strategy<Value = Event> {
             })
         }),
     ]
+}
+
+mod valid_time {
+    //! Rules hold at every date, whatever the order in which facts are recorded.
+
+    use super::*;
+
+    fn protection_team() -> Vec<Event> {
+        check(vec![], establish(pb::ForceType::SecurityProtectionTeam, None)).unwrap()
+    }
+
+    fn appoint_on(person: u128, role: pb::MemberRole, on: Date) -> Command {
+        Command::Appoint(Appoint {
+            person_id: id(person),
+            role,
+            effective_date: on,
+            decision: decision("45/QĐ-UBND", on),
+            term_end: None,
+        })
+    }
+
+    fn leave_on(person: u128, on: Date) -> Command {
+        Command::Leave(Leave {
+            person_id: id(person),
+            reason: pb::LeaveReason::Resigned,
+            effective_date: on,
+            decision: None,
+        })
+    }
+
+    /// The "Why" of issue 7: A leads 2023, then B is backdated as leader from 2022.
+    #[test]
+    fn a_backdated_leader_cannot_overlap_a_recorded_term() {
+        let given = history(
+            protection_team(),
+            vec![
+                appoint_on(1, pb::MemberRole::Leader, date(2023, 1, 1)),
+                leave_on(1, date(2024, 1, 1)),
+            ],
+        );
+        let refused = check(given.clone(), appoint_on(2, pb::MemberRole::Leader, date(2022, 1, 1))).unwrap_err();
+        assert_eq!(
+            refused,
+            DomainError::SeatHeldDuring {
+                seat_vi: "tổ trưởng",
+                role: "leader or chair (tổ trưởng, trưởng ban, chủ nhiệm)",
+                from: date(2023, 1, 1),
+                until: Some(date(2023, 12, 31)),
+            }
+        );
+        assert!(
+            refused
+                .to_string()
+                .starts_with("từ 01/01/2023 đến 31/12/2023 tổ đã có tổ trưởng"),
+            "{refused}"
+        );
+        // B led before A and left in time: a correct backdated entry is accepted, though
+        // today (2024) nobody holds the seat and on 2023-01-01 A took it.
+        let with_b = history(
+            given.clone(),
+            vec![term(2, pb::MemberRole::Leader, date(2022, 1, 1), date(2022, 12, 31))],
+        );
+        let timeline = crate::timeline_of::<Team>(&with_b);
+        assert_eq!(
+            timeline.state_as_of(date(2022, 6, 1)).seat_holder(Seat::Head),
+            Some(id(2).to_string().as_str())
+        );
+        assert_eq!(
+            timeline.state_as_of(date(2023, 6, 1)).seat_holder(Seat::Head),
+            Some(id(1).to_string().as_str())
+        );
+        assert_eq!(timeline.state().seat_holder(Seat::Head), None);
+    }
+
+    /// A past term typed in whole: appointed on `from`, left on `until`.
+    fn term(person: u128, role: pb::MemberRole, from: Date, until: Date) -> Command {
+        Command::Appoint(Appoint {
+            person_id: id(person),
+            role,
+            effective_date: from,
+            decision: decision("45/QĐ-UBND", from),
+            term_end: Some(TermEnd {
+                on: until,
+                reason: pb::LeaveReason::TermEnded,
+            }),
+        })
+    }
+
+    #[test]
+    fn a_past_term_is_typed_in_whole_and_judged_on_its_dates() {
+        let given = history(
+            protection_team(),
+            vec![appoint_on(1, pb::MemberRole::Leader, date(2023, 1, 1))],
+        );
+        // Left open, B's term from 2020 would overlap A's: refused.
+        assert!(matches!(
+            check(given.clone(), appoint_on(2, pb::MemberRole::Leader, date(2020, 6, 1))),
+            Err(DomainError::SeatHeldDuring { .. })
+        ));
+        let decided = check(
+            given.clone(),
+            term(2, pb::MemberRole::Leader, date(2020, 6, 1), date(2022, 12, 31)),
+        )
+        .unwrap();
+        assert_eq!(decided.len(), 2, "the appointment and the departure");
+        // Facts of one day are ordered as recorded: A's appointment on 2023-01-01 was
+        // recorded first, so B still held the seat when A took it.
+        assert!(matches!(
+            check(
+                given,
+                term(2, pb::MemberRole::Leader, date(2020, 6, 1), date(2023, 1, 1))
+            ),
+            Err(DomainError::SeatHeldDuring { until: None, .. })
+        ));
+    }
+
+    #[test]
+    fn an_open_backdated_leader_is_refused_with_an_open_period() {
+        let given = history(
+            protection_team(),
+            vec![appoint_on(1, pb::MemberRole::Leader, date(2023, 1, 1))],
+        );
+        assert_eq!(
+            check(given, appoint_on(2, pb::MemberRole::Leader, date(2022, 1, 1))),
+            Err(DomainError::SeatHeldDuring {
+                seat_vi: "tổ trưởng",
+                role: "leader or chair (tổ trưởng, trưởng ban, chủ nhiệm)",
+                from: date(2023, 1, 1),
+                until: None,
+            })
+        );
+    }
+
+    #[test]
+    fn a_backdated_dissolution_cannot_precede_recorded_work() {
+        let given = history(
+            protection_team(),
+            vec![
+                appoint_on(1, pb::MemberRole::Member, date(2021, 1, 1)),
+                leave_on(1, date(2023, 1, 1)),
+            ],
+        );
+        let dissolve = Command::Dissolve(Dissolve {
+            reason: "sáp nhập thôn".to_owned(),
+            effective_date: date(2022, 1, 1),
+            decision: decision("9/QĐ-UBND", date(2022, 1, 1)),
+        });
+        assert_eq!(
+            check(given, dissolve),
+            Err(DomainError::ContradictsLaterRecord {
+                on: date(2023, 1, 1),
+                rule: Box::new(DomainError::TeamDissolved {
+                    ended_on: date(2022, 1, 1)
+                }),
+            })
+        );
+    }
+
+    #[test]
+    fn a_backdated_quota_cannot_be_below_later_members() {
+        let given = history(
+            protection_team(),
+            vec![
+                appoint_on(1, pb::MemberRole::Member, date(2021, 1, 1)),
+                appoint_on(2, pb::MemberRole::Member, date(2022, 1, 1)),
+            ],
+        );
+        let quota = Command::ChangeQuota(ChangeQuota {
+            new_quota: Some(1),
+            effective_date: date(2021, 6, 1),
+            decision: None,
+        });
+        assert_eq!(
+            check(given, quota),
+            Err(DomainError::ContradictsLaterRecord {
+                on: date(2022, 1, 1),
+                rule: Box::new(DomainError::QuotaFull { quota: 1 }),
+            })
+        );
+    }
+
+    fn pay(person: u128, start: Date, end: Date) -> Command {
+        Command::PayAllowance(PayAllowance {
+            person_id: Some(id(person)),
+            amount_vnd: 500_000,
+            period_start: start,
+            period_end: end,
+            effective_date: date(2024, 6, 1),
+            decision: None,
+        })
+    }
+
+    #[test]
+    fn an_allowance_is_for_a_term_actually_served() {
+        let given = history(
+            protection_team(),
+            vec![
+                appoint_on(1, pb::MemberRole::Member, date(2020, 6, 1)),
+                leave_on(1, date(2021, 12, 31)),
+                appoint_on(1, pb::MemberRole::Member, date(2023, 1, 1)),
+            ],
+        );
+        assert!(
+            check(given.clone(), pay(1, date(2021, 1, 1), date(2021, 12, 31))).is_ok(),
+            "the first term"
+        );
+        assert!(
+            check(given.clone(), pay(1, date(2023, 1, 1), date(2023, 12, 31))).is_ok(),
+            "the second term"
+        );
+        assert_eq!(
+            check(given.clone(), pay(1, date(2022, 1, 1), date(2022, 6, 30))),
+            Err(DomainError::NotServingDuring {
+                start: date(2022, 1, 1),
+                end: date(2022, 6, 30)
+            }),
+            "between the terms"
+        );
+        assert!(matches!(
+            check(given, pay(2, date(2022, 1, 1), date(2022, 6, 30))),
+            Err(DomainError::NeverAppointed)
+        ));
+    }
 }
