@@ -1109,3 +1109,247 @@ mod valid_time {
         ));
     }
 }
+
+mod recording_order {
+    //! Property: the valid-time state does not depend on the order facts are typed in.
+    //!
+    //! A valid history is built in date order against a naive oracle (decide one command
+    //! after another, each dated after the last). Its commands are then recorded in a
+    //! random order through the timeline, a refused command being tried again after the
+    //! others, as a clerk would once the missing fact is in. Closed terms are typed in
+    //! whole (`term_end`) and open members never vacate a seat except by dissolution:
+    //! a fact that *ends* something cannot be recorded before what it ends, and what it
+    //! ends cannot be recorded while it is missing, so histories that need one are out of
+    //! scope here (the unit tests above show their refusals).
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::Timeline;
+
+    #[derive(Clone, Debug)]
+    enum Intent {
+        Appoint(u8, pb::MemberRole),
+        Term(u8, pb::MemberRole, u32),
+        TakeSeat(u8, pb::MemberRole),
+        Quota(Option<u32>),
+    }
+
+    fn intent() -> impl Strategy<Value = Intent> {
+        let person = 0u8..6;
+        prop_oneof![
+            3 => (person.clone(), role_strategy()).prop_map(|(p, role)| Intent::Appoint(p, role)),
+            4 => (person.clone(), role_strategy(), 0u32..40).prop_map(|(p, role, days)| Intent::Term(p, role, days)),
+            1 => (person, prop_oneof![Just(pb::MemberRole::Leader), Just(pb::MemberRole::Deputy)])
+                .prop_map(|(p, role)| Intent::TakeSeat(p, role)),
+            1 => proptest::option::of(1u32..6).prop_map(Intent::Quota),
+        ]
+    }
+
+    /// Steps fall on even days; term ends on odd ones, so no two facts share a day and
+    /// the order of a day's facts never matters.
+    fn day(n: u32) -> Date {
+        Date::from_days_since_unix_epoch(date(2010, 1, 2).days_since_unix_epoch() + i64::from(n))
+    }
+
+    fn command(intent: &Intent, step: u32) -> Command {
+        let on = day(step * 100);
+        let person = |p: u8| id(u128::from(p) + 1);
+        match intent.clone() {
+            Intent::Appoint(p, role) => Command::Appoint(Appoint {
+                person_id: person(p),
+                role,
+                effective_date: on,
+                decision: decision("1/QĐ", on),
+                term_end: None,
+            }),
+            Intent::Term(p, role, days) => Command::Appoint(Appoint {
+                person_id: person(p),
+                role,
+                effective_date: on,
+                decision: decision("1/QĐ", on),
+                term_end: Some(TermEnd {
+                    on: day(step * 100 + 2 * days + 1),
+                    reason: pb::LeaveReason::TermEnded,
+                }),
+            }),
+            Intent::TakeSeat(p, new_role) => Command::ChangeRole(ChangeRole {
+                person_id: person(p),
+                new_role,
+                effective_date: on,
+                decision: None,
+            }),
+            Intent::Quota(new_quota) => Command::ChangeQuota(ChangeQuota {
+                new_quota,
+                effective_date: on,
+                decision: None,
+            }),
+        }
+    }
+
+    fn team_from(quota: Option<u32>) -> Command {
+        let Command::Establish(mut establish) = establish(pb::ForceType::SecurityProtectionTeam, quota) else {
+            unreachable!("establish() builds an Establish");
+        };
+        establish.effective_date = date(2010, 1, 1);
+        Command::Establish(establish)
+    }
+
+    fn dissolve_on(on: Date) -> Command {
+        Command::Dissolve(Dissolve {
+            reason: "sáp nhập".to_owned(),
+            effective_date: on,
+            decision: decision("9/QĐ", on),
+        })
+    }
+
+    /// Records `command` at the end of the log; whether it was accepted.
+    fn record(timeline: &mut Timeline<Team>, next_position: &mut u64, command: Command) -> bool {
+        let ctx = Context {
+            recorded_date: date(2030, 1, 1),
+            actor: "test".to_owned(),
+        };
+        let Ok(events) = timeline.decide(command, &ctx) else {
+            return false;
+        };
+        for event in events {
+            timeline.push(*next_position, event);
+            *next_position += 1;
+        }
+        true
+    }
+
+    /// A role change here only moves an ordinary member into a seat, never out of one
+    /// (see the module's comment).
+    fn takes_a_seat_from_the_ranks(timeline: &Timeline<Team>, command: &Command) -> bool {
+        let Command::ChangeRole(change) = command else {
+            return true;
+        };
+        let state = timeline.state_as_of(change.effective_date);
+        matches!(
+            state.members.get(&change.person_id.to_string()).map(|m| &m.stage),
+            Some(Stage::Active {
+                role: pb::MemberRole::Member,
+                ..
+            })
+        )
+    }
+
+    /// The roster read naively from the events in date order up to `on`.
+    fn naive_roster(timeline: &Timeline<Team>, on: Date) -> BTreeMap<String, pb::MemberRole> {
+        let mut events: Vec<&Entry<Event>> = timeline.entries().iter().filter(|e| e.effective <= on).collect();
+        events.sort_by_key(|e| e.effective);
+        let mut active = roster(&events.iter().map(|e| e.event.clone()).collect::<Vec<_>>());
+        if events.iter().any(|e| matches!(e.event, Event::Dissolved(_))) {
+            active.clear();
+        }
+        active
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn recording_order_does_not_change_the_valid_time_state(
+            quota in proptest::option::of(2u32..6),
+            intents in proptest::collection::vec(intent(), 1..25),
+            dissolve in any::<bool>(),
+            seed in any::<u64>(),
+        ) {
+            // The oracle: one command after another, in date order.
+            let mut oracle = Timeline::<Team>::new();
+            let mut oracle_next = 0;
+            let mut accepted = vec![team_from(quota)];
+            prop_assert!(record(&mut oracle, &mut oracle_next, team_from(quota)));
+            for (step, intent) in (1u32..).zip(&intents) {
+                let command = command(intent, step);
+                if !takes_a_seat_from_the_ranks(&oracle, &command) {
+                    continue;
+                }
+                if record(&mut oracle, &mut oracle_next, command.clone()) {
+                    accepted.push(command);
+                }
+            }
+            if dissolve {
+                let command = dissolve_on(day(u32::try_from(intents.len() + 1).unwrap() * 100));
+                if record(&mut oracle, &mut oracle_next, command.clone()) {
+                    accepted.push(command);
+                }
+            }
+
+            // The same commands in a random order, retrying the refused ones.
+            let (recorded, pending) = record_in_order(accepted, seed);
+            prop_assert!(pending.is_empty(), "never accepted in this order: {pending:?}");
+
+            let mut dates: Vec<Date> = oracle.entries().iter().map(|e| e.effective).collect();
+            dates.extend(oracle.entries().iter().map(|e| e.effective.previous_day()));
+            for on in dates {
+                prop_assert_eq!(recorded.state_as_of(on), oracle.state_as_of(on), "as of {}", on);
+            }
+            // A command refused against one order is refused against the other.
+            for (step, intent) in (1u32..).zip(&intents) {
+                let probe = command(intent, step + 1000);
+                let ctx = crate::testing::ctx();
+                let late = Context { recorded_date: date(2040, 1, 1), ..ctx };
+                prop_assert_eq!(
+                    recorded.decide(probe.clone(), &late).is_ok(),
+                    oracle.decide(probe, &late).is_ok()
+                );
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Whatever is typed in, in whatever order and with whatever backdating, what is
+        /// accepted keeps the rules at every date (read naively from the events).
+        #[test]
+        fn no_recording_order_breaks_a_rule_at_any_date(
+            quota in proptest::option::of(2u32..6),
+            intents in proptest::collection::vec((intent(), 1u32..30), 1..30),
+            seed in any::<u64>(),
+        ) {
+            let mut commands = vec![team_from(quota)];
+            commands.extend(intents.iter().map(|(intent, step)| command(intent, *step)));
+            let (recorded, _) = record_in_order(commands, seed);
+            for entry in recorded.entries() {
+                let on = entry.effective;
+                let active = naive_roster(&recorded, on);
+                let heads = active.values().filter(|role| Seat::of(**role) == Some(Seat::Head)).count();
+                let deputies = active.values().filter(|role| Seat::of(**role) == Some(Seat::Deputy)).count();
+                prop_assert!(heads <= 1 && deputies <= 1, "{} heads, {} deputies on {}", heads, deputies, on);
+                let quota = recorded.state_as_of(on).quota;
+                prop_assert!(quota.is_none_or(|q| active.len() <= q as usize), "over quota on {}", on);
+            }
+        }
+    }
+
+    /// Records `commands` after shuffling them with `seed`, retrying the refused ones
+    /// until a round accepts none; the timeline and what was never accepted.
+    fn record_in_order(mut commands: Vec<Command>, seed: u64) -> (Timeline<Team>, Vec<Command>) {
+        shuffle(&mut commands, seed);
+        let mut recorded = Timeline::<Team>::new();
+        let mut next = 0;
+        loop {
+            let before = commands.len();
+            commands.retain(|command| !record(&mut recorded, &mut next, command.clone()));
+            if commands.is_empty() || commands.len() == before {
+                return (recorded, commands);
+            }
+        }
+    }
+
+    /// A deterministic Fisher–Yates shuffle (splitmix64), so a failure replays.
+    fn shuffle<T>(items: &mut [T], mut seed: u64) {
+        for i in (1..items.len()).rev() {
+            seed = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = seed;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^= z >> 31;
+            let j = usize::try_from(z % (i as u64 + 1)).unwrap();
+            items.swap(i, j);
+        }
+    }
+}
