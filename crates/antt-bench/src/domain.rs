@@ -42,6 +42,13 @@ use crate::workload::StreamMode;
 
 /// Client counts of the own-team cells.
 pub const CLIENTS: [usize; 2] = [1, 16];
+/// Quota of a team in the long-team cells, so a team stream ends at 1 + 2 × 25 = 51
+/// events, and the share of their appointments typed in backdated: every fifth person of
+/// a team is nominated and appointed with dates before those of the members already
+/// recorded, so the server decides against an earlier state and judges the later
+/// records again.
+pub const LONG_TEAM_QUOTA: u32 = 25;
+pub const BACKDATED_EVERY: usize = 5;
 /// Quota of a team in the own-team cells: the members a client appoints before it moves
 /// on to its next team (so a team stream ends at 1 + 2 × 5 events).
 pub const OWN_TEAM_QUOTA: u32 = 5;
@@ -81,13 +88,16 @@ pub enum Teams {
 pub struct DomainSpec {
     pub clients: usize,
     pub teams: Teams,
+    /// Own teams of [`LONG_TEAM_QUOTA`] with every [`BACKDATED_EVERY`]th appointment
+    /// backdated.
+    pub long_backdated: bool,
 }
 
 impl DomainSpec {
     /// Persons a client appoints into each team it works on.
     pub fn persons_per_client(&self) -> usize {
         match self.teams {
-            Teams::Own => OWN_TEAM_QUOTA as usize,
+            Teams::Own => self.quota() as usize,
             Teams::Shared { .. } => SHARED_PERSONS_PER_CLIENT,
         }
     }
@@ -95,6 +105,7 @@ impl DomainSpec {
     /// The teams' quota: exactly the members their clients appoint.
     pub fn quota(&self) -> u32 {
         match self.teams {
+            Teams::Own if self.long_backdated => LONG_TEAM_QUOTA,
             Teams::Own => OWN_TEAM_QUOTA,
             Teams::Shared { groups } => (self.clients.div_ceil(groups) * SHARED_PERSONS_PER_CLIENT) as u32,
         }
@@ -164,12 +175,19 @@ pub fn specs() -> Vec<DomainSpec> {
         .map(|&clients| DomainSpec {
             clients,
             teams: Teams::Own,
+            long_backdated: false,
         })
         .collect();
     specs.push(DomainSpec {
         clients: SHARED_CLIENTS,
         teams: Teams::Shared { groups: SHARED_GROUPS },
+        long_backdated: false,
     });
+    specs.extend(CLIENTS.iter().map(|&clients| DomainSpec {
+        clients,
+        teams: Teams::Own,
+        long_backdated: true,
+    }));
     specs
 }
 
@@ -397,6 +415,7 @@ impl CommandCell {
                 forces: forces[client % forces.len()].clone(),
                 teams: Vec::new(),
                 persons: person_ids[client * per_client..(client + 1) * per_client].to_vec(),
+                long_backdated: spec.long_backdated,
                 next: 0,
                 retries: 0,
                 out_of_teams: false,
@@ -558,6 +577,8 @@ struct Client {
     forces: ForcesClient<Channel>,
     teams: Vec<String>,
     persons: Vec<String>,
+    /// Every [`BACKDATED_EVERY`]th person of a team is typed in backdated.
+    long_backdated: bool,
     /// Index of the next command in that sequence.
     next: usize,
     /// Commands repeated, over all rounds, warm-ups included.
@@ -581,7 +602,7 @@ impl Client {
     }
 
     /// The `idx`-th command of the sequence; None past the last team.
-    fn command(&self, idx: usize) -> Option<(Step, &str, &str)> {
+    fn command(&self, idx: usize) -> Option<Command<'_>> {
         let per_team = COMMANDS_PER_APPOINTMENT * self.persons.len();
         let team_id = self.teams.get(idx / per_team)?;
         let within = idx % per_team;
@@ -590,7 +611,13 @@ impl Client {
         } else {
             Step::Appoint
         };
-        Some((step, team_id, &self.persons[within / 2]))
+        let person = within / 2;
+        Some(Command {
+            step,
+            team_id,
+            person_id: &self.persons[person],
+            backdated: self.long_backdated && person % BACKDATED_EVERY == BACKDATED_EVERY - 1,
+        })
     }
 
     /// Sends commands until `window` closes; counts those that complete inside it.
@@ -602,13 +629,14 @@ impl Client {
             retries_in_window: 0,
         };
         while Instant::now() < window.end {
-            let Some((step, team_id, person_id)) = self.command(self.next) else {
+            let Some(command) = self.command(self.next) else {
                 self.out_of_teams = true;
                 break;
             };
-            let (team_id, person_id) = (team_id.to_owned(), person_id.to_owned());
+            let (step, backdated) = (command.step, command.backdated);
+            let (team_id, person_id) = (command.team_id.to_owned(), command.person_id.to_owned());
             let started = Instant::now();
-            let retries = send(&mut self.forces, step, &team_id, &person_id).await?;
+            let retries = send(&mut self.forces, step, backdated, &team_id, &person_id).await?;
             let finished = Instant::now();
             self.next += 1;
             round.commands_n += 1;
@@ -625,19 +653,40 @@ impl Client {
     }
 }
 
+/// One command of a client's sequence.
+struct Command<'a> {
+    step: Step,
+    team_id: &'a str,
+    person_id: &'a str,
+    /// Dated before the team's members already recorded.
+    backdated: bool,
+}
+
 /// Sends one command; repeats it with the same request id (so it is recorded once) after
 /// ABORTED (the server's own retries on a version conflict ran out) or UNAVAILABLE.
 /// Returns how many times it was repeated.
-async fn send(forces: &mut ForcesClient<Channel>, step: Step, team_id: &str, person_id: &str) -> anyhow::Result<u64> {
+async fn send(
+    forces: &mut ForcesClient<Channel>,
+    step: Step,
+    backdated: bool,
+    team_id: &str,
+    person_id: &str,
+) -> anyhow::Result<u64> {
     let request_id = Uuid::new_v4().to_string();
+    // The team is established on 2024-07-15; a backdated member comes before the others.
+    let (nominated_on, appointed_on) = if backdated {
+        (date(2024, 7, 20), date(2024, 7, 25))
+    } else {
+        (date(2024, 8, 1), date(2024, 8, 15))
+    };
     let nominate = || pb::NominateMemberRequest {
-        header: header(&request_id, date(2024, 8, 1), None),
+        header: header(&request_id, nominated_on, None),
         team_id: team_id.to_owned(),
         person_id: person_id.to_owned(),
         nominated_by: "Hội Cựu chiến binh xã Nga Thái".to_owned(),
     };
     let appoint = || pb::AppointMemberRequest {
-        header: header(&request_id, date(2024, 8, 15), Some("45/QĐ-UBND")),
+        header: header(&request_id, appointed_on, Some("45/QĐ-UBND")),
         team_id: team_id.to_owned(),
         person_id: person_id.to_owned(),
         role: pb::MemberRole::Member.into(),

@@ -511,6 +511,11 @@ fn domain_label(cell: &DomainCell) -> String {
     let clients = cell.spec.clients;
     let noun = if clients == 1 { "client" } else { "clients" };
     match cell.spec.teams {
+        Teams::Own if cell.spec.long_backdated => format!(
+            "{clients} {noun}, own teams of {} events, {} % backdated",
+            1 + domain::COMMANDS_PER_APPOINTMENT * domain::LONG_TEAM_QUOTA as usize,
+            100 / domain::BACKDATED_EVERY
+        ),
         Teams::Own => format!("{clients} {noun}, own teams"),
         Teams::Shared { groups } => format!("{clients} {noun} on {groups} teams at a time"),
     }
@@ -534,6 +539,13 @@ fn print_domain(section: &DomainSection, timing: Timing) {
         domain::SHARED_CLIENTS,
         domain::SHARED_GROUPS,
         domain::SHARED_PERSONS_PER_CLIENT,
+    );
+    println!(
+        " The rows \"own teams of {} events, {} % backdated\" fill teams of quota {} and type every {}th member of a team in with earlier dates than the members already recorded (nominated 2024-07-20 and appointed 2024-07-25 against 2024-08-01 and 2024-08-15), so the server decides those commands against the team as it stood then and judges every later record of the team again.",
+        1 + domain::COMMANDS_PER_APPOINTMENT * domain::LONG_TEAM_QUOTA as usize,
+        100 / domain::BACKDATED_EVERY,
+        domain::LONG_TEAM_QUOTA,
+        domain::BACKDATED_EVERY,
     );
     println!();
     println!(
@@ -747,9 +759,7 @@ fn import_run_name(idx: usize) -> &'static str {
 fn domain_goals(section: &DomainSection) -> Vec<Goal> {
     let mut goals = Vec::new();
     for cell in section.cells.iter().filter(|cell| cell.spec.teams == Teams::Own) {
-        let clients = cell.spec.clients;
-        let noun = if clients == 1 { "client" } else { "clients" };
-        let name = format!("domain commands ≥ 50 % of raw EventStore.Append, {clients} {noun}");
+        let name = format!("domain commands ≥ 50 % of raw EventStore.Append, {}", domain_label(cell));
         goals.push(match (&cell.commands, &cell.grpc_append) {
             (Ok(commands), Ok(append)) if append.appends_per_s > 0.0 => {
                 let share = commands.measured.appends_per_s / append.appends_per_s;
