@@ -21,8 +21,8 @@ use antt_e2e::v1::{
     TeamView, TermEnd, TermStart, VetMemberRequest, VettingOutcome,
 };
 use antt_e2e::{
-    assert_field_violation, date, decided_by, header, new_id, read_stream, thanh_hoa_and_nga_thai, thon_8_team_request,
-    TestServer, NGA_THAI_CHAIRMAN,
+    assert_field_violation, date, decided_by, header, new_id, read_stream, thanh_hoa_and_nga_thai, thon_8,
+    thon_8_team_request, TestServer, NGA_THAI_CHAIRMAN,
 };
 use tonic::transport::Channel;
 use tonic::{Code, Status};
@@ -35,26 +35,27 @@ fn decided(on: Date, number: &str) -> Option<CommandHeader> {
     decided_by(on, number, NGA_THAI_CHAIRMAN)
 }
 
-/// A server with a province and one of its communes registered.
+/// A server with a province, one of its communes and a village of it registered.
 struct World {
     server: TestServer,
     forces: Forces,
-    commune: String,
+    village: String,
 }
 
 async fn world() -> World {
     let server = TestServer::start().await.unwrap();
     let (_, commune) = thanh_hoa_and_nga_thai(&server).await;
+    let village = thon_8(&server, &commune).await;
     World {
         forces: ForcesClient::new(server.channel.clone()),
         server,
-        commune,
+        village,
     }
 }
 
 impl World {
     fn establish_request(&self, force_type: ForceType, quota: Option<u32>) -> EstablishTeamRequest {
-        thon_8_team_request(&self.commune, force_type, quota)
+        thon_8_team_request(&self.village, force_type, quota)
     }
 
     /// Establishes a team on 2020-03-01; returns its id.

@@ -18,7 +18,7 @@ use antt_e2e::v1::{
 };
 use antt_e2e::{
     assert_chain, assert_field_violation, date, decided_by, header, new_id, read_all, read_stream,
-    thanh_hoa_and_nga_thai, thon_8_team_request, TestServer, GENESIS_HASH, NGA_THAI_CHAIRMAN,
+    thanh_hoa_and_nga_thai, thon_8, thon_8_team_request, TestServer, GENESIS_HASH, NGA_THAI_CHAIRMAN,
 };
 use tonic::transport::Channel;
 use tonic::Code;
@@ -86,12 +86,14 @@ fn key_files(server: &TestServer, suffix: &str) -> Vec<String> {
         .collect()
 }
 
-/// A server with a commune and a security protection team established on 2020-03-01.
+/// A server with a commune, its Thôn 8 and a security protection team established there
+/// on 2020-03-01.
 async fn team_server() -> (TestServer, Forces, String) {
     let server = TestServer::start().await.unwrap();
     let (_, commune) = thanh_hoa_and_nga_thai(&server).await;
+    let village = thon_8(&server, &commune).await;
     let mut forces = ForcesClient::new(server.channel.clone());
-    let establish = thon_8_team_request(&commune, ForceType::SecurityProtectionTeam, Some(3));
+    let establish = thon_8_team_request(&village, ForceType::SecurityProtectionTeam, Some(3));
     let team = establish.team_id.clone();
     forces.establish_team(establish).await.unwrap();
     (server, forces, team)

@@ -554,16 +554,27 @@ pub async fn thanh_hoa_and_nga_thai(server: &TestServer) -> (String, String) {
     (province, commune)
 }
 
-/// Establishes "Tổ bảo vệ ANTT thôn 8" (fresh id) of `force_type` in the commune
-/// `commune_area_id`, managed by UBND xã Nga Thái, on 2020-03-01 by decision 12/QĐ-UBND of
-/// [`NGA_THAI_CHAIRMAN`].
-pub fn thon_8_team_request(commune_area_id: &str, force_type: ForceType, quota: Option<u32>) -> EstablishTeamRequest {
+/// Registers Thôn 8, a residential area of the commune `commune_area_id`, from
+/// 2008-01-01; returns its id. Protection teams and social security groups are formed in
+/// residential areas.
+pub async fn thon_8(server: &TestServer, commune_area_id: &str) -> String {
+    let request = RegisterAreaRequest {
+        division_type: "thôn".into(),
+        ..area_request(date(2008, 1, 1), AreaLevel::ResidentialArea, "Thôn 8", commune_area_id)
+    };
+    register_area(server, request).await
+}
+
+/// Establishes "Tổ bảo vệ ANTT thôn 8" (fresh id) of `force_type` in the area `area_id`
+/// (Thôn 8, see [`thon_8`]), managed by UBND xã Nga Thái, on 2020-03-01 by decision
+/// 12/QĐ-UBND of [`NGA_THAI_CHAIRMAN`].
+pub fn thon_8_team_request(area_id: &str, force_type: ForceType, quota: Option<u32>) -> EstablishTeamRequest {
     EstablishTeamRequest {
         header: decided_by(date(2020, 3, 1), "12/QĐ-UBND", NGA_THAI_CHAIRMAN),
         team_id: new_id(),
         name: "Tổ bảo vệ ANTT thôn 8".into(),
         force_type: force_type.into(),
-        area_id: commune_area_id.to_string(),
+        area_id: area_id.to_string(),
         sponsor_organisation: String::new(),
         quota,
         managing_level: AreaLevel::Commune.into(),

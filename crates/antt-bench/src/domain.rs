@@ -280,14 +280,14 @@ async fn on_server(
         channels.push(grpc::channel(uri).await?);
     }
     // Also waits until the server has opened its store.
-    let commune_id = register_areas(&channels[0]).await?;
+    let village_id = register_areas(&channels[0]).await?;
     let mut append_cpu = Some(CpuUse::default());
     let mut append = append_round(uri, append_spec, round_timing(timing, 0), 0, counters, &mut append_cpu).await;
     let rate = match &append {
         Ok(samples) if !samples.latencies.is_empty() => samples.latencies.len() as f64 / samples.window.as_secs_f64(),
         _ => FALLBACK_RATE_PER_S,
     };
-    let commands = match CommandCell::set_up(&channels, &commune_id, spec, rate).await {
+    let commands = match CommandCell::set_up(&channels, &village_id, spec, rate).await {
         Err(error) => Err(error),
         Ok(mut cell) => {
             let mut failed = None;
@@ -368,7 +368,7 @@ fn round_seconds(timing: Timing) -> f64 {
 /// so far over the rounds.
 struct CommandCell {
     spec: DomainSpec,
-    commune_id: String,
+    village_id: String,
     forces: Vec<ForcesClient<Channel>>,
     /// Indexed by client.
     clients: Vec<Client>,
@@ -388,7 +388,7 @@ impl CommandCell {
     /// Registers the persons; the teams follow with [`CommandCell::top_up`].
     async fn set_up(
         channels: &[Channel],
-        commune_id: &str,
+        village_id: &str,
         spec: DomainSpec,
         rate_per_s: f64,
     ) -> anyhow::Result<CommandCell> {
@@ -423,7 +423,7 @@ impl CommandCell {
             .collect();
         Ok(CommandCell {
             spec,
-            commune_id: commune_id.to_owned(),
+            village_id: village_id.to_owned(),
             forces,
             clients,
             // Until a round has run, assume the baseline's rate, shared evenly.
@@ -474,7 +474,7 @@ impl CommandCell {
             .iter()
             .flatten()
             .enumerate()
-            .map(|(n, team_id)| establish_team_request(first_n + n, team_id, &self.commune_id, quota));
+            .map(|(n, team_id)| establish_team_request(first_n + n, team_id, &self.village_id, quota));
         in_flight(&self.forces, requests, |mut client, request| async move {
             client
                 .establish_team(with_actor(request))
@@ -743,8 +743,9 @@ fn header(request_id: &str, on: pb::Date, decision: Option<&str>) -> Option<pb::
     })
 }
 
-/// Tỉnh Thanh Hóa → Huyện Nga Sơn → Xã Nga Thái (their 2024 GSO codes), effective
-/// 2008-01-01; returns the commune's id.
+/// Tỉnh Thanh Hóa → Huyện Nga Sơn → Xã Nga Thái (their 2024 GSO codes) → Thôn 1,
+/// effective 2008-01-01; returns the village's id (protection teams are formed in
+/// residential areas).
 async fn register_areas(channel: &Channel) -> anyhow::Result<String> {
     let mut areas = AreasClient::new(channel.clone());
     let mut parent = String::new();
@@ -752,6 +753,7 @@ async fn register_areas(channel: &Channel) -> anyhow::Result<String> {
         ("38", "Tỉnh Thanh Hóa", pb::AreaLevel::Province, "tỉnh"),
         ("401", "Huyện Nga Sơn", pb::AreaLevel::District, "huyện"),
         ("16162", "Xã Nga Thái", pb::AreaLevel::Commune, "xã"),
+        ("", "Thôn 1", pb::AreaLevel::ResidentialArea, "thôn"),
     ] {
         let area_id = Uuid::new_v4().to_string();
         areas
@@ -799,14 +801,14 @@ fn register_person_request(n: usize, person_id: &str) -> pb::RegisterPersonReque
     }
 }
 
-/// A security protection team (tổ bảo vệ ANTT) of the commune, established on 2024-07-15.
-fn establish_team_request(n: usize, team_id: &str, commune_id: &str, quota: u32) -> pb::EstablishTeamRequest {
+/// A security protection team (tổ bảo vệ ANTT) of the village, established on 2024-07-15.
+fn establish_team_request(n: usize, team_id: &str, village_id: &str, quota: u32) -> pb::EstablishTeamRequest {
     pb::EstablishTeamRequest {
         header: header(&Uuid::new_v4().to_string(), date(2024, 7, 15), Some("12/QĐ-UBND")),
         team_id: team_id.to_owned(),
         name: format!("Tổ bảo vệ ANTT thôn {}", n + 1),
         force_type: pb::ForceType::SecurityProtectionTeam.into(),
-        area_id: commune_id.to_owned(),
+        area_id: village_id.to_owned(),
         sponsor_organisation: String::new(),
         quota: Some(quota),
         managing_level: pb::AreaLevel::Commune.into(),

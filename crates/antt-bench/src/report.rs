@@ -532,7 +532,7 @@ fn commands_outcome(cell: &DomainCell) -> Outcome {
 fn print_domain(section: &DomainSection, timing: Timing) {
     println!("## Domain commands over gRPC\n");
     println!(
-        "A command is one `antt.v1.Forces` RPC that records a fact. Per appointment a client sends NominateMember, then AppointMember as \"member\" ({} commands; a security protection team needs no vetting), into security protection teams (tổ bảo vệ ANTT) of one commune, established during the setup with quota {}: a client fills a team, then takes its next one, so a team stream holds at most {} events. Each client has teams of its own, except in the shared row ({} clients, {} teams at a time, {} appointments per client and team, nobody pins `expected_version`, so the server re-reads and re-decides on a version conflict). Latency is per command, client side.",
+        "A command is one `antt.v1.Forces` RPC that records a fact. Per appointment a client sends NominateMember, then AppointMember as \"member\" ({} commands; a security protection team needs no vetting), into security protection teams (tổ bảo vệ ANTT) of one village, established during the setup with quota {}: a client fills a team, then takes its next one, so a team stream holds at most {} events. Each client has teams of its own, except in the shared row ({} clients, {} teams at a time, {} appointments per client and team, nobody pins `expected_version`, so the server re-reads and re-decides on a version conflict). Latency is per command, client side.",
         domain::COMMANDS_PER_APPOINTMENT,
         domain::OWN_TEAM_QUOTA,
         1 + domain::COMMANDS_PER_APPOINTMENT * domain::OWN_TEAM_QUOTA as usize,
@@ -549,7 +549,7 @@ fn print_domain(section: &DomainSection, timing: Timing) {
     );
     println!();
     println!(
-        "Baselines at the same concurrency, 1-event appends of the matrix's events ({} B payload), each writer on its own stream: `EventStore.Append` on the same server, and `SledLog` directly on a store of its own (one window, before). On the server, the measured time is split into {} windows of appends and {} of commands, taken in turn (append, setup, commands, append, commands, …), so that both see the same load on a busy machine; the first window warms up {:.2} s, the others half that. The server is what `anttd::serve` runs (`serve_log` over the `SledLog` of `Config::for_data_dir`, fsync mode) with the log wrapped to count calls. Setup (RegisterArea × 3, RegisterPerson with full personal data, so one key created and fsynced per person, EstablishTeam; {} in flight) is outside the windows: before each window, every client gets teams for {}× the commands its last rate would need.\n",
+        "Baselines at the same concurrency, 1-event appends of the matrix's events ({} B payload), each writer on its own stream: `EventStore.Append` on the same server, and `SledLog` directly on a store of its own (one window, before). On the server, the measured time is split into {} windows of appends and {} of commands, taken in turn (append, setup, commands, append, commands, …), so that both see the same load on a busy machine; the first window warms up {:.2} s, the others half that. The server is what `anttd::serve` runs (`serve_log` over the `SledLog` of `Config::for_data_dir`, fsync mode) with the log wrapped to count calls. Setup (RegisterArea × 4, RegisterPerson with full personal data, so one key created and fsynced per person, EstablishTeam; {} in flight) is outside the windows: before each window, every client gets teams for {}× the commands its last rate would need.\n",
         workload::PAYLOAD_BYTES_TARGET,
         domain::ROUNDS,
         domain::ROUNDS,
@@ -759,7 +759,10 @@ fn import_run_name(idx: usize) -> &'static str {
 fn domain_goals(section: &DomainSection) -> Vec<Goal> {
     let mut goals = Vec::new();
     for cell in section.cells.iter().filter(|cell| cell.spec.teams == Teams::Own) {
-        let name = format!("domain commands ≥ 50 % of raw EventStore.Append, {}", domain_label(cell));
+        let name = format!(
+            "domain commands ≥ 50 % of raw EventStore.Append, {}",
+            domain_label(cell)
+        );
         goals.push(match (&cell.commands, &cell.grpc_append) {
             (Ok(commands), Ok(append)) if append.appends_per_s > 0.0 => {
                 let share = commands.measured.appends_per_s / append.appends_per_s;

@@ -144,6 +144,12 @@ pub enum DomainError {
     /// The person never served in this team.
     #[error("the person has never been appointed to this team")]
     NeverAppointed,
+    /// The kind of force is not formed at this level of area.
+    #[error("a {force}, not in a {level} (không đúng cấp địa bàn)")]
+    ForceLevelMismatch { force: &'static str, level: &'static str },
+    /// Households are counted for social security groups only.
+    #[error("only a social security group (tổ an ninh xã hội) has member households")]
+    NotASocialSecurityGroup,
     /// An allowance for a period the person did not serve in one term.
     #[error(
         "the person did not serve in this team for the whole period {start} to {end} \

@@ -49,6 +49,7 @@ pub enum Command {
     PayAllowance(PayAllowance),
     Leave(Leave),
     Replace(Replace),
+    RecordHouseholds(RecordHouseholds),
 }
 
 /// Establishes a team.
@@ -209,6 +210,15 @@ pub struct Leave {
     pub decision: Option<Decision>,
 }
 
+/// Records how many households a social security group has on a date.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordHouseholds {
+    pub households: u32,
+    /// e.g. "Báo cáo số 55/BC-BCĐ"; may be empty.
+    pub source: String,
+    pub effective_date: Date,
+}
+
 /// Appoints a successor in place of a member who left.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Replace {
@@ -239,6 +249,7 @@ domain_events! {
         AllowancePaid(pb::AllowancePaid) = "antt.v1.AllowancePaid" @ 1,
         MemberLeft(pb::MemberLeft) = "antt.v1.MemberLeft" @ 1,
         MemberReplaced(pb::MemberReplaced) = "antt.v1.MemberReplaced" @ 1,
+        GroupHouseholdsRecorded(pb::GroupHouseholdsRecorded) = "antt.v1.GroupHouseholdsRecorded" @ 1,
     }
 }
 
@@ -258,6 +269,8 @@ pub struct State {
     pub managing_body: String,
     /// Everyone ever nominated or appointed, by person id.
     pub members: BTreeMap<String, Membership>,
+    /// A social security group's member households, as last counted.
+    pub households: Option<u32>,
 }
 
 /// How and when a team ended.
@@ -501,6 +514,12 @@ fn build_event(state: &State, command: Command, ctx: &Context) -> Result<Event, 
         Command::PayAllowance(pay) => decide_pay_allowance(state, pay, ctx)?,
         Command::Leave(leave) => decide_leave(state, leave, ctx)?,
         Command::Replace(replace) => decide_replace(state, replace, ctx)?,
+        Command::RecordHouseholds(record) => Event::GroupHouseholdsRecorded(pb::GroupHouseholdsRecorded {
+            team_id: state.team_id.clone(),
+            households: record.households,
+            effective_date: Some(record.effective_date.to_proto()),
+            source: text::optional_name("source", &record.source)?,
+        }),
     })
 }
 
@@ -549,6 +568,10 @@ pub fn check(state: &State, event: &Event) -> Result<(), DomainError> {
         Event::MemberTrained(e) => state.ensure_active(&e.person_id, on).map(drop),
         Event::MemberEvaluated(e) => state.ensure_active(&e.person_id, on).map(drop),
         Event::MemberLeft(e) => state.ensure_active(&e.person_id, on).map(drop),
+        Event::GroupHouseholdsRecorded(_) if state.force_type != pb::ForceType::SocialSecurityGroup => {
+            Err(DomainError::NotASocialSecurityGroup)
+        }
+        Event::GroupHouseholdsRecorded(_) => Ok(()),
         Event::MemberReplaced(e) => {
             let (left_on, _) = leaver(state, &e.leaver_person_id)?;
             facts::ensure_since("the departure of the member replaced", on, left_on)?;
@@ -574,6 +597,7 @@ fn command_effective_date(command: &Command) -> Date {
         Command::PayAllowance(c) => c.effective_date,
         Command::Leave(c) => c.effective_date,
         Command::Replace(c) => c.effective_date,
+        Command::RecordHouseholds(c) => c.effective_date,
     }
 }
 
@@ -589,6 +613,7 @@ fn checked_quota(field: &'static str, quota: Option<u32>) -> Result<Option<u32>,
 
 fn decide_establish(_state: &State, establish: Establish, ctx: &Context) -> Result<Event, DomainError> {
     establish.area.ensure_exists_on(establish.effective_date)?;
+    ensure_force_fits_level(establish.force_type, establish.area.level)?;
     let team_id = establish.team_id.to_string();
     Ok(Event::Established(pb::TeamEstablished {
         formed_from_team_ids: facts::distinct_ids("formed_from", &establish.formed_from, &team_id, 0)?,
@@ -603,6 +628,44 @@ fn decide_establish(_state: &State, establish: Establish, ctx: &Context) -> Resu
         managing_body: text::required_name("managing_body", &establish.managing_body)?,
         decision: facts::optional_decision("decision", establish.decision.as_ref(), ctx)?,
     }))
+}
+
+/// The area levels a kind of force is formed at, by the sources: a steering committee
+/// (BCĐ) in a commune; a village sub-committee, a security protection team (tổ bảo vệ
+/// ANTT, Law 30/2023/QH15 art. 13: "ở thôn, tổ dân phố") and a social security group (a
+/// cluster of the households of a village) in a residential area. Core force teams and
+/// self-management models are formed wherever the sponsoring organisation works.
+fn ensure_force_fits_level(force_type: pb::ForceType, level: pb::AreaLevel) -> Result<(), DomainError> {
+    let fits = match force_type {
+        pb::ForceType::SteeringCommittee => level == pb::AreaLevel::Commune,
+        pb::ForceType::VillageSubCommittee
+        | pb::ForceType::SecurityProtectionTeam
+        | pb::ForceType::SocialSecurityGroup => level == pb::AreaLevel::ResidentialArea,
+        pb::ForceType::CoreForceTeam | pb::ForceType::SelfManagementModel | pb::ForceType::Unspecified => true,
+    };
+    if fits {
+        return Ok(());
+    }
+    Err(DomainError::ForceLevelMismatch {
+        force: force_label(force_type),
+        level: crate::area::level_label(level),
+    })
+}
+
+fn force_label(force_type: pb::ForceType) -> &'static str {
+    match force_type {
+        pb::ForceType::SteeringCommittee => "steering committee (ban chỉ đạo ANTT) sits in a commune",
+        pb::ForceType::VillageSubCommittee => "village sub-committee (tiểu ban ANTT thôn) sits in a residential area",
+        pb::ForceType::SecurityProtectionTeam => {
+            "security protection team (tổ bảo vệ ANTT) is formed in a residential area (thôn, tổ dân phố)"
+        }
+        pb::ForceType::SocialSecurityGroup => {
+            "social security group (tổ an ninh xã hội) is formed in a residential area"
+        }
+        pb::ForceType::CoreForceTeam | pb::ForceType::SelfManagementModel | pb::ForceType::Unspecified => {
+            "force fits any level"
+        }
+    }
 }
 
 fn decide_change_quota(state: &State, change: ChangeQuota, ctx: &Context) -> Result<Event, DomainError> {
@@ -1027,6 +1090,7 @@ pub fn evolve(mut state: State, event: &Event) -> State {
         }
         // Training, evaluation and payments are history for projections; no rule here
         // depends on them.
+        Event::GroupHouseholdsRecorded(e) => state.households = Some(e.households),
         Event::MemberTrained(_) | Event::MemberEvaluated(_) | Event::AllowancePaid(_) => {}
     }
     state

@@ -948,6 +948,7 @@ impl TeamViewBuilder {
                 self.view.formed_from_team_ids = e.formed_from_team_ids.clone();
             }
             team::Event::QuotaChanged(e) => self.view.quota = e.new_quota,
+            team::Event::GroupHouseholdsRecorded(e) => self.view.households = Some(e.households),
             team::Event::Restructured(e) => {
                 for carried in &e.carried_over {
                     let member = self.end_term(&carried.person_id, on, pb::TermEnd::CarriedOver);

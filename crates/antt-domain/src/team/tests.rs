@@ -15,7 +15,7 @@ fn establish(force_type: pb::ForceType, quota: Option<u32>) -> Command {
         team_id: id(TEAM),
         name: "Đội cốt cán ANTT xã Hàm Tiến".to_owned(),
         force_type,
-        area: area_facts(1, pb::AreaLevel::Commune),
+        area: area_facts(1, pb::AreaLevel::ResidentialArea),
         sponsor_organisation: "Tỉnh đoàn Thanh niên".to_owned(),
         quota,
         managing_level: pb::AreaLevel::Province,
@@ -572,7 +572,7 @@ fn reading_v1_bytes_as_v2_would_lose_the_decision() {
 
 #[test]
 fn a_newer_schema_version_is_refused() {
-    let current = established(pb::ForceType::SteeringCommittee, None).remove(0);
+    let current = established(pb::ForceType::VillageSubCommittee, None).remove(0);
     assert_eq!(current.schema_version(), 2);
     let error = Event::decode("antt.v1.TeamEstablished", 3, &current.encode_payload()).unwrap_err();
     assert!(matches!(
@@ -1352,4 +1352,60 @@ mod recording_order {
             items.swap(i, j);
         }
     }
+}
+
+#[test]
+fn a_force_is_formed_at_its_level() {
+    let at = |force_type, level| {
+        let Command::Establish(mut establish) = establish(force_type, None) else {
+            unreachable!("establish() builds an Establish");
+        };
+        establish.area = area_facts(1, level);
+        check(vec![], Command::Establish(establish))
+    };
+    assert!(at(pb::ForceType::SteeringCommittee, pb::AreaLevel::Commune).is_ok());
+    let refused = at(pb::ForceType::SteeringCommittee, pb::AreaLevel::ResidentialArea).unwrap_err();
+    assert!(matches!(refused, DomainError::ForceLevelMismatch { .. }));
+    assert!(refused.to_string().contains("không đúng cấp địa bàn"), "{refused}");
+    assert!(at(pb::ForceType::SecurityProtectionTeam, pb::AreaLevel::ResidentialArea).is_ok());
+    assert!(matches!(
+        at(pb::ForceType::SecurityProtectionTeam, pb::AreaLevel::Commune),
+        Err(DomainError::ForceLevelMismatch { .. })
+    ));
+    assert!(matches!(
+        at(pb::ForceType::SocialSecurityGroup, pb::AreaLevel::District),
+        Err(DomainError::ForceLevelMismatch { .. })
+    ));
+    assert!(at(pb::ForceType::CoreForceTeam, pb::AreaLevel::Commune).is_ok());
+    assert!(at(pb::ForceType::SelfManagementModel, pb::AreaLevel::District).is_ok());
+}
+
+#[test]
+fn households_are_counted_for_social_security_groups_on_their_dates() {
+    let record = |households, on| {
+        Command::RecordHouseholds(RecordHouseholds {
+            households,
+            source: "55/BC-BCĐ".to_owned(),
+            effective_date: on,
+        })
+    };
+    let group = established(pb::ForceType::SocialSecurityGroup, None);
+    let given = history(group, vec![record(27, date(2023, 1, 1)), record(31, date(2021, 1, 1))]);
+    let timeline = crate::timeline_of::<Team>(&given);
+    assert_eq!(timeline.state_as_of(date(2022, 6, 1)).households, Some(31));
+    assert_eq!(
+        timeline.state().households,
+        Some(27),
+        "the latest count by date, not by recording"
+    );
+    assert_eq!(timeline.state_as_of(date(2020, 6, 1)).households, None);
+    assert!(matches!(
+        check(given, record(30, date(2019, 1, 1))),
+        Err(DomainError::BeforeExistence { .. })
+    ));
+    let team = established(pb::ForceType::SecurityProtectionTeam, None);
+    assert_eq!(
+        check(team, record(30, date(2021, 1, 1))),
+        Err(DomainError::NotASocialSecurityGroup)
+    );
 }
