@@ -1338,4 +1338,190 @@ mod tests {
             })
         );
     }
+
+    /// Random valid histories, typed in in any order.
+    mod any_recording_order {
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::testing::ctx;
+        use crate::Timeline;
+
+        /// One step of an area's life; [`commands`] turns steps into a valid history.
+        #[derive(Clone, Debug)]
+        enum Step {
+            Rename(u8),
+            Reparent(u8),
+            AssignCode(u16),
+            Population {
+                households: u32,
+                more_people: u32,
+            },
+            /// Designates the area if it is not a key complex area, else transforms it. A
+            /// closed period is one command unless `separate` and no period follows.
+            KeyComplex {
+                separate: bool,
+            },
+        }
+
+        #[derive(Clone, Copy, Debug)]
+        enum End {
+            Dissolve,
+            Merge,
+            Split,
+        }
+
+        fn step() -> impl Strategy<Value = Step> {
+            prop_oneof![
+                2 => (0u8..4).prop_map(Step::Rename),
+                2 => (0u8..4).prop_map(Step::Reparent),
+                1 => (0u16..100).prop_map(Step::AssignCode),
+                2 => (0u32..2_000, 0u32..2_000)
+                    .prop_map(|(households, more_people)| Step::Population { households, more_people }),
+                3 => any::<bool>().prop_map(|separate| Step::KeyComplex { separate }),
+            ]
+        }
+
+        fn end() -> impl Strategy<Value = Option<End>> {
+            proptest::option::of(prop_oneof![Just(End::Dissolve), Just(End::Merge), Just(End::Split)])
+        }
+
+        /// Step `index`'s date: a quarter apart, after the registration on 2008-01-01.
+        fn day(index: usize) -> Date {
+            let quarters = i64::try_from(index).unwrap() + 1;
+            Date::from_days_since_unix_epoch(date(2008, 1, 1).days_since_unix_epoch() + 91 * quarters)
+        }
+
+        /// A key complex period being built: its designation's place and date.
+        struct OpenPeriod {
+            at: usize,
+            from: Date,
+        }
+
+        /// The commands of a valid history, in date order (a period typed in whole is at
+        /// its designation's date): the registration, a command per step (but none for
+        /// the step that closes a period typed in whole), then the end.
+        fn commands(steps: &[Step], end: Option<End>) -> Vec<Command> {
+            let mut commands = vec![register_commune(1, "15970")];
+            let mut parent = 401;
+            let mut open: Option<OpenPeriod> = None;
+            // Every key complex step after a transformation designates again.
+            let designations_left = |from: usize| {
+                steps[from..]
+                    .iter()
+                    .filter(|step| matches!(step, Step::KeyComplex { .. }))
+                    .count()
+            };
+            for (index, step) in steps.iter().enumerate() {
+                let on = day(index);
+                match step {
+                    Step::Rename(n) => commands.push(rename(&format!("Xã Nga Thái {n}"), "", on)),
+                    Step::Reparent(n) => {
+                        let mut new_parent = 401 + u128::from(*n);
+                        if new_parent == parent {
+                            new_parent = 401 + (new_parent - 400) % 4;
+                        }
+                        parent = new_parent;
+                        commands.push(reparent(new_parent, pb::AreaLevel::District, on));
+                    }
+                    Step::AssignCode(code) => commands.push(assign_code(&format!("{:05}", 15_000 + code), on)),
+                    Step::Population {
+                        households,
+                        more_people,
+                    } => commands.push(population(*households, households + more_people, on)),
+                    Step::KeyComplex { separate } => match open.take() {
+                        None => {
+                            open = Some(OpenPeriod {
+                                at: commands.len(),
+                                from: on,
+                            });
+                            commands.push(designate(on));
+                        }
+                        // A period followed by another can only be typed in whole, in
+                        // whatever order (see RecordKeyComplexPeriod).
+                        Some(period) if !separate || designations_left(index + 1) > 0 => {
+                            commands[period.at] = key_complex_period(period.from, on);
+                        }
+                        Some(_) => commands.push(transform(on)),
+                    },
+                }
+            }
+            let on = day(steps.len());
+            commands.extend(end.map(|end| match end {
+                End::Dissolve => dissolve(on),
+                End::Merge => merge_into(2, on),
+                End::Split => Command::Split(Split {
+                    part_area_ids: vec![id(5), id(6)],
+                    original_ends: true,
+                    effective_date: on,
+                    decision: decision("786/NQ-UBTVQH14", on),
+                }),
+            }));
+            commands
+        }
+
+        fn scenario() -> impl Strategy<Value = (Vec<Command>, Vec<usize>)> {
+            (proptest::collection::vec(step(), 0..30), end()).prop_flat_map(|(steps, end)| {
+                let commands = commands(&steps, end);
+                let order: Vec<usize> = (0..commands.len()).collect();
+                (Just(commands), Just(order).prop_shuffle())
+            })
+        }
+
+        /// Decides `command` through `timeline` and records its events after the others.
+        fn record(timeline: &mut Timeline<Area>, command: &Command) -> Result<(), DomainError> {
+            let events = timeline.decide(command.clone(), &ctx())?;
+            for event in events {
+                let position = u64::try_from(timeline.entries().len()).unwrap();
+                timeline.push(position, event);
+            }
+            Ok(())
+        }
+
+        /// Records the commands in `order`, retrying each refused one after the others
+        /// until a round accepts none; the timeline and the commands never accepted.
+        fn record_with_retries(commands: &[Command], order: &[usize]) -> (Timeline<Area>, Vec<usize>) {
+            let mut timeline = Timeline::new();
+            let mut pending = order.to_vec();
+            loop {
+                let before = pending.len();
+                pending.retain(|&index| record(&mut timeline, &commands[index]).is_err());
+                if pending.is_empty() || pending.len() == before {
+                    return (timeline, pending);
+                }
+            }
+        }
+
+        /// The dates at which two timelines of one area could differ.
+        fn dates_to_compare(timeline: &Timeline<Area>) -> Vec<Date> {
+            let mut dates = vec![Date::MIN, Date::MAX];
+            for entry in timeline.entries() {
+                dates.extend([entry.effective.previous_day(), entry.effective]);
+            }
+            dates
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// Goal: the recording order of an area's facts changes nothing, and a clerk
+            /// typing a valid history in any order gets it all in by retrying what was
+            /// refused. Method: a valid history decided in date order is the oracle; the
+            /// same commands in a random order, each refusal retried after the others,
+            /// must all be accepted and give the oracle's state as of every date.
+            #[test]
+            fn any_recording_order_gives_the_same_area_on_every_date((commands, order) in scenario()) {
+                let mut oracle = Timeline::new();
+                for command in &commands {
+                    prop_assert_eq!(record(&mut oracle, command), Ok(()), "oracle refused {:?}", command);
+                }
+                let (shuffled, never_accepted) = record_with_retries(&commands, &order);
+                let refused: Vec<&Command> = never_accepted.iter().map(|&index| &commands[index]).collect();
+                prop_assert!(refused.is_empty(), "never accepted: {:?}", refused);
+                for on in dates_to_compare(&oracle) {
+                    prop_assert_eq!(shuffled.state_as_of(on), oracle.state_as_of(on), "as of {}", on);
+                }
+            }
+        }
+    }
 }
