@@ -550,10 +550,11 @@ fn decide_reparent(state: &State, reparent: Reparent, ctx: &Context) -> Result<E
         Some(&reparent.new_parent),
         reparent.effective_date,
     )?;
-    // A typing guard, judged on the command's own date only: a re-parent recorded for a
-    // later date that a backdated one makes redundant ("moves" it to the parent it has
-    // by then) still says something true, and refusing one of two true facts for the
-    // other would leave a history that can only be typed in date order.
+    // A typing guard on the command's own date, not a rule `check` judges again: a
+    // re-parenting recorded for a later date that a backdated one makes redundant (it
+    // "moves" the area to the parent it has by then) still says something true. Judged
+    // again, it would make some histories impossible to type in but in date order: to B
+    // in 2010, to A in 2012, to B in 2014, with 2014 typed in first.
     if new_parent_area_id == state.parent_area_id {
         return Err(DomainError::invalid("new_parent", "is already the area's parent"));
     }
