@@ -6,9 +6,15 @@
 //! dissolved by events. A merged, split or dissolved area is *ended*, not deleted: its
 //! events stay and every question about its past stays answerable.
 //!
-//! Facts dated inside the area's life (population, key complex designation) may be
-//! recorded late, even after the area ended; changes of the area itself (rename, merge…)
-//! need an area that has not ended.
+//! Everything about an area is dated inside its life: on or after its registration and,
+//! once it ended, before its end. Facts (population, key complex designation) and
+//! changes of the area itself (rename, new code, re-parenting) may be typed in late, even
+//! after the area ended, as long as they are dated before the end.
+//!
+//! Every rule holds in valid time ([`crate::timeline`]): the name, parent, codes and
+//! periods an area had on a date come from the facts effective by then, whatever order
+//! they were typed in, and an end (merger, split, dissolution) dated before a change
+//! already recorded is refused, naming the change's date. [`check`] holds the rules.
 
 use antt_proto::v1 as pb;
 use uuid::Uuid;
@@ -38,6 +44,7 @@ pub enum Command {
     RecordPopulation(RecordPopulation),
     DesignateKeyComplexArea(DesignateKeyComplexArea),
     RecordTransformation(RecordTransformation),
+    RecordKeyComplexPeriod(RecordKeyComplexPeriod),
 }
 
 /// Registers a new area.
@@ -139,6 +146,17 @@ pub struct DesignateKeyComplexArea {
 pub struct RecordTransformation {
     pub effective_date: Date,
     pub decision: Option<Decision>,
+}
+
+/// A past period as a key complex area typed in whole: designated, then transformed.
+/// Backdating a period that ended needs both facts at once: a designation alone would
+/// overlap a designation already recorded for a later date, and a transformation alone
+/// would have nothing to transform.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordKeyComplexPeriod {
+    pub designation: DesignateKeyComplexArea,
+    /// Dated after the designation.
+    pub transformation: RecordTransformation,
 }
 
 domain_events! {
@@ -303,19 +321,49 @@ pub fn level_label(level: pb::AreaLevel) -> &'static str {
         pb::AreaLevel::School => "school (nhà trường)",
     }
 }
-/// Whether a recorded event still holds after a backdated fact: see
-/// [`crate::Aggregate::check`]. Not yet written for this record: only `decide`'s
-/// judgement as of the command's own date applies.
-pub fn check(_state: &State, _event: &Event) -> Result<(), DomainError> {
-    Ok(())
+
+/// Checks `command` against the area as it stood on the command's effective date: the
+/// command is read into its event, then the event is judged by [`check`], the rules that
+/// also judge every later record again (see [`crate::timeline`]).
+pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
+    facts::ensure_not_after_recording(command_effective_date(&command), ctx)?;
+    let transformation = match &command {
+        Command::RecordKeyComplexPeriod(period) => Some(period.transformation.clone()),
+        _ => None,
+    };
+    let event = build_event(state, command, ctx)?;
+    check(state, &event)?;
+    let Some(transformation) = transformation else {
+        return Ok(vec![event]);
+    };
+    let transformed = period_end_event(state, &event, transformation, ctx)?;
+    Ok(vec![event, transformed])
 }
 
-/// Checks `command` against the area's recorded facts.
-pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
-    let effective_date = command_effective_date(&command);
-    facts::ensure_not_after_recording(effective_date, ctx)?;
-    let event = match command {
-        Command::Register(register) => decide_register(state, register, ctx)?,
+/// The transformation that closes a period typed in whole; the timeline judges it on its
+/// date, with whatever is recorded between the two.
+fn period_end_event(
+    state: &State,
+    designated: &Event,
+    transformation: RecordTransformation,
+    ctx: &Context,
+) -> Result<Event, DomainError> {
+    let designated_on = crate::codec::DomainEvent::effective_date(designated);
+    if transformation.effective_date <= designated_on {
+        return Err(DomainError::invalid(
+            "transformation.effective_date",
+            "a period as a key complex area ends after it starts",
+        ));
+    }
+    facts::ensure_not_after_recording(transformation.effective_date, ctx)?;
+    decide_transformation(state, transformation, ctx)
+}
+
+/// The event a command asks for, with its own fields checked; the rules that depend on
+/// the area's state are [`check`]'s.
+fn build_event(state: &State, command: Command, ctx: &Context) -> Result<Event, DomainError> {
+    Ok(match command {
+        Command::Register(register) => decide_register(register, ctx)?,
         Command::Rename(rename) => decide_rename(state, rename, ctx)?,
         Command::AssignCode(assign) => decide_assign_code(state, assign, ctx)?,
         Command::MergeInto(merge) => decide_merge_into(state, merge, ctx)?,
@@ -326,8 +374,46 @@ pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Even
         Command::RecordPopulation(record) => decide_population(state, record)?,
         Command::DesignateKeyComplexArea(designate) => decide_designate(state, designate, ctx)?,
         Command::RecordTransformation(record) => decide_transformation(state, record, ctx)?,
-    };
-    Ok(vec![event])
+        // Its designation; `decide` adds the transformation.
+        Command::RecordKeyComplexPeriod(period) => decide_designate(state, period.designation, ctx)?,
+    })
+}
+
+/// Whether `event` holds on `state`, the area as it stood just before the event took
+/// effect: the rules of every command that depend on the area's state.
+///
+/// - Changes of the area itself (rename, code, merge, absorb, split, re-parent,
+///   dissolve) need an area registered by then and not yet ended: so an end dated
+///   before a recorded change is refused, naming the change's date.
+/// - Facts about the area's life (population, key complex designation and
+///   transformation) need the area to exist on their date, ended later or not.
+/// - One key complex period at a time: a designation needs none open, a
+///   transformation an open one designated no later.
+pub fn check(state: &State, event: &Event) -> Result<(), DomainError> {
+    let on = crate::codec::DomainEvent::effective_date(event);
+    match event {
+        Event::Registered(_) => facts::ensure_not_recorded("the area", state.registered_on),
+        Event::Renamed(_)
+        | Event::CodeAssigned(_)
+        | Event::MergedInto(_)
+        | Event::AbsorbedAreas(_)
+        | Event::Split(_)
+        | Event::Reparented(_)
+        | Event::Dissolved(_) => state.ensure_can_change_on(on),
+        Event::PopulationRecorded(_) => state.ensure_existed_on(on),
+        Event::KeyComplexAreaDesignated(_) => {
+            state.ensure_existed_on(on)?;
+            match state.open_key_complex_period() {
+                Some(_) => Err(DomainError::AlreadyKeyComplexArea),
+                None => Ok(()),
+            }
+        }
+        Event::KeyComplexAreaTransformed(_) => {
+            state.ensure_existed_on(on)?;
+            let period = state.open_key_complex_period().ok_or(DomainError::NotKeyComplexArea)?;
+            facts::ensure_since("the key complex area designation", on, period.designated_on)
+        }
+    }
 }
 
 fn command_effective_date(command: &Command) -> Date {
@@ -343,11 +429,11 @@ fn command_effective_date(command: &Command) -> Date {
         Command::RecordPopulation(c) => c.effective_date,
         Command::DesignateKeyComplexArea(c) => c.effective_date,
         Command::RecordTransformation(c) => c.effective_date,
+        Command::RecordKeyComplexPeriod(c) => c.designation.effective_date,
     }
 }
 
-fn decide_register(state: &State, register: Register, ctx: &Context) -> Result<Event, DomainError> {
-    facts::ensure_not_recorded("the area", state.registered_on)?;
+fn decide_register(register: Register, ctx: &Context) -> Result<Event, DomainError> {
     let area_id = register.area_id.to_string();
     let level = facts::specified("level", register.level)?;
     let official_code = match register.official_code.as_deref() {
@@ -400,7 +486,6 @@ fn parent_id(
 }
 
 fn decide_rename(state: &State, rename: Rename, ctx: &Context) -> Result<Event, DomainError> {
-    state.ensure_can_change_on(rename.effective_date)?;
     Ok(Event::Renamed(pb::AreaRenamed {
         area_id: state.area_id.clone(),
         new_name: text::required_name("new_name", &rename.new_name)?,
@@ -411,7 +496,6 @@ fn decide_rename(state: &State, rename: Rename, ctx: &Context) -> Result<Event, 
 }
 
 fn decide_assign_code(state: &State, assign: AssignCode, ctx: &Context) -> Result<Event, DomainError> {
-    state.ensure_can_change_on(assign.effective_date)?;
     Ok(Event::CodeAssigned(pb::AreaCodeAssigned {
         area_id: state.area_id.clone(),
         official_code: text::code("official_code", &assign.official_code)?,
@@ -421,7 +505,6 @@ fn decide_assign_code(state: &State, assign: AssignCode, ctx: &Context) -> Resul
 }
 
 fn decide_merge_into(state: &State, merge: MergeInto, ctx: &Context) -> Result<Event, DomainError> {
-    state.ensure_can_change_on(merge.effective_date)?;
     let successor_area_id = merge.successor_area_id.to_string();
     if successor_area_id == state.area_id {
         return Err(DomainError::invalid(
@@ -438,7 +521,6 @@ fn decide_merge_into(state: &State, merge: MergeInto, ctx: &Context) -> Result<E
 }
 
 fn decide_absorb(state: &State, absorb: AbsorbAreas, ctx: &Context) -> Result<Event, DomainError> {
-    state.ensure_can_change_on(absorb.effective_date)?;
     Ok(Event::AbsorbedAreas(pb::AreaAbsorbedAreas {
         area_id: state.area_id.clone(),
         absorbed_area_ids: facts::distinct_ids("absorbed_area_ids", &absorb.absorbed_area_ids, &state.area_id, 1)?,
@@ -448,7 +530,6 @@ fn decide_absorb(state: &State, absorb: AbsorbAreas, ctx: &Context) -> Result<Ev
 }
 
 fn decide_split(state: &State, split: Split, ctx: &Context) -> Result<Event, DomainError> {
-    state.ensure_can_change_on(split.effective_date)?;
     // An area divided up entirely becomes at least two; one part alone would be a rename.
     let parts_min = if split.original_ends { 2 } else { 1 };
     Ok(Event::Split(pb::AreaSplit {
@@ -461,13 +542,19 @@ fn decide_split(state: &State, split: Split, ctx: &Context) -> Result<Event, Dom
 }
 
 fn decide_reparent(state: &State, reparent: Reparent, ctx: &Context) -> Result<Event, DomainError> {
-    state.ensure_can_change_on(reparent.effective_date)?;
+    // The level the parent must be above is the registration's, which never changes.
+    facts::ensure_recorded("the area", state.registered_on)?;
     let new_parent_area_id = parent_id(
         &state.area_id,
         state.level,
         Some(&reparent.new_parent),
         reparent.effective_date,
     )?;
+    // A typing guard on the command's own date, not a rule `check` judges again: a
+    // re-parenting recorded for a later date that a backdated one makes redundant (it
+    // "moves" the area to the parent it has by then) still says something true. Judged
+    // again, it would make some histories impossible to type in but in date order: to B
+    // in 2010, to A in 2012, to B in 2014, with 2014 typed in first.
     if new_parent_area_id == state.parent_area_id {
         return Err(DomainError::invalid("new_parent", "is already the area's parent"));
     }
@@ -480,7 +567,6 @@ fn decide_reparent(state: &State, reparent: Reparent, ctx: &Context) -> Result<E
 }
 
 fn decide_dissolve(state: &State, dissolve: Dissolve, ctx: &Context) -> Result<Event, DomainError> {
-    state.ensure_can_change_on(dissolve.effective_date)?;
     Ok(Event::Dissolved(pb::AreaDissolved {
         area_id: state.area_id.clone(),
         reason: text::required_text("reason", &dissolve.reason)?,
@@ -490,7 +576,6 @@ fn decide_dissolve(state: &State, dissolve: Dissolve, ctx: &Context) -> Result<E
 }
 
 fn decide_population(state: &State, record: RecordPopulation) -> Result<Event, DomainError> {
-    state.ensure_existed_on(record.effective_date)?;
     if record.households > record.population {
         return Err(DomainError::invalid("households", "cannot exceed the population"));
     }
@@ -504,10 +589,6 @@ fn decide_population(state: &State, record: RecordPopulation) -> Result<Event, D
 }
 
 fn decide_designate(state: &State, designate: DesignateKeyComplexArea, ctx: &Context) -> Result<Event, DomainError> {
-    state.ensure_existed_on(designate.effective_date)?;
-    if state.open_key_complex_period().is_some() {
-        return Err(DomainError::AlreadyKeyComplexArea);
-    }
     Ok(Event::KeyComplexAreaDesignated(pb::KeyComplexAreaDesignated {
         area_id: state.area_id.clone(),
         reason: text::required_text("reason", &designate.reason)?,
@@ -517,13 +598,6 @@ fn decide_designate(state: &State, designate: DesignateKeyComplexArea, ctx: &Con
 }
 
 fn decide_transformation(state: &State, record: RecordTransformation, ctx: &Context) -> Result<Event, DomainError> {
-    state.ensure_existed_on(record.effective_date)?;
-    let period = state.open_key_complex_period().ok_or(DomainError::NotKeyComplexArea)?;
-    facts::ensure_since(
-        "the key complex area designation",
-        record.effective_date,
-        period.designated_on,
-    )?;
     Ok(Event::KeyComplexAreaTransformed(pb::KeyComplexAreaTransformed {
         area_id: state.area_id.clone(),
         effective_date: Some(record.effective_date.to_proto()),
@@ -644,6 +718,100 @@ mod tests {
             effective_date: on,
             decision: decision("786/NQ-UBTVQH14", date(2019, 10, 16)),
         })
+    }
+
+    /// Applies `commands` in this recording order, failing the test on a refusal.
+    fn history(given: Vec<Event>, commands: Vec<Command>) -> Vec<Event> {
+        commands.into_iter().fold(given, |mut events, command| {
+            let decided = check(events.clone(), command).unwrap();
+            events.extend(decided);
+            events
+        })
+    }
+
+    fn timeline(events: &[Event]) -> crate::Timeline<Area> {
+        crate::timeline_of::<Area>(events)
+    }
+
+    fn rename(name: &str, division_type: &str, on: Date) -> Command {
+        Command::Rename(Rename {
+            new_name: name.to_owned(),
+            new_division_type: division_type.to_owned(),
+            effective_date: on,
+            decision: decision("1/NQ-HĐND", on),
+        })
+    }
+
+    fn dissolve(on: Date) -> Command {
+        Command::Dissolve(Dissolve {
+            reason: "sáp nhập địa giới".to_owned(),
+            effective_date: on,
+            decision: decision("9/NQ-HĐND", on),
+        })
+    }
+
+    fn reparent(parent: u128, level: pb::AreaLevel, on: Date) -> Command {
+        Command::Reparent(Reparent {
+            new_parent: area_facts(parent, level),
+            effective_date: on,
+            decision: decision("1686/NQ-UBTVQH15", on),
+        })
+    }
+
+    fn assign_code(code: &str, on: Date) -> Command {
+        Command::AssignCode(AssignCode {
+            official_code: code.to_owned(),
+            effective_date: on,
+            decision: None,
+        })
+    }
+
+    fn population(households: u32, population: u32, on: Date) -> Command {
+        Command::RecordPopulation(RecordPopulation {
+            households,
+            population,
+            source: "Báo cáo số 55/BC-BCĐ".to_owned(),
+            effective_date: on,
+        })
+    }
+
+    fn designation(on: Date) -> DesignateKeyComplexArea {
+        DesignateKeyComplexArea {
+            reason: "tệ nạn ma tuý".to_owned(),
+            effective_date: on,
+            decision: None,
+        }
+    }
+
+    fn transformation(on: Date) -> RecordTransformation {
+        RecordTransformation {
+            effective_date: on,
+            decision: None,
+        }
+    }
+
+    fn designate(on: Date) -> Command {
+        Command::DesignateKeyComplexArea(designation(on))
+    }
+
+    fn transform(on: Date) -> Command {
+        Command::RecordTransformation(transformation(on))
+    }
+
+    fn key_complex_period(from: Date, to: Date) -> Command {
+        Command::RecordKeyComplexPeriod(RecordKeyComplexPeriod {
+            designation: designation(from),
+            transformation: transformation(to),
+        })
+    }
+
+    /// The refusal of a command that holds on its own date but not with `later`, the
+    /// already recorded fact dated `on`.
+    fn contradicts(on: Date, later: DomainError) -> DomainError {
+        DomainError::ContradictsLaterRecord {
+            on,
+            rule: Box::new(later),
+        }
     }
 
     #[test]
@@ -875,5 +1043,486 @@ mod tests {
             check(vec![], merge_into(2, date(2020, 1, 1))),
             Err(DomainError::NotRecorded { what: "the area" })
         );
+    }
+
+    #[test]
+    fn the_name_on_a_date_is_the_latest_rename_effective_by_then() {
+        // The 2015 rename is typed in after the 2020 one: it names the area from 2015 to
+        // 2020 and does not hide the later name.
+        let given = history(
+            registered_commune(),
+            vec![
+                rename("Phường Nga Thái", "phường", date(2020, 1, 1)),
+                rename("Xã Nga Thái Mới", "", date(2015, 1, 1)),
+            ],
+        );
+        let timeline = timeline(&given);
+        let now = timeline.state();
+        assert_eq!(
+            (now.name.as_str(), now.division_type.as_str()),
+            ("Phường Nga Thái", "phường")
+        );
+        let in_2016 = timeline.state_as_of(date(2016, 1, 1));
+        assert_eq!(
+            (in_2016.name.as_str(), in_2016.division_type.as_str()),
+            ("Xã Nga Thái Mới", "xã")
+        );
+        assert_eq!(timeline.state_as_of(date(2014, 12, 31)).name, "Xã Nga Thái");
+    }
+
+    #[test]
+    fn a_backdated_end_is_refused_when_a_change_is_recorded_after_it() {
+        let given = history(
+            registered_commune(),
+            vec![rename("Phường Nga Thái", "phường", date(2020, 1, 1))],
+        );
+        let ended_2018 = DomainError::AreaEnded {
+            ended_on: date(2018, 1, 1),
+        };
+        assert_eq!(
+            check(given.clone(), dissolve(date(2018, 1, 1))),
+            Err(contradicts(date(2020, 1, 1), ended_2018.clone()))
+        );
+        assert_eq!(
+            check(given.clone(), merge_into(2, date(2018, 1, 1))),
+            Err(contradicts(date(2020, 1, 1), ended_2018.clone()))
+        );
+        let split = Command::Split(Split {
+            part_area_ids: vec![id(5), id(6)],
+            original_ends: true,
+            effective_date: date(2018, 1, 1),
+            decision: decision("786/NQ-UBTVQH14", date(2018, 1, 1)),
+        });
+        assert_eq!(
+            check(given.clone(), split),
+            Err(contradicts(date(2020, 1, 1), ended_2018))
+        );
+        // The message names the date from which the records disagree, for the clerk.
+        let refusal = check(given.clone(), dissolve(date(2018, 1, 1))).unwrap_err();
+        assert!(refusal.to_string().contains("01/01/2020"), "{refusal}");
+        // An end after the last change holds, and a change after it is refused.
+        let ended = history(given, vec![dissolve(date(2021, 1, 1))]);
+        assert_eq!(
+            check(ended, rename("Xã Nga Thái", "xã", date(2022, 1, 1))),
+            Err(DomainError::AreaEnded {
+                ended_on: date(2021, 1, 1)
+            })
+        );
+    }
+
+    #[test]
+    fn a_backdated_end_is_refused_when_a_fact_is_recorded_after_it() {
+        let given = history(
+            registered_commune(),
+            vec![population(1_200, 4_800, date(2019, 6, 1)), designate(date(2019, 9, 1))],
+        );
+        assert_eq!(
+            check(given.clone(), merge_into(2, date(2019, 1, 1))),
+            Err(contradicts(
+                date(2019, 6, 1),
+                DomainError::AfterEnd {
+                    what: "the area",
+                    effective: date(2019, 6, 1),
+                    ended_on: date(2019, 1, 1)
+                }
+            ))
+        );
+        assert_eq!(
+            check(given.clone(), merge_into(2, date(2019, 7, 1))),
+            Err(contradicts(
+                date(2019, 9, 1),
+                DomainError::AfterEnd {
+                    what: "the area",
+                    effective: date(2019, 9, 1),
+                    ended_on: date(2019, 7, 1)
+                }
+            ))
+        );
+        assert!(check(given, merge_into(2, date(2020, 1, 1))).is_ok());
+    }
+
+    #[test]
+    fn an_area_ends_once() {
+        let given = history(registered_commune(), vec![dissolve(date(2020, 1, 1))]);
+        assert_eq!(
+            check(given.clone(), merge_into(2, date(2018, 1, 1))),
+            Err(contradicts(
+                date(2020, 1, 1),
+                DomainError::AreaEnded {
+                    ended_on: date(2018, 1, 1)
+                }
+            ))
+        );
+        assert_eq!(
+            check(given, merge_into(2, date(2021, 1, 1))),
+            Err(DomainError::AreaEnded {
+                ended_on: date(2020, 1, 1)
+            })
+        );
+    }
+
+    #[test]
+    fn a_change_dated_before_the_end_may_be_typed_in_after_it() {
+        // A merged commune's history is typed in years later: the rename of 2019 holds.
+        let given = history(
+            registered_commune(),
+            vec![
+                merge_into(2, date(2020, 1, 1)),
+                rename("Xã Nga Thái Mới", "", date(2019, 1, 1)),
+                assign_code("15971", date(2019, 6, 1)),
+            ],
+        );
+        let state = timeline(&given).state();
+        assert_eq!(state.name, "Xã Nga Thái Mới");
+        assert_eq!(state.code_on(date(2019, 12, 31)), Some("15971"));
+        assert_eq!(state.ending.map(|ending| ending.on), Some(date(2020, 1, 1)));
+        // On the day it ended, it no longer changes.
+        assert_eq!(
+            check(given, rename("Xã Nga Thái", "", date(2020, 1, 1))),
+            Err(DomainError::AreaEnded {
+                ended_on: date(2020, 1, 1)
+            })
+        );
+    }
+
+    #[test]
+    fn nothing_is_dated_before_the_area_existed() {
+        let before = DomainError::BeforeExistence {
+            what: "the area",
+            effective: date(2007, 6, 1),
+            since: date(2008, 1, 1),
+        };
+        assert_eq!(
+            check(registered_commune(), rename("Xã Nga Thái", "", date(2007, 6, 1))),
+            Err(before.clone())
+        );
+        assert_eq!(
+            check(registered_commune(), population(1, 1, date(2007, 6, 1))),
+            Err(before.clone())
+        );
+        assert_eq!(check(registered_commune(), designate(date(2007, 6, 1))), Err(before));
+    }
+
+    #[test]
+    fn the_parent_on_a_date_is_the_latest_reparenting_effective_by_then() {
+        let given = history(
+            registered_commune(),
+            vec![
+                reparent(38, pb::AreaLevel::Province, date(2024, 7, 1)),
+                reparent(402, pb::AreaLevel::District, date(2015, 1, 1)),
+            ],
+        );
+        let timeline = timeline(&given);
+        assert_eq!(timeline.state().parent_area_id, id(38).to_string());
+        assert_eq!(
+            timeline.state_as_of(date(2016, 1, 1)).parent_area_id,
+            id(402).to_string()
+        );
+        assert_eq!(
+            timeline.state_as_of(date(2014, 1, 1)).parent_area_id,
+            id(401).to_string()
+        );
+        // The guard against a re-parenting to the parent it already has is judged on the
+        // command's date only.
+        assert_eq!(
+            check(given.clone(), reparent(401, pb::AreaLevel::District, date(2010, 1, 1)))
+                .unwrap_err()
+                .field(),
+            Some("new_parent")
+        );
+        // A backdated re-parenting that makes the recorded 2024 one redundant is still
+        // true, and so is the 2024 one: both stay.
+        let given = history(given, vec![reparent(38, pb::AreaLevel::Province, date(2020, 1, 1))]);
+        let timeline = self::timeline(&given);
+        assert_eq!(
+            timeline.state_as_of(date(2021, 1, 1)).parent_area_id,
+            id(38).to_string()
+        );
+        assert_eq!(timeline.state().parent_area_id, id(38).to_string());
+    }
+
+    #[test]
+    fn codes_and_population_figures_typed_in_late_take_their_own_dates() {
+        let given = history(
+            registered_commune(),
+            vec![
+                assign_code("00004", date(2024, 7, 1)),
+                assign_code("15971", date(2015, 1, 1)),
+                population(1_300, 5_000, date(2020, 1, 1)),
+                population(1_100, 4_500, date(2015, 1, 1)),
+            ],
+        );
+        let state = timeline(&given).state();
+        assert_eq!(state.code_on(date(2014, 12, 31)), Some("15970"));
+        assert_eq!(state.code_on(date(2016, 1, 1)), Some("15971"));
+        assert_eq!(state.code_on(date(2024, 7, 1)), Some("00004"));
+        assert_eq!(
+            state.population_on(date(2016, 1, 1)).map(|figure| figure.population),
+            Some(4_500)
+        );
+        assert_eq!(
+            state.population_on(date(2021, 1, 1)).map(|figure| figure.population),
+            Some(5_000)
+        );
+        assert_eq!(state.population_on(date(2014, 1, 1)), None);
+    }
+
+    #[test]
+    fn a_backdated_designation_cannot_overlap_one_recorded_for_later() {
+        let given = history(registered_commune(), vec![designate(date(2014, 1, 1))]);
+        assert_eq!(
+            check(given.clone(), designate(date(2010, 1, 1))),
+            Err(contradicts(date(2014, 1, 1), DomainError::AlreadyKeyComplexArea))
+        );
+        // A period that ends after the recorded designation overlaps it too.
+        assert_eq!(
+            check(given.clone(), key_complex_period(date(2010, 1, 1), date(2015, 1, 1))),
+            Err(contradicts(date(2014, 1, 1), DomainError::AlreadyKeyComplexArea))
+        );
+        // The whole earlier period, typed in at once, holds.
+        let given = history(given, vec![key_complex_period(date(2010, 1, 1), date(2012, 1, 1))]);
+        let timeline = timeline(&given);
+        let state = timeline.state();
+        assert!(!state.is_key_complex_on(date(2009, 12, 31)));
+        assert!(state.is_key_complex_on(date(2011, 1, 1)));
+        assert!(!state.is_key_complex_on(date(2013, 1, 1)));
+        assert!(state.is_key_complex_on(date(2015, 1, 1)));
+        assert!(!timeline
+            .state_as_of(date(2013, 1, 1))
+            .is_key_complex_on(date(2013, 1, 1)));
+        assert!(timeline
+            .state_as_of(date(2011, 1, 1))
+            .is_key_complex_on(date(2011, 1, 1)));
+    }
+
+    #[test]
+    fn a_backdated_transformation_cannot_leave_a_recorded_one_nothing_to_transform() {
+        let given = history(
+            registered_commune(),
+            vec![designate(date(2010, 1, 1)), transform(date(2016, 1, 1))],
+        );
+        assert_eq!(
+            check(given.clone(), transform(date(2012, 1, 1))),
+            Err(contradicts(date(2016, 1, 1), DomainError::NotKeyComplexArea))
+        );
+        assert_eq!(
+            check(given, transform(date(2009, 1, 1))),
+            Err(DomainError::NotKeyComplexArea)
+        );
+    }
+
+    #[test]
+    fn a_key_complex_period_ends_after_it_starts_and_inside_the_area_life() {
+        assert_eq!(
+            check(
+                registered_commune(),
+                key_complex_period(date(2012, 1, 1), date(2012, 1, 1))
+            )
+            .unwrap_err()
+            .field(),
+            Some("transformation.effective_date")
+        );
+        assert!(matches!(
+            check(
+                registered_commune(),
+                key_complex_period(date(2012, 1, 1), date(2025, 1, 1))
+            ),
+            Err(DomainError::EffectiveDateInFuture { .. })
+        ));
+        let merged = history(registered_commune(), vec![merge_into(2, date(2020, 1, 1))]);
+        assert_eq!(
+            check(merged, key_complex_period(date(2018, 1, 1), date(2021, 1, 1))),
+            Err(DomainError::AfterEnd {
+                what: "the area",
+                effective: date(2021, 1, 1),
+                ended_on: date(2020, 1, 1)
+            })
+        );
+    }
+
+    /// Random valid histories, typed in in any order.
+    mod any_recording_order {
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::testing::ctx;
+        use crate::Timeline;
+
+        /// One step of an area's life; [`commands`] turns steps into a valid history.
+        #[derive(Clone, Debug)]
+        enum Step {
+            Rename(u8),
+            Reparent(u8),
+            AssignCode(u16),
+            Population {
+                households: u32,
+                more_people: u32,
+            },
+            /// Designates the area if it is not a key complex area, else transforms it. A
+            /// closed period is one command unless `separate` and no period follows.
+            KeyComplex {
+                separate: bool,
+            },
+        }
+
+        #[derive(Clone, Copy, Debug)]
+        enum End {
+            Dissolve,
+            Merge,
+            Split,
+        }
+
+        fn step() -> impl Strategy<Value = Step> {
+            prop_oneof![
+                2 => (0u8..4).prop_map(Step::Rename),
+                2 => (0u8..4).prop_map(Step::Reparent),
+                1 => (0u16..100).prop_map(Step::AssignCode),
+                2 => (0u32..2_000, 0u32..2_000)
+                    .prop_map(|(households, more_people)| Step::Population { households, more_people }),
+                3 => any::<bool>().prop_map(|separate| Step::KeyComplex { separate }),
+            ]
+        }
+
+        fn end() -> impl Strategy<Value = Option<End>> {
+            proptest::option::of(prop_oneof![Just(End::Dissolve), Just(End::Merge), Just(End::Split)])
+        }
+
+        /// Step `index`'s date: a quarter apart, after the registration on 2008-01-01.
+        fn day(index: usize) -> Date {
+            let quarters = i64::try_from(index).unwrap() + 1;
+            Date::from_days_since_unix_epoch(date(2008, 1, 1).days_since_unix_epoch() + 91 * quarters)
+        }
+
+        /// A key complex period being built: its designation's place and date.
+        struct OpenPeriod {
+            at: usize,
+            from: Date,
+        }
+
+        /// The commands of a valid history, in date order (a period typed in whole is at
+        /// its designation's date): the registration, a command per step (but none for
+        /// the step that closes a period typed in whole), then the end.
+        fn commands(steps: &[Step], end: Option<End>) -> Vec<Command> {
+            let mut commands = vec![register_commune(1, "15970")];
+            let mut parent = 401;
+            let mut open: Option<OpenPeriod> = None;
+            // Every key complex step after a transformation designates again.
+            let designations_left = |from: usize| {
+                steps[from..]
+                    .iter()
+                    .filter(|step| matches!(step, Step::KeyComplex { .. }))
+                    .count()
+            };
+            for (index, step) in steps.iter().enumerate() {
+                let on = day(index);
+                match step {
+                    Step::Rename(n) => commands.push(rename(&format!("Xã Nga Thái {n}"), "", on)),
+                    Step::Reparent(n) => {
+                        let mut new_parent = 401 + u128::from(*n);
+                        if new_parent == parent {
+                            new_parent = 401 + (new_parent - 400) % 4;
+                        }
+                        parent = new_parent;
+                        commands.push(reparent(new_parent, pb::AreaLevel::District, on));
+                    }
+                    Step::AssignCode(code) => commands.push(assign_code(&format!("{:05}", 15_000 + code), on)),
+                    Step::Population {
+                        households,
+                        more_people,
+                    } => commands.push(population(*households, households + more_people, on)),
+                    Step::KeyComplex { separate } => match open.take() {
+                        None => {
+                            open = Some(OpenPeriod {
+                                at: commands.len(),
+                                from: on,
+                            });
+                            commands.push(designate(on));
+                        }
+                        // A period followed by another can only be typed in whole, in
+                        // whatever order (see RecordKeyComplexPeriod).
+                        Some(period) if !separate || designations_left(index + 1) > 0 => {
+                            commands[period.at] = key_complex_period(period.from, on);
+                        }
+                        Some(_) => commands.push(transform(on)),
+                    },
+                }
+            }
+            let on = day(steps.len());
+            commands.extend(end.map(|end| match end {
+                End::Dissolve => dissolve(on),
+                End::Merge => merge_into(2, on),
+                End::Split => Command::Split(Split {
+                    part_area_ids: vec![id(5), id(6)],
+                    original_ends: true,
+                    effective_date: on,
+                    decision: decision("786/NQ-UBTVQH14", on),
+                }),
+            }));
+            commands
+        }
+
+        fn scenario() -> impl Strategy<Value = (Vec<Command>, Vec<usize>)> {
+            (proptest::collection::vec(step(), 0..30), end()).prop_flat_map(|(steps, end)| {
+                let commands = commands(&steps, end);
+                let order: Vec<usize> = (0..commands.len()).collect();
+                (Just(commands), Just(order).prop_shuffle())
+            })
+        }
+
+        /// Decides `command` through `timeline` and records its events after the others.
+        fn record(timeline: &mut Timeline<Area>, command: &Command) -> Result<(), DomainError> {
+            let events = timeline.decide(command.clone(), &ctx())?;
+            for event in events {
+                let position = u64::try_from(timeline.entries().len()).unwrap();
+                timeline.push(position, event);
+            }
+            Ok(())
+        }
+
+        /// Records the commands in `order`, retrying each refused one after the others
+        /// until a round accepts none; the timeline and the commands never accepted.
+        fn record_with_retries(commands: &[Command], order: &[usize]) -> (Timeline<Area>, Vec<usize>) {
+            let mut timeline = Timeline::new();
+            let mut pending = order.to_vec();
+            loop {
+                let before = pending.len();
+                pending.retain(|&index| record(&mut timeline, &commands[index]).is_err());
+                if pending.is_empty() || pending.len() == before {
+                    return (timeline, pending);
+                }
+            }
+        }
+
+        /// The dates at which two timelines of one area could differ.
+        fn dates_to_compare(timeline: &Timeline<Area>) -> Vec<Date> {
+            let mut dates = vec![Date::MIN, Date::MAX];
+            for entry in timeline.entries() {
+                dates.extend([entry.effective.previous_day(), entry.effective]);
+            }
+            dates
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// Goal: the recording order of an area's facts changes nothing, and a clerk
+            /// typing a valid history in any order gets it all in by retrying what was
+            /// refused. Method: a valid history decided in date order is the oracle; the
+            /// same commands in a random order, each refusal retried after the others,
+            /// must all be accepted and give the oracle's state as of every date.
+            #[test]
+            fn any_recording_order_gives_the_same_area_on_every_date((commands, order) in scenario()) {
+                let mut oracle = Timeline::new();
+                for command in &commands {
+                    prop_assert_eq!(record(&mut oracle, command), Ok(()), "oracle refused {:?}", command);
+                }
+                let (shuffled, never_accepted) = record_with_retries(&commands, &order);
+                let refused: Vec<&Command> = never_accepted.iter().map(|&index| &commands[index]).collect();
+                prop_assert!(refused.is_empty(), "never accepted: {:?}", refused);
+                for on in dates_to_compare(&oracle) {
+                    prop_assert_eq!(shuffled.state_as_of(on), oracle.state_as_of(on), "as of {}", on);
+                }
+            }
+        }
     }
 }

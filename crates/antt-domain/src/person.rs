@@ -8,7 +8,17 @@
 //!
 //! Erasure ([`Command::Forget`]) is recorded once, after the edge has destroyed the key;
 //! from then on the record accepts nothing more: neither corrected details nor a second
-//! erasure.
+//! erasure, *whatever their dates*.
+//!
+//! Unlike every other record, a person's is judged as it stands, not as of the
+//! command's date (see `command_effective_date`): an erasure is a fact about the key,
+//! which is destroyed when the erasure is recorded. Its effective date is the date of
+//! the request or decision, kept for the record; it limits nothing. Details dated before
+//! it but typed in after it would be sealed under a key that no longer exists, so they
+//! are refused; details dated after it but recorded before it were lawfully recorded and
+//! are now as unreadable as the rest, so they do not stand in its way. An erasure may
+//! thus be backdated before recorded corrections, and once one is recorded nothing at
+//! all is accepted.
 
 use antt_proto::v1 as pb;
 use uuid::Uuid;
@@ -68,13 +78,16 @@ pub struct State {
     /// Empty until registered.
     pub person_id: String,
     pub registered_on: Option<Date>,
-    /// The key of the latest sealed record.
+    /// The key of the latest sealed record, by effective date.
     pub key_id: String,
-    /// The latest sealed record (ciphertext); unreadable once the key is destroyed.
+    /// The latest sealed record (ciphertext), by effective date; unreadable once the key
+    /// is destroyed.
     pub sealed_personal_data: Vec<u8>,
     /// How many times the details were updated.
     pub updates_count: u32,
-    /// Set once the personal data was erased.
+    /// Set once the personal data was erased. In a state as of a date before the
+    /// erasure's date it is None, though the data is unreadable all the same: the key
+    /// was destroyed when the erasure was recorded.
     pub erased: Option<Erasure>,
 }
 
@@ -86,7 +99,18 @@ pub struct Erasure {
     /// The destroyed key.
     pub key_id: String,
 }
-fn command_effective_date(command: &Command) -> Date {
+
+/// The date a person's command is judged as of: the end of time, i.e. against the whole
+/// record, whatever date the command names. The one rule not about the registration
+/// date, nothing after an erasure, holds from the erasure's recording, not from its date
+/// (see the module documentation), and a state as of an earlier date would not see it.
+/// [`check`] still judges each event's own date against the registration.
+fn command_effective_date(_command: &Command) -> Date {
+    Date::MAX
+}
+
+/// The date the command names, which its event carries.
+fn named_date(command: &Command) -> Date {
     match command {
         Command::Register { effective_date, .. }
         | Command::UpdateDetails { effective_date, .. }
@@ -94,53 +118,62 @@ fn command_effective_date(command: &Command) -> Date {
     }
 }
 
-/// Whether a recorded event still holds after a backdated fact: see
-/// [`crate::Aggregate::check`]. Not yet written for this record: only `decide`'s
-/// judgement as of the command's own date applies.
-pub fn check(_state: &State, _event: &Event) -> Result<(), DomainError> {
-    Ok(())
+/// Checks `command` against the person's whole record: the command is read into its
+/// event, then the event is judged by [`check`].
+pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
+    facts::ensure_not_after_recording(named_date(&command), ctx)?;
+    let event = build_event(state, command)?;
+    check(state, &event)?;
+    Ok(vec![event])
 }
 
-/// Checks `command` against the person's record.
-pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
-    match command {
+/// The event a command asks for, with its own fields checked; the rules that depend on
+/// the record are [`check`]'s.
+fn build_event(state: &State, command: Command) -> Result<Event, DomainError> {
+    Ok(match command {
         Command::Register {
             person_id,
             sealed,
             effective_date,
         } => {
-            facts::ensure_not_after_recording(effective_date, ctx)?;
-            facts::ensure_not_recorded("the person", state.registered_on)?;
             let (sealed_personal_data, key_id) = checked_sealed(sealed)?;
-            Ok(vec![Event::Registered(pb::PersonRegistered {
+            Event::Registered(pb::PersonRegistered {
                 person_id: person_id.to_string(),
                 sealed_personal_data,
                 key_id,
                 effective_date: Some(effective_date.to_proto()),
-            })])
+            })
         }
         Command::UpdateDetails { sealed, effective_date } => {
-            facts::ensure_not_after_recording(effective_date, ctx)?;
-            let registered_on = ensure_not_erased(state)?;
-            facts::ensure_since("the person's record", effective_date, registered_on)?;
             let (sealed_personal_data, key_id) = checked_sealed(sealed)?;
-            Ok(vec![Event::DetailsUpdated(pb::PersonDetailsUpdated {
+            Event::DetailsUpdated(pb::PersonDetailsUpdated {
                 person_id: state.person_id.clone(),
                 sealed_personal_data,
                 key_id,
                 effective_date: Some(effective_date.to_proto()),
-            })])
+            })
         }
-        Command::Forget { reason, effective_date } => {
-            facts::ensure_not_after_recording(effective_date, ctx)?;
+        Command::Forget { reason, effective_date } => Event::Erased(pb::PersonErased {
+            person_id: state.person_id.clone(),
+            reason: text::required_text("reason", &reason)?,
+            // The whole record's latest key: nothing can be sealed after the erasure, so
+            // no later fact can make another key the one destroyed.
+            key_id: state.key_id.clone(),
+            effective_date: Some(effective_date.to_proto()),
+        }),
+    })
+}
+
+/// Whether `event` holds on `state`, the person's record before it: registered once;
+/// details and the erasure dated from the registration, and nothing after an erasure
+/// (of any date: `state` is the whole record, see `command_effective_date`).
+pub fn check(state: &State, event: &Event) -> Result<(), DomainError> {
+    let on = crate::codec::DomainEvent::effective_date(event);
+    match event {
+        Event::Registered(_) => facts::ensure_not_recorded("the person", state.registered_on),
+        Event::DetailsUpdated(_) | Event::Erased(_) => {
             let registered_on = ensure_not_erased(state)?;
-            facts::ensure_since("the person's record", effective_date, registered_on)?;
-            Ok(vec![Event::Erased(pb::PersonErased {
-                person_id: state.person_id.clone(),
-                reason: text::required_text("reason", &reason)?,
-                key_id: state.key_id.clone(),
-                effective_date: Some(effective_date.to_proto()),
-            })])
+            facts::ensure_since("the person's record", on, registered_on)
         }
     }
 }
@@ -339,5 +372,73 @@ mod tests {
             effective_date: date(2024, 6, 1),
         };
         assert_eq!(check(given, reasonless).unwrap_err().field(), Some("reason"));
+    }
+
+    fn update(key_id: &str, on: Date) -> Command {
+        Command::UpdateDetails {
+            sealed: sealed(key_id),
+            effective_date: on,
+        }
+    }
+
+    #[test]
+    fn the_details_on_a_date_are_the_latest_effective_by_then() {
+        // A correction dated 2021 is typed in after one dated 2023: it does not hide it.
+        let mut history = check(vec![], register()).unwrap();
+        history.extend(check(history.clone(), update("key-b", date(2023, 1, 1))).unwrap());
+        history.extend(check(history.clone(), update("key-a", date(2021, 1, 1))).unwrap());
+        let timeline = crate::timeline_of::<Person>(&history);
+        assert_eq!(timeline.state().key_id, "key-b");
+        assert_eq!(timeline.state().updates_count, 2);
+        assert_eq!(timeline.state_as_of(date(2022, 1, 1)).key_id, "key-a");
+        assert_eq!(timeline.state_as_of(date(2020, 6, 1)).key_id, "key-2024-01");
+    }
+
+    #[test]
+    fn nothing_dated_before_a_recorded_erasure_is_accepted_after_it() {
+        // The key is gone: details typed in now would be sealed under a key that no
+        // longer exists, whatever date they name.
+        let mut history = check(vec![], register()).unwrap();
+        history.extend(check(history.clone(), forget(date(2024, 6, 1))).unwrap());
+        let erased = DomainError::PersonalDataErased {
+            erased_on: date(2024, 6, 1),
+        };
+        assert_eq!(
+            check(history.clone(), update("key-2024-01", date(2023, 1, 1))),
+            Err(erased.clone())
+        );
+        // A second erasure is refused as such, not as a contradiction of the first.
+        assert_eq!(check(history.clone(), forget(date(2023, 1, 1))), Err(erased));
+        assert_eq!(
+            check(history, register()),
+            Err(DomainError::AlreadyRecorded { what: "the person" })
+        );
+    }
+
+    #[test]
+    fn an_erasure_may_be_dated_before_recorded_corrections() {
+        // An erasure request dated January is processed in June, after a correction dated
+        // March: the data subject's erasure is not refused for it, and the correction
+        // stays in the log, as unreadable as the rest.
+        let mut history = check(vec![], register()).unwrap();
+        history.extend(check(history.clone(), update("key-2024-03", date(2024, 3, 1))).unwrap());
+        let erased = check(history.clone(), forget(date(2024, 1, 15))).unwrap();
+        let Event::Erased(event) = &erased[0] else {
+            unreachable!()
+        };
+        assert_eq!(event.key_id, "key-2024-03", "the key of the latest sealed record");
+        history.extend(erased);
+        let timeline = crate::timeline_of::<Person>(&history);
+        assert_eq!(
+            timeline.state().erased.map(|erasure| erasure.on),
+            Some(date(2024, 1, 15))
+        );
+        assert_eq!(timeline.state_as_of(date(2024, 1, 14)).erased, None);
+        assert_eq!(
+            check(history, update("key-2024-03", date(2024, 7, 1))),
+            Err(DomainError::PersonalDataErased {
+                erased_on: date(2024, 1, 15)
+            })
+        );
     }
 }
