@@ -651,7 +651,9 @@ mod tests {
 
     #[derive(Clone, Debug)]
     enum Step {
+        Assign(i32),
         Mediate(bool),
+        Dialogue,
         Resolve(u8),
         Reopen,
         Escalate(i32),
@@ -659,16 +661,31 @@ mod tests {
 
     fn step_strategy() -> impl Strategy<Value = Step> {
         prop_oneof![
-            any::<bool>().prop_map(Step::Mediate),
-            (0u8..6).prop_map(Step::Resolve),
-            Just(Step::Reopen),
-            (1i32..9).prop_map(Step::Escalate),
+            1 => (1i32..9).prop_map(Step::Assign),
+            2 => any::<bool>().prop_map(Step::Mediate),
+            1 => Just(Step::Dialogue),
+            2 => (0u8..6).prop_map(Step::Resolve),
+            2 => Just(Step::Reopen),
+            2 => (1i32..9).prop_map(Step::Escalate),
         ]
     }
 
+    fn step_date(day: u32) -> Date {
+        Date::new(2018, 1 + day / 28, 1 + day % 28).unwrap()
+    }
+
     fn step_command(step: &Step, day: u32) -> Command {
-        let effective_date = Date::new(2018, 1 + day / 28, 1 + day % 28).unwrap();
+        let effective_date = step_date(day);
         match step {
+            Step::Assign(level) => Command::Assign {
+                level: pb::HandlingLevel::try_from(*level).unwrap_or_default(),
+                team_id: None,
+                effective_date,
+            },
+            Step::Dialogue => Command::HoldDialogue {
+                held_by: "Chủ tịch UBND xã".to_owned(),
+                effective_date,
+            },
             Step::Mediate(succeeded) => Command::Mediate {
                 by_force: pb::ForceType::SecurityProtectionTeam,
                 by_team_id: None,
@@ -1010,6 +1027,247 @@ mod tests {
                 check(reported(), Command::Report(earlier)),
                 Err(DomainError::AlreadyRecorded { what: "the incident" })
             );
+        }
+    }
+
+    mod recording_order {
+        //! Whatever the order a valid history is typed in, the record ends up the same.
+
+        use super::*;
+        use crate::Timeline;
+
+        /// The commands of `steps` (one a day, after the report) that the naive oracle
+        /// accepts deciding them in date order, each with the index of its step (0 for
+        /// the report) so that a permutation of the steps orders them.
+        fn valid_history(steps: &[Step]) -> Vec<(usize, Command)> {
+            let commands = (1..).zip(steps).map(|(index, step)| {
+                let day = u32::try_from(index - 1).unwrap();
+                (index, step_command(step, day))
+            });
+            let mut state = State::default();
+            let mut kept = Vec::new();
+            for (index, command) in std::iter::once((0, report())).chain(commands) {
+                if let Ok(events) = decide(&state, command.clone(), &crate::testing::ctx()) {
+                    state = events.iter().fold(state, evolve);
+                    kept.push((index, command));
+                }
+            }
+            kept
+        }
+
+        /// Each resolution that was reopened, and followed by anything after that, is
+        /// typed in whole: alone, neither could be recorded once what follows is (see
+        /// `a_past_resolution_is_typed_in_with_its_reopening`). A last reopening stays
+        /// a command of its own, which any order can record.
+        fn typed_in_whole(history: Vec<(usize, Command)>) -> Vec<(usize, Command)> {
+            let mut merged = Vec::new();
+            let mut rest = history.into_iter().peekable();
+            while let Some((index, command)) = rest.next() {
+                let Command::Resolve {
+                    resolution,
+                    effective_date,
+                    decision,
+                } = command
+                else {
+                    merged.push((index, command));
+                    continue;
+                };
+                match rest.next_if(|(_, next)| matches!(next, Command::Reopen { .. })) {
+                    Some((
+                        _,
+                        Command::Reopen {
+                            reason,
+                            effective_date: on,
+                        },
+                    )) if rest.peek().is_some() => {
+                        let reopened = Reopening { reason, on };
+                        let whole = Command::ResolveReopened {
+                            resolution,
+                            effective_date,
+                            decision,
+                            reopened,
+                        };
+                        merged.push((index, whole));
+                    }
+                    reopening => {
+                        let resolve = Command::Resolve {
+                            resolution,
+                            effective_date,
+                            decision,
+                        };
+                        merged.push((index, resolve));
+                        merged.extend(reopening);
+                    }
+                }
+            }
+            merged
+        }
+
+        /// The oracle's events: every command decided in date order on the plain fold.
+        fn oracle_events(commands: &[Command]) -> Vec<Event> {
+            let mut state = State::default();
+            let mut events = Vec::new();
+            for command in commands {
+                let decided = decide(&state, command.clone(), &crate::testing::ctx()).unwrap();
+                state = decided.iter().fold(state, evolve);
+                events.extend(decided);
+            }
+            events
+        }
+
+        fn oracle_as_of(events: &[Event], date: Date) -> State {
+            events
+                .iter()
+                .filter(|event| crate::codec::DomainEvent::effective_date(*event) <= date)
+                .fold(State::default(), evolve)
+        }
+
+        /// Records `commands` through the timeline in this order; a refused command is
+        /// tried again after the others, until all are in or a round makes no progress.
+        /// The timeline and the commands never accepted.
+        fn record_with_retries(mut pending: Vec<Command>) -> (Timeline<Incident>, Vec<Command>) {
+            let mut timeline = Timeline::new();
+            let mut position = 0u64;
+            loop {
+                let tried = pending.len();
+                let mut refused = Vec::new();
+                for command in pending {
+                    match timeline.decide(command.clone(), &crate::testing::ctx()) {
+                        Ok(events) => {
+                            for event in events {
+                                timeline.push(position, event);
+                                position += 1;
+                            }
+                        }
+                        Err(error) => {
+                            assert!(error.is_rule_violation(), "{error:?} for {command:?}");
+                            refused.push(command);
+                        }
+                    }
+                }
+                if refused.is_empty() || refused.len() == tried {
+                    return (timeline, refused);
+                }
+                pending = refused;
+            }
+        }
+
+        fn steps_and_order() -> impl Strategy<Value = (Vec<Step>, Vec<usize>)> {
+            proptest::collection::vec(step_strategy(), 0..40).prop_flat_map(|steps| {
+                let order = Just((0..=steps.len()).collect::<Vec<_>>()).prop_shuffle();
+                (Just(steps), order)
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// Goal: the rules hold at every date, not only at the end of the log, and
+            /// they never make a true history impossible to type in. Method: a valid
+            /// history (what the naive oracle accepts in date order), recorded in a
+            /// random order with retries; every command must eventually be accepted, and
+            /// the record as of every date must be the oracle's.
+            #[test]
+            fn any_recording_order_gives_the_record_of_date_order((steps, order) in steps_and_order()) {
+                let history = typed_in_whole(valid_history(&steps));
+                let in_date_order: Vec<Command> = history.iter().map(|(_, command)| command.clone()).collect();
+                let oracle = oracle_events(&in_date_order);
+                let permuted: Vec<Command> = order
+                    .iter()
+                    .filter_map(|index| history.iter().find(|(at, _)| at == index))
+                    .map(|(_, command)| command.clone())
+                    .collect();
+                let (timeline, never_accepted) = record_with_retries(permuted);
+                prop_assert!(never_accepted.is_empty(), "never accepted: {never_accepted:?}");
+                let days = (0..=u32::try_from(steps.len()).unwrap()).map(step_date);
+                for date in [date(2017, 2, 28), date(2017, 3, 1)].into_iter().chain(days) {
+                    prop_assert_eq!(timeline.state_as_of(date), oracle_as_of(&oracle, date), "as of {}", date);
+                }
+            }
+        }
+
+        /// A random step on a random day of January 2018, a resolution possibly typed in
+        /// with its reopening some days later.
+        fn dated_command((step, day, reopened_after): &(Step, u32, Option<u32>)) -> Command {
+            let command = step_command(step, *day);
+            let (
+                Command::Resolve {
+                    resolution,
+                    effective_date,
+                    decision,
+                },
+                Some(after),
+            ) = (command.clone(), reopened_after)
+            else {
+                return command;
+            };
+            Command::ResolveReopened {
+                resolution,
+                effective_date,
+                decision,
+                reopened: Reopening {
+                    reason: "tái phát".to_owned(),
+                    on: step_date(day + after),
+                },
+            }
+        }
+
+        /// The first event that breaks a rule, reading the timeline by date the way an
+        /// inspector would, without `check`.
+        fn first_rule_break(timeline: &Timeline<Incident>) -> Option<String> {
+            let (mut reported, mut open, mut tier, mut agreed) = (false, false, 0, false);
+            for entry in timeline.entries() {
+                let event = &entry.event;
+                let mediated = |e: &pb::IncidentResolved| {
+                    matches!(e.resolution, Some(pb::incident_resolved::Resolution::Mediated(_)))
+                };
+                let fine = match event {
+                    Event::Reported(_) => !reported,
+                    Event::Assigned(_) | Event::MediationAttempted(_) | Event::DialogueHeld(_) => open,
+                    Event::Escalated(e) => open && level_tier(e.to_level()) > tier,
+                    Event::Resolved(e) => open && (agreed || !mediated(e)),
+                    Event::Reopened(_) => reported && !open,
+                };
+                if !fine {
+                    return Some(format!("{event:?} on {}", entry.effective));
+                }
+                match event {
+                    Event::Reported(_) => (reported, open) = (true, true),
+                    Event::Assigned(e) => tier = level_tier(e.level()),
+                    Event::Escalated(e) => tier = level_tier(e.to_level()),
+                    Event::MediationAttempted(e) => agreed |= e.outcome() == pb::MediationOutcome::Succeeded,
+                    Event::DialogueHeld(_) => {}
+                    Event::Resolved(_) => open = false,
+                    Event::Reopened(_) => (open, agreed) = (true, false),
+                }
+            }
+            None
+        }
+
+        fn typed_in_anyhow() -> impl Strategy<Value = Vec<(Step, u32, Option<u32>)>> {
+            let dated = (step_strategy(), 0u32..20, proptest::option::weighted(0.3, 0u32..3));
+            proptest::collection::vec(dated, 0..40)
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// Goal: whatever is typed in, in whatever order and with whatever dates
+            /// (several a day, some before the report), what the timeline accepts keeps
+            /// every rule at every date. Method: random commands, recorded with retries,
+            /// then the accepted timeline read by date against an independent model.
+            #[test]
+            fn what_is_accepted_keeps_the_rules_at_every_date(
+                dated in typed_in_anyhow(),
+                report_at in 0usize..40,
+            ) {
+                let Command::Report(mut report) = report() else { unreachable!() };
+                report.effective_date = step_date(5);
+                let mut commands: Vec<Command> = dated.iter().map(dated_command).collect();
+                commands.insert(report_at.min(commands.len()), Command::Report(report));
+                let (timeline, _) = record_with_retries(commands);
+                prop_assert_eq!(first_rule_break(&timeline), None);
+            }
         }
     }
 }
