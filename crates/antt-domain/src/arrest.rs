@@ -52,20 +52,23 @@ pub struct State {
     /// Empty when no sealed person record was made.
     pub person_id: String,
 }
+
 fn command_effective_date(command: &Command) -> Date {
     let Command::Record { effective_date, .. } = command;
     *effective_date
 }
 
-/// Whether a recorded event still holds after a backdated fact: see
-/// [`crate::Aggregate::check`]. Not yet written for this record: only `decide`'s
-/// judgement as of the command's own date applies.
-pub fn check(_state: &State, _event: &Event) -> Result<(), DomainError> {
-    Ok(())
+/// Checks `command` against the record as it stood on the command's effective date: the
+/// command is read into its event, then the event is judged by [`check`].
+pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
+    facts::ensure_not_after_recording(command_effective_date(&command), ctx)?;
+    let event = build_event(command)?;
+    check(state, &event)?;
+    Ok(vec![event])
 }
 
-/// Checks `command` against the record.
-pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
+/// The event the command asks for, with its own fields checked.
+fn build_event(command: Command) -> Result<Event, DomainError> {
     let Command::Record {
         arrest_id,
         area,
@@ -75,10 +78,8 @@ pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Even
         person_id,
         effective_date,
     } = command;
-    facts::ensure_not_after_recording(effective_date, ctx)?;
-    facts::ensure_not_recorded("the arrest", state.arrested_on)?;
     area.ensure_exists_on(effective_date)?;
-    Ok(vec![Event::WantedPersonArrested(pb::WantedPersonArrested {
+    Ok(Event::WantedPersonArrested(pb::WantedPersonArrested {
         arrest_id: arrest_id.to_string(),
         area_id: area.area_id.to_string(),
         surrendered,
@@ -86,7 +87,14 @@ pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Even
         arrested_by: text::required_name("arrested_by", &arrested_by)?,
         person_id: facts::optional_id(person_id),
         effective_date: Some(effective_date.to_proto()),
-    })])
+    }))
+}
+
+/// Whether `event` holds on `state`: a record holds one arrest, whatever its date (one
+/// dated before the recorded arrest is judged against the record as created, see
+/// [`crate::Timeline::decide`]).
+pub fn check(state: &State, _event: &Event) -> Result<(), DomainError> {
+    facts::ensure_not_recorded("the arrest", state.arrested_on)
 }
 
 /// The record after `event`.
@@ -125,6 +133,24 @@ mod tests {
         assert_eq!(
             crate::testing::check::<Arrest>(given, record(date(2015, 2, 1))),
             Err(DomainError::AlreadyRecorded { what: "the arrest" })
+        );
+    }
+
+    #[test]
+    fn a_record_holds_one_arrest_whatever_the_date() {
+        let given = crate::testing::check::<Arrest>(vec![], record(date(2015, 2, 1))).unwrap();
+        for on in [date(2014, 6, 1), date(2016, 6, 1)] {
+            assert_eq!(
+                crate::testing::check::<Arrest>(given.clone(), record(on)),
+                Err(DomainError::AlreadyRecorded { what: "the arrest" }),
+                "another arrest on {on}"
+            );
+        }
+        let timeline = crate::timeline_of::<Arrest>(&given);
+        assert_eq!(timeline.state_as_of(date(2015, 1, 31)).arrested_on, None);
+        assert_eq!(
+            timeline.state_as_of(date(2015, 2, 1)).arrested_on,
+            Some(date(2015, 2, 1))
         );
     }
 

@@ -3,8 +3,17 @@
 //! Reported → assigned to a handling level → mediated (possibly several times) →
 //! dialogued (complex complaints) → escalated → resolved (mediation, commune police,
 //! administrative sanction, prosecution, settled complaint, transfer) → possibly reopened.
-//! Only an open incident is handled; a resolution by mediation needs a successful
-//! mediation since the incident was (re)opened.
+//! Rules kept here, at every date whatever the order facts are recorded in (see
+//! [`crate::timeline`]): only an open incident is assigned, mediated, dialogued,
+//! escalated or resolved, so a resolution stands until a reopening; only a resolved
+//! incident is reopened; an escalation goes above the level handling the incident on its
+//! date; a resolution by mediation needs a successful mediation dated since the incident
+//! was last (re)opened; nothing takes effect before the report.
+//!
+//! A past resolution that was later reopened is typed in whole
+//! ([`Command::ResolveReopened`]) once anything after the reopening is recorded: alone,
+//! the resolution would close the incident over what follows, and the reopening alone
+//! would reopen an open incident.
 
 use antt_proto::v1 as pb;
 use uuid::Uuid;
@@ -54,6 +63,22 @@ pub enum Command {
         reason: String,
         effective_date: Date,
     },
+    /// A past resolution with the reopening that ended it: both facts at once. Needed
+    /// when anything dated after the reopening is already recorded (see the module doc).
+    ResolveReopened {
+        resolution: Resolution,
+        effective_date: Date,
+        decision: Option<Decision>,
+        reopened: Reopening,
+    },
+}
+
+/// The reopening of a resolution typed in whole.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reopening {
+    pub reason: String,
+    /// On or after the resolution's date.
+    pub on: Date,
 }
 
 /// Reports a new incident.
@@ -106,8 +131,11 @@ pub struct State {
     pub category: pb::IncidentCategory,
     pub area_id: String,
     pub complex: bool,
-    /// The current handling level; unspecified until assigned.
+    /// The current handling level; unspecified until assigned. While resolved, the level
+    /// that resolved it (nothing changes the level of a closed incident).
     pub level: pb::HandlingLevel,
+    /// The date of the resolution in force: a reopened and re-resolved incident is one
+    /// incident resolved once, on its last resolution's date.
     pub resolved: Option<Date>,
     /// Successful mediations since the incident was last (re)opened.
     pub successful_mediations_count: u32,
@@ -120,7 +148,8 @@ impl State {
         self.reported_on.is_some() && self.resolved.is_none()
     }
 
-    /// Reported and not resolved; `effective` not before the report.
+    /// Reported and not resolved (as of the state's date); `effective` not before the
+    /// report.
     fn ensure_open_on(&self, effective: Date) -> Result<(), DomainError> {
         let closed = self.resolved.map(|_| DomainError::IncidentClosed);
         facts::ensure_open_on("the incident", self.reported_on, closed, effective)
@@ -153,73 +182,153 @@ fn level_label(level: pb::HandlingLevel) -> &'static str {
         pb::HandlingLevel::ProvinceAuthority => "the province authority (UBND tỉnh)",
     }
 }
-/// Whether a recorded event still holds after a backdated fact: see
-/// [`crate::Aggregate::check`]. Not yet written for this record: only `decide`'s
-/// judgement as of the command's own date applies.
-pub fn check(_state: &State, _event: &Event) -> Result<(), DomainError> {
-    Ok(())
+
+/// Checks `command` against the incident as it stood on the command's effective date:
+/// the command is read into its event, then the event is judged by [`check`], the rules
+/// that also judge every later record again (see [`crate::timeline`]).
+pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
+    let effective_date = command_effective_date(&command);
+    facts::ensure_not_after_recording(effective_date, ctx)?;
+    let reopening = match &command {
+        Command::ResolveReopened { reopened, .. } => Some(reopened.clone()),
+        _ => None,
+    };
+    let event = build_event(state, command, ctx)?;
+    check(state, &event)?;
+    let Some(reopening) = reopening else {
+        return Ok(vec![event]);
+    };
+    let reopened = reopening_event(state, reopening, effective_date, ctx)?;
+    Ok(vec![event, reopened])
 }
 
-/// Checks `command` against the incident's recorded facts.
-pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
-    facts::ensure_not_after_recording(command_effective_date(&command), ctx)?;
+/// The reopening of a resolution typed in whole; the timeline judges it on its own date,
+/// with whatever is recorded between the two.
+fn reopening_event(
+    state: &State,
+    reopening: Reopening,
+    resolved_on: Date,
+    ctx: &Context,
+) -> Result<Event, DomainError> {
+    if reopening.on < resolved_on {
+        return Err(DomainError::invalid(
+            "reopened.on",
+            "an incident is reopened on or after the day it was resolved",
+        ));
+    }
+    facts::ensure_not_after_recording(reopening.on, ctx)?;
+    Ok(Event::Reopened(pb::IncidentReopened {
+        incident_id: state.incident_id.clone(),
+        reason: text::required_text("reopened.reason", &reopening.reason)?,
+        effective_date: Some(reopening.on.to_proto()),
+    }))
+}
+
+/// The event a command asks for, with its own fields checked; the rules that depend on
+/// the incident's state are [`check`]'s.
+fn build_event(state: &State, command: Command, ctx: &Context) -> Result<Event, DomainError> {
     let incident_id = state.incident_id.clone();
-    let event = match command {
-        Command::Report(report) => decide_report(state, report)?,
+    Ok(match command {
+        Command::Report(report) => build_report(report)?,
         Command::Assign {
             level,
             team_id,
             effective_date,
-        } => {
-            state.ensure_open_on(effective_date)?;
-            Event::Assigned(pb::IncidentAssigned {
-                incident_id,
-                level: facts::specified("level", level)?.into(),
-                team_id: facts::optional_id(team_id),
-                effective_date: Some(effective_date.to_proto()),
-            })
-        }
+        } => Event::Assigned(pb::IncidentAssigned {
+            incident_id,
+            level: facts::specified("level", level)?.into(),
+            team_id: facts::optional_id(team_id),
+            effective_date: Some(effective_date.to_proto()),
+        }),
         Command::Mediate {
             by_force,
             by_team_id,
             outcome,
             note,
             effective_date,
-        } => {
-            state.ensure_open_on(effective_date)?;
-            Event::MediationAttempted(pb::IncidentMediationAttempted {
-                incident_id,
-                by_force: facts::specified("by_force", by_force)?.into(),
-                by_team_id: facts::optional_id(by_team_id),
-                outcome: facts::specified("outcome", outcome)?.into(),
-                note: text::optional_text("note", &note)?,
-                effective_date: Some(effective_date.to_proto()),
-            })
-        }
+        } => Event::MediationAttempted(pb::IncidentMediationAttempted {
+            incident_id,
+            by_force: facts::specified("by_force", by_force)?.into(),
+            by_team_id: facts::optional_id(by_team_id),
+            outcome: facts::specified("outcome", outcome)?.into(),
+            note: text::optional_text("note", &note)?,
+            effective_date: Some(effective_date.to_proto()),
+        }),
         Command::HoldDialogue {
             held_by,
             effective_date,
-        } => {
-            state.ensure_open_on(effective_date)?;
-            Event::DialogueHeld(pb::IncidentDialogueHeld {
-                incident_id,
-                held_by: text::required_name("held_by", &held_by)?,
-                effective_date: Some(effective_date.to_proto()),
-            })
-        }
+        } => Event::DialogueHeld(pb::IncidentDialogueHeld {
+            incident_id,
+            held_by: text::required_name("held_by", &held_by)?,
+            effective_date: Some(effective_date.to_proto()),
+        }),
         Command::Escalate {
             to_level,
             reason,
             effective_date,
-        } => decide_escalate(state, to_level, &reason, effective_date)?,
+        } => build_escalation(state, to_level, &reason, effective_date)?,
+        // The reopening of a resolution typed in whole is added by `decide`.
         Command::Resolve {
             resolution,
             effective_date,
             decision,
-        } => decide_resolve(state, resolution, effective_date, decision.as_ref(), ctx)?,
-        Command::Reopen { reason, effective_date } => decide_reopen(state, &reason, effective_date)?,
-    };
-    Ok(vec![event])
+        }
+        | Command::ResolveReopened {
+            resolution,
+            effective_date,
+            decision,
+            ..
+        } => build_resolution(state, resolution, effective_date, decision.as_ref(), ctx)?,
+        Command::Reopen { reason, effective_date } => Event::Reopened(pb::IncidentReopened {
+            incident_id,
+            reason: text::required_text("reason", &reason)?,
+            effective_date: Some(effective_date.to_proto()),
+        }),
+    })
+}
+
+/// Whether `event` holds on `state`, the incident as it stood just before the event took
+/// effect: the rules of every command that depend on the incident's state. Only an open
+/// incident is handled, so a resolution stands until a reopening, at every date.
+pub fn check(state: &State, event: &Event) -> Result<(), DomainError> {
+    let on = crate::codec::DomainEvent::effective_date(event);
+    match event {
+        Event::Reported(_) => facts::ensure_not_recorded("the incident", state.reported_on),
+        Event::Assigned(_) | Event::MediationAttempted(_) | Event::DialogueHeld(_) => state.ensure_open_on(on),
+        Event::Escalated(e) => {
+            state.ensure_open_on(on)?;
+            ensure_higher(state.level, e.to_level())
+        }
+        Event::Resolved(e) => {
+            state.ensure_open_on(on)?;
+            ensure_resolution_allowed(state, e)
+        }
+        Event::Reopened(_) => {
+            facts::ensure_recorded("the incident", state.reported_on)?;
+            let resolved_on = state.resolved.ok_or(DomainError::IncidentNotClosed)?;
+            facts::ensure_since("the resolution", on, resolved_on)
+        }
+    }
+}
+
+/// An escalation goes above the level handling the incident on its date.
+fn ensure_higher(from: pb::HandlingLevel, to: pb::HandlingLevel) -> Result<(), DomainError> {
+    if level_tier(to) <= level_tier(from) {
+        return Err(DomainError::EscalationNotHigher {
+            from: level_label(from),
+        });
+    }
+    Ok(())
+}
+
+/// A resolution by mediation needs a successful mediation dated since the incident was
+/// last (re)opened, whenever it was recorded.
+fn ensure_resolution_allowed(state: &State, e: &pb::IncidentResolved) -> Result<(), DomainError> {
+    let mediated = matches!(e.resolution, Some(pb::incident_resolved::Resolution::Mediated(_)));
+    if mediated && state.successful_mediations_count == 0 {
+        return Err(DomainError::NoSuccessfulMediation);
+    }
+    Ok(())
 }
 
 fn command_effective_date(command: &Command) -> Date {
@@ -230,12 +339,12 @@ fn command_effective_date(command: &Command) -> Date {
         | Command::HoldDialogue { effective_date, .. }
         | Command::Escalate { effective_date, .. }
         | Command::Resolve { effective_date, .. }
+        | Command::ResolveReopened { effective_date, .. }
         | Command::Reopen { effective_date, .. } => *effective_date,
     }
 }
 
-fn decide_report(state: &State, report: Report) -> Result<Event, DomainError> {
-    facts::ensure_not_recorded("the incident", state.reported_on)?;
+fn build_report(report: Report) -> Result<Event, DomainError> {
     report.area.ensure_exists_on(report.effective_date)?;
     let source = facts::specified("source", report.source)?;
     if report.tip_id.is_some() && source != pb::IncidentSource::PublicTip {
@@ -256,42 +365,36 @@ fn decide_report(state: &State, report: Report) -> Result<Event, DomainError> {
     }))
 }
 
-fn decide_escalate(
+fn build_escalation(
     state: &State,
     to_level: pb::HandlingLevel,
     reason: &str,
     effective_date: Date,
 ) -> Result<Event, DomainError> {
-    state.ensure_open_on(effective_date)?;
-    let to_level = facts::specified("to_level", to_level)?;
-    if level_tier(to_level) <= level_tier(state.level) {
-        return Err(DomainError::EscalationNotHigher {
-            from: level_label(state.level),
-        });
-    }
     Ok(Event::Escalated(pb::IncidentEscalated {
         incident_id: state.incident_id.clone(),
+        // Informational: the level as known when recorded. `evolve` reads only
+        // `to_level`, and `check` judges against the level as of the escalation's date.
         from_level: state.level.into(),
-        to_level: to_level.into(),
+        to_level: facts::specified("to_level", to_level)?.into(),
         reason: text::required_text("reason", reason)?,
         effective_date: Some(effective_date.to_proto()),
     }))
 }
 
-fn decide_resolve(
+fn build_resolution(
     state: &State,
     resolution: Resolution,
     effective_date: Date,
     decision: Option<&Decision>,
     ctx: &Context,
 ) -> Result<Event, DomainError> {
-    state.ensure_open_on(effective_date)?;
-    if resolution == Resolution::Mediated && state.successful_mediations_count == 0 {
-        return Err(DomainError::NoSuccessfulMediation);
-    }
     Ok(Event::Resolved(pb::IncidentResolved {
         incident_id: state.incident_id.clone(),
         resolution: Some(resolution_to_proto(resolution)?),
+        // Informational, like an escalation's `from_level`: an assignment recorded later
+        // for an earlier date changes the level as of the resolution, which the
+        // timeline's `State::level` tells.
         resolved_at_level: state.level.into(),
         effective_date: Some(effective_date.to_proto()),
         decision: facts::optional_decision("decision", decision, ctx)?,
@@ -328,17 +431,6 @@ fn resolution_to_proto(resolution: Resolution) -> Result<pb::incident_resolved::
     })
 }
 
-fn decide_reopen(state: &State, reason: &str, effective_date: Date) -> Result<Event, DomainError> {
-    facts::ensure_recorded("the incident", state.reported_on)?;
-    let resolved_on = state.resolved.ok_or(DomainError::IncidentNotClosed)?;
-    facts::ensure_since("the resolution", effective_date, resolved_on)?;
-    Ok(Event::Reopened(pb::IncidentReopened {
-        incident_id: state.incident_id.clone(),
-        reason: text::required_text("reason", reason)?,
-        effective_date: Some(effective_date.to_proto()),
-    }))
-}
-
 /// The incident after `event`.
 pub fn evolve(mut state: State, event: &Event) -> State {
     let on = crate::codec::DomainEvent::effective_date(event);
@@ -351,6 +443,7 @@ pub fn evolve(mut state: State, event: &Event) -> State {
             state.complex = e.complex;
         }
         Event::Assigned(e) => state.level = e.level(),
+        // Not `from_level`: it is the level as known when the escalation was recorded.
         Event::Escalated(e) => state.level = e.to_level(),
         Event::MediationAttempted(e) => {
             state.mediations_count = state.mediations_count.saturating_add(1);
@@ -558,7 +651,9 @@ mod tests {
 
     #[derive(Clone, Debug)]
     enum Step {
+        Assign(i32),
         Mediate(bool),
+        Dialogue,
         Resolve(u8),
         Reopen,
         Escalate(i32),
@@ -566,16 +661,31 @@ mod tests {
 
     fn step_strategy() -> impl Strategy<Value = Step> {
         prop_oneof![
-            any::<bool>().prop_map(Step::Mediate),
-            (0u8..6).prop_map(Step::Resolve),
-            Just(Step::Reopen),
-            (1i32..9).prop_map(Step::Escalate),
+            1 => (1i32..9).prop_map(Step::Assign),
+            2 => any::<bool>().prop_map(Step::Mediate),
+            1 => Just(Step::Dialogue),
+            2 => (0u8..6).prop_map(Step::Resolve),
+            2 => Just(Step::Reopen),
+            2 => (1i32..9).prop_map(Step::Escalate),
         ]
     }
 
+    fn step_date(day: u32) -> Date {
+        Date::new(2018, 1 + day / 28, 1 + day % 28).unwrap()
+    }
+
     fn step_command(step: &Step, day: u32) -> Command {
-        let effective_date = Date::new(2018, 1 + day / 28, 1 + day % 28).unwrap();
+        let effective_date = step_date(day);
         match step {
+            Step::Assign(level) => Command::Assign {
+                level: pb::HandlingLevel::try_from(*level).unwrap_or_default(),
+                team_id: None,
+                effective_date,
+            },
+            Step::Dialogue => Command::HoldDialogue {
+                held_by: "Chủ tịch UBND xã".to_owned(),
+                effective_date,
+            },
             Step::Mediate(succeeded) => Command::Mediate {
                 by_force: pb::ForceType::SecurityProtectionTeam,
                 by_team_id: None,
@@ -643,6 +753,520 @@ mod tests {
                     state = evolve(state, event);
                 }
                 events.extend(decided);
+            }
+        }
+    }
+
+    mod valid_time {
+        //! Rules hold at every date, whatever the order in which facts are recorded.
+
+        use super::*;
+
+        /// A day of 2017, the year `reported()` is in (reported on 1 March).
+        fn on(month: u32, day: u32) -> Date {
+            date(2017, month, day)
+        }
+
+        fn assign_on(level: pb::HandlingLevel, effective_date: Date) -> Command {
+            Command::Assign {
+                level,
+                team_id: None,
+                effective_date,
+            }
+        }
+
+        fn mediate_on(outcome: pb::MediationOutcome, effective_date: Date) -> Command {
+            Command::Mediate {
+                by_force: pb::ForceType::SocialSecurityGroup,
+                by_team_id: None,
+                outcome,
+                note: String::new(),
+                effective_date,
+            }
+        }
+
+        fn escalate_on(to_level: pb::HandlingLevel, effective_date: Date) -> Command {
+            Command::Escalate {
+                to_level,
+                reason: "vượt thẩm quyền".to_owned(),
+                effective_date,
+            }
+        }
+
+        fn resolve_on(resolution: Resolution, effective_date: Date) -> Command {
+            Command::Resolve {
+                resolution,
+                effective_date,
+                decision: None,
+            }
+        }
+
+        fn reopen_on(effective_date: Date) -> Command {
+            Command::Reopen {
+                reason: "hai bên lại xô xát".to_owned(),
+                effective_date,
+            }
+        }
+
+        fn resolve_reopened(resolution: Resolution, effective_date: Date, reopened_on: Date) -> Command {
+            Command::ResolveReopened {
+                resolution,
+                effective_date,
+                decision: None,
+                reopened: Reopening {
+                    reason: "thoả thuận không được thực hiện".to_owned(),
+                    on: reopened_on,
+                },
+            }
+        }
+
+        /// The reported incident, then `commands` decided one after the other.
+        fn history(commands: Vec<Command>) -> Vec<Event> {
+            commands.into_iter().fold(reported(), with)
+        }
+
+        fn contradicts(on: Date, rule: DomainError) -> Result<Vec<Event>, DomainError> {
+            Err(DomainError::ContradictsLaterRecord {
+                on,
+                rule: Box::new(rule),
+            })
+        }
+
+        const POLICE: Resolution = Resolution::CommunePoliceHandled;
+
+        #[test]
+        fn a_backdated_resolution_cannot_precede_later_handling() {
+            let later = [
+                assign_on(pb::HandlingLevel::CommunePolice, on(3, 20)),
+                mediate_on(pb::MediationOutcome::Failed, on(3, 20)),
+                escalate_on(pb::HandlingLevel::DistrictPolice, on(3, 20)),
+                Command::HoldDialogue {
+                    held_by: "Chủ tịch UBND xã".to_owned(),
+                    effective_date: on(3, 20),
+                },
+            ];
+            for handling in later {
+                let given = history(vec![handling.clone()]);
+                assert_eq!(
+                    check(given.clone(), resolve_on(POLICE, on(3, 10))),
+                    contradicts(on(3, 20), DomainError::IncidentClosed),
+                    "resolved on 10/3 before {handling:?}"
+                );
+                assert!(check(given, resolve_on(POLICE, on(3, 25))).is_ok());
+            }
+        }
+
+        /// Why `ResolveReopened` exists: with a mediation of 20/3 recorded, neither the
+        /// resolution of 10/3 nor its reopening of 15/3 can be recorded alone.
+        #[test]
+        fn a_past_resolution_is_typed_in_with_its_reopening() {
+            let given = history(vec![mediate_on(pb::MediationOutcome::Failed, on(3, 20))]);
+            assert_eq!(
+                check(given.clone(), resolve_on(POLICE, on(3, 10))),
+                contradicts(on(3, 20), DomainError::IncidentClosed)
+            );
+            assert_eq!(
+                check(given.clone(), reopen_on(on(3, 15))),
+                Err(DomainError::IncidentNotClosed)
+            );
+            let decided = check(given.clone(), resolve_reopened(POLICE, on(3, 10), on(3, 15))).unwrap();
+            assert_eq!(decided.len(), 2, "the resolution and the reopening");
+            let timeline = crate::timeline_of::<Incident>(given.iter().chain(&decided));
+            assert_eq!(timeline.state_as_of(on(3, 12)).resolved, Some(on(3, 10)));
+            assert!(timeline.state_as_of(on(3, 16)).is_open());
+            assert_eq!(timeline.state().mediations_count, 1);
+            // Reopened only after the recorded mediation: it was on a closed incident.
+            assert_eq!(
+                check(given.clone(), resolve_reopened(POLICE, on(3, 10), on(3, 25))),
+                contradicts(on(3, 20), DomainError::IncidentClosed)
+            );
+            let backwards = check(given, resolve_reopened(POLICE, on(3, 10), on(3, 5)));
+            assert_eq!(backwards.unwrap_err().field(), Some("reopened.on"));
+        }
+
+        #[test]
+        fn a_reopened_and_re_resolved_incident_is_resolved_once() {
+            let given = history(vec![
+                resolve_on(POLICE, on(3, 20)),
+                reopen_on(on(4, 1)),
+                resolve_on(POLICE, on(5, 1)),
+            ]);
+            let timeline = crate::timeline_of::<Incident>(&given);
+            assert_eq!(timeline.state_as_of(on(3, 19)).resolved, None);
+            assert_eq!(timeline.state_as_of(on(3, 25)).resolved, Some(on(3, 20)));
+            assert!(timeline.state_as_of(on(4, 15)).is_open());
+            assert_eq!(timeline.state().resolved, Some(on(5, 1)));
+            // A second resolution before either recorded one would close it twice.
+            assert_eq!(
+                check(given.clone(), resolve_on(POLICE, on(3, 10))),
+                contradicts(on(3, 20), DomainError::IncidentClosed)
+            );
+            assert_eq!(
+                check(given.clone(), resolve_on(POLICE, on(4, 10))),
+                contradicts(on(5, 1), DomainError::IncidentClosed)
+            );
+            // An earlier reopening would leave the recorded one reopening an open incident.
+            assert_eq!(
+                check(given, reopen_on(on(3, 25))),
+                contradicts(on(4, 1), DomainError::IncidentNotClosed)
+            );
+        }
+
+        #[test]
+        fn a_mediated_resolution_counts_mediations_as_of_its_date() {
+            let succeeded = |date| mediate_on(pb::MediationOutcome::Succeeded, date);
+            let mediated = || resolve_on(Resolution::Mediated, on(5, 1));
+            let reopened = history(vec![resolve_on(POLICE, on(3, 10)), reopen_on(on(4, 1))]);
+            assert_eq!(
+                check(reopened.clone(), mediated()),
+                Err(DomainError::NoSuccessfulMediation)
+            );
+            // Recorded now, dated before the reopening: the agreement did not hold.
+            let before_reopening = with(reopened.clone(), succeeded(on(3, 5)));
+            assert_eq!(
+                check(before_reopening, mediated()),
+                Err(DomainError::NoSuccessfulMediation)
+            );
+            // Recorded after, dated before the resolution: it counts.
+            let agreed = with(reopened, succeeded(on(4, 15)));
+            assert_eq!(
+                check(agreed.clone(), resolve_on(Resolution::Mediated, on(4, 10))),
+                Err(DomainError::NoSuccessfulMediation),
+                "the agreement came after"
+            );
+            let resolved = with(agreed, mediated());
+            // A closed spell between the agreement and the resolution resets the count.
+            assert_eq!(
+                check(resolved, resolve_reopened(POLICE, on(4, 20), on(4, 25))),
+                contradicts(on(5, 1), DomainError::NoSuccessfulMediation)
+            );
+        }
+
+        #[test]
+        fn an_escalation_is_judged_against_the_level_on_its_date() {
+            let given = history(vec![
+                assign_on(pb::HandlingLevel::CommunePolice, on(3, 2)),
+                escalate_on(pb::HandlingLevel::DistrictPolice, on(3, 10)),
+            ]);
+            assert_eq!(
+                check(given.clone(), assign_on(pb::HandlingLevel::ProvincePolice, on(3, 5))),
+                contradicts(
+                    on(3, 10),
+                    DomainError::EscalationNotHigher {
+                        from: "the province police (Công an tỉnh)"
+                    }
+                )
+            );
+            assert_eq!(
+                check(
+                    given.clone(),
+                    escalate_on(pb::HandlingLevel::DistrictAuthority, on(3, 4))
+                ),
+                contradicts(
+                    on(3, 10),
+                    DomainError::EscalationNotHigher {
+                        from: "the district authority (UBND huyện)"
+                    }
+                )
+            );
+            assert!(matches!(
+                check(
+                    given.clone(),
+                    escalate_on(pb::HandlingLevel::CommuneAuthority, on(3, 4))
+                ),
+                Err(DomainError::EscalationNotHigher { .. })
+            ));
+            let with_team = with(given, assign_on(pb::HandlingLevel::SecurityProtectionTeam, on(3, 5)));
+            let timeline = crate::timeline_of::<Incident>(&with_team);
+            assert_eq!(timeline.state_as_of(on(3, 3)).level, pb::HandlingLevel::CommunePolice);
+            assert_eq!(
+                timeline.state_as_of(on(3, 6)).level,
+                pb::HandlingLevel::SecurityProtectionTeam
+            );
+            assert_eq!(timeline.state().level, pb::HandlingLevel::DistrictPolice);
+        }
+
+        /// In recording order this escalation would be refused (the district police
+        /// were assigned first); on 5/3 the incident was not yet assigned.
+        #[test]
+        fn an_escalation_before_a_recorded_assignment_is_judged_on_its_date() {
+            let given = history(vec![assign_on(pb::HandlingLevel::DistrictPolice, on(3, 10))]);
+            assert!(check(given, escalate_on(pb::HandlingLevel::CommunePolice, on(3, 5))).is_ok());
+        }
+
+        #[test]
+        fn the_level_that_resolved_is_read_from_the_timeline() {
+            let given = history(vec![resolve_on(POLICE, on(3, 10))]);
+            let assigned = with(given, assign_on(pb::HandlingLevel::SecurityProtectionTeam, on(3, 5)));
+            let Event::Resolved(resolved) = &assigned[1] else {
+                unreachable!()
+            };
+            // The payload keeps what was known when it was recorded.
+            assert_eq!(resolved.resolved_at_level(), pb::HandlingLevel::Unspecified);
+            let timeline = crate::timeline_of::<Incident>(&assigned);
+            assert_eq!(
+                timeline.state_as_of(on(3, 10)).level,
+                pb::HandlingLevel::SecurityProtectionTeam
+            );
+        }
+
+        #[test]
+        fn nothing_is_handled_before_the_report() {
+            assert!(matches!(
+                check(reported(), mediate_on(pb::MediationOutcome::Failed, on(2, 20))),
+                Err(DomainError::BeforeExistence {
+                    what: "the incident",
+                    ..
+                })
+            ));
+            let Command::Report(mut earlier) = report() else {
+                unreachable!()
+            };
+            earlier.effective_date = on(2, 1);
+            assert_eq!(
+                check(reported(), Command::Report(earlier)),
+                Err(DomainError::AlreadyRecorded { what: "the incident" })
+            );
+        }
+    }
+
+    mod recording_order {
+        //! Whatever the order a valid history is typed in, the record ends up the same.
+
+        use super::*;
+        use crate::Timeline;
+
+        /// The commands of `steps` (one a day, after the report) that the naive oracle
+        /// accepts deciding them in date order, each with the index of its step (0 for
+        /// the report) so that a permutation of the steps orders them.
+        fn valid_history(steps: &[Step]) -> Vec<(usize, Command)> {
+            let commands = (1..).zip(steps).map(|(index, step)| {
+                let day = u32::try_from(index - 1).unwrap();
+                (index, step_command(step, day))
+            });
+            let mut state = State::default();
+            let mut kept = Vec::new();
+            for (index, command) in std::iter::once((0, report())).chain(commands) {
+                if let Ok(events) = decide(&state, command.clone(), &crate::testing::ctx()) {
+                    state = events.iter().fold(state, evolve);
+                    kept.push((index, command));
+                }
+            }
+            kept
+        }
+
+        /// Each resolution that was reopened, and followed by anything after that, is
+        /// typed in whole: alone, neither could be recorded once what follows is (see
+        /// `a_past_resolution_is_typed_in_with_its_reopening`). A last reopening stays
+        /// a command of its own, which any order can record.
+        fn typed_in_whole(history: Vec<(usize, Command)>) -> Vec<(usize, Command)> {
+            let mut merged = Vec::new();
+            let mut rest = history.into_iter().peekable();
+            while let Some((index, command)) = rest.next() {
+                let Command::Resolve {
+                    resolution,
+                    effective_date,
+                    decision,
+                } = command
+                else {
+                    merged.push((index, command));
+                    continue;
+                };
+                match rest.next_if(|(_, next)| matches!(next, Command::Reopen { .. })) {
+                    Some((
+                        _,
+                        Command::Reopen {
+                            reason,
+                            effective_date: on,
+                        },
+                    )) if rest.peek().is_some() => {
+                        let reopened = Reopening { reason, on };
+                        let whole = Command::ResolveReopened {
+                            resolution,
+                            effective_date,
+                            decision,
+                            reopened,
+                        };
+                        merged.push((index, whole));
+                    }
+                    reopening => {
+                        let resolve = Command::Resolve {
+                            resolution,
+                            effective_date,
+                            decision,
+                        };
+                        merged.push((index, resolve));
+                        merged.extend(reopening);
+                    }
+                }
+            }
+            merged
+        }
+
+        /// The oracle's events: every command decided in date order on the plain fold.
+        fn oracle_events(commands: &[Command]) -> Vec<Event> {
+            let mut state = State::default();
+            let mut events = Vec::new();
+            for command in commands {
+                let decided = decide(&state, command.clone(), &crate::testing::ctx()).unwrap();
+                state = decided.iter().fold(state, evolve);
+                events.extend(decided);
+            }
+            events
+        }
+
+        fn oracle_as_of(events: &[Event], date: Date) -> State {
+            events
+                .iter()
+                .filter(|event| crate::codec::DomainEvent::effective_date(*event) <= date)
+                .fold(State::default(), evolve)
+        }
+
+        /// Records `commands` through the timeline in this order; a refused command is
+        /// tried again after the others, until all are in or a round makes no progress.
+        /// The timeline and the commands never accepted.
+        fn record_with_retries(mut pending: Vec<Command>) -> (Timeline<Incident>, Vec<Command>) {
+            let mut timeline = Timeline::new();
+            let mut position = 0u64;
+            loop {
+                let tried = pending.len();
+                let mut refused = Vec::new();
+                for command in pending {
+                    match timeline.decide(command.clone(), &crate::testing::ctx()) {
+                        Ok(events) => {
+                            for event in events {
+                                timeline.push(position, event);
+                                position += 1;
+                            }
+                        }
+                        Err(error) => {
+                            assert!(error.is_rule_violation(), "{error:?} for {command:?}");
+                            refused.push(command);
+                        }
+                    }
+                }
+                if refused.is_empty() || refused.len() == tried {
+                    return (timeline, refused);
+                }
+                pending = refused;
+            }
+        }
+
+        fn steps_and_order() -> impl Strategy<Value = (Vec<Step>, Vec<usize>)> {
+            proptest::collection::vec(step_strategy(), 0..40).prop_flat_map(|steps| {
+                let order = Just((0..=steps.len()).collect::<Vec<_>>()).prop_shuffle();
+                (Just(steps), order)
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// Goal: the rules hold at every date, not only at the end of the log, and
+            /// they never make a true history impossible to type in. Method: a valid
+            /// history (what the naive oracle accepts in date order), recorded in a
+            /// random order with retries; every command must eventually be accepted, and
+            /// the record as of every date must be the oracle's.
+            #[test]
+            fn any_recording_order_gives_the_record_of_date_order((steps, order) in steps_and_order()) {
+                let history = typed_in_whole(valid_history(&steps));
+                let in_date_order: Vec<Command> = history.iter().map(|(_, command)| command.clone()).collect();
+                let oracle = oracle_events(&in_date_order);
+                let permuted: Vec<Command> = order
+                    .iter()
+                    .filter_map(|index| history.iter().find(|(at, _)| at == index))
+                    .map(|(_, command)| command.clone())
+                    .collect();
+                let (timeline, never_accepted) = record_with_retries(permuted);
+                prop_assert!(never_accepted.is_empty(), "never accepted: {never_accepted:?}");
+                let days = (0..=u32::try_from(steps.len()).unwrap()).map(step_date);
+                for date in [date(2017, 2, 28), date(2017, 3, 1)].into_iter().chain(days) {
+                    prop_assert_eq!(timeline.state_as_of(date), oracle_as_of(&oracle, date), "as of {}", date);
+                }
+            }
+        }
+
+        /// A random step on a random day of January 2018, a resolution possibly typed in
+        /// with its reopening some days later.
+        fn dated_command((step, day, reopened_after): &(Step, u32, Option<u32>)) -> Command {
+            let command = step_command(step, *day);
+            let (
+                Command::Resolve {
+                    resolution,
+                    effective_date,
+                    decision,
+                },
+                Some(after),
+            ) = (command.clone(), reopened_after)
+            else {
+                return command;
+            };
+            Command::ResolveReopened {
+                resolution,
+                effective_date,
+                decision,
+                reopened: Reopening {
+                    reason: "tái phát".to_owned(),
+                    on: step_date(day + after),
+                },
+            }
+        }
+
+        /// The first event that breaks a rule, reading the timeline by date the way an
+        /// inspector would, without `check`.
+        fn first_rule_break(timeline: &Timeline<Incident>) -> Option<String> {
+            let (mut reported, mut open, mut tier, mut agreed) = (false, false, 0, false);
+            for entry in timeline.entries() {
+                let event = &entry.event;
+                let mediated = |e: &pb::IncidentResolved| {
+                    matches!(e.resolution, Some(pb::incident_resolved::Resolution::Mediated(_)))
+                };
+                let fine = match event {
+                    Event::Reported(_) => !reported,
+                    Event::Assigned(_) | Event::MediationAttempted(_) | Event::DialogueHeld(_) => open,
+                    Event::Escalated(e) => open && level_tier(e.to_level()) > tier,
+                    Event::Resolved(e) => open && (agreed || !mediated(e)),
+                    Event::Reopened(_) => reported && !open,
+                };
+                if !fine {
+                    return Some(format!("{event:?} on {}", entry.effective));
+                }
+                match event {
+                    Event::Reported(_) => (reported, open) = (true, true),
+                    Event::Assigned(e) => tier = level_tier(e.level()),
+                    Event::Escalated(e) => tier = level_tier(e.to_level()),
+                    Event::MediationAttempted(e) => agreed |= e.outcome() == pb::MediationOutcome::Succeeded,
+                    Event::DialogueHeld(_) => {}
+                    Event::Resolved(_) => open = false,
+                    Event::Reopened(_) => (open, agreed) = (true, false),
+                }
+            }
+            None
+        }
+
+        fn typed_in_anyhow() -> impl Strategy<Value = Vec<(Step, u32, Option<u32>)>> {
+            let dated = (step_strategy(), 0u32..20, proptest::option::weighted(0.3, 0u32..3));
+            proptest::collection::vec(dated, 0..40)
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// Goal: whatever is typed in, in whatever order and with whatever dates
+            /// (several a day, some before the report), what the timeline accepts keeps
+            /// every rule at every date. Method: random commands, recorded with retries,
+            /// then the accepted timeline read by date against an independent model.
+            #[test]
+            fn what_is_accepted_keeps_the_rules_at_every_date(
+                dated in typed_in_anyhow(),
+                report_at in 0usize..40,
+            ) {
+                let Command::Report(mut report) = report() else { unreachable!() };
+                report.effective_date = step_date(5);
+                let mut commands: Vec<Command> = dated.iter().map(dated_command).collect();
+                commands.insert(report_at.min(commands.len()), Command::Report(report));
+                let (timeline, _) = record_with_retries(commands);
+                prop_assert_eq!(first_rule_break(&timeline), None);
             }
         }
     }

@@ -57,22 +57,27 @@ pub struct State {
     pub valuable: Option<bool>,
     pub led_to_incident_id: String,
 }
+
 fn command_effective_date(command: &Command) -> Date {
     match command {
         Command::Receive { effective_date, .. } | Command::Assess { effective_date, .. } => *effective_date,
     }
 }
 
-/// Whether a recorded event still holds after a backdated fact: see
-/// [`crate::Aggregate::check`]. Not yet written for this record: only `decide`'s
-/// judgement as of the command's own date applies.
-pub fn check(_state: &State, _event: &Event) -> Result<(), DomainError> {
-    Ok(())
+/// Checks `command` against the tip as it stood on the command's effective date: the
+/// command is read into its event, then the event is judged by [`check`], the rules that
+/// also judge every later record again (see [`crate::timeline`]).
+pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
+    facts::ensure_not_after_recording(command_effective_date(&command), ctx)?;
+    let event = build_event(state, command)?;
+    check(state, &event)?;
+    Ok(vec![event])
 }
 
-/// Checks `command` against the tip's recorded facts.
-pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
-    match command {
+/// The event a command asks for, with its own fields checked; the rules that depend on
+/// the tip's state are [`check`]'s.
+fn build_event(state: &State, command: Command) -> Result<Event, DomainError> {
+    Ok(match command {
         Command::Receive {
             tip_id,
             area,
@@ -81,38 +86,49 @@ pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Even
             summary,
             effective_date,
         } => {
-            facts::ensure_not_after_recording(effective_date, ctx)?;
-            facts::ensure_not_recorded("the tip", state.received_on)?;
             area.ensure_exists_on(effective_date)?;
-            Ok(vec![Event::Received(pb::PublicTipReceived {
+            Event::Received(pb::PublicTipReceived {
                 tip_id: tip_id.to_string(),
                 area_id: area.area_id.to_string(),
                 category: facts::specified("category", category)?.into(),
                 channel: text::required_name("channel", &channel)?,
                 summary: text::optional_text("summary", &summary)?,
                 effective_date: Some(effective_date.to_proto()),
-            })])
+            })
         }
         Command::Assess {
             valuable,
             led_to_incident_id,
             effective_date,
         } => {
-            facts::ensure_not_after_recording(effective_date, ctx)?;
-            facts::ensure_open_on("the tip", state.received_on, None, effective_date)?;
-            facts::ensure_not_recorded("the tip's assessment", state.valuable)?;
             if led_to_incident_id.is_some() && !valuable {
                 return Err(DomainError::invalid(
                     "led_to_incident_id",
                     "a tip that led to an incident was of value",
                 ));
             }
-            Ok(vec![Event::Assessed(pb::PublicTipAssessed {
+            Event::Assessed(pb::PublicTipAssessed {
                 tip_id: state.tip_id.clone(),
                 valuable,
                 led_to_incident_id: facts::optional_id(led_to_incident_id),
                 effective_date: Some(effective_date.to_proto()),
-            })])
+            })
+        }
+    })
+}
+
+/// Whether `event` holds on `state`, the tip as it stood just before the event took
+/// effect. A tip is assessed on or after the day it was received, and once: a second
+/// assessment is refused whatever its date, before the recorded one (which would then
+/// be a second) or after it. The assessment is the tip's verdict, and a report counting
+/// valuable tips must count each tip once; correcting one would be a command of its own.
+pub fn check(state: &State, event: &Event) -> Result<(), DomainError> {
+    match event {
+        Event::Received(_) => facts::ensure_not_recorded("the tip", state.received_on),
+        Event::Assessed(e) => {
+            let on = Date::from_event(e.effective_date.as_ref());
+            facts::ensure_open_on("the tip", state.received_on, None, on)?;
+            facts::ensure_not_recorded("the tip's assessment", state.valuable)
         }
     }
 }
@@ -180,6 +196,66 @@ mod tests {
             check(received(), assess(false, Some(id(2)))).unwrap_err().field(),
             Some("led_to_incident_id")
         );
+    }
+
+    fn assess_on(effective_date: Date) -> Command {
+        Command::Assess {
+            valuable: true,
+            led_to_incident_id: None,
+            effective_date,
+        }
+    }
+
+    #[test]
+    fn a_tip_is_assessed_once_whatever_the_dates() {
+        let mut given = received();
+        given.extend(check(given.clone(), assess_on(date(2016, 8, 3))).unwrap());
+        let already = DomainError::AlreadyRecorded {
+            what: "the tip's assessment",
+        };
+        assert_eq!(
+            check(given.clone(), assess_on(date(2016, 8, 2))),
+            Err(DomainError::ContradictsLaterRecord {
+                on: date(2016, 8, 3),
+                rule: Box::new(already.clone()),
+            }),
+            "an earlier assessment would make the recorded one a second"
+        );
+        assert_eq!(check(given.clone(), assess_on(date(2016, 9, 1))), Err(already));
+        let timeline = crate::timeline_of::<Tip>(&given);
+        assert_eq!(timeline.state_as_of(date(2016, 8, 2)).valuable, None);
+        assert_eq!(timeline.state_as_of(date(2016, 8, 3)).valuable, Some(true));
+    }
+
+    #[test]
+    fn a_tip_is_assessed_after_it_was_received() {
+        assert_eq!(
+            check(received(), assess_on(date(2016, 7, 31))),
+            Err(DomainError::BeforeExistence {
+                what: "the tip",
+                effective: date(2016, 7, 31),
+                since: date(2016, 8, 1),
+            })
+        );
+        assert!(check(received(), assess_on(date(2016, 8, 1))).is_ok(), "the same day");
+    }
+
+    #[test]
+    fn a_tip_is_received_once() {
+        let receive_on = |effective_date| Command::Receive {
+            tip_id: id(1),
+            area: area_facts(10, pb::AreaLevel::Commune),
+            category: pb::IncidentCategory::Gambling,
+            channel: "hòm thư tố giác tội phạm".to_owned(),
+            summary: String::new(),
+            effective_date,
+        };
+        for on in [date(2016, 7, 1), date(2016, 9, 1)] {
+            assert_eq!(
+                check(received(), receive_on(on)),
+                Err(DomainError::AlreadyRecorded { what: "the tip" })
+            );
+        }
     }
 
     #[test]
