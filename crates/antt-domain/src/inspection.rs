@@ -824,4 +824,327 @@ mod tests {
             assert!(overdue_on(&timeline, date(2024, 12, 11)).is_empty());
         }
     }
+
+    mod recording_order {
+        //! Goal: whatever the order in which a valid history is typed in, the record ends
+        //! up telling, for every day, what the history says. Method: random valid
+        //! histories, recorded in a random order; a refused command is retried after the
+        //! others until a round accepts nothing. The states as of every day are compared
+        //! with a naive oracle that decides the same commands one by one in date order.
+        //!
+        //! One order cannot be completed, by design: once the close is recorded, an action
+        //! planned before it and not yet recorded can no longer be typed in (the plan alone
+        //! would leave it open at the close; see [`check`]). The test predicts exactly
+        //! those commands and checks that the rest is recorded as the oracle says.
+
+        use std::collections::BTreeSet;
+
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::codec::DomainEvent;
+
+        /// Days after the opening, 2023-05-31.
+        fn day(offset: u32) -> Date {
+            Date::from_days_since_unix_epoch(date(2023, 5, 31).days_since_unix_epoch() + i64::from(offset))
+        }
+
+        fn next_day(on: Date) -> Date {
+            Date::from_days_since_unix_epoch(on.days_since_unix_epoch() + 1)
+        }
+
+        #[derive(Clone, Debug)]
+        struct RawAction {
+            finding: usize,
+            plan_gap: u32,
+            due_gap: Option<u32>,
+            report_gaps: Vec<u32>,
+            /// Completed (true) or carried over, so many days after the last report.
+            finish: Option<(bool, u32)>,
+        }
+
+        #[derive(Clone, Debug)]
+        struct RawHistory {
+            /// Shortcoming or strength, days after the opening.
+            findings: Vec<(bool, u32)>,
+            actions: Vec<RawAction>,
+            close_gap: Option<u32>,
+        }
+
+        fn raw_history() -> impl Strategy<Value = RawHistory> {
+            let action = (
+                0usize..4,
+                0u32..60,
+                proptest::option::of(0u32..200),
+                proptest::collection::vec(0u32..60, 0..4),
+                prop_oneof![1 => Just(None), 4 => (any::<bool>(), 1u32..90).prop_map(Some)],
+            )
+                .prop_map(|(finding, plan_gap, due_gap, report_gaps, finish)| RawAction {
+                    finding,
+                    plan_gap,
+                    due_gap,
+                    report_gaps,
+                    finish,
+                });
+            (
+                proptest::collection::vec((prop::bool::weighted(0.75), 0u32..60), 1..4),
+                proptest::collection::vec(action, 0..5),
+                prop_oneof![1 => Just(None), 3 => (1u32..60).prop_map(Some)],
+            )
+                .prop_map(|(findings, actions, close_gap)| RawHistory {
+                    findings,
+                    actions,
+                    close_gap,
+                })
+        }
+
+        /// What a command of the history is about, to predict what cannot be recorded.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        enum About {
+            Record,
+            Plan(usize),
+            Action(usize),
+            Close,
+        }
+
+        /// The commands of a valid history in an order that happened, with their dates.
+        /// Every action's reports precede its finish, and the close follows every other
+        /// fact, by a day at least: facts of one day are ordered as recorded, so such
+        /// ties would depend on the order of typing.
+        fn history(raw: &RawHistory) -> Vec<(Date, About, Command)> {
+            let mut commands = vec![(day(0), About::Record, open_command())];
+            let mut shortcomings = Vec::new();
+            for (n, &(shortcoming, found_on)) in (100u128..).zip(&raw.findings) {
+                if shortcoming {
+                    shortcomings.push((n, found_on));
+                }
+                commands.push((day(found_on), About::Record, finding(n, shortcoming, day(found_on))));
+            }
+            let mut last = raw.findings.iter().map(|(_, found_on)| *found_on).max().unwrap_or(0);
+            let mut all_finished = true;
+            for (index, action) in raw.actions.iter().enumerate() {
+                // Actions answer shortcomings: without one, the history has none.
+                let Some(&answered) = shortcomings.get(action.finding % shortcomings.len().max(1)) else {
+                    break;
+                };
+                let (finished_on, finished) = action_history(&mut commands, index, action, answered);
+                last = last.max(finished_on);
+                all_finished &= finished;
+            }
+            if let (Some(gap), true) = (raw.close_gap, all_finished) {
+                commands.push((day(last + gap), About::Close, close(day(last + gap))));
+            }
+            commands
+        }
+
+        fn finding(n: u128, shortcoming: bool, on: Date) -> Command {
+            Command::RecordFinding {
+                finding_id: id(n),
+                kind: if shortcoming {
+                    pb::FindingKind::Shortcoming
+                } else {
+                    pb::FindingKind::Strength
+                },
+                text: "nhận xét".to_owned(),
+                effective_date: on,
+            }
+        }
+
+        /// Pushes an action's plan, reports and finish, if any, answering the finding
+        /// `(id, day)`; its last day and whether it was finished.
+        fn action_history(
+            commands: &mut Vec<(Date, About, Command)>,
+            index: usize,
+            action: &RawAction,
+            (finding, found_on): (u128, u32),
+        ) -> (u32, bool) {
+            let action_id = id(200 + u128::try_from(index).unwrap());
+            let mut on = found_on + action.plan_gap;
+            let plan = Command::PlanAction(PlanAction {
+                action_id,
+                finding_id: id(finding),
+                description: "khắc phục".to_owned(),
+                lead_body: "Công an tỉnh".to_owned(),
+                coordinating_bodies: Vec::new(),
+                deadline: action.due_gap.map_or(ongoing(), |gap| Deadline::DueBy(day(on + gap))),
+                plan: None,
+                effective_date: day(on),
+            });
+            commands.push((day(on), About::Plan(index), plan));
+            for gap in &action.report_gaps {
+                on += gap;
+                let report = Command::ReportProgress {
+                    action_id,
+                    summary: "tiến độ".to_owned(),
+                    effective_date: day(on),
+                };
+                commands.push((day(on), About::Action(index), report));
+            }
+            let Some((completed, gap)) = action.finish else {
+                return (on, false);
+            };
+            on += gap;
+            commands.push((day(on), About::Action(index), finish(action_id, completed, day(on))));
+            (on, true)
+        }
+
+        fn open_command() -> Command {
+            Command::Open {
+                inspection_id: id(1),
+                delegation: "Đoàn Kiểm tra số 02".to_owned(),
+                scope: "thực hiện Kết luận số 44-KL/TW".to_owned(),
+                inspected_area: None,
+                report: decision("03-BC/ĐKT", day(0)),
+                effective_date: day(0),
+            }
+        }
+
+        fn finish(action_id: Uuid, completed: bool, on: Date) -> Command {
+            if completed {
+                Command::CompleteAction {
+                    action_id,
+                    summary: String::new(),
+                    effective_date: on,
+                }
+            } else {
+                Command::CarryOverAction {
+                    action_id,
+                    reason: "chuyển sang năm sau".to_owned(),
+                    effective_date: on,
+                }
+            }
+        }
+
+        /// The events of `commands` decided one by one in date order (ties in the
+        /// history's order) against a plain fold: the history as it happened.
+        fn oracle(commands: &[&(Date, About, Command)]) -> Vec<Event> {
+            let mut by_date = commands.to_vec();
+            by_date.sort_by_key(|(on, _, _)| *on);
+            let mut state = State::default();
+            let mut events = Vec::new();
+            for (on, _, command) in by_date {
+                let decided = decide(&state, command.clone(), &crate::testing::ctx())
+                    .unwrap_or_else(|refusal| panic!("the history is valid on {on}: {refusal}"));
+                for event in &decided {
+                    state = evolve(state, event);
+                }
+                events.extend(decided);
+            }
+            events
+        }
+
+        /// What recording in `order` with retries left: the timeline, the commands never
+        /// accepted with their last refusal, and the plans accepted before the close.
+        struct Recorded {
+            timeline: crate::Timeline<Inspection>,
+            refused: BTreeMap<usize, DomainError>,
+            planned_before_close: Option<BTreeSet<usize>>,
+        }
+
+        fn record(commands: &[(Date, About, Command)], order: &[usize]) -> Recorded {
+            let mut recorded = Recorded {
+                timeline: crate::Timeline::new(),
+                refused: BTreeMap::new(),
+                planned_before_close: None,
+            };
+            let mut planned = BTreeSet::new();
+            let mut pending = order.to_vec();
+            let mut position = 0u64;
+            loop {
+                let mut still_pending = Vec::new();
+                for index in pending.iter().copied() {
+                    let (_, about, command) = &commands[index];
+                    match recorded.timeline.decide(command.clone(), &crate::testing::ctx()) {
+                        Ok(decided) => {
+                            for event in decided {
+                                recorded.timeline.push(position, event);
+                                position += 1;
+                            }
+                            recorded.refused.remove(&index);
+                            match about {
+                                About::Plan(action) => drop(planned.insert(*action)),
+                                About::Close => recorded.planned_before_close = Some(planned.clone()),
+                                About::Record | About::Action(_) => {}
+                            }
+                        }
+                        Err(refusal) => {
+                            recorded.refused.insert(index, refusal);
+                            still_pending.push(index);
+                        }
+                    }
+                }
+                if still_pending.len() == pending.len() {
+                    return recorded;
+                }
+                pending = still_pending;
+            }
+        }
+
+        /// The commands about actions whose plan was not recorded before the close.
+        fn predicted_refusals(commands: &[(Date, About, Command)], recorded: &Recorded) -> BTreeSet<usize> {
+            let Some(planned) = &recorded.planned_before_close else {
+                return BTreeSet::new();
+            };
+            let late = |action: &usize| !planned.contains(action);
+            (0..commands.len())
+                .filter(|index| match commands[*index].1 {
+                    About::Plan(action) | About::Action(action) => late(&action),
+                    About::Record | About::Close => false,
+                })
+                .collect()
+        }
+
+        fn naive_state_as_of(events: &[Event], on: Date) -> State {
+            events
+                .iter()
+                .take_while(|event| event.effective_date() <= on)
+                .fold(State::default(), evolve)
+        }
+
+        fn shuffled_history() -> impl Strategy<Value = (RawHistory, Vec<usize>)> {
+            raw_history().prop_flat_map(|raw| {
+                let indices: Vec<usize> = (0..history(&raw).len()).collect();
+                (Just(raw), Just(indices).prop_shuffle())
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn any_recording_order_tells_the_same_history((raw, order) in shuffled_history()) {
+                let commands = history(&raw);
+                let recorded = record(&commands, &order);
+                let predicted = predicted_refusals(&commands, &recorded);
+                let refused: BTreeSet<usize> = recorded.refused.keys().copied().collect();
+                prop_assert_eq!(&refused, &predicted, "refusals: {:?}", recorded.refused);
+                let close_on = commands.iter().find(|(_, about, _)| *about == About::Close).map(|(on, _, _)| *on);
+                for (index, refusal) in &recorded.refused {
+                    let expected = match commands[*index].1 {
+                        About::Plan(_) => DomainError::ContradictsLaterRecord {
+                            on: close_on.unwrap(),
+                            rule: Box::new(DomainError::ActionsOutstanding { count: 1 }),
+                        },
+                        _ => DomainError::UnknownAction,
+                    };
+                    prop_assert_eq!(refusal, &expected);
+                }
+
+                let accepted: Vec<&(Date, About, Command)> = (0..commands.len())
+                    .filter(|index| !refused.contains(index))
+                    .map(|index| &commands[index])
+                    .collect();
+                let events = oracle(&accepted);
+                let last = commands.iter().map(|(on, _, _)| *on).max().unwrap();
+                let whole = recorded.timeline.state();
+                let mut on = day(0).previous_day();
+                while on <= next_day(last) {
+                    let as_of = recorded.timeline.state_as_of(on);
+                    prop_assert_eq!(&as_of, &naive_state_as_of(&events, on), "on {}", on);
+                    prop_assert_eq!(whole.overdue_actions(on), as_of.overdue_actions(on), "overdue on {}", on);
+                    on = next_day(on);
+                }
+            }
+        }
+    }
 }
