@@ -5,6 +5,11 @@
 //! yearly report date) → progress reports → actions completed or carried over → closed,
 //! only when no action is left open. [`State::overdue_actions`] lists what is late on a
 //! date, so overdue actions show up without anyone asking for them by name.
+//!
+//! The rules (see [`check`]) hold at every date, whatever the order in which the facts
+//! are typed in (see [`crate::timeline`]): an action is completed or carried over once,
+//! at a date it was open; an inspection closes on a date by which every action was
+//! finished, and nothing takes effect after its close.
 
 use std::collections::BTreeMap;
 
@@ -116,7 +121,7 @@ pub struct ActionRecord {
     /// None when the recorded deadline could not be read.
     pub deadline: Option<Deadline>,
     pub status: ActionStatus,
-    /// Dates of the progress reports, in recording order.
+    /// Dates of the progress reports, in the order they took effect.
     pub progress_reported_on: Vec<Date>,
 }
 
@@ -128,12 +133,17 @@ pub enum ActionStatus {
 }
 
 impl State {
-    /// Ids of the open actions that are late on `as_of`: past their due date, or ongoing
-    /// and without a progress report before this year's report date once it has passed.
+    /// Ids of the actions that are late on `as_of`: planned by then and still open at its
+    /// end, and past their due date, or ongoing and without a progress report before this
+    /// year's report date once it has passed.
+    ///
+    /// A function of the date and the facts up to it: a state holding later facts too (a
+    /// completion in 2025, a report after the report date) answers the same as the state
+    /// as of `as_of`, so a view of the whole record tells what was late on any day.
     pub fn overdue_actions(&self, as_of: Date) -> Vec<&str> {
         self.actions
             .iter()
-            .filter(|(_, action)| action.status == ActionStatus::Open && action.is_overdue(as_of))
+            .filter(|(_, action)| action.is_overdue(as_of))
             .map(|(action_id, _)| action_id.as_str())
             .collect()
     }
@@ -143,23 +153,44 @@ impl State {
         facts::ensure_open_on("the inspection", self.opened_on, closed, effective)
     }
 
-    /// The open action `action_id`, if `effective` is not before it was planned.
-    fn open_action(&self, action_id: &str, effective: Date) -> Result<&ActionRecord, DomainError> {
+    /// The action `action_id` is open, and `effective` not before it was planned.
+    fn ensure_action_open(&self, action_id: &str, effective: Date) -> Result<(), DomainError> {
         let action = self.actions.get(action_id).ok_or(DomainError::UnknownAction)?;
         if action.status != ActionStatus::Open {
             return Err(DomainError::ActionFinished);
         }
-        facts::ensure_since("the remedial action", effective, action.planned_on)?;
-        Ok(action)
+        facts::ensure_since("the remedial action", effective, action.planned_on)
+    }
+
+    fn outstanding_actions(&self) -> usize {
+        self.actions
+            .values()
+            .filter(|action| action.status == ActionStatus::Open)
+            .count()
     }
 }
 
 impl ActionRecord {
+    /// Planned by `date` and neither completed nor carried over by its end.
+    pub fn is_open_on(&self, date: Date) -> bool {
+        let finished_by = match self.status {
+            ActionStatus::Open => false,
+            ActionStatus::Completed { on } | ActionStatus::CarriedOver { on } => on <= date,
+        };
+        self.planned_on <= date && !finished_by
+    }
+
     fn is_overdue(&self, as_of: Date) -> bool {
+        if !self.is_open_on(as_of) {
+            return false;
+        }
         match self.deadline {
             Some(Deadline::DueBy(due)) => as_of > due,
             Some(Deadline::Ongoing { report_due_before }) => {
                 let due = report_due_before.in_year(as_of.year());
+                // Only reports before `due` count, and `due` is not after `as_of`: a
+                // report that came later, or was typed in later for a later day, does
+                // not undo the miss.
                 let year_start = Date::first_day_of_year(as_of.year());
                 let reported_in_time = self
                     .progress_reported_on
@@ -171,18 +202,22 @@ impl ActionRecord {
         }
     }
 }
-/// Whether a recorded event still holds after a backdated fact: see
-/// [`crate::Aggregate::check`]. Not yet written for this record: only `decide`'s
-/// judgement as of the command's own date applies.
-pub fn check(_state: &State, _event: &Event) -> Result<(), DomainError> {
-    Ok(())
-}
 
-/// Checks `command` against the inspection's recorded facts.
+/// Checks `command` against the inspection as it stood on the command's effective date:
+/// the command is read into its event, then the event is judged by [`check`], the rules
+/// that also judge every later record again (see [`crate::timeline`]).
 pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
     facts::ensure_not_after_recording(command_effective_date(&command), ctx)?;
+    let event = build_event(state, command, ctx)?;
+    check(state, &event)?;
+    Ok(vec![event])
+}
+
+/// The event a command asks for, with its own fields checked; the rules that depend on
+/// the inspection's state are [`check`]'s.
+fn build_event(state: &State, command: Command, ctx: &Context) -> Result<Event, DomainError> {
     let inspection_id = state.inspection_id.clone();
-    let event = match command {
+    Ok(match command {
         Command::Open {
             inspection_id,
             delegation,
@@ -191,30 +226,38 @@ pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Even
             report,
             effective_date,
         } => {
-            let opened = pb::InspectionOpened {
+            if let Some(area) = &inspected_area {
+                area.ensure_exists_on(effective_date)?;
+            }
+            Event::Opened(pb::InspectionOpened {
                 inspection_id: inspection_id.to_string(),
                 delegation: text::required_name("delegation", &delegation)?,
                 scope: text::required_text("scope", &scope)?,
                 inspected_area_id: facts::optional_id(inspected_area.as_ref().map(|area| area.area_id)),
                 report: Some(report.to_proto("report", ctx)?),
                 effective_date: Some(effective_date.to_proto()),
-            };
-            decide_open(state, inspected_area.as_ref(), effective_date, opened)?
+            })
         }
         Command::RecordFinding {
             finding_id,
             kind,
             text,
             effective_date,
-        } => decide_finding(state, finding_id, kind, &text, effective_date)?,
-        Command::PlanAction(plan) => decide_plan(state, plan, ctx)?,
+        } => Event::FindingRecorded(pb::InspectionFindingRecorded {
+            inspection_id,
+            finding_id: finding_id.to_string(),
+            kind: facts::specified("kind", kind)?.into(),
+            text: text::required_text("text", &text)?,
+            effective_date: Some(effective_date.to_proto()),
+        }),
+        Command::PlanAction(plan) => build_planned(inspection_id, plan, ctx)?,
         Command::ReportProgress {
             action_id,
             summary,
             effective_date,
         } => Event::ProgressReported(pb::RemedialProgressReported {
             inspection_id,
-            action_id: open_action_id(state, action_id, effective_date)?,
+            action_id: action_id.to_string(),
             summary: text::required_text("summary", &summary)?,
             effective_date: Some(effective_date.to_proto()),
         }),
@@ -224,7 +267,7 @@ pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Even
             effective_date,
         } => Event::ActionCompleted(pb::RemedialActionCompleted {
             inspection_id,
-            action_id: open_action_id(state, action_id, effective_date)?,
+            action_id: action_id.to_string(),
             summary: text::optional_text("summary", &summary)?,
             effective_date: Some(effective_date.to_proto()),
         }),
@@ -234,59 +277,67 @@ pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Even
             effective_date,
         } => Event::ActionCarriedOver(pb::RemedialActionCarriedOver {
             inspection_id,
-            action_id: open_action_id(state, action_id, effective_date)?,
+            action_id: action_id.to_string(),
             reason: text::required_text("reason", &reason)?,
             effective_date: Some(effective_date.to_proto()),
         }),
         Command::Close {
             conclusion,
             effective_date,
-        } => decide_close(state, &conclusion, effective_date)?,
-    };
-    Ok(vec![event])
+        } => Event::Closed(pb::InspectionClosed {
+            inspection_id,
+            conclusion: text::optional_text("conclusion", &conclusion)?,
+            effective_date: Some(effective_date.to_proto()),
+        }),
+    })
 }
 
-fn decide_open(
-    state: &State,
-    inspected_area: Option<&AreaFacts>,
-    effective_date: Date,
-    opened: pb::InspectionOpened,
-) -> Result<Event, DomainError> {
-    facts::ensure_not_recorded("the inspection", state.opened_on)?;
-    if let Some(area) = inspected_area {
-        area.ensure_exists_on(effective_date)?;
+/// Whether `event` holds on `state`, the inspection as it stood just before the event
+/// took effect: opened once; nothing before the opening or after the close; findings and
+/// actions recorded once; actions answer shortcomings; reports, completions and
+/// carry-overs for an action planned and still open; closing with no action open.
+///
+/// The close is judged again whenever a fact is typed in for an earlier day, so a plan
+/// typed in after the close is refused: on the closing day that action would be open.
+/// An action planned and finished before the close must be typed in before the close
+/// is. A completion or carry-over dated after the close is refused as after it.
+pub fn check(state: &State, event: &Event) -> Result<(), DomainError> {
+    let on = crate::codec::DomainEvent::effective_date(event);
+    if let Event::Opened(_) = event {
+        return facts::ensure_not_recorded("the inspection", state.opened_on);
     }
-    Ok(Event::Opened(opened))
-}
-
-fn decide_finding(
-    state: &State,
-    finding_id: Uuid,
-    kind: pb::FindingKind,
-    text: &str,
-    effective_date: Date,
-) -> Result<Event, DomainError> {
-    state.ensure_open_on(effective_date)?;
-    let finding_id = finding_id.to_string();
-    if state.findings.contains_key(&finding_id) {
-        return Err(DomainError::AlreadyRecorded { what: "the finding" });
+    state.ensure_open_on(on)?;
+    match event {
+        Event::Opened(_) => Ok(()),
+        Event::FindingRecorded(e) if state.findings.contains_key(&e.finding_id) => {
+            Err(DomainError::AlreadyRecorded { what: "the finding" })
+        }
+        Event::FindingRecorded(_) => Ok(()),
+        Event::ActionPlanned(e) => check_plan(state, e),
+        Event::ProgressReported(e) => state.ensure_action_open(&e.action_id, on),
+        Event::ActionCompleted(e) => state.ensure_action_open(&e.action_id, on),
+        Event::ActionCarriedOver(e) => state.ensure_action_open(&e.action_id, on),
+        Event::Closed(_) => match state.outstanding_actions() {
+            0 => Ok(()),
+            outstanding => Err(DomainError::ActionsOutstanding {
+                count: u32::try_from(outstanding).unwrap_or(u32::MAX),
+            }),
+        },
     }
-    Ok(Event::FindingRecorded(pb::InspectionFindingRecorded {
-        inspection_id: state.inspection_id.clone(),
-        finding_id,
-        kind: facts::specified("kind", kind)?.into(),
-        text: text::required_text("text", text)?,
-        effective_date: Some(effective_date.to_proto()),
-    }))
 }
 
-/// The id of an open action of this open inspection, for a report, completion or
-/// carry-over on `effective_date`.
-fn open_action_id(state: &State, action_id: Uuid, effective_date: Date) -> Result<String, DomainError> {
-    state.ensure_open_on(effective_date)?;
-    let action_id = action_id.to_string();
-    state.open_action(&action_id, effective_date)?;
-    Ok(action_id)
+/// A new action answers a shortcoming recorded by the plan's date.
+fn check_plan(state: &State, e: &pb::RemedialActionPlanned) -> Result<(), DomainError> {
+    if state.actions.contains_key(&e.action_id) {
+        return Err(DomainError::AlreadyRecorded {
+            what: "the remedial action",
+        });
+    }
+    match state.findings.get(&e.finding_id) {
+        None => Err(DomainError::UnknownFinding),
+        Some(pb::FindingKind::Shortcoming) => Ok(()),
+        Some(_) => Err(DomainError::NotAShortcoming),
+    }
 }
 
 fn command_effective_date(command: &Command) -> Date {
@@ -301,24 +352,11 @@ fn command_effective_date(command: &Command) -> Date {
     }
 }
 
-fn decide_plan(state: &State, plan: PlanAction, ctx: &Context) -> Result<Event, DomainError> {
-    state.ensure_open_on(plan.effective_date)?;
-    let action_id = plan.action_id.to_string();
-    if state.actions.contains_key(&action_id) {
-        return Err(DomainError::AlreadyRecorded {
-            what: "the remedial action",
-        });
-    }
-    let finding_id = plan.finding_id.to_string();
-    match state.findings.get(&finding_id) {
-        None => return Err(DomainError::UnknownFinding),
-        Some(pb::FindingKind::Shortcoming) => {}
-        Some(_) => return Err(DomainError::NotAShortcoming),
-    }
+fn build_planned(inspection_id: String, plan: PlanAction, ctx: &Context) -> Result<Event, DomainError> {
     Ok(Event::ActionPlanned(pb::RemedialActionPlanned {
-        inspection_id: state.inspection_id.clone(),
-        action_id,
-        finding_id,
+        inspection_id,
+        action_id: plan.action_id.to_string(),
+        finding_id: plan.finding_id.to_string(),
         description: text::required_text("description", &plan.description)?,
         lead_body: text::required_name("lead_body", &plan.lead_body)?,
         coordinating_bodies: facts::names("coordinating_bodies", &plan.coordinating_bodies)?,
@@ -344,25 +382,6 @@ fn deadline_to_proto(
             report_due_before: Some(report_due_before.to_proto()),
         }),
     })
-}
-
-fn decide_close(state: &State, conclusion: &str, effective_date: Date) -> Result<Event, DomainError> {
-    state.ensure_open_on(effective_date)?;
-    let outstanding = state
-        .actions
-        .values()
-        .filter(|action| action.status == ActionStatus::Open)
-        .count();
-    if outstanding > 0 {
-        return Err(DomainError::ActionsOutstanding {
-            count: u32::try_from(outstanding).unwrap_or(u32::MAX),
-        });
-    }
-    Ok(Event::Closed(pb::InspectionClosed {
-        inspection_id: state.inspection_id.clone(),
-        conclusion: text::optional_text("conclusion", conclusion)?,
-        effective_date: Some(effective_date.to_proto()),
-    }))
 }
 
 /// The inspection after `event`.
@@ -589,5 +608,543 @@ mod tests {
             1,
             "each year needs its report"
         );
+    }
+
+    mod valid_time {
+        //! Rules hold at every date, whatever the order in which facts are recorded.
+
+        use super::*;
+        use crate::Context;
+
+        fn planned(deadline: Deadline) -> Vec<Event> {
+            with(opened_with_findings(), plan(SHORTCOMING, deadline))
+        }
+
+        fn complete_on(on: Date) -> Command {
+            Command::CompleteAction {
+                action_id: id(ACTION),
+                summary: String::new(),
+                effective_date: on,
+            }
+        }
+
+        fn carry_over_on(on: Date) -> Command {
+            Command::CarryOverAction {
+                action_id: id(ACTION),
+                reason: "chuyển sang kế hoạch năm sau".to_owned(),
+                effective_date: on,
+            }
+        }
+
+        fn report_on(on: Date) -> Command {
+            Command::ReportProgress {
+                action_id: id(ACTION),
+                summary: "đã kiểm tra".to_owned(),
+                effective_date: on,
+            }
+        }
+
+        fn finding_on(n: u128, kind: pb::FindingKind, on: Date) -> Command {
+            Command::RecordFinding {
+                finding_id: id(n),
+                kind,
+                text: "bổ sung".to_owned(),
+                effective_date: on,
+            }
+        }
+
+        /// Decided on 30 June 2025, so that facts of 2025 can be recorded.
+        fn with_in_2025(mut given: Vec<Event>, command: Command) -> Vec<Event> {
+            let ctx = Context {
+                recorded_date: date(2025, 6, 30),
+                ..crate::testing::ctx()
+            };
+            let decided = crate::timeline_of::<Inspection>(&given).decide(command, &ctx).unwrap();
+            given.extend(decided);
+            given
+        }
+
+        #[test]
+        fn a_backdated_close_before_a_recorded_completion_is_refused() {
+            let completed = with(planned(ongoing()), complete_on(date(2024, 6, 1)));
+            // On 2024-03-01 the action was still open.
+            assert_eq!(
+                check(completed.clone(), close(date(2024, 3, 1))),
+                Err(DomainError::ActionsOutstanding { count: 1 })
+            );
+            // Closed the day it was completed: the completion was recorded first.
+            assert!(check(completed, close(date(2024, 6, 1))).is_ok());
+        }
+
+        #[test]
+        fn nothing_is_finished_after_the_close() {
+            let closed = with(
+                with(planned(ongoing()), complete_on(date(2024, 6, 1))),
+                close(date(2024, 12, 1)),
+            );
+            assert_eq!(
+                check(closed.clone(), carry_over_on(date(2024, 12, 20))),
+                Err(DomainError::InspectionClosed)
+            );
+            // Before the close the action was already completed.
+            assert_eq!(
+                check(closed, carry_over_on(date(2024, 11, 1))),
+                Err(DomainError::ActionFinished)
+            );
+        }
+
+        #[test]
+        fn a_backdated_plan_cannot_leave_an_action_open_at_a_recorded_close() {
+            let closed = with(opened_with_findings(), close(date(2024, 12, 1)));
+            // Planned in 2023 and finished before the close, but typed in after it: the
+            // plan alone would leave the action open when the inspection closed.
+            assert_eq!(
+                check(closed, plan(SHORTCOMING, ongoing())),
+                Err(DomainError::ContradictsLaterRecord {
+                    on: date(2024, 12, 1),
+                    rule: Box::new(DomainError::ActionsOutstanding { count: 1 }),
+                })
+            );
+        }
+
+        #[test]
+        fn a_backdated_completion_cannot_precede_a_recorded_report() {
+            let reported = with(planned(ongoing()), report_on(date(2024, 7, 1)));
+            assert_eq!(
+                check(reported.clone(), complete_on(date(2024, 6, 1))),
+                Err(DomainError::ContradictsLaterRecord {
+                    on: date(2024, 7, 1),
+                    rule: Box::new(DomainError::ActionFinished),
+                })
+            );
+            let completed = with(reported, complete_on(date(2024, 8, 1)));
+            assert_eq!(
+                check(completed, carry_over_on(date(2024, 7, 15))),
+                Err(DomainError::ContradictsLaterRecord {
+                    on: date(2024, 8, 1),
+                    rule: Box::new(DomainError::ActionFinished),
+                })
+            );
+        }
+
+        #[test]
+        fn facts_typed_in_after_the_close_for_earlier_days_are_accepted() {
+            let closed = with(
+                with(planned(ongoing()), complete_on(date(2024, 6, 1))),
+                close(date(2024, 12, 1)),
+            );
+            let reported = with(closed, report_on(date(2024, 3, 1)));
+            let found = with(
+                reported.clone(),
+                finding_on(12, pb::FindingKind::Strength, date(2024, 1, 10)),
+            );
+            let timeline = crate::timeline_of::<Inspection>(&found);
+            let action = |d: Date| timeline.state_as_of(d).actions[&id(ACTION).to_string()].clone();
+            assert_eq!(action(date(2024, 3, 1)).progress_reported_on, vec![date(2024, 3, 1)]);
+            assert_eq!(action(date(2024, 5, 31)).status, ActionStatus::Open);
+            assert_eq!(
+                action(date(2024, 6, 1)).status,
+                ActionStatus::Completed { on: date(2024, 6, 1) }
+            );
+            assert!(!timeline
+                .state_as_of(date(2024, 1, 9))
+                .findings
+                .contains_key(&id(12).to_string()));
+            assert_eq!(
+                check(reported, finding_on(12, pb::FindingKind::Strength, date(2024, 12, 5))),
+                Err(DomainError::InspectionClosed)
+            );
+        }
+
+        #[test]
+        fn nothing_takes_effect_before_the_opening() {
+            assert!(matches!(
+                check(
+                    opened_with_findings(),
+                    finding_on(12, pb::FindingKind::Strength, date(2023, 5, 1))
+                ),
+                Err(DomainError::BeforeExistence {
+                    what: "the inspection",
+                    ..
+                })
+            ));
+            // Before the plan's date the action is not part of the inspection yet.
+            assert_eq!(
+                check(planned(ongoing()), complete_on(date(2023, 6, 15))),
+                Err(DomainError::UnknownAction)
+            );
+        }
+
+        fn overdue_on(timeline: &crate::Timeline<Inspection>, on: Date) -> Vec<String> {
+            let as_of = timeline.state_as_of(on);
+            let overdue: Vec<String> = as_of.overdue_actions(on).into_iter().map(str::to_owned).collect();
+            // The whole record tells the same for that day.
+            let whole = timeline.state();
+            assert_eq!(whole.overdue_actions(on), overdue, "on {on}");
+            overdue
+        }
+
+        #[test]
+        fn an_action_completed_in_2025_was_overdue_in_december_2024() {
+            let due = planned(Deadline::DueBy(date(2024, 12, 1)));
+            let completed = with_in_2025(due, complete_on(date(2025, 2, 1)));
+            let timeline = crate::timeline_of::<Inspection>(&completed);
+            let action = vec![id(ACTION).to_string()];
+            assert!(overdue_on(&timeline, date(2024, 12, 1)).is_empty(), "due that day");
+            assert_eq!(overdue_on(&timeline, date(2024, 12, 15)), action);
+            assert_eq!(overdue_on(&timeline, date(2025, 1, 31)), action);
+            assert!(overdue_on(&timeline, date(2025, 2, 1)).is_empty(), "completed");
+            assert!(overdue_on(&timeline, date(2023, 6, 1)).is_empty(), "not planned yet");
+        }
+
+        #[test]
+        fn a_missed_yearly_report_stays_missed() {
+            // Reported for 2023 in time; for 2024 only on 12 December, after the 10th.
+            let reported = with(planned(ongoing()), report_on(date(2023, 11, 30)));
+            let late = with(reported.clone(), report_on(date(2024, 12, 12)));
+            let timeline = crate::timeline_of::<Inspection>(&late);
+            let action = vec![id(ACTION).to_string()];
+            assert!(overdue_on(&timeline, date(2023, 12, 15)).is_empty());
+            assert!(overdue_on(&timeline, date(2024, 12, 9)).is_empty());
+            assert_eq!(overdue_on(&timeline, date(2024, 12, 11)), action);
+            assert_eq!(
+                overdue_on(&timeline, date(2024, 12, 15)),
+                action,
+                "the late report does not count"
+            );
+            assert_eq!(overdue_on(&timeline, date(2024, 12, 31)), action);
+            // A report made in time but typed in later counts from its own date.
+            let in_time = with(late, report_on(date(2024, 11, 20)));
+            let timeline = crate::timeline_of::<Inspection>(&in_time);
+            assert!(overdue_on(&timeline, date(2024, 12, 15)).is_empty());
+            // Carried over on 11 December: late for one day only.
+            let carried = with(reported, carry_over_on(date(2024, 12, 11)));
+            let timeline = crate::timeline_of::<Inspection>(&carried);
+            assert_eq!(overdue_on(&timeline, date(2024, 12, 10)), action);
+            assert!(overdue_on(&timeline, date(2024, 12, 11)).is_empty());
+        }
+    }
+
+    mod recording_order {
+        //! Goal: whatever the order in which a valid history is typed in, the record ends
+        //! up telling, for every day, what the history says. Method: random valid
+        //! histories, recorded in a random order; a refused command is retried after the
+        //! others until a round accepts nothing. The states as of every day are compared
+        //! with a naive oracle that decides the same commands one by one in date order.
+        //!
+        //! One order cannot be completed, by design: once the close is recorded, an action
+        //! planned before it and not yet recorded can no longer be typed in (the plan alone
+        //! would leave it open at the close; see [`check`]). The test predicts exactly
+        //! those commands and checks that the rest is recorded as the oracle says.
+
+        use std::collections::BTreeSet;
+
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::codec::DomainEvent;
+
+        /// Days after the opening, 2023-05-31.
+        fn day(offset: u32) -> Date {
+            Date::from_days_since_unix_epoch(date(2023, 5, 31).days_since_unix_epoch() + i64::from(offset))
+        }
+
+        fn next_day(on: Date) -> Date {
+            Date::from_days_since_unix_epoch(on.days_since_unix_epoch() + 1)
+        }
+
+        #[derive(Clone, Debug)]
+        struct RawAction {
+            finding: usize,
+            plan_gap: u32,
+            due_gap: Option<u32>,
+            report_gaps: Vec<u32>,
+            /// Completed (true) or carried over, so many days after the last report.
+            finish: Option<(bool, u32)>,
+        }
+
+        #[derive(Clone, Debug)]
+        struct RawHistory {
+            /// Shortcoming or strength, days after the opening.
+            findings: Vec<(bool, u32)>,
+            actions: Vec<RawAction>,
+            close_gap: Option<u32>,
+        }
+
+        fn raw_history() -> impl Strategy<Value = RawHistory> {
+            let action = (
+                0usize..4,
+                0u32..60,
+                proptest::option::of(0u32..200),
+                proptest::collection::vec(0u32..60, 0..4),
+                prop_oneof![1 => Just(None), 4 => (any::<bool>(), 1u32..90).prop_map(Some)],
+            )
+                .prop_map(|(finding, plan_gap, due_gap, report_gaps, finish)| RawAction {
+                    finding,
+                    plan_gap,
+                    due_gap,
+                    report_gaps,
+                    finish,
+                });
+            (
+                proptest::collection::vec((prop::bool::weighted(0.75), 0u32..60), 1..4),
+                proptest::collection::vec(action, 0..5),
+                prop_oneof![1 => Just(None), 3 => (1u32..60).prop_map(Some)],
+            )
+                .prop_map(|(findings, actions, close_gap)| RawHistory {
+                    findings,
+                    actions,
+                    close_gap,
+                })
+        }
+
+        /// What a command of the history is about, to predict what cannot be recorded.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        enum About {
+            Record,
+            Plan(usize),
+            Action(usize),
+            Close,
+        }
+
+        /// The commands of a valid history in an order that happened, with their dates.
+        /// Every action's reports precede its finish, and the close follows every other
+        /// fact, by a day at least: facts of one day are ordered as recorded, so such
+        /// ties would depend on the order of typing.
+        fn history(raw: &RawHistory) -> Vec<(Date, About, Command)> {
+            let mut commands = vec![(day(0), About::Record, open_command())];
+            let mut shortcomings = Vec::new();
+            for (n, &(shortcoming, found_on)) in (100u128..).zip(&raw.findings) {
+                if shortcoming {
+                    shortcomings.push((n, found_on));
+                }
+                commands.push((day(found_on), About::Record, finding(n, shortcoming, day(found_on))));
+            }
+            let mut last = raw.findings.iter().map(|(_, found_on)| *found_on).max().unwrap_or(0);
+            let mut all_finished = true;
+            for (index, action) in raw.actions.iter().enumerate() {
+                // Actions answer shortcomings: without one, the history has none.
+                let Some(&answered) = shortcomings.get(action.finding % shortcomings.len().max(1)) else {
+                    break;
+                };
+                let (finished_on, finished) = action_history(&mut commands, index, action, answered);
+                last = last.max(finished_on);
+                all_finished &= finished;
+            }
+            if let (Some(gap), true) = (raw.close_gap, all_finished) {
+                commands.push((day(last + gap), About::Close, close(day(last + gap))));
+            }
+            commands
+        }
+
+        fn finding(n: u128, shortcoming: bool, on: Date) -> Command {
+            Command::RecordFinding {
+                finding_id: id(n),
+                kind: if shortcoming {
+                    pb::FindingKind::Shortcoming
+                } else {
+                    pb::FindingKind::Strength
+                },
+                text: "nhận xét".to_owned(),
+                effective_date: on,
+            }
+        }
+
+        /// Pushes an action's plan, reports and finish, if any, answering the finding
+        /// `(id, day)`; its last day and whether it was finished.
+        fn action_history(
+            commands: &mut Vec<(Date, About, Command)>,
+            index: usize,
+            action: &RawAction,
+            (finding, found_on): (u128, u32),
+        ) -> (u32, bool) {
+            let action_id = id(200 + u128::try_from(index).unwrap());
+            let mut on = found_on + action.plan_gap;
+            let plan = Command::PlanAction(PlanAction {
+                action_id,
+                finding_id: id(finding),
+                description: "khắc phục".to_owned(),
+                lead_body: "Công an tỉnh".to_owned(),
+                coordinating_bodies: Vec::new(),
+                deadline: action.due_gap.map_or(ongoing(), |gap| Deadline::DueBy(day(on + gap))),
+                plan: None,
+                effective_date: day(on),
+            });
+            commands.push((day(on), About::Plan(index), plan));
+            for gap in &action.report_gaps {
+                on += gap;
+                let report = Command::ReportProgress {
+                    action_id,
+                    summary: "tiến độ".to_owned(),
+                    effective_date: day(on),
+                };
+                commands.push((day(on), About::Action(index), report));
+            }
+            let Some((completed, gap)) = action.finish else {
+                return (on, false);
+            };
+            on += gap;
+            commands.push((day(on), About::Action(index), finish(action_id, completed, day(on))));
+            (on, true)
+        }
+
+        fn open_command() -> Command {
+            Command::Open {
+                inspection_id: id(1),
+                delegation: "Đoàn Kiểm tra số 02".to_owned(),
+                scope: "thực hiện Kết luận số 44-KL/TW".to_owned(),
+                inspected_area: None,
+                report: decision("03-BC/ĐKT", day(0)),
+                effective_date: day(0),
+            }
+        }
+
+        fn finish(action_id: Uuid, completed: bool, on: Date) -> Command {
+            if completed {
+                Command::CompleteAction {
+                    action_id,
+                    summary: String::new(),
+                    effective_date: on,
+                }
+            } else {
+                Command::CarryOverAction {
+                    action_id,
+                    reason: "chuyển sang năm sau".to_owned(),
+                    effective_date: on,
+                }
+            }
+        }
+
+        /// The events of `commands` decided one by one in date order (ties in the
+        /// history's order) against a plain fold: the history as it happened.
+        fn oracle(commands: &[&(Date, About, Command)]) -> Vec<Event> {
+            let mut by_date = commands.to_vec();
+            by_date.sort_by_key(|(on, _, _)| *on);
+            let mut state = State::default();
+            let mut events = Vec::new();
+            for (on, _, command) in by_date {
+                let decided = decide(&state, command.clone(), &crate::testing::ctx())
+                    .unwrap_or_else(|refusal| panic!("the history is valid on {on}: {refusal}"));
+                for event in &decided {
+                    state = evolve(state, event);
+                }
+                events.extend(decided);
+            }
+            events
+        }
+
+        /// What recording in `order` with retries left: the timeline, the commands never
+        /// accepted with their last refusal, and the plans accepted before the close.
+        struct Recorded {
+            timeline: crate::Timeline<Inspection>,
+            refused: BTreeMap<usize, DomainError>,
+            planned_before_close: Option<BTreeSet<usize>>,
+        }
+
+        fn record(commands: &[(Date, About, Command)], order: &[usize]) -> Recorded {
+            let mut recorded = Recorded {
+                timeline: crate::Timeline::new(),
+                refused: BTreeMap::new(),
+                planned_before_close: None,
+            };
+            let mut planned = BTreeSet::new();
+            let mut pending = order.to_vec();
+            let mut position = 0u64;
+            loop {
+                let mut still_pending = Vec::new();
+                for index in pending.iter().copied() {
+                    let (_, about, command) = &commands[index];
+                    match recorded.timeline.decide(command.clone(), &crate::testing::ctx()) {
+                        Ok(decided) => {
+                            for event in decided {
+                                recorded.timeline.push(position, event);
+                                position += 1;
+                            }
+                            recorded.refused.remove(&index);
+                            match about {
+                                About::Plan(action) => drop(planned.insert(*action)),
+                                About::Close => recorded.planned_before_close = Some(planned.clone()),
+                                About::Record | About::Action(_) => {}
+                            }
+                        }
+                        Err(refusal) => {
+                            recorded.refused.insert(index, refusal);
+                            still_pending.push(index);
+                        }
+                    }
+                }
+                if still_pending.len() == pending.len() {
+                    return recorded;
+                }
+                pending = still_pending;
+            }
+        }
+
+        /// The commands about actions whose plan was not recorded before the close.
+        fn predicted_refusals(commands: &[(Date, About, Command)], recorded: &Recorded) -> BTreeSet<usize> {
+            let Some(planned) = &recorded.planned_before_close else {
+                return BTreeSet::new();
+            };
+            let late = |action: &usize| !planned.contains(action);
+            (0..commands.len())
+                .filter(|index| match commands[*index].1 {
+                    About::Plan(action) | About::Action(action) => late(&action),
+                    About::Record | About::Close => false,
+                })
+                .collect()
+        }
+
+        fn naive_state_as_of(events: &[Event], on: Date) -> State {
+            events
+                .iter()
+                .take_while(|event| event.effective_date() <= on)
+                .fold(State::default(), evolve)
+        }
+
+        fn shuffled_history() -> impl Strategy<Value = (RawHistory, Vec<usize>)> {
+            raw_history().prop_flat_map(|raw| {
+                let indices: Vec<usize> = (0..history(&raw).len()).collect();
+                (Just(raw), Just(indices).prop_shuffle())
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn any_recording_order_tells_the_same_history((raw, order) in shuffled_history()) {
+                let commands = history(&raw);
+                let recorded = record(&commands, &order);
+                let predicted = predicted_refusals(&commands, &recorded);
+                let refused: BTreeSet<usize> = recorded.refused.keys().copied().collect();
+                prop_assert_eq!(&refused, &predicted, "refusals: {:?}", recorded.refused);
+                let close_on = commands.iter().find(|(_, about, _)| *about == About::Close).map(|(on, _, _)| *on);
+                for (index, refusal) in &recorded.refused {
+                    let expected = match commands[*index].1 {
+                        About::Plan(_) => DomainError::ContradictsLaterRecord {
+                            on: close_on.unwrap(),
+                            rule: Box::new(DomainError::ActionsOutstanding { count: 1 }),
+                        },
+                        _ => DomainError::UnknownAction,
+                    };
+                    prop_assert_eq!(refusal, &expected);
+                }
+
+                let accepted: Vec<&(Date, About, Command)> = (0..commands.len())
+                    .filter(|index| !refused.contains(index))
+                    .map(|index| &commands[index])
+                    .collect();
+                let events = oracle(&accepted);
+                let last = commands.iter().map(|(on, _, _)| *on).max().unwrap();
+                let whole = recorded.timeline.state();
+                let mut on = day(0).previous_day();
+                while on <= next_day(last) {
+                    let as_of = recorded.timeline.state_as_of(on);
+                    prop_assert_eq!(&as_of, &naive_state_as_of(&events, on), "on {}", on);
+                    prop_assert_eq!(whole.overdue_actions(on), as_of.overdue_actions(on), "overdue on {}", on);
+                    on = next_day(on);
+                }
+            }
+        }
     }
 }

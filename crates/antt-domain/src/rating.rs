@@ -3,8 +3,16 @@
 //!
 //! Residential areas, communes, agencies, enterprises and schools register to strive, are
 //! rated safe or not safe once a year, and households sign pledges. A rating is never
-//! overwritten: a correction names the rating it replaces (the current one) and why, so
-//! the ratings of a unit and year form one chain, original first.
+//! overwritten: a correction names the rating it replaces (the one current on the
+//! correction's date) and why, so the ratings of a unit and year form one chain, original
+//! first, in the order the ratings took effect.
+//!
+//! Rules kept here: a unit is rated only for a year it existed in, once (corrections
+//! aside), not before the year begins; registrations and pledges belong to the year's
+//! campaign; a correction names the rating current on its date. They hold at every date
+//! (see [`crate::timeline`]): a rating or correction typed in for an earlier date is
+//! refused if a recorded later one would then no longer hold (a second original, or a
+//! correction naming a rating no longer current).
 //!
 //! Keeping one stream per unit and year makes "one rating per unit and year" a rule of
 //! one aggregate, enforced by the log's expected-version check on concurrent appends.
@@ -87,7 +95,8 @@ pub struct State {
     pub year: Option<i32>,
     pub unit_level: pb::AreaLevel,
     pub strive_registered_on: Option<Date>,
-    /// The rating and its corrections, original first; the last one is current.
+    /// The rating and its corrections in the order they took effect, original first; the
+    /// last one is current (as of the state's date, for a state read as of a date).
     pub ratings: Vec<RatingRecord>,
     pub pledges_signed_total: u64,
 }
@@ -112,7 +121,7 @@ impl State {
         self.current().map(|rating| rating.outcome == pb::SafetyOutcome::Safe)
     }
 
-    /// A new command for `unit_area_id` and `year` belongs in this stream.
+    /// An event for `unit_area_id` and `year` belongs in this stream.
     fn ensure_same_unit_year(&self, unit_area_id: &str, year: i32) -> Result<(), DomainError> {
         match self.year {
             Some(bound_year) if bound_year != year || self.unit_area_id != unit_area_id => {
@@ -147,6 +156,7 @@ fn ensure_in_campaign(year: i32, effective: Date) -> Result<(), DomainError> {
     }
     Ok(())
 }
+
 fn command_effective_date(command: &Command) -> Date {
     match command {
         Command::RegisterToStrive { effective_date, .. } | Command::RecordPledges { effective_date, .. } => {
@@ -157,23 +167,36 @@ fn command_effective_date(command: &Command) -> Date {
     }
 }
 
-/// Whether a recorded event still holds after a backdated fact: see
-/// [`crate::Aggregate::check`]. Not yet written for this record: only `decide`'s
-/// judgement as of the command's own date applies.
-pub fn check(_state: &State, _event: &Event) -> Result<(), DomainError> {
-    Ok(())
+/// Checks `command` against the unit's rating year as it stood on the command's effective
+/// date: the command is read into its event, then the event is judged by [`check`], the
+/// rules that also judge every later record again (see [`crate::timeline`]).
+pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
+    facts::ensure_not_after_recording(command_effective_date(&command), ctx)?;
+    let event = build_event(command, ctx)?;
+    check(state, &event)?;
+    Ok(vec![event])
 }
 
-/// Checks `command` against the unit's rating year.
-pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
-    let event = match command {
+/// The event a command asks for, with its own fields checked (the unit's facts come in
+/// the command); the rules that depend on the record's state are [`check`]'s.
+fn build_event(command: Command, ctx: &Context) -> Result<Event, DomainError> {
+    Ok(match command {
         Command::RegisterToStrive {
             unit,
             year,
             effective_date,
-        } => decide_register(state, &unit, year, effective_date, ctx)?,
-        Command::Rate(rate) => decide_rate(state, rate, ctx)?,
-        Command::Correct(correct) => decide_correct(state, correct, ctx)?,
+        } => {
+            ensure_unit_rated_in(&unit, year, effective_date)?;
+            ensure_in_campaign(year, effective_date)?;
+            Event::StriveRegistered(pb::StriveRegistered {
+                unit_area_id: unit.area_id.to_string(),
+                unit_level: unit.level.into(),
+                year,
+                effective_date: Some(effective_date.to_proto()),
+            })
+        }
+        Command::Rate(rate) => build_rated(rate, ctx)?,
+        Command::Correct(correct) => build_corrected(correct, ctx)?,
         Command::RecordPledges {
             unit,
             year,
@@ -181,7 +204,7 @@ pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Even
             campaign,
             effective_date,
         } => {
-            check_unit_year(state, &unit, year, effective_date, ctx)?;
+            ensure_unit_rated_in(&unit, year, effective_date)?;
             ensure_in_campaign(year, effective_date)?;
             if pledges_signed == 0 {
                 return Err(DomainError::invalid("pledges_signed", "must be at least 1"));
@@ -194,57 +217,75 @@ pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Even
                 effective_date: Some(effective_date.to_proto()),
             })
         }
-    };
-    Ok(vec![event])
+    })
 }
 
-/// The checks every command naming a unit shares: date recorded, year sane, unit ratable,
-/// existing on the date, and this stream's.
-fn check_unit_year(
-    state: &State,
-    unit: &AreaFacts,
-    year: i32,
-    effective: Date,
-    ctx: &Context,
-) -> Result<(), DomainError> {
-    facts::ensure_not_after_recording(effective, ctx)?;
+/// Whether `event` holds on `state`, the unit's year as it stood just before the event
+/// took effect: the stream's unit and year, one registration, one original rating, and a
+/// correction naming the rating current on its date.
+pub fn check(state: &State, event: &Event) -> Result<(), DomainError> {
+    let (unit_area_id, year) = unit_year(event);
+    state.ensure_same_unit_year(unit_area_id, year)?;
+    match event {
+        Event::StriveRegistered(_) => facts::ensure_not_recorded(
+            "the registration to strive (đăng ký phấn đấu)",
+            state.strive_registered_on,
+        ),
+        Event::Rated(_) if !state.ratings.is_empty() => Err(DomainError::AlreadyRated { year }),
+        Event::Rated(_) | Event::PledgesRecorded(_) => Ok(()),
+        Event::Corrected(e) => check_correction(state, e),
+    }
+}
+
+/// The unit and year an event is about.
+fn unit_year(event: &Event) -> (&str, i32) {
+    match event {
+        Event::StriveRegistered(e) => (&e.unit_area_id, e.year),
+        Event::Rated(e) => (&e.unit_area_id, e.year),
+        Event::Corrected(e) => (&e.unit_area_id, e.year),
+        Event::PledgesRecorded(e) => (&e.unit_area_id, e.year),
+    }
+}
+
+/// A correction replaces the rating current on its date, not before that rating took
+/// effect, under an id no rating of the year has.
+fn check_correction(state: &State, e: &pb::RatingCorrected) -> Result<(), DomainError> {
+    let current = state.current().ok_or(DomainError::NotRated { year: e.year })?;
+    if e.corrects_rating_id != current.rating_id {
+        return Err(DomainError::CorrectionMustNameCurrent {
+            current: current.rating_id.clone(),
+        });
+    }
+    if state.ratings.iter().any(|rating| rating.rating_id == e.rating_id) {
+        return Err(DomainError::invalid("correction_id", "is already the id of a rating"));
+    }
+    let on = Date::from_event(e.effective_date.as_ref());
+    facts::ensure_since("the rating corrected", on, current.effective_date)
+}
+
+/// The checks every command naming a unit shares: year sane, unit ratable, existing on
+/// the date, and alive during the year rated.
+fn ensure_unit_rated_in(unit: &AreaFacts, year: i32, effective: Date) -> Result<(), DomainError> {
     facts::year("year", year)?;
     ensure_ratable(unit.level)?;
     unit.ensure_exists_on(effective)?;
-    state.ensure_same_unit_year(&unit.area_id.to_string(), year)
+    ensure_lived_in(unit, year)
 }
 
-fn decide_register(
-    state: &State,
-    unit: &AreaFacts,
-    year: i32,
-    effective: Date,
-    ctx: &Context,
-) -> Result<Event, DomainError> {
-    check_unit_year(state, unit, year, effective, ctx)?;
-    ensure_in_campaign(year, effective)?;
-    facts::ensure_not_recorded(
-        "the registration to strive (đăng ký phấn đấu)",
-        state.strive_registered_on,
-    )?;
-    Ok(Event::StriveRegistered(pb::StriveRegistered {
-        unit_area_id: unit.area_id.to_string(),
-        unit_level: unit.level.into(),
-        year,
-        effective_date: Some(effective.to_proto()),
-    }))
+/// The unit existed during at least part of `year`: a unit registered in 2010 has no
+/// 2009 rating, one that ended in 2020 none for 2021 (even a registration made in 2020).
+fn ensure_lived_in(unit: &AreaFacts, year: i32) -> Result<(), DomainError> {
+    facts::ensure_since("the area", Date::last_day_of_year(year), unit.valid_from)?;
+    facts::ensure_before_end("the area", Date::first_day_of_year(year), unit.ended_on)
 }
 
-fn decide_rate(state: &State, rate: Rate, ctx: &Context) -> Result<Event, DomainError> {
-    check_unit_year(state, &rate.unit, rate.year, rate.effective_date, ctx)?;
+fn build_rated(rate: Rate, ctx: &Context) -> Result<Event, DomainError> {
+    ensure_unit_rated_in(&rate.unit, rate.year, rate.effective_date)?;
     facts::ensure_since(
         "the rating year",
         rate.effective_date,
         Date::first_day_of_year(rate.year),
     )?;
-    if !state.ratings.is_empty() {
-        return Err(DomainError::AlreadyRated { year: rate.year });
-    }
     Ok(Event::Rated(pb::UnitRated {
         rating_id: rate.rating_id.to_string(),
         unit_area_id: rate.unit.area_id.to_string(),
@@ -257,26 +298,11 @@ fn decide_rate(state: &State, rate: Rate, ctx: &Context) -> Result<Event, Domain
     }))
 }
 
-fn decide_correct(state: &State, correct: Correct, ctx: &Context) -> Result<Event, DomainError> {
-    facts::ensure_not_after_recording(correct.effective_date, ctx)?;
-    let unit_area_id = correct.unit_area_id.to_string();
-    state.ensure_same_unit_year(&unit_area_id, correct.year)?;
-    let current = state.current().ok_or(DomainError::NotRated { year: correct.year })?;
-    let corrects_rating_id = correct.corrects_rating_id.to_string();
-    if corrects_rating_id != current.rating_id {
-        return Err(DomainError::CorrectionMustNameCurrent {
-            current: current.rating_id.clone(),
-        });
-    }
-    let rating_id = correct.correction_id.to_string();
-    if state.ratings.iter().any(|rating| rating.rating_id == rating_id) {
-        return Err(DomainError::invalid("correction_id", "is already the id of a rating"));
-    }
-    facts::ensure_since("the rating corrected", correct.effective_date, current.effective_date)?;
+fn build_corrected(correct: Correct, ctx: &Context) -> Result<Event, DomainError> {
     Ok(Event::Corrected(pb::RatingCorrected {
-        rating_id,
-        corrects_rating_id,
-        unit_area_id,
+        rating_id: correct.correction_id.to_string(),
+        corrects_rating_id: correct.corrects_rating_id.to_string(),
+        unit_area_id: correct.unit_area_id.to_string(),
         year: correct.year,
         outcome: facts::specified("outcome", correct.outcome)?.into(),
         reason: text::required_text("reason", &correct.reason)?,
@@ -487,6 +513,200 @@ mod tests {
         let events = check(given.clone(), pledges).unwrap();
         let state = crate::replay::<Rating>(given.iter().chain(&events));
         assert_eq!(state.pledges_signed_total, 250);
+    }
+
+    /// The events of `commands` decided through the timeline in this order.
+    fn history(commands: Vec<Command>) -> Vec<Event> {
+        commands.into_iter().fold(Vec::new(), history_after)
+    }
+
+    fn history_after(mut given: Vec<Event>, command: Command) -> Vec<Event> {
+        given.extend(check(given.clone(), command).unwrap());
+        given
+    }
+
+    fn rate_on(rating: u128, on: Date) -> Command {
+        let Command::Rate(rate) = rate(rating, 2012, pb::SafetyOutcome::Safe) else {
+            unreachable!()
+        };
+        Command::Rate(Rate {
+            effective_date: on,
+            ..rate
+        })
+    }
+
+    fn correct_on(correction: u128, original: u128, on: Date) -> Command {
+        let Command::Correct(correct) = correct(correction, original, pb::SafetyOutcome::NotSafe) else {
+            unreachable!()
+        };
+        Command::Correct(Correct {
+            effective_date: on,
+            ..correct
+        })
+    }
+
+    fn pledges_on(on: Date) -> Command {
+        Command::RecordPledges {
+            unit: area_facts(UNIT, pb::AreaLevel::ResidentialArea),
+            year: 2012,
+            pledges_signed: 40,
+            campaign: String::new(),
+            effective_date: on,
+        }
+    }
+
+    fn register_on(on: Date) -> Command {
+        Command::RegisterToStrive {
+            unit: area_facts(UNIT, pb::AreaLevel::ResidentialArea),
+            year: 2012,
+            effective_date: on,
+        }
+    }
+
+    #[test]
+    fn a_backdated_correction_cannot_come_between_a_rating_and_its_recorded_correction() {
+        let given = history(vec![rate_on(1, date(2012, 8, 19)), correct_on(2, 1, date(2012, 9, 1))]);
+        // On 2012-08-25 rating 1 was current, but then correction 2 of 2012-09-01 would
+        // name a rating that was no longer current.
+        assert_eq!(
+            check(given.clone(), correct_on(3, 1, date(2012, 8, 25))),
+            Err(DomainError::ContradictsLaterRecord {
+                on: date(2012, 9, 1),
+                rule: Box::new(DomainError::CorrectionMustNameCurrent {
+                    current: id(3).to_string()
+                }),
+            })
+        );
+        // Correction 2 is current only from its own date.
+        assert!(matches!(
+            check(given.clone(), correct_on(3, 2, date(2012, 8, 25))),
+            Err(DomainError::CorrectionMustNameCurrent { .. })
+        ));
+        assert!(check(given, correct_on(3, 2, date(2012, 9, 1))).is_ok());
+    }
+
+    #[test]
+    fn a_backdated_correction_names_the_rating_current_on_its_date() {
+        // Pledges of November were typed in first; the August rating and its September
+        // correction come later, for earlier dates.
+        let given = history(vec![
+            pledges_on(date(2012, 11, 1)),
+            rate_on(1, date(2012, 8, 19)),
+            correct_on(2, 1, date(2012, 9, 1)),
+        ]);
+        let timeline = crate::timeline_of::<Rating>(&given);
+        assert_eq!(timeline.state_as_of(date(2012, 8, 18)).is_safe(), None);
+        assert_eq!(timeline.state_as_of(date(2012, 8, 31)).is_safe(), Some(true));
+        assert_eq!(timeline.state_as_of(date(2012, 9, 1)).is_safe(), Some(false));
+        assert_eq!(timeline.state().pledges_signed_total, 40);
+        // Not before the rating it corrects.
+        assert!(matches!(
+            check(given, correct_on(3, 2, date(2012, 8, 30))),
+            Err(DomainError::CorrectionMustNameCurrent { .. })
+        ));
+        let rated = history(vec![rate_on(1, date(2012, 8, 19))]);
+        assert!(matches!(
+            check(rated.clone(), correct_on(2, 1, date(2012, 8, 1))),
+            Err(DomainError::BeforeExistence {
+                what: "the rating corrected",
+                ..
+            })
+        ));
+        // With an earlier registration, the unit simply was not rated yet on that day.
+        let registered = history_after(rated, register_on(date(2011, 12, 15)));
+        assert_eq!(
+            check(registered, correct_on(2, 1, date(2012, 8, 1))),
+            Err(DomainError::NotRated { year: 2012 })
+        );
+    }
+
+    #[test]
+    fn a_backdated_rating_cannot_precede_the_recorded_one() {
+        let given = history(vec![register_on(date(2011, 12, 15)), rate_on(1, date(2012, 12, 20))]);
+        assert_eq!(
+            check(given, rate_on(2, date(2012, 6, 1))),
+            Err(DomainError::ContradictsLaterRecord {
+                on: date(2012, 12, 20),
+                rule: Box::new(DomainError::AlreadyRated { year: 2012 }),
+            })
+        );
+    }
+
+    #[test]
+    fn a_backdated_registration_is_accepted_once() {
+        let given = history(vec![pledges_on(date(2012, 2, 1)), register_on(date(2012, 3, 1))]);
+        assert_eq!(
+            check(given.clone(), register_on(date(2012, 1, 10))),
+            Err(DomainError::ContradictsLaterRecord {
+                on: date(2012, 3, 1),
+                rule: Box::new(DomainError::AlreadyRecorded {
+                    what: "the registration to strive (đăng ký phấn đấu)"
+                }),
+            })
+        );
+        // Recorded after the rating, for the December before: judged against the record.
+        let rated = history(vec![rate_on(1, date(2012, 12, 20))]);
+        let with_registration = history_after(rated, register_on(date(2011, 12, 15)));
+        let timeline = crate::timeline_of::<Rating>(&with_registration);
+        assert_eq!(
+            timeline.state_as_of(date(2011, 12, 31)).strive_registered_on,
+            Some(date(2011, 12, 15))
+        );
+    }
+
+    /// A unit registered on `valid_from`, ended on `ended_on`.
+    fn unit_living(valid_from: Date, ended_on: Option<Date>) -> AreaFacts {
+        AreaFacts {
+            valid_from,
+            ended_on,
+            ..area_facts(UNIT, pb::AreaLevel::ResidentialArea)
+        }
+    }
+
+    #[test]
+    fn a_unit_is_rated_only_for_a_year_it_existed_in() {
+        let rate_for = |unit: AreaFacts, year: i32, on: Date| {
+            let Command::Rate(rate) = rate(1, year, pb::SafetyOutcome::Safe) else {
+                unreachable!()
+            };
+            Command::Rate(Rate {
+                unit,
+                effective_date: on,
+                ..rate
+            })
+        };
+        // Registered in March 2010: no rating for 2009, even one typed in for 2010.
+        let registered_2010 = unit_living(date(2010, 3, 1), None);
+        assert_eq!(
+            check(vec![], rate_for(registered_2010.clone(), 2009, date(2010, 6, 1))),
+            Err(DomainError::BeforeExistence {
+                what: "the area",
+                effective: date(2009, 12, 31),
+                since: date(2010, 3, 1),
+            })
+        );
+        assert!(check(vec![], rate_for(registered_2010, 2010, date(2010, 12, 1))).is_ok());
+        // Ended in June 2020: its 2021 campaign cannot start, though it existed in 2020.
+        let ended_2020 = unit_living(date(2008, 1, 1), Some(date(2020, 6, 30)));
+        let register_2021 = Command::RegisterToStrive {
+            unit: ended_2020.clone(),
+            year: 2021,
+            effective_date: date(2020, 3, 1),
+        };
+        assert_eq!(
+            check(vec![], register_2021),
+            Err(DomainError::AfterEnd {
+                what: "the area",
+                effective: date(2021, 1, 1),
+                ended_on: date(2020, 6, 30),
+            })
+        );
+        let register_2020 = Command::RegisterToStrive {
+            unit: ended_2020,
+            year: 2020,
+            effective_date: date(2020, 3, 1),
+        };
+        assert!(check(vec![], register_2020).is_ok());
     }
 
     #[derive(Clone, Debug)]

@@ -3,9 +3,15 @@
 //!
 //! A target names an indicator, a threshold ("at least 100 %" or "lower than the year
 //! before"), the units measured (e.g. the communes of a province) and the years it
-//! covers; units then record one value per year (a later value supersedes an earlier one,
-//! saying so) and submit their yearly report, late when not before the report day (e.g.
-//! 30 November). The six targets of seed 004 map onto [`pb::TargetIndicator`]; attainment
+//! covers; units then record one value per year (a value taking effect later supersedes
+//! an earlier one) and submit their yearly report, late when not before the report day
+//! (e.g. 30 November).
+//!
+//! Rules kept here: a target is set once; values and reports are for a year the target
+//! covers, from that year's start and not before the target was set, by units of the
+//! measured level that existed during the year; one report per unit and year. They hold
+//! at every date (see [`crate::timeline`]): a report typed in for an earlier date than
+//! the one recorded is refused, naming the recorded one's date. The six targets of seed 004 map onto [`pb::TargetIndicator`]; attainment
 //! is computed from the recorded values by [`State::unit_meets`] and
 //! [`State::year_attained`].
 
@@ -144,7 +150,7 @@ pub struct State {
     pub first_year: i32,
     pub last_year: i32,
     pub report_due_before: Option<MonthDay>,
-    /// The latest value per (unit area id, year).
+    /// The value in force per (unit area id, year): the one that took effect last.
     pub values: BTreeMap<(String, i32), IndicatorValue>,
     /// Submission date per (unit area id, year).
     pub reports: BTreeMap<(String, i32), Date>,
@@ -222,16 +228,11 @@ impl State {
         facts::ensure_recorded("the target", self.set_on).map(|_| ())
     }
 
-    /// `year` is covered, `unit` is of the measured level and existed during the year.
-    fn ensure_measures(&self, unit: &AreaFacts, year: i32, effective: Date) -> Result<(), DomainError> {
+    /// `unit` is of the measured level and existed during `year`. Read when the command
+    /// is: the payload does not carry the unit's level, and the target's own terms never
+    /// change once set.
+    fn ensure_measures_unit(&self, unit: &AreaFacts, year: i32) -> Result<(), DomainError> {
         self.ensure_set()?;
-        if !(self.first_year..=self.last_year).contains(&year) {
-            return Err(DomainError::YearOutsideTarget {
-                year,
-                first_year: self.first_year,
-                last_year: self.last_year,
-            });
-        }
         if unit.level != self.unit_level {
             return Err(DomainError::UnitLevelOutsideScope {
                 expected: area::level_label(self.unit_level),
@@ -239,7 +240,22 @@ impl State {
             });
         }
         facts::ensure_since("the area", Date::last_day_of_year(year), unit.valid_from)?;
-        facts::ensure_before_end("the area", Date::first_day_of_year(year), unit.ended_on)?;
+        facts::ensure_before_end("the area", Date::first_day_of_year(year), unit.ended_on)
+    }
+
+    /// A fact for `year` on `effective`: the target covers the year, was set by then, and
+    /// the year has begun. The year's bounds are told first, so a value for 2030 reads
+    /// "outside the target" rather than "not yet 2030".
+    fn ensure_covers(&self, year: i32, effective: Date) -> Result<(), DomainError> {
+        let set_on = facts::ensure_recorded("the target", self.set_on)?;
+        if !(self.first_year..=self.last_year).contains(&year) {
+            return Err(DomainError::YearOutsideTarget {
+                year,
+                first_year: self.first_year,
+                last_year: self.last_year,
+            });
+        }
+        facts::ensure_since("the target", effective, set_on)?;
         facts::ensure_since("the target year", effective, Date::first_day_of_year(year))
     }
 }
@@ -257,17 +273,22 @@ fn command_effective_date(command: &Command) -> Date {
     }
 }
 
-/// Whether a recorded event still holds after a backdated fact: see
-/// [`crate::Aggregate::check`]. Not yet written for this record: only `decide`'s
-/// judgement as of the command's own date applies.
-pub fn check(_state: &State, _event: &Event) -> Result<(), DomainError> {
-    Ok(())
+/// Checks `command` against the target as it stood on the command's effective date: the
+/// command is read into its event, then the event is judged by [`check`], the rules that
+/// also judge every later record again (see [`crate::timeline`]).
+pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
+    facts::ensure_not_after_recording(command_effective_date(&command), ctx)?;
+    let event = build_event(state, command, ctx)?;
+    check(state, &event)?;
+    Ok(vec![event])
 }
 
-/// Checks `command` against the target's recorded facts.
-pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Event>, DomainError> {
-    let event = match command {
-        Command::Set(set) => decide_set(state, set, ctx)?,
+/// The event a command asks for, with its own fields checked against the target's terms
+/// (indicator, unit level), which never change once set; the rules that depend on what
+/// was recorded when are [`check`]'s.
+fn build_event(state: &State, command: Command, ctx: &Context) -> Result<Event, DomainError> {
+    Ok(match command {
+        Command::Set(set) => build_set(set, ctx)?,
         Command::RecordValue {
             unit,
             year,
@@ -275,9 +296,10 @@ pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Even
             source,
             effective_date,
         } => {
-            facts::ensure_not_after_recording(effective_date, ctx)?;
-            state.ensure_measures(&unit, year, effective_date)?;
+            state.ensure_measures_unit(&unit, year)?;
             let unit_area_id = unit.area_id.to_string();
+            // What was known on the value's date; evolve does not read it, so a value
+            // typed in later for an earlier date cannot make it wrong.
             let supersedes_previous = state.values.contains_key(&(unit_area_id.clone(), year));
             Event::ValueRecorded(pb::TargetValueRecorded {
                 target_id: state.target_id.clone(),
@@ -295,29 +317,39 @@ pub fn decide(state: &State, command: Command, ctx: &Context) -> Result<Vec<Even
             report,
             effective_date,
         } => {
-            facts::ensure_not_after_recording(effective_date, ctx)?;
-            state.ensure_measures(&unit, year, effective_date)?;
-            let unit_area_id = unit.area_id.to_string();
-            if state.reports.contains_key(&(unit_area_id.clone(), year)) {
-                return Err(DomainError::AlreadyRecorded {
-                    what: "the unit's report for the year",
-                });
-            }
+            state.ensure_measures_unit(&unit, year)?;
             Event::ReportSubmitted(pb::TargetReportSubmitted {
                 target_id: state.target_id.clone(),
-                unit_area_id,
+                unit_area_id: unit.area_id.to_string(),
                 year,
                 report: facts::optional_decision("report", report.as_ref(), ctx)?,
                 effective_date: Some(effective_date.to_proto()),
             })
         }
-    };
-    Ok(vec![event])
+    })
 }
 
-fn decide_set(state: &State, set: SetTarget, ctx: &Context) -> Result<Event, DomainError> {
-    facts::ensure_not_after_recording(set.effective_date, ctx)?;
-    facts::ensure_not_recorded("the target", state.set_on)?;
+/// Whether `event` holds on `state`, the target as it stood just before the event took
+/// effect: set once; values and reports for a covered year, from the year's start and
+/// not before the target was set; one report per unit and year.
+pub fn check(state: &State, event: &Event) -> Result<(), DomainError> {
+    let on = crate::codec::DomainEvent::effective_date(event);
+    match event {
+        Event::Set(_) => facts::ensure_not_recorded("the target", state.set_on),
+        Event::ValueRecorded(e) => state.ensure_covers(e.year, on),
+        Event::ReportSubmitted(e) => {
+            state.ensure_covers(e.year, on)?;
+            if state.reports.contains_key(&(e.unit_area_id.clone(), e.year)) {
+                return Err(DomainError::AlreadyRecorded {
+                    what: "the unit's report for the year",
+                });
+            }
+            Ok(())
+        }
+    }
+}
+
+fn build_set(set: SetTarget, ctx: &Context) -> Result<Event, DomainError> {
     let indicator = facts::specified("indicator", set.indicator)?;
     let unit_level = facts::specified("unit_level", set.unit_level)?;
     let scope_is_above = matches!(
@@ -413,6 +445,8 @@ pub fn evolve(mut state: State, event: &Event) -> State {
             state.report_due_before = MonthDay::from_event(e.report_due_before.as_ref());
         }
         Event::ValueRecorded(e) => {
+            // The latest value in valid time wins, whatever `supersedes_previous` says:
+            // that flag tells what was known when the value was recorded.
             if let Some(value) = value_from_event(e.value.as_ref()) {
                 state.values.insert((e.unit_area_id.clone(), e.year), value);
             }
@@ -630,6 +664,127 @@ mod tests {
         assert!(matches!(
             check(given, submit(10, date(2022, 12, 1))),
             Err(DomainError::AlreadyRecorded { .. })
+        ));
+    }
+
+    fn submit(unit: u128, year: i32, on: Date) -> Command {
+        Command::RecordReportSubmitted {
+            unit: area_facts(unit, pb::AreaLevel::Commune),
+            year,
+            report: None,
+            effective_date: on,
+        }
+    }
+
+    fn value_on(unit: u128, year: i32, recorded: IndicatorValue, on: Date) -> Command {
+        Command::RecordValue {
+            unit: area_facts(unit, pb::AreaLevel::Commune),
+            year,
+            value: recorded,
+            source: "báo cáo năm".to_owned(),
+            effective_date: on,
+        }
+    }
+
+    #[test]
+    fn a_backdated_report_cannot_precede_the_recorded_one() {
+        let given = with(
+            vec![],
+            set(pb::TargetIndicator::CommuneResolutionAndPlan, all_communes()),
+        );
+        let given = with(given, submit(10, 2022, date(2022, 12, 5)));
+        assert_eq!(
+            check(given.clone(), submit(10, 2022, date(2022, 11, 20))),
+            Err(DomainError::ContradictsLaterRecord {
+                on: date(2022, 12, 5),
+                rule: Box::new(DomainError::AlreadyRecorded {
+                    what: "the unit's report for the year"
+                }),
+            })
+        );
+        // Another unit's report, typed in later for an earlier day, is its own.
+        let given = with(given, submit(11, 2022, date(2022, 11, 20)));
+        let state = crate::replay::<Target>(&given);
+        assert_eq!(state.report_late(&id(10).to_string(), 2022), Some(true));
+        assert_eq!(state.report_late(&id(11).to_string(), 2022), Some(false));
+    }
+
+    #[test]
+    fn a_value_typed_in_later_for_an_earlier_day_does_not_supersede() {
+        let given = with(
+            vec![],
+            set(pb::TargetIndicator::SocialOrderCrimes, Threshold::LowerThanPreviousYear),
+        );
+        let given = with(given, value_on(10, 2022, IndicatorValue::Count(37), date(2022, 12, 1)));
+        let events = check(
+            given.clone(),
+            value_on(10, 2022, IndicatorValue::Count(45), date(2022, 10, 1)),
+        )
+        .unwrap();
+        let Event::ValueRecorded(recorded) = &events[0] else {
+            unreachable!()
+        };
+        assert!(
+            !recorded.supersedes_previous,
+            "nothing was recorded for 2022 by 1 October"
+        );
+        let timeline = crate::timeline_of::<Target>(given.iter().chain(&events));
+        let in_force = |state: &State| state.values.get(&(id(10).to_string(), 2022)).copied();
+        assert_eq!(
+            in_force(&timeline.state_as_of(date(2022, 11, 1))),
+            Some(IndicatorValue::Count(45))
+        );
+        assert_eq!(in_force(&timeline.state()), Some(IndicatorValue::Count(37)));
+    }
+
+    #[test]
+    fn values_are_for_covered_years_from_the_target_on() {
+        let given = with(
+            vec![],
+            set(pb::TargetIndicator::CommuneResolutionAndPlan, all_communes()),
+        );
+        let achieved = IndicatorValue::Achieved(true);
+        // Set on 2021-07-01: no value can take effect before, even for a covered year.
+        assert_eq!(
+            check(given.clone(), value_on(10, 2021, achieved, date(2021, 3, 1))),
+            Err(DomainError::BeforeExistence {
+                what: "the target",
+                effective: date(2021, 3, 1),
+                since: date(2021, 7, 1),
+            })
+        );
+        assert!(check(given.clone(), value_on(10, 2021, achieved, date(2021, 7, 1))).is_ok());
+        // A year beyond the resolution is told as such, though it has not begun either.
+        assert_eq!(
+            check(given.clone(), value_on(10, 2030, achieved, date(2024, 1, 5))),
+            Err(DomainError::YearOutsideTarget {
+                year: 2030,
+                first_year: 2021,
+                last_year: 2025
+            })
+        );
+        assert!(matches!(
+            check(given.clone(), value_on(10, 2024, achieved, date(2023, 12, 31))),
+            Err(DomainError::BeforeExistence {
+                what: "the target year",
+                ..
+            })
+        ));
+        // A commune registered in 2023 has no value for 2022.
+        let young = AreaFacts {
+            valid_from: date(2023, 1, 1),
+            ..area_facts(12, pb::AreaLevel::Commune)
+        };
+        let for_young = Command::RecordValue {
+            unit: young,
+            year: 2022,
+            value: achieved,
+            source: String::new(),
+            effective_date: date(2023, 3, 1),
+        };
+        assert!(matches!(
+            check(given, for_young),
+            Err(DomainError::BeforeExistence { what: "the area", .. })
         ));
     }
 }
