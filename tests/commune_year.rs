@@ -628,6 +628,7 @@ async fn mediate_land_dispute(clerk: &mut Clerk, ids: &Ids) {
             summary: "Tranh chấp ranh giới đất ở giữa hai hộ liền kề".to_string(),
             complex: false,
             tip_id: String::new(),
+            classification: pb::IncidentClassification::DisputeOrComplaint.into(),
         })
         .await;
     clerk.note("report the land dispute", &h, answer);
@@ -639,6 +640,11 @@ async fn mediate_land_dispute(clerk: &mut Clerk, ids: &Ids) {
             incident_id: ids.dispute.clone(),
             level: pb::HandlingLevel::SecurityProtectionTeam.into(),
             team_id: ids.team.clone(),
+            // Handled together with the commune police (phối hợp).
+            co_handlers: vec![pb::IncidentCoHandler {
+                level: pb::HandlingLevel::CommunePolice.into(),
+                team_id: String::new(),
+            }],
         })
         .await;
     clerk.note("assign the land dispute to the team", &h, answer);
@@ -794,6 +800,7 @@ async fn prosecute_theft(clerk: &mut Clerk, ids: &Ids) {
             summary: "Mất trộm 01 xe mô tô trong đêm tại nhà riêng".to_string(),
             complex: false,
             tip_id: String::new(),
+            classification: pb::IncidentClassification::Crime.into(),
         })
         .await;
     clerk.note("report the theft", &h, answer);
@@ -805,6 +812,7 @@ async fn prosecute_theft(clerk: &mut Clerk, ids: &Ids) {
             incident_id: ids.theft.clone(),
             level: pb::HandlingLevel::CommunePolice.into(),
             team_id: String::new(),
+            co_handlers: Vec::new(),
         })
         .await;
     clerk.note("assign the theft to the commune police", &h, answer);

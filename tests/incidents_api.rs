@@ -14,8 +14,9 @@ use antt_e2e::v1::resolve_incident_request::Resolution;
 use antt_e2e::v1::{
     AssessTipRequest, AssignIncidentRequest, CommandHeader, CommandResult, Date, EscalateIncidentRequest, ForceType,
     GetArrestRequest, GetIncidentRequest, GetTipRequest, HandlingLevel, HoldIncidentDialogueRequest, IncidentCategory,
-    IncidentSource, IncidentView, MediateIncidentRequest, MediationOutcome, ReceiveTipRequest, RecordArrestRequest,
-    ReopenIncidentRequest, ReportIncidentRequest, ResolutionMediated, ResolutionProsecution, ResolveIncidentRequest,
+    IncidentClassification, IncidentSource, IncidentView, MediateIncidentRequest, MediationOutcome, ReceiveTipRequest,
+    RecordArrestRequest, ReopenIncidentRequest, ReportIncidentRequest, ResolutionMediated, ResolutionProsecution,
+    ResolveIncidentRequest,
 };
 use antt_e2e::{assert_field_violation, date, decision, header, read_stream, thanh_hoa_to_thon_8, TestServer};
 use tonic::transport::Channel;
@@ -45,6 +46,7 @@ fn report(area_id: &str, category: IncidentCategory, summary: &str) -> ReportInc
         summary: summary.to_string(),
         complex: false,
         tip_id: String::new(),
+        classification: IncidentClassification::Unspecified.into(),
     }
 }
 
@@ -103,6 +105,7 @@ async fn one_incident_is_mediated_and_another_prosecuted() {
         incident_id: quarrel_id.clone(),
         level: HandlingLevel::SecurityProtectionTeam.into(),
         team_id: String::new(),
+        co_handlers: Vec::new(),
     };
     client.assign_incident(assign).await.unwrap();
     client
@@ -141,6 +144,7 @@ async fn one_incident_is_mediated_and_another_prosecuted() {
         incident_id: assault_id.clone(),
         level: HandlingLevel::CommunePolice.into(),
         team_id: String::new(),
+        co_handlers: Vec::new(),
     };
     client.assign_incident(assign).await.unwrap();
     let escalate = EscalateIncidentRequest {
@@ -416,6 +420,7 @@ async fn retries_are_deduplicated_and_conflicts_refused() {
         incident_id: id.clone(),
         level: HandlingLevel::CommuneAuthority.into(),
         team_id: String::new(),
+        co_handlers: Vec::new(),
     };
     assign.header.as_mut().unwrap().expected_version = Some(3);
     let status = client.assign_incident(assign.clone()).await.unwrap_err();
@@ -425,4 +430,62 @@ async fn retries_are_deduplicated_and_conflicts_refused() {
     let assigned = client.assign_incident(assign).await.unwrap().into_inner();
     assert_eq!(assigned.stream_version, 1);
     server.shutdown().await.unwrap();
+}
+
+/// Goal: handling together is recorded and counted, a resolution must be within the
+/// handling level's competence, and an incident is classified at its dates.
+#[tokio::test]
+async fn a_group_cannot_prosecute_and_an_incident_is_classified() {
+    let server = TestServer::start().await.unwrap();
+    let thon = thon_8(&server).await;
+    let mut client = IncidentsClient::new(server.channel.clone());
+    let theft = report(&thon, IncidentCategory::Theft, "mất trộm gà");
+    let theft_id = theft.incident_id.clone();
+    client.report_incident(theft).await.unwrap();
+    let assign = AssignIncidentRequest {
+        header: on(2016, 3, 2),
+        incident_id: theft_id.clone(),
+        level: HandlingLevel::SocialSecurityGroup.into(),
+        team_id: String::new(),
+        co_handlers: vec![antt_e2e::v1::IncidentCoHandler {
+            level: HandlingLevel::SecurityProtectionTeam.into(),
+            team_id: String::new(),
+        }],
+    };
+    client.assign_incident(assign).await.unwrap();
+    let prosecution = resolve(
+        &theft_id,
+        Resolution::Prosecution(ResolutionProsecution { defendants: 1 }),
+        10,
+    );
+    assert_refused(
+        client.resolve_incident(prosecution).await,
+        Code::FailedPrecondition,
+        "không đúng thẩm quyền",
+    );
+    let classify = |classification: IncidentClassification, day| antt_e2e::v1::ClassifyIncidentRequest {
+        header: on(2016, 3, day),
+        incident_id: theft_id.clone(),
+        classification: classification.into(),
+        reason: "kết quả xác minh".to_string(),
+    };
+    client
+        .classify_incident(classify(IncidentClassification::AdministrativeViolation, 5))
+        .await
+        .unwrap();
+    let unspecified = client
+        .classify_incident(classify(IncidentClassification::Unspecified, 6))
+        .await;
+    assert_field_violation(&unspecified.unwrap_err(), Code::InvalidArgument, &["classification"]);
+    let mut store = server.connect().await.unwrap();
+    let events = read_stream(&mut store, &format!("incident-{theft_id}")).await.unwrap();
+    let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "antt.v1.IncidentReported",
+            "antt.v1.IncidentAssigned",
+            "antt.v1.IncidentClassified"
+        ]
+    );
 }

@@ -187,6 +187,13 @@ pub enum DomainError {
          recorded first"
     )]
     NoSuccessfulMediation,
+    /// A resolution beyond the competence of the level handling the incident.
+    #[error(
+        "{level} cannot resolve an incident this way (không đúng thẩm quyền): an \
+         administrative sanction needs the commune police or authority, a prosecution \
+         (khởi tố) the district police or higher; escalate it first"
+    )]
+    ResolutionBeyondLevel { level: &'static str },
     /// An escalation to the same or a lower level.
     #[error("an escalation must go to a higher handling level than {from} (chuyển lên cấp trên)")]
     EscalationNotHigher { from: &'static str },

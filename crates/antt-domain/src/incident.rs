@@ -36,6 +36,13 @@ pub enum Command {
     Assign {
         level: pb::HandlingLevel,
         team_id: Option<Uuid>,
+        /// Levels handling it together with `level` (phối hợp).
+        co_handlers: Vec<CoHandler>,
+        effective_date: Date,
+    },
+    Classify {
+        classification: pb::IncidentClassification,
+        reason: String,
         effective_date: Date,
     },
     Mediate {
@@ -73,6 +80,13 @@ pub enum Command {
     },
 }
 
+/// A level handling an incident together with the one assigned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CoHandler {
+    pub level: pb::HandlingLevel,
+    pub team_id: Option<Uuid>,
+}
+
 /// The reopening of a resolution typed in whole.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reopening {
@@ -93,6 +107,8 @@ pub struct Report {
     pub complex: bool,
     /// The recorded tip it came from; only with source "public tip".
     pub tip_id: Option<Uuid>,
+    /// Unspecified when not known yet.
+    pub classification: pb::IncidentClassification,
     /// When it happened.
     pub effective_date: Date,
 }
@@ -119,6 +135,7 @@ domain_events! {
         Escalated(pb::IncidentEscalated) = "antt.v1.IncidentEscalated" @ 1,
         Resolved(pb::IncidentResolved) = "antt.v1.IncidentResolved" @ 1,
         Reopened(pb::IncidentReopened) = "antt.v1.IncidentReopened" @ 1,
+        Classified(pb::IncidentClassified) = "antt.v1.IncidentClassified" @ 1,
     }
 }
 
@@ -134,6 +151,9 @@ pub struct State {
     /// The current handling level; unspecified until assigned. While resolved, the level
     /// that resolved it (nothing changes the level of a closed incident).
     pub level: pb::HandlingLevel,
+    /// Levels handling it together with `level` (phối hợp), counted for each.
+    pub co_levels: Vec<pb::HandlingLevel>,
+    pub classification: pb::IncidentClassification,
     /// The date of the resolution in force: a reopened and re-resolved incident is one
     /// incident resolved once, on its last resolution's date.
     pub resolved: Option<Date>,
@@ -233,11 +253,23 @@ fn build_event(state: &State, command: Command, ctx: &Context) -> Result<Event, 
         Command::Assign {
             level,
             team_id,
+            co_handlers,
             effective_date,
         } => Event::Assigned(pb::IncidentAssigned {
             incident_id,
             level: facts::specified("level", level)?.into(),
             team_id: facts::optional_id(team_id),
+            effective_date: Some(effective_date.to_proto()),
+            co_handlers: co_handlers_to_proto(level, &co_handlers)?,
+        }),
+        Command::Classify {
+            classification,
+            reason,
+            effective_date,
+        } => Event::Classified(pb::IncidentClassified {
+            incident_id,
+            classification: facts::specified("classification", classification)?.into(),
+            reason: text::optional_text("reason", &reason)?,
             effective_date: Some(effective_date.to_proto()),
         }),
         Command::Mediate {
@@ -278,7 +310,17 @@ fn build_event(state: &State, command: Command, ctx: &Context) -> Result<Event, 
             effective_date,
             decision,
             ..
-        } => build_resolution(state, resolution, effective_date, decision.as_ref(), ctx)?,
+        } => {
+            let event = build_resolution(state, resolution, effective_date, decision.as_ref(), ctx)?;
+            // Judged on the resolution's own date only, not again for later records: an
+            // assignment typed in later for an earlier date may lower the level, and the
+            // escalation that raised it again can then never be recorded (escalations go
+            // up from the level of their date), so re-judging would lock the history.
+            if let Event::Resolved(resolved) = &event {
+                ensure_resolution_fits_level(state, resolved)?;
+            }
+            event
+        }
         Command::Reopen { reason, effective_date } => Event::Reopened(pb::IncidentReopened {
             incident_id,
             reason: text::required_text("reason", &reason)?,
@@ -295,6 +337,12 @@ pub fn check(state: &State, event: &Event) -> Result<(), DomainError> {
     match event {
         Event::Reported(_) => facts::ensure_not_recorded("the incident", state.reported_on),
         Event::Assigned(_) | Event::MediationAttempted(_) | Event::DialogueHeld(_) => state.ensure_open_on(on),
+        // A resolved incident may still be classified: the classification often comes
+        // from the handling itself.
+        Event::Classified(_) => {
+            let reported_on = facts::ensure_recorded("the incident", state.reported_on)?;
+            facts::ensure_since("the incident", on, reported_on)
+        }
         Event::Escalated(e) => {
             state.ensure_open_on(on)?;
             ensure_higher(state.level, e.to_level())
@@ -331,10 +379,64 @@ fn ensure_resolution_allowed(state: &State, e: &pb::IncidentResolved) -> Result<
     Ok(())
 }
 
+/// A resolution the handling level is competent for: an administrative sanction needs a
+/// commune police or authority or higher, a prosecution (khởi tố) the district police or
+/// higher; the highest of the level and its co-handlers counts. An incident never
+/// assigned is accepted: the paper-era records seldom say who handled it.
+fn ensure_resolution_fits_level(state: &State, e: &pb::IncidentResolved) -> Result<(), DomainError> {
+    use pb::incident_resolved::Resolution as Wire;
+    let needed = match e.resolution {
+        Some(Wire::AdministrativeSanction(_)) => 3,
+        Some(Wire::Prosecution(_)) => 4,
+        _ => return Ok(()),
+    };
+    let highest = std::iter::once(state.level)
+        .chain(state.co_levels.iter().copied())
+        .max_by_key(|level| level_tier(*level))
+        .unwrap_or(state.level);
+    if level_tier(highest) == 0 || level_tier(highest) >= needed {
+        return Ok(());
+    }
+    Err(DomainError::ResolutionBeyondLevel {
+        level: level_label(highest),
+    })
+}
+
+fn co_handlers_to_proto(
+    level: pb::HandlingLevel,
+    co_handlers: &[CoHandler],
+) -> Result<Vec<pb::IncidentCoHandler>, DomainError> {
+    if co_handlers.len() > crate::limits::LIST_ITEMS_MAX {
+        return Err(DomainError::invalid(
+            "co_handlers",
+            format!("at most {} co-handlers", crate::limits::LIST_ITEMS_MAX),
+        ));
+    }
+    let mut seen = vec![level];
+    co_handlers
+        .iter()
+        .map(|co| {
+            let co_level = facts::specified("co_handlers.level", co.level)?;
+            if seen.contains(&co_level) {
+                return Err(DomainError::invalid(
+                    "co_handlers.level",
+                    "names the assigned level or another co-handler's again",
+                ));
+            }
+            seen.push(co_level);
+            Ok(pb::IncidentCoHandler {
+                level: co_level.into(),
+                team_id: facts::optional_id(co.team_id),
+            })
+        })
+        .collect()
+}
+
 fn command_effective_date(command: &Command) -> Date {
     match command {
         Command::Report(report) => report.effective_date,
         Command::Assign { effective_date, .. }
+        | Command::Classify { effective_date, .. }
         | Command::Mediate { effective_date, .. }
         | Command::HoldDialogue { effective_date, .. }
         | Command::Escalate { effective_date, .. }
@@ -362,6 +464,7 @@ fn build_report(report: Report) -> Result<Event, DomainError> {
         complex: report.complex,
         tip_id: facts::optional_id(report.tip_id),
         effective_date: Some(report.effective_date.to_proto()),
+        classification: report.classification.into(),
     }))
 }
 
@@ -441,10 +544,18 @@ pub fn evolve(mut state: State, event: &Event) -> State {
             state.category = e.category();
             state.area_id = e.area_id.clone();
             state.complex = e.complex;
+            state.classification = e.classification();
         }
-        Event::Assigned(e) => state.level = e.level(),
+        Event::Assigned(e) => {
+            state.level = e.level();
+            state.co_levels = e.co_handlers.iter().map(pb::IncidentCoHandler::level).collect();
+        }
+        Event::Classified(e) => state.classification = e.classification(),
         // Not `from_level`: it is the level as known when the escalation was recorded.
-        Event::Escalated(e) => state.level = e.to_level(),
+        Event::Escalated(e) => {
+            state.level = e.to_level();
+            state.co_levels.clear();
+        }
         Event::MediationAttempted(e) => {
             state.mediations_count = state.mediations_count.saturating_add(1);
             if e.outcome() == pb::MediationOutcome::Succeeded {
@@ -482,6 +593,7 @@ mod tests {
             summary: "tranh chấp lối đi chung".to_owned(),
             complex: false,
             tip_id: None,
+            classification: pb::IncidentClassification::Unspecified,
             effective_date: date(2017, 3, 1),
         })
     }
@@ -582,6 +694,7 @@ mod tests {
         let assign = Command::Assign {
             level: pb::HandlingLevel::SecurityProtectionTeam,
             team_id: Some(id(100)),
+            co_handlers: Vec::new(),
             effective_date: date(2017, 3, 2),
         };
         let given = with(reported(), assign);
@@ -604,6 +717,7 @@ mod tests {
             Command::Assign {
                 level: pb::HandlingLevel::CommunePolice,
                 team_id: None,
+                co_handlers: Vec::new(),
                 effective_date: date(2017, 3, 2),
             },
         );
@@ -680,6 +794,7 @@ mod tests {
             Step::Assign(level) => Command::Assign {
                 level: pb::HandlingLevel::try_from(*level).unwrap_or_default(),
                 team_id: None,
+                co_handlers: Vec::new(),
                 effective_date,
             },
             Step::Dialogue => Command::HoldDialogue {
@@ -757,6 +872,177 @@ mod tests {
         }
     }
 
+    mod handling {
+        //! Handling together, competence of the level, classification.
+
+        use super::*;
+
+        fn assign(level: pb::HandlingLevel, co: &[pb::HandlingLevel], on: Date) -> Command {
+            Command::Assign {
+                level,
+                team_id: None,
+                co_handlers: co.iter().map(|&level| CoHandler { level, team_id: None }).collect(),
+                effective_date: on,
+            }
+        }
+
+        fn resolve_on(resolution: Resolution, on: Date) -> Command {
+            Command::Resolve {
+                resolution,
+                effective_date: on,
+                decision: None,
+            }
+        }
+
+        #[test]
+        fn a_prosecution_needs_the_district_police_or_higher() {
+            let by_group = with(
+                reported(),
+                assign(pb::HandlingLevel::SocialSecurityGroup, &[], date(2017, 3, 2)),
+            );
+            let refused = check(
+                by_group.clone(),
+                resolve_on(Resolution::Prosecution { defendants: 2 }, date(2017, 4, 1)),
+            )
+            .unwrap_err();
+            assert!(matches!(refused, DomainError::ResolutionBeyondLevel { .. }));
+            assert!(refused.to_string().contains("không đúng thẩm quyền"), "{refused}");
+            assert!(matches!(
+                check(
+                    by_group.clone(),
+                    resolve_on(Resolution::AdministrativeSanction { subjects: 1 }, date(2017, 4, 1))
+                ),
+                Err(DomainError::ResolutionBeyondLevel { .. })
+            ));
+            // A group mediates; the commune police co-handling it may sanction.
+            let with_police = with(
+                reported(),
+                assign(
+                    pb::HandlingLevel::SecurityProtectionTeam,
+                    &[pb::HandlingLevel::CommunePolice],
+                    date(2017, 3, 2),
+                ),
+            );
+            assert!(check(
+                with_police.clone(),
+                resolve_on(Resolution::AdministrativeSanction { subjects: 1 }, date(2017, 4, 1))
+            )
+            .is_ok());
+            assert!(check(
+                with_police,
+                resolve_on(Resolution::Prosecution { defendants: 1 }, date(2017, 4, 1))
+            )
+            .is_err());
+            let escalated = with(
+                by_group,
+                Command::Escalate {
+                    to_level: pb::HandlingLevel::DistrictPolice,
+                    reason: "có dấu hiệu tội phạm".to_owned(),
+                    effective_date: date(2017, 3, 20),
+                },
+            );
+            assert!(check(
+                escalated.clone(),
+                resolve_on(Resolution::Prosecution { defendants: 2 }, date(2017, 4, 1))
+            )
+            .is_ok());
+            // Judged on its own date: before the escalation the group handled it.
+            assert!(matches!(
+                check(
+                    escalated,
+                    resolve_on(Resolution::Prosecution { defendants: 2 }, date(2017, 3, 10))
+                ),
+                Err(DomainError::ResolutionBeyondLevel { .. })
+            ));
+            // Never assigned: the paper-era records seldom say who handled it.
+            assert!(check(
+                reported(),
+                resolve_on(Resolution::Prosecution { defendants: 1 }, date(2017, 4, 1))
+            )
+            .is_ok());
+        }
+
+        #[test]
+        fn co_handlers_are_counted_until_the_next_assignment_or_an_escalation() {
+            let given = with(
+                reported(),
+                assign(
+                    pb::HandlingLevel::SecurityProtectionTeam,
+                    &[pb::HandlingLevel::CommunePolice],
+                    date(2017, 3, 2),
+                ),
+            );
+            let timeline = crate::timeline_of::<Incident>(&given);
+            assert_eq!(timeline.state().co_levels, [pb::HandlingLevel::CommunePolice]);
+            assert!(timeline.state_as_of(date(2017, 3, 1)).co_levels.is_empty());
+            let escalated = with(
+                given,
+                Command::Escalate {
+                    to_level: pb::HandlingLevel::DistrictPolice,
+                    reason: "phức tạp".to_owned(),
+                    effective_date: date(2017, 3, 9),
+                },
+            );
+            assert!(crate::timeline_of::<Incident>(&escalated).state().co_levels.is_empty());
+            assert!(matches!(
+                check(
+                    reported(),
+                    assign(
+                        pb::HandlingLevel::CommunePolice,
+                        &[pb::HandlingLevel::CommunePolice],
+                        date(2017, 3, 2)
+                    )
+                ),
+                Err(DomainError::Invalid {
+                    field: "co_handlers.level",
+                    ..
+                })
+            ));
+        }
+
+        #[test]
+        fn an_incident_is_classified_at_its_dates_even_after_it_is_resolved() {
+            let classify = |classification, on| Command::Classify {
+                classification,
+                reason: "kết quả xác minh".to_owned(),
+                effective_date: on,
+            };
+            let resolved = with(reported(), resolve(Resolution::CommunePoliceHandled));
+            let given = with(
+                resolved,
+                classify(pb::IncidentClassification::AdministrativeViolation, date(2017, 3, 20)),
+            );
+            let given = with(given, classify(pb::IncidentClassification::Crime, date(2017, 3, 5)));
+            let timeline = crate::timeline_of::<Incident>(&given);
+            assert_eq!(
+                timeline.state_as_of(date(2017, 3, 10)).classification,
+                pb::IncidentClassification::Crime
+            );
+            assert_eq!(
+                timeline.state().classification,
+                pb::IncidentClassification::AdministrativeViolation,
+                "the latest by date, not by recording"
+            );
+            assert!(matches!(
+                check(
+                    given.clone(),
+                    classify(pb::IncidentClassification::Crime, date(2017, 2, 1))
+                ),
+                Err(DomainError::BeforeExistence { .. })
+            ));
+            assert!(matches!(
+                check(
+                    given,
+                    classify(pb::IncidentClassification::Unspecified, date(2017, 4, 1))
+                ),
+                Err(DomainError::Invalid {
+                    field: "classification",
+                    ..
+                })
+            ));
+        }
+    }
+
     mod valid_time {
         //! Rules hold at every date, whatever the order in which facts are recorded.
 
@@ -771,6 +1057,7 @@ mod tests {
             Command::Assign {
                 level,
                 team_id: None,
+                co_handlers: Vec::new(),
                 effective_date,
             }
         }
@@ -1227,6 +1514,7 @@ mod tests {
                     Event::Escalated(e) => open && level_tier(e.to_level()) > tier,
                     Event::Resolved(e) => open && (agreed || !mediated(e)),
                     Event::Reopened(_) => reported && !open,
+                    Event::Classified(_) => reported,
                 };
                 if !fine {
                     return Some(format!("{event:?} on {}", entry.effective));
@@ -1236,7 +1524,7 @@ mod tests {
                     Event::Assigned(e) => tier = level_tier(e.level()),
                     Event::Escalated(e) => tier = level_tier(e.to_level()),
                     Event::MediationAttempted(e) => agreed |= e.outcome() == pb::MediationOutcome::Succeeded,
-                    Event::DialogueHeld(_) => {}
+                    Event::DialogueHeld(_) | Event::Classified(_) => {}
                     Event::Resolved(_) => open = false,
                     Event::Reopened(_) => (open, agreed) = (true, false),
                 }

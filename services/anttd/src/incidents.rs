@@ -56,6 +56,14 @@ impl<L: EventLog> Incidents for IncidentsService<L> {
         request::command(&self.commands, "AssignIncident", request, |r| &r.incident_id, plan).await
     }
 
+    async fn classify_incident(
+        &self,
+        request: Request<pb::ClassifyIncidentRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let plan = |r| ready(plan_classify(r));
+        request::command(&self.commands, "ClassifyIncident", request, |r| &r.incident_id, plan).await
+    }
+
     async fn mediate_incident(
         &self,
         request: Request<pb::MediateIncidentRequest>,
@@ -156,6 +164,7 @@ async fn plan_report<L: EventLog>(
             fields.enumeration("category", r.category),
             fields.enumeration("source", r.source),
             fields.optional_uuid("tip_id", &r.tip_id),
+            fields.optional_enumeration("classification", r.classification),
         )
     };
     let record = ("incident_id", r.incident_id.as_str(), INCIDENT);
@@ -166,7 +175,7 @@ async fn plan_report<L: EventLog>(
         record,
         area,
         read,
-        |incident_id, (category, source, tip_id), area, header| {
+        |incident_id, (category, source, tip_id, classification), area, header| {
             incident::Command::Report(incident::Report {
                 incident_id,
                 category,
@@ -175,6 +184,7 @@ async fn plan_report<L: EventLog>(
                 summary: r.summary.clone(),
                 complex: r.complex,
                 tip_id,
+                classification,
                 effective_date: header.effective_date,
             })
         },
@@ -184,16 +194,42 @@ async fn plan_report<L: EventLog>(
 
 fn plan_assign(r: pb::AssignIncidentRequest) -> Result<Planned<Incident>, Status> {
     let read = |fields: &mut Fields| {
+        let co_handlers = r
+            .co_handlers
+            .iter()
+            .enumerate()
+            .map(|(index, co)| incident::CoHandler {
+                level: fields.enumeration(&format!("co_handlers[{index}].level"), co.level),
+                team_id: fields.optional_uuid(&format!("co_handlers[{index}].team_id"), &co.team_id),
+            })
+            .collect();
         (
             fields.enumeration("level", r.level),
             fields.optional_uuid("team_id", &r.team_id),
+            co_handlers,
         )
     };
     let record = ("incident_id", r.incident_id.as_str(), INCIDENT);
-    request::plan(r.header.as_ref(), record, read, |(level, team_id), header| {
-        incident::Command::Assign {
+    request::plan(
+        r.header.as_ref(),
+        record,
+        read,
+        |(level, team_id, co_handlers), header| incident::Command::Assign {
             level,
             team_id,
+            co_handlers,
+            effective_date: header.effective_date,
+        },
+    )
+}
+
+fn plan_classify(r: pb::ClassifyIncidentRequest) -> Result<Planned<Incident>, Status> {
+    let read = |fields: &mut Fields| fields.enumeration("classification", r.classification);
+    let record = ("incident_id", r.incident_id.as_str(), INCIDENT);
+    request::plan(r.header.as_ref(), record, read, |classification, header| {
+        incident::Command::Classify {
+            classification,
+            reason: r.reason.clone(),
             effective_date: header.effective_date,
         }
     })

@@ -439,6 +439,17 @@ impl Fields {
         }
     }
 
+    /// An optional enum value: UNSPECIFIED (unset) is allowed, an unknown value is not.
+    pub(crate) fn optional_enumeration<E>(&mut self, field: &str, value: i32) -> E
+    where
+        E: TryFrom<i32> + Default,
+    {
+        E::try_from(value).unwrap_or_else(|_| {
+            self.violate(field, format!("{value} is not a known value"));
+            E::default()
+        })
+    }
+
     /// A required date.
     pub(crate) fn date(&mut self, field: &'static str, date: Option<&pb::Date>) -> Date {
         Date::from_proto_field(field, date).unwrap_or_else(|error| {
