@@ -1,7 +1,7 @@
 //! What the record aggregates ([`crate::document`], [`crate::figure`], [`crate::award`],
 //! [`crate::conference`], [`crate::office`]) share: the body that issues a document or an
 //! award or organises a conference ([`Body`]), and the "kind, or another kind named"
-//! pattern of their enums ([`kind_name`]).
+//! pattern of their enums (`kind_name`).
 
 use antt_proto::v1 as pb;
 

@@ -1,7 +1,7 @@
 //! The `antt.v1.Records` service: the facts the source reports are made of besides
 //! forces, incidents and ratings. One file per kind of record, each with its commands and
-//! its view: `documents` ("document-<uuid>"), `figures` ("figure-<uuid>"), `awards`
-//! ("award-<uuid>"), `conferences` ("conference-<uuid>"), `offices` ("office-<uuid>").
+//! its view: `documents` (`document-<uuid>`), `figures` (`figure-<uuid>`), `awards`
+//! (`award-<uuid>`), `conferences` (`conference-<uuid>`), `offices` (`office-<uuid>`).
 //!
 //! Commands are read with `request`'s helpers and recorded by [`Commands::execute`];
 //! facts about other records (areas, teams, persons) are read here and put into the

@@ -1,4 +1,4 @@
-//! Awards (khen thưởng): "award-<uuid>".
+//! Awards (khen thưởng): `award-<uuid>`.
 
 use antt_domain::award::{self, Award, Recipient, TeamFacts};
 use antt_domain::team::Team;

@@ -1,5 +1,5 @@
 //! Conferences and training classes (hội nghị, lớp tập huấn) and who attended:
-//! "conference-<uuid>".
+//! `conference-<uuid>`.
 
 use antt_domain::conference::{self, Conference};
 use antt_log::EventLog;

@@ -1,4 +1,4 @@
-//! Directive documents (văn bản chỉ đạo): "document-<uuid>".
+//! Directive documents (văn bản chỉ đạo): `document-<uuid>`.
 
 use antt_domain::document::{self, Document, YearRange};
 use antt_log::EventLog;

@@ -1,4 +1,4 @@
-//! Reported figures (số liệu báo cáo) and their corrections: "figure-<uuid>".
+//! Reported figures (số liệu báo cáo) and their corrections: `figure-<uuid>`.
 
 use antt_domain::figure::{self, Figure, Period, Value};
 use antt_log::EventLog;

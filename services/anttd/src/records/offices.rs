@@ -1,4 +1,4 @@
-//! Offices held (chức danh), one tenure per record: "office-<uuid>".
+//! Offices held (chức danh), one tenure per record: `office-<uuid>`.
 //!
 //! Whether two people hold the same office in the same area at once is a question across
 //! tenures, so no command here refuses it; projections over all tenures can flag it.
