@@ -6,7 +6,8 @@
 //! khen of the province to a protection team, a training class with 45 participants and 2
 //! known attendees, and a village police officer's tenure 2013–2020. Each is read back
 //! as of a day before it existed (NOT_FOUND) and after; each kind refuses a broken rule
-//! (FAILED_PRECONDITION) or a malformed field (INVALID_ARGUMENT naming it).
+//! (FAILED_PRECONDITION) or a malformed field (INVALID_ARGUMENT naming it). Retries are
+//! idempotent; a reused request id is ALREADY_EXISTS, a stale version ABORTED.
 //! Method: each test starts its own server, registers Thanh Hóa → Nga Sơn → Nga Thái →
 //! Thôn 8 (from 1997) through the Areas API, and drives the Records API.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -493,13 +494,35 @@ async fn a_village_police_officer_from_2013_to_2020() {
 }
 
 #[tokio::test]
-async fn retries_are_idempotent_and_unknown_records_are_not_found() {
+async fn retries_reused_request_ids_stale_versions_and_unknown_records() {
     let mut story = Story::start().await;
     let report = households_2008(&story.district);
     let first = story.records.report_figure(report.clone()).await.unwrap().into_inner();
     let retry = story.records.report_figure(report.clone()).await.unwrap().into_inner();
     assert!(retry.deduplicated);
     assert_eq!(retry.first_position, first.first_position);
+    // The same request id for another figure.
+    let reused = ReportFigureRequest {
+        header: report.header.clone(),
+        ..households_2008(&story.district)
+    };
+    let refused = story.records.report_figure(reused).await.unwrap_err();
+    assert_eq!(refused.code(), Code::AlreadyExists, "{refused:?}");
+    // A correction against a version the client no longer holds.
+    let mut stale = header(date(2019, 1, 10));
+    if let Some(stale) = stale.as_mut() {
+        stale.expected_version = Some(first.stream_version + 1);
+    }
+    let correction = CorrectFigureRequest {
+        header: stale,
+        figure_id: report.figure_id.clone(),
+        correction_id: new_id(),
+        corrects_id: report.figure_id.clone(),
+        value: report.value,
+        reason: "đối chiếu lại báo cáo".into(),
+    };
+    let refused = story.records.correct_figure(correction).await.unwrap_err();
+    assert_eq!(refused.code(), Code::Aborted, "{refused:?}");
     let unknown = GetFigureRequest {
         figure_id: new_id(),
         as_of: None,
