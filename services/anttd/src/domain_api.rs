@@ -29,7 +29,7 @@ pub fn routes<L: EventLog>(api: DomainApi<L>) -> Routes {
     builder.add_service(RatingsService::new(api.commands.clone()).into_server(api.max_message_bytes));
     builder.add_service(InspectionsService::new(api.commands.clone()).into_server(api.max_message_bytes));
     builder.add_service(TargetsService::new(api.commands.clone()).into_server(api.max_message_bytes));
-    builder.add_service(RecordsService::new(api.commands.clone()).into_server(api.max_message_bytes));
+    builder.add_service(RecordsService::new(api.commands.clone(), api.keys.clone()).into_server(api.max_message_bytes));
     builder.add_service(
         crate::forces::ForcesService::new(api.commands.clone(), api.keys.clone()).into_server(api.max_message_bytes),
     );

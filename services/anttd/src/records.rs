@@ -4,8 +4,9 @@
 //! (`award-<uuid>`), `conferences` (`conference-<uuid>`), `offices` (`office-<uuid>`).
 //!
 //! Commands are read with `request`'s helpers and recorded by [`Commands::execute`];
-//! facts about other records (areas, teams, persons) are read here and put into the
-//! command. Every view is read from the record's timeline as of a date (`as_of`; unset:
+//! facts about other records (areas, teams) are read here and put into the command; a
+//! person named must be registered and not erased, as for members of forces
+//! ([`Persons::ensure_can_serve`]). Every view is read from the record's timeline as of a date (`as_of`; unset:
 //! today in Vietnam), so a record that did not exist yet that day is NOT_FOUND.
 
 mod awards;
@@ -14,9 +15,11 @@ mod documents;
 mod figures;
 mod offices;
 
+use std::sync::Arc;
+
 use antt_domain::body::Body;
-use antt_domain::person::Person;
 use antt_domain::{Aggregate, Date, Timeline};
+use antt_keystore::KeyStore;
 use antt_log::{EventLog, Timestamp};
 use antt_proto::v1 as pb;
 use antt_proto::v1::records_server::{Records, RecordsServer};
@@ -24,17 +27,24 @@ use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use crate::commands::{self, Commands};
+use crate::persons::Persons;
 use crate::request::{self, Fields};
 use crate::status;
 
 /// The gRPC service; cheap to share.
 pub struct RecordsService<L> {
     commands: Commands<L>,
+    /// Tells whether a person named in a record is registered and not erased; the keys
+    /// are never opened here.
+    persons: Persons<L>,
 }
 
 impl<L: EventLog> RecordsService<L> {
-    pub fn new(commands: Commands<L>) -> Self {
-        RecordsService { commands }
+    pub fn new(commands: Commands<L>, keys: Arc<KeyStore>) -> Self {
+        RecordsService {
+            persons: Persons::new(commands.clone(), keys),
+            commands,
+        }
     }
 
     /// Wrapped for tonic, with the message size limits of `max_message_bytes`.
@@ -75,7 +85,7 @@ impl<L: EventLog> Records for RecordsService<L> {
     }
 
     async fn grant_award(&self, request: Request<pb::GrantAwardRequest>) -> Answer<pb::CommandResult> {
-        let plan = |r| awards::plan_grant(&self.commands, r);
+        let plan = |r| awards::plan_grant(&self.commands, &self.persons, r);
         request::command(&self.commands, "GrantAward", request, |r| &r.award_id, plan).await
     }
 
@@ -93,7 +103,7 @@ impl<L: EventLog> Records for RecordsService<L> {
         &self,
         request: Request<pb::RecordConferenceAttendeesRequest>,
     ) -> Answer<pb::CommandResult> {
-        let plan = |r| conferences::plan_attendees(&self.commands, r);
+        let plan = |r| conferences::plan_attendees(&self.persons, r);
         let rpc = "RecordConferenceAttendees";
         request::command(&self.commands, rpc, request, |r| &r.conference_id, plan).await
     }
@@ -104,7 +114,7 @@ impl<L: EventLog> Records for RecordsService<L> {
     }
 
     async fn take_office(&self, request: Request<pb::TakeOfficeRequest>) -> Answer<pb::CommandResult> {
-        let plan = |r| offices::plan_take(&self.commands, r);
+        let plan = |r| offices::plan_take(&self.commands, &self.persons, r);
         request::command(&self.commands, "TakeOffice", request, |r| &r.tenure_id, plan).await
     }
 
@@ -237,32 +247,4 @@ where
         fields.violate(field, format!("{value} is not a known value"));
         E::default()
     })
-}
-
-/// Refuses a person who cannot be named in a record: not registered, or whose personal
-/// data was erased (the same rule as for members of forces).
-async fn ensure_person<L: EventLog>(commands: &Commands<L>, field: &str, person_id: Uuid) -> Result<(), Status> {
-    let stream_id = crate::persons::person_stream(person_id);
-    let (timeline, _) = fold_stream::<Person, L>(commands, &stream_id).await?;
-    let person = timeline.state();
-    if person.registered_on.is_none() {
-        return Err(request::precondition(
-            field,
-            format!(
-                "{field}: person {person_id} is not registered (chưa có trong hồ sơ); \
-                 register them with RegisterPerson first, or check the id"
-            ),
-        ));
-    }
-    if let Some(erasure) = &person.erased {
-        return Err(request::precondition(
-            field,
-            format!(
-                "{field}: the personal data of person {person_id} was erased on {} (đã xoá dữ liệu \
-                 cá nhân); no new record can name them",
-                erasure.on
-            ),
-        ));
-    }
-    Ok(())
 }

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::{AsOf, BodyPaths};
 use crate::commands::Commands;
+use crate::persons::Persons;
 use crate::request::{self, Fields, Planned};
 
 const AWARD: &str = "award";
@@ -28,6 +29,7 @@ enum RecipientRead {
 
 pub(super) async fn plan_grant<L: EventLog>(
     commands: &Commands<L>,
+    persons: &Persons<L>,
     r: pb::GrantAwardRequest,
 ) -> Result<Planned<Award>, Status> {
     let mut fields = Fields::default();
@@ -38,7 +40,7 @@ pub(super) async fn plan_grant<L: EventLog>(
     let recipient = read_recipient(&mut fields, r.recipient);
     let granted_by = super::read_body(&mut fields, GRANTED_BY, r.granted_by.as_ref());
     fields.finish()?;
-    let recipient = recipient_facts(commands, recipient).await?;
+    let recipient = recipient_facts(commands, persons, recipient).await?;
     let granted_by = super::body_facts(commands, GRANTED_BY, granted_by).await?;
     let command = award::Command::Grant(award::Grant {
         award_id,
@@ -70,12 +72,16 @@ fn read_recipient(fields: &mut Fields, recipient: Option<pb::grant_award_request
 }
 
 /// The recipient with what the award's rules need to know about it, read from its stream.
-async fn recipient_facts<L: EventLog>(commands: &Commands<L>, recipient: RecipientRead) -> Result<Recipient, Status> {
+async fn recipient_facts<L: EventLog>(
+    commands: &Commands<L>,
+    persons: &Persons<L>,
+    recipient: RecipientRead,
+) -> Result<Recipient, Status> {
     Ok(match recipient {
         RecipientRead::Area(area_id) => Recipient::Area(request::area_facts(commands, "area_id", area_id).await?),
         RecipientRead::Team(team_id) => Recipient::Team(team_facts(commands, team_id).await?),
         RecipientRead::Person(person_id) => {
-            super::ensure_person(commands, "person_id", person_id).await?;
+            persons.ensure_can_serve("person_id", person_id).await?;
             Recipient::Person(person_id)
         }
     })

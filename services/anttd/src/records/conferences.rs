@@ -8,6 +8,7 @@ use tonic::Status;
 
 use super::{AsOf, BodyPaths};
 use crate::commands::Commands;
+use crate::persons::Persons;
 use crate::request::{self, Fields, Planned};
 
 const CONFERENCE: &str = "conference";
@@ -48,7 +49,7 @@ pub(super) async fn plan_hold<L: EventLog>(
 
 /// Reads the attendees and refuses any who is not a registered person.
 pub(super) async fn plan_attendees<L: EventLog>(
-    commands: &Commands<L>,
+    persons: &Persons<L>,
     r: pb::RecordConferenceAttendeesRequest,
 ) -> Result<Planned<Conference>, Status> {
     let mut fields = Fields::default();
@@ -72,7 +73,9 @@ pub(super) async fn plan_attendees<L: EventLog>(
         .collect();
     fields.finish()?;
     for (index, person_id) in person_ids.iter().enumerate() {
-        super::ensure_person(commands, &format!("person_ids[{index}]"), *person_id).await?;
+        persons
+            .ensure_can_serve(&format!("person_ids[{index}]"), *person_id)
+            .await?;
     }
     let command = conference::Command::RecordAttendees(conference::RecordAttendees {
         person_ids,

@@ -12,12 +12,14 @@ use uuid::Uuid;
 
 use super::AsOf;
 use crate::commands::Commands;
+use crate::persons::Persons;
 use crate::request::{self, Fields, Planned};
 
 const OFFICE: &str = "office";
 
 pub(super) async fn plan_take<L: EventLog>(
     commands: &Commands<L>,
+    persons: &Persons<L>,
     r: pb::TakeOfficeRequest,
 ) -> Result<Planned<Office>, Status> {
     let mut fields = Fields::default();
@@ -29,7 +31,7 @@ pub(super) async fn plan_take<L: EventLog>(
     let decision = fields.required_decision(&header, "the decision appointing or recognising the person");
     fields.finish()?;
     let area = request::area_facts(commands, "area_id", area_id).await?;
-    super::ensure_person(commands, "person_id", person_id).await?;
+    persons.ensure_can_serve("person_id", person_id).await?;
     let command = office::Command::Take(office::Take {
         tenure_id,
         person_id,
