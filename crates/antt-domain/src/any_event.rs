@@ -3,6 +3,7 @@
 
 use crate::codec::{DecodeError, DomainEvent};
 use crate::{area, arrest, incident, inspection, person, rating, target, team, tip};
+use crate::{award, conference, document, figure, office};
 
 /// An event of any aggregate.
 #[derive(Clone, Debug, PartialEq)]
@@ -16,6 +17,11 @@ pub enum AnyEvent {
     Rating(rating::Event),
     Inspection(inspection::Event),
     Target(target::Event),
+    Document(document::Event),
+    Figure(figure::Event),
+    Award(award::Event),
+    Conference(conference::Event),
+    Office(office::Event),
 }
 
 impl AnyEvent {
@@ -42,6 +48,16 @@ impl AnyEvent {
             inspection::Event::decode(event_type, schema_version, payload).map(AnyEvent::Inspection)
         } else if owns::<target::Event>(event_type) {
             target::Event::decode(event_type, schema_version, payload).map(AnyEvent::Target)
+        } else if owns::<document::Event>(event_type) {
+            document::Event::decode(event_type, schema_version, payload).map(AnyEvent::Document)
+        } else if owns::<figure::Event>(event_type) {
+            figure::Event::decode(event_type, schema_version, payload).map(AnyEvent::Figure)
+        } else if owns::<award::Event>(event_type) {
+            award::Event::decode(event_type, schema_version, payload).map(AnyEvent::Award)
+        } else if owns::<conference::Event>(event_type) {
+            conference::Event::decode(event_type, schema_version, payload).map(AnyEvent::Conference)
+        } else if owns::<office::Event>(event_type) {
+            office::Event::decode(event_type, schema_version, payload).map(AnyEvent::Office)
         } else {
             Err(DecodeError::UnknownEventType {
                 event_type: event_type.to_owned(),
@@ -61,6 +77,11 @@ impl AnyEvent {
             rating::Event::EVENT_TYPES,
             inspection::Event::EVENT_TYPES,
             target::Event::EVENT_TYPES,
+            document::Event::EVENT_TYPES,
+            figure::Event::EVENT_TYPES,
+            award::Event::EVENT_TYPES,
+            conference::Event::EVENT_TYPES,
+            office::Event::EVENT_TYPES,
         ]
         .into_iter()
         .flatten()
@@ -118,6 +139,11 @@ mod tests {
             AnyEvent::Rating(e) => drop(rating::Rating::evolve(Default::default(), e)),
             AnyEvent::Inspection(e) => drop(inspection::Inspection::evolve(Default::default(), e)),
             AnyEvent::Target(e) => drop(target::Target::evolve(Default::default(), e)),
+            AnyEvent::Document(e) => drop(document::Document::evolve(Default::default(), e)),
+            AnyEvent::Figure(e) => drop(figure::Figure::evolve(Default::default(), e)),
+            AnyEvent::Award(e) => drop(award::Award::evolve(Default::default(), e)),
+            AnyEvent::Conference(e) => drop(conference::Conference::evolve(Default::default(), e)),
+            AnyEvent::Office(e) => drop(office::Office::evolve(Default::default(), e)),
         }
     }
 

@@ -257,6 +257,48 @@ pub enum DomainError {
         expected: &'static str,
         actual: &'static str,
     },
+
+    // Records: documents, figures, awards, conferences, offices.
+    /// A figure's correction named an entry other than the figure's current one.
+    #[error(
+        "a correction must name the figure's entry in force on its date, {current} (số liệu \
+         đang có hiệu lực); the entry named is unknown or already corrected"
+    )]
+    CorrectionMustNameCurrentFigure { current: String },
+    /// A figure has as many entries as it may.
+    #[error(
+        "the figure already has {entries_max} entries (the figure and its corrections); \
+         report the value as a new figure"
+    )]
+    FigureEntriesFull { entries_max: usize },
+    /// Attendance dated outside the days of the conference.
+    #[error(
+        "the conference (hội nghị, lớp tập huấn) was held from {first_day} to {last_day}; \
+         attendance cannot be dated {effective}"
+    )]
+    OutsideConferenceDays {
+        effective: Date,
+        first_day: Date,
+        last_day: Date,
+    },
+    /// The person is already recorded as attending.
+    #[error("person {person_id} is already recorded as attending (đã có trong danh sách tham dự)")]
+    AlreadyAttending { person_id: String },
+    /// More attendees known than participants counted.
+    #[error(
+        "{attendees} attendees would be known, more than the {participants} participants \
+         counted (số người tham dự)"
+    )]
+    MoreAttendeesThanParticipants { attendees: u32, participants: u32 },
+    /// The office is not one of an area of this level.
+    #[error("a {office} is not an office of a {level} (chức danh không thuộc cấp địa bàn này)")]
+    OfficeNotAtLevel { office: &'static str, level: &'static str },
+    /// The tenure already ended.
+    #[error("the tenure already ended on {left_on} (đã thôi giữ chức danh); a tenure ends once")]
+    OfficeAlreadyLeft { left_on: Date },
+    /// A tenure would end on or before the day it began.
+    #[error("a tenure ends after the day it began, {taken_on} (ngày nhận chức danh)")]
+    LeftNotAfterTaken { taken_on: Date },
 }
 
 impl DomainError {

@@ -16,6 +16,10 @@
 //! - [`rating`]: the yearly safety rating of one unit, with corrections and pledges.
 //! - [`inspection`]: inspection findings and the remedial actions answering them.
 //! - [`target`]: yearly targets of a resolution and the values recorded against them.
+//! - The facts the source reports are made of: [`document`] (directive documents),
+//!   [`figure`] (reported figures and their corrections), [`award`] (awards),
+//!   [`conference`] (conferences, training classes and their attendees), [`office`]
+//!   (offices held, one tenure per record); [`body`] is the issuing body they share.
 //! - [`timeline`]: [`Timeline`], a record's events in valid time; how every command is
 //!   decided and every view is read.
 //! - [`any_event`]: [`AnyEvent`], any aggregate's event, for readers of the whole log.
@@ -93,13 +97,19 @@ pub(crate) use aggregate;
 pub mod any_event;
 pub mod area;
 pub mod arrest;
+pub mod award;
+pub mod body;
 pub mod codec;
+pub mod conference;
 pub mod date;
+pub mod document;
 pub mod error;
 pub mod facts;
+pub mod figure;
 pub mod incident;
 pub mod inspection;
 pub mod limits;
+pub mod office;
 pub mod person;
 pub mod rating;
 pub mod target;

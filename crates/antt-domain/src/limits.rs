@@ -17,6 +17,21 @@ pub const QUOTA_MAX: u32 = 10_000;
 pub const YEAR_MIN: i32 = 1945;
 pub const YEAR_MAX: i32 = 2200;
 
+/// Entries of one reported figure: the figure as first reported and its corrections.
+pub const FIGURE_ENTRIES_MAX: usize = 100;
+/// The largest count a figure reports: above any count of people or households in Vietnam.
+pub const FIGURE_COUNT_MAX: u64 = 1_000_000_000;
+/// Persons named as attending a conference in one command, and in all.
+pub const ATTENDEES_PER_COMMAND_MAX: usize = 200;
+pub const ATTENDEES_PER_CONFERENCE_MAX: usize = 5_000;
+/// Participants one conference counts (a province-wide conference has thousands).
+pub const PARTICIPANTS_MAX: u32 = 100_000;
+/// Days one conference or training course lasts, at most.
+pub const CONFERENCE_DAYS_MAX: i64 = 366;
+
 const _: () = assert!(NAME_CHARS_MAX <= TEXT_CHARS_MAX);
+const _: () = assert!(ATTENDEES_PER_COMMAND_MAX <= LIST_ITEMS_MAX);
+const _: () = assert!(ATTENDEES_PER_COMMAND_MAX <= ATTENDEES_PER_CONFERENCE_MAX);
+const _: () = assert!(ATTENDEES_PER_CONFERENCE_MAX as u64 <= PARTICIPANTS_MAX as u64);
 const _: () = assert!(CODE_CHARS_MAX <= NAME_CHARS_MAX);
 const _: () = assert!(YEAR_MIN < YEAR_MAX);

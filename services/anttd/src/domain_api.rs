@@ -1,5 +1,5 @@
 //! The domain services (`antt.v1.Areas`, `Forces`, `Incidents`, `Ratings`, `Inspections`,
-//! `Targets`) gathered in one place, so the server registers them with one call.
+//! `Targets`, `Records`) gathered in one place, so the server registers them with one call.
 
 use std::sync::Arc;
 
@@ -11,6 +11,7 @@ use crate::commands::Commands;
 use crate::incidents::IncidentsService;
 use crate::inspections::InspectionsService;
 use crate::ratings::RatingsService;
+use crate::records::RecordsService;
 use crate::targets::TargetsService;
 
 /// What every domain service needs.
@@ -28,6 +29,7 @@ pub fn routes<L: EventLog>(api: DomainApi<L>) -> Routes {
     builder.add_service(RatingsService::new(api.commands.clone()).into_server(api.max_message_bytes));
     builder.add_service(InspectionsService::new(api.commands.clone()).into_server(api.max_message_bytes));
     builder.add_service(TargetsService::new(api.commands.clone()).into_server(api.max_message_bytes));
+    builder.add_service(RecordsService::new(api.commands.clone(), api.keys.clone()).into_server(api.max_message_bytes));
     builder.add_service(
         crate::forces::ForcesService::new(api.commands.clone(), api.keys.clone()).into_server(api.max_message_bytes),
     );

@@ -18,6 +18,8 @@
 //! - [`ratings`]: the `antt.v1.Ratings` service: yearly safety ratings of units.
 //! - [`inspections`]: the `antt.v1.Inspections` service: findings and remedial actions.
 //! - [`targets`]: the `antt.v1.Targets` service: a resolution's yearly targets and values.
+//! - [`records`]: the `antt.v1.Records` service: directive documents, reported figures,
+//!   awards, conferences and offices held, each read as of a date.
 //! - [`streams`]: log reads and subscriptions as gRPC response streams.
 //! - [`convert`]: wire types to log types and back, with field-by-field checks.
 //! - [`status`]: the one place errors become gRPC statuses.
@@ -40,6 +42,7 @@ pub mod limits;
 pub mod logging;
 pub mod persons;
 pub mod ratings;
+pub mod records;
 pub(crate) mod request;
 pub mod server;
 pub mod shutdown;

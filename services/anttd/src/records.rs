@@ -1,0 +1,250 @@
+//! The `antt.v1.Records` service: the facts the source reports are made of besides
+//! forces, incidents and ratings. One file per kind of record, each with its commands and
+//! its view: `documents` (`document-<uuid>`), `figures` (`figure-<uuid>`), `awards`
+//! (`award-<uuid>`), `conferences` (`conference-<uuid>`), `offices` (`office-<uuid>`).
+//!
+//! Commands are read with `request`'s helpers and recorded by [`Commands::execute`];
+//! facts about other records (areas, teams) are read here and put into the command; a
+//! person named must be registered and not erased, as for members of forces
+//! ([`Persons::ensure_can_serve`]). Every view is read from the record's timeline as of a date (`as_of`; unset:
+//! today in Vietnam), so a record that did not exist yet that day is NOT_FOUND.
+
+mod awards;
+mod conferences;
+mod documents;
+mod figures;
+mod offices;
+
+use std::sync::Arc;
+
+use antt_domain::body::Body;
+use antt_domain::{Aggregate, Date, Timeline};
+use antt_keystore::KeyStore;
+use antt_log::{EventLog, Timestamp};
+use antt_proto::v1 as pb;
+use antt_proto::v1::records_server::{Records, RecordsServer};
+use tonic::{Request, Response, Status};
+use uuid::Uuid;
+
+use crate::commands::{self, Commands};
+use crate::persons::Persons;
+use crate::request::{self, Fields};
+use crate::status;
+
+/// The gRPC service; cheap to share.
+pub struct RecordsService<L> {
+    commands: Commands<L>,
+    /// Tells whether a person named in a record is registered and not erased; the keys
+    /// are never opened here.
+    persons: Persons<L>,
+}
+
+impl<L: EventLog> RecordsService<L> {
+    pub fn new(commands: Commands<L>, keys: Arc<KeyStore>) -> Self {
+        RecordsService {
+            persons: Persons::new(commands.clone(), keys),
+            commands,
+        }
+    }
+
+    /// Wrapped for tonic, with the message size limits of `max_message_bytes`.
+    pub fn into_server(self, max_message_bytes: usize) -> RecordsServer<Self> {
+        RecordsServer::new(self)
+            .max_decoding_message_size(max_message_bytes)
+            .max_encoding_message_size(max_message_bytes)
+    }
+}
+
+type Answer<T> = Result<Response<T>, Status>;
+
+#[tonic::async_trait]
+impl<L: EventLog> Records for RecordsService<L> {
+    async fn record_document(&self, request: Request<pb::RecordDocumentRequest>) -> Answer<pb::CommandResult> {
+        let plan = |r| documents::plan_record(&self.commands, r);
+        request::command(&self.commands, "RecordDocument", request, |r| &r.document_id, plan).await
+    }
+
+    async fn get_document(&self, request: Request<pb::GetDocumentRequest>) -> Answer<pb::DocumentView> {
+        let answer = |r| documents::view(&self.commands, r);
+        request::query("GetDocument", request, |r| &r.document_id, answer).await
+    }
+
+    async fn report_figure(&self, request: Request<pb::ReportFigureRequest>) -> Answer<pb::CommandResult> {
+        let plan = |r| figures::plan_report(&self.commands, r);
+        request::command(&self.commands, "ReportFigure", request, |r| &r.figure_id, plan).await
+    }
+
+    async fn correct_figure(&self, request: Request<pb::CorrectFigureRequest>) -> Answer<pb::CommandResult> {
+        let plan = |r| std::future::ready(figures::plan_correct(r));
+        request::command(&self.commands, "CorrectFigure", request, |r| &r.figure_id, plan).await
+    }
+
+    async fn get_figure(&self, request: Request<pb::GetFigureRequest>) -> Answer<pb::FigureView> {
+        let answer = |r| figures::view(&self.commands, r);
+        request::query("GetFigure", request, |r| &r.figure_id, answer).await
+    }
+
+    async fn grant_award(&self, request: Request<pb::GrantAwardRequest>) -> Answer<pb::CommandResult> {
+        let plan = |r| awards::plan_grant(&self.commands, &self.persons, r);
+        request::command(&self.commands, "GrantAward", request, |r| &r.award_id, plan).await
+    }
+
+    async fn get_award(&self, request: Request<pb::GetAwardRequest>) -> Answer<pb::AwardView> {
+        let answer = |r| awards::view(&self.commands, r);
+        request::query("GetAward", request, |r| &r.award_id, answer).await
+    }
+
+    async fn record_conference(&self, request: Request<pb::RecordConferenceRequest>) -> Answer<pb::CommandResult> {
+        let plan = |r| conferences::plan_hold(&self.commands, r);
+        request::command(&self.commands, "RecordConference", request, |r| &r.conference_id, plan).await
+    }
+
+    async fn record_conference_attendees(
+        &self,
+        request: Request<pb::RecordConferenceAttendeesRequest>,
+    ) -> Answer<pb::CommandResult> {
+        let plan = |r| conferences::plan_attendees(&self.persons, r);
+        let rpc = "RecordConferenceAttendees";
+        request::command(&self.commands, rpc, request, |r| &r.conference_id, plan).await
+    }
+
+    async fn get_conference(&self, request: Request<pb::GetConferenceRequest>) -> Answer<pb::ConferenceView> {
+        let answer = |r| conferences::view(&self.commands, r);
+        request::query("GetConference", request, |r| &r.conference_id, answer).await
+    }
+
+    async fn take_office(&self, request: Request<pb::TakeOfficeRequest>) -> Answer<pb::CommandResult> {
+        let plan = |r| offices::plan_take(&self.commands, &self.persons, r);
+        request::command(&self.commands, "TakeOffice", request, |r| &r.tenure_id, plan).await
+    }
+
+    async fn leave_office(&self, request: Request<pb::LeaveOfficeRequest>) -> Answer<pb::CommandResult> {
+        let plan = |r| offices::plan_leave(&self.commands, r);
+        request::command(&self.commands, "LeaveOffice", request, |r| &r.tenure_id, plan).await
+    }
+
+    async fn get_office(&self, request: Request<pb::GetOfficeRequest>) -> Answer<pb::OfficeView> {
+        let answer = |r| offices::view(&self.commands, r);
+        request::query("GetOffice", request, |r| &r.tenure_id, answer).await
+    }
+}
+
+/// A stream's events in valid time, and the version of its last event (None: nothing
+/// recorded).
+async fn fold_stream<A: Aggregate, L: EventLog>(
+    commands: &Commands<L>,
+    stream_id: &str,
+) -> Result<(Timeline<A>, Option<u64>), Status> {
+    let mut timeline = Timeline::<A>::new();
+    let version = commands
+        .replay(stream_id, |recorded| {
+            timeline.push(recorded.position, commands::decode::<A>(recorded)?);
+            Ok(())
+        })
+        .await?;
+    Ok((timeline, version))
+}
+
+/// A record as it stood at the end of a day, and its stream's version now.
+struct AsOf<S> {
+    state: S,
+    as_of: Date,
+    version: u64,
+}
+
+/// What a read names: the record's id (in `field`) and the day (unset: today in Vietnam).
+fn read_as_of(field: &'static str, id: &str, as_of: Option<&pb::Date>) -> Result<(Uuid, Date), Status> {
+    let mut fields = Fields::default();
+    let id = fields.uuid(field, id);
+    let as_of = match as_of {
+        Some(as_of) => fields.date("as_of", Some(as_of)),
+        None => commands::today_in_vietnam(Timestamp::now()),
+    };
+    fields.finish()?;
+    Ok((id, as_of))
+}
+
+/// The record of `kind` and `id` as of `as_of`; NOT_FOUND when nothing is recorded, or
+/// when it did not exist yet that day (`exists` tells from its state).
+async fn state_as_of<A: Aggregate, L: EventLog>(
+    commands: &Commands<L>,
+    (kind, id): (&str, Uuid),
+    as_of: Date,
+    exists: fn(&A::State) -> bool,
+) -> Result<AsOf<A::State>, Status> {
+    let (timeline, version) = fold_stream::<A, L>(commands, &request::stream_id(kind, id)).await?;
+    let Some(version) = version else {
+        return Err(status::not_found(format!(
+            "nothing is recorded for {kind} {id} (chưa có trong hồ sơ); check the id"
+        )));
+    };
+    let state = timeline.state_as_of(as_of);
+    if !exists(&state) {
+        return Err(status::not_found(format!(
+            "{kind} {id} did not exist yet on {as_of} (chưa có vào ngày này); read it as of a later day"
+        )));
+    }
+    Ok(AsOf { state, as_of, version })
+}
+
+/// The request paths of a body in a request, e.g. "issued_by", "issued_by.kind",
+/// "issued_by.area_id".
+#[derive(Clone, Copy)]
+struct BodyPaths {
+    body: &'static str,
+    kind: &'static str,
+    area_id: &'static str,
+}
+
+/// A body as read from a request, before its area's facts are loaded.
+struct BodyRead {
+    kind: pb::BodyKind,
+    name: String,
+    area_id: Option<Uuid>,
+}
+
+/// Reads a body's fields; a missing body is named by its path. The name is checked by the
+/// domain, under the same path.
+fn read_body(fields: &mut Fields, paths: BodyPaths, body: Option<&pb::BodyRef>) -> BodyRead {
+    let Some(body) = body else {
+        fields.violate(
+            paths.body,
+            "name the body: its kind, its name as printed and its area (empty for a central body)",
+        );
+        return BodyRead {
+            kind: pb::BodyKind::Unspecified,
+            name: String::new(),
+            area_id: None,
+        };
+    };
+    BodyRead {
+        kind: fields.enumeration(paths.kind, body.kind),
+        name: body.name.clone(),
+        area_id: fields.optional_uuid(paths.area_id, &body.area_id),
+    }
+}
+
+/// The body with its area's facts, read from the area's stream.
+async fn body_facts<L: EventLog>(commands: &Commands<L>, paths: BodyPaths, read: BodyRead) -> Result<Body, Status> {
+    let area = match read.area_id {
+        Some(area_id) => Some(request::area_facts(commands, paths.area_id, area_id).await?),
+        None => None,
+    };
+    Ok(Body {
+        kind: read.kind,
+        name: read.name,
+        area,
+    })
+}
+
+/// An enum value that may be left unspecified (its default, meaning "none given"); only a
+/// value unknown to this server is a violation.
+fn optional_enumeration<E>(fields: &mut Fields, field: &str, value: i32) -> E
+where
+    E: TryFrom<i32> + Default,
+{
+    E::try_from(value).unwrap_or_else(|_| {
+        fields.violate(field, format!("{value} is not a known value"));
+        E::default()
+    })
+}
