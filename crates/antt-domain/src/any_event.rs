@@ -154,7 +154,7 @@ mod tests {
         /// evolved.
         #[test]
         fn arbitrary_payloads_decode_or_fail_and_never_panic(
-            type_index in 0usize..64,
+            type_index in 0usize..1024,
             schema_version in 0u32..4,
             payload in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..24),
         ) {
