@@ -23,8 +23,8 @@ use antt_e2e::v1::{
     ReportFigureRequest, TakeOfficeRequest, YearRange,
 };
 use antt_e2e::{
-    assert_field_violation, date, decided_by, header, new_id, thanh_hoa_to_thon_8, thon_8_team_request, TestServer,
-    NGA_THAI_CHAIRMAN,
+    assert_field_violation, date, decided_by, header, new_id, thanh_hoa_to_thon_8, thon_8, thon_8_team_request,
+    TestServer, NGA_THAI_CHAIRMAN,
 };
 use tonic::transport::Channel;
 use tonic::{Code, Status};
@@ -298,7 +298,8 @@ async fn a_figure_of_seed_001_and_its_correction() {
 async fn a_bang_khen_of_the_province_to_a_protection_team() {
     let mut story = Story::start().await;
     // Established on 2020-03-01.
-    let team = thon_8_team_request(&story.commune, ForceType::SecurityProtectionTeam, None);
+    let village = thon_8(&story.server, &story.commune).await;
+    let team = thon_8_team_request(&village, ForceType::SecurityProtectionTeam, None);
     ForcesClient::new(story.server.channel.clone())
         .establish_team(team.clone())
         .await
