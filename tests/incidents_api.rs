@@ -203,9 +203,13 @@ async fn only_open_incidents_are_handled_and_a_resolved_one_can_reopen() {
 
     let again = client.resolve_incident(resolve(&id, mediated(), 2)).await;
     assert_refused(again, Code::FailedPrecondition, "already resolved");
-    let late = client
-        .mediate_incident(mediate(&id, MediationOutcome::Succeeded, 20))
-        .await;
+    // Dated after the resolution: a mediation dated before it would be a valid
+    // backdated fact, judged against the incident as it stood then.
+    let late = MediateIncidentRequest {
+        header: on(2016, 4, 20),
+        ..mediate(&id, MediationOutcome::Succeeded, 20)
+    };
+    let late = client.mediate_incident(late).await;
     assert_refused(late, Code::FailedPrecondition, "already resolved");
     let dialogue = HoldIncidentDialogueRequest {
         header: on(2016, 4, 3),
@@ -229,7 +233,11 @@ async fn only_open_incidents_are_handled_and_a_resolved_one_can_reopen() {
     assert_eq!(view.resolved_on, None);
     // The earlier agreement did not hold: a new mediation is needed before closing again.
     assert_eq!(view.successful_mediations_count, 0);
-    let stale_agreement = client.resolve_incident(resolve(&id, mediated(), 30)).await;
+    let stale_agreement = ResolveIncidentRequest {
+        header: on(2016, 5, 30),
+        ..resolve(&id, mediated(), 30)
+    };
+    let stale_agreement = client.resolve_incident(stale_agreement).await;
     assert_refused(stale_agreement, Code::FailedPrecondition, "successful mediation");
     let mut reopen_open = reopen;
     reopen_open.header = on(2016, 5, 3);

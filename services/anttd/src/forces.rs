@@ -210,11 +210,13 @@ impl<L: EventLog> ForcesService<L> {
             .await?;
         let mut writes = vec![restructure];
         let mut receivers = Vec::new();
+        // The roles carried over are those held on the day of the restructuring.
+        let on_the_day = old.timeline.state_as_of(header.effective_date);
         for successor in &successors {
             let members = moves
                 .iter()
                 .filter(|m| m.successor_team_id == *successor)
-                .map(|m| Ok((m.person_id, carried_role(&old.state, m)?)))
+                .map(|m| Ok((m.person_id, carried_role(&on_the_day, m)?)))
                 .collect::<Result<Vec<_>, Status>>()?;
             if members.is_empty() {
                 continue;

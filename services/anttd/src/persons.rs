@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use antt_domain::person::{self, Person, SealedPersonalData};
-use antt_domain::{Aggregate, Date, DomainError};
+use antt_domain::{Date, DomainError};
 use antt_keystore::{KeyStatus, KeyStore, KeyStoreError, Opened, SealedData};
 use antt_log::{EventLog, Timestamp};
 use antt_proto::v1 as pb;
@@ -115,7 +115,11 @@ impl<L: EventLog> Persons<L> {
         if loaded.state.registered_on.is_none() {
             // Refuse before creating a key that no event would ever reference.
             commands::ensure_expected_version(&stream_id, header.expected_version, loaded.version)?;
-            Person::decide(&loaded.state, probe, &commands::context(actor)).map_err(|e| status::domain_error(&e))?;
+            let context = commands::context(actor);
+            loaded
+                .timeline
+                .decide(probe, &context)
+                .map_err(|e| status::domain_error(&e))?;
         }
         let plaintext = data.encode_to_vec();
         let subject = stream_id.clone();
@@ -165,7 +169,11 @@ impl<L: EventLog> Persons<L> {
             return self.retried(&stream_id, &header, actor, digest, &data).await;
         }
         let loaded = self.commands.load::<Person>(&stream_id).await?;
-        Person::decide(&loaded.state, probe, &commands::context(actor)).map_err(|e| status::domain_error(&e))?;
+        let context = commands::context(actor);
+        loaded
+            .timeline
+            .decide(probe, &context)
+            .map_err(|e| status::domain_error(&e))?;
         let plaintext = data.encode_to_vec();
         let subject = stream_id.clone();
         // `seal`, never `create_key`: a registered person whose key is missing has lost
@@ -274,7 +282,10 @@ impl<L: EventLog> Persons<L> {
             let loaded = self.commands.load::<Person>(&stream_id).await?;
             // Everything that could refuse the event is checked before the key is
             // destroyed: an erasure must not happen without being recorded.
-            Person::decide(&loaded.state, command.clone(), &commands::context(actor))
+            let context = commands::context(actor);
+            loaded
+                .timeline
+                .decide(command.clone(), &context)
                 .map_err(|e| status::domain_error(&e))?;
             let subject = stream_id.clone();
             let now = Timestamp::now().as_micros();
