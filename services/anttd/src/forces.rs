@@ -12,11 +12,10 @@
 //! RestructureTeam writes several streams without a transaction; see
 //! [`ForcesService::restructure`] for the order and why a retry completes it.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use antt_domain::team::{self, Team};
-use antt_domain::{Date, Decision, DomainError, DomainEvent};
+use antt_domain::{Date, Decision, DomainError};
 use antt_keystore::KeyStore;
 use antt_log::{EventLog, Violation};
 use antt_proto::v1 as pb;
@@ -31,6 +30,7 @@ use crate::persons::Persons;
 use crate::request::{self, BadId, Fields};
 use crate::status;
 use crate::steps::{self, Steps, Written};
+use crate::views::team::TeamViewBuilder;
 
 /// Stream id prefixes of the records this service reads or writes.
 pub const TEAM_STREAM_PREFIX: &str = "team-";
@@ -467,13 +467,12 @@ impl<L: EventLog> ForcesService<L> {
                 Ok(())
             })
             .await?;
-        let (Some(version), true) = (version, view.established) else {
+        let (Some(version), true) = (version, view.is_established()) else {
             return Err(Status::not_found(format!(
                 "no team is established with id {team_id} (chưa có trong hồ sơ); check the id"
             )));
         };
-        let person_ids: Vec<String> = view.members.keys().cloned().collect();
-        let names = self.persons.display_names(&person_ids).await?;
+        let names = self.persons.display_names(&view.person_ids()).await?;
         Ok(view.finish(version, &names))
     }
 }
@@ -922,207 +921,11 @@ fn invalid_reason(error: &DomainError) -> String {
     }
 }
 
-/// The team as GetTeam shows it, folded from the team's events. Kept apart from
-/// [`team::State`], which holds only what the rules need (no role history).
-#[derive(Default)]
-struct TeamViewBuilder {
-    established: bool,
-    view: pb::TeamView,
-    members: BTreeMap<String, pb::TeamMemberView>,
-}
-
-impl TeamViewBuilder {
-    fn apply(&mut self, event: &team::Event) {
-        let on = Some(event.effective_date().to_proto());
-        match event {
-            team::Event::Established(e) => {
-                self.established = true;
-                self.view.team_id = e.team_id.clone();
-                self.view.name = e.name.clone();
-                self.view.force_type = e.force_type;
-                self.view.area_id = e.area_id.clone();
-                self.view.sponsor_organisation = e.sponsor_organisation.clone();
-                self.view.quota = e.quota;
-                self.view.status = pb::TeamStatus::Active.into();
-                self.view.established_on = on;
-                self.view.managing_level = e.managing_level;
-                self.view.managing_body = e.managing_body.clone();
-                self.view.formed_from_team_ids = e.formed_from_team_ids.clone();
-            }
-            team::Event::QuotaChanged(e) => self.view.quota = e.new_quota,
-            team::Event::Restructured(e) => {
-                for carried in &e.carried_over {
-                    let member = self.end_term(&carried.person_id, on, pb::TermEnd::CarriedOver);
-                    member.carried_over_to_team_id = carried.successor_team_id.clone();
-                }
-                for person_id in &e.released_person_ids {
-                    self.end_term(person_id, on, pb::TermEnd::Released);
-                }
-                for successor in &e.successor_team_ids {
-                    if !self.view.successor_team_ids.contains(successor) {
-                        self.view.successor_team_ids.push(successor.clone());
-                    }
-                }
-                if e.team_ends {
-                    self.view.status = pb::TeamStatus::Restructured.into();
-                    self.view.ended_on = on;
-                }
-            }
-            team::Event::MembersTransferredIn(e) => {
-                for transferred in &e.members {
-                    let member = self.start_term(
-                        &transferred.person_id,
-                        transferred.role,
-                        on,
-                        pb::TermStart::TransferredIn,
-                        e.decision.clone(),
-                    );
-                    member.received_from_team_id = e.from_team_id.clone();
-                }
-            }
-            team::Event::HandedOver(e) => {
-                self.view.managing_level = e.to_managing_level;
-                self.view.managing_body = e.to_managing_body.clone();
-            }
-            team::Event::Dissolved(e) => {
-                for person_id in &e.released_person_ids {
-                    self.end_term(person_id, on, pb::TermEnd::Released);
-                }
-                self.view.status = pb::TeamStatus::Dissolved.into();
-                self.view.ended_on = on;
-            }
-            team::Event::MemberNominated(e) => {
-                let member = self.member(&e.person_id);
-                member.status = pb::MemberStatus::Nominated.into();
-                member.status_since = on;
-                member.nominated_by = e.nominated_by.clone();
-                member.vetting_outcome = pb::VettingOutcome::Unspecified.into();
-                member.vetted_by.clear();
-            }
-            team::Event::MemberVetted(e) => {
-                let member = self.member(&e.person_id);
-                member.status = match e.outcome() {
-                    pb::VettingOutcome::Passed => pb::MemberStatus::VettingPassed,
-                    _ => pb::MemberStatus::VettingFailed,
-                }
-                .into();
-                member.status_since = on;
-                member.vetting_outcome = e.outcome;
-                member.vetted_by = e.vetted_by.clone();
-            }
-            team::Event::MemberAppointed(e) => {
-                self.start_term(&e.person_id, e.role, on, pb::TermStart::Appointed, e.decision.clone());
-            }
-            team::Event::MemberRoleChanged(e) => {
-                self.end_term(&e.person_id, on, pb::TermEnd::RoleChanged);
-                self.start_term(
-                    &e.person_id,
-                    e.new_role,
-                    on,
-                    pb::TermStart::RoleChanged,
-                    e.decision.clone(),
-                );
-            }
-            team::Event::MemberLeft(e) => {
-                let member = self.end_term(&e.person_id, on, pb::TermEnd::Left);
-                member.leave_reason = e.reason;
-            }
-            team::Event::MemberReplaced(e) => {
-                self.member(&e.leaver_person_id).replaced_by_person_id = e.successor_person_id.clone();
-                let member = self.start_term(
-                    &e.successor_person_id,
-                    e.role,
-                    on,
-                    pb::TermStart::Replacement,
-                    e.decision.clone(),
-                );
-                member.replaces_person_id = e.leaver_person_id.clone();
-            }
-            // History for reports; the view shows standing and roles.
-            team::Event::MemberTrained(_) | team::Event::MemberEvaluated(_) | team::Event::AllowancePaid(_) => {}
-        }
-    }
-
-    fn member(&mut self, person_id: &str) -> &mut pb::TeamMemberView {
-        self.members
-            .entry(person_id.to_string())
-            .or_insert_with(|| pb::TeamMemberView {
-                person_id: person_id.to_string(),
-                ..pb::TeamMemberView::default()
-            })
-    }
-
-    fn start_term(
-        &mut self,
-        person_id: &str,
-        role: i32,
-        on: Option<pb::Date>,
-        started_by: pb::TermStart,
-        decision: Option<pb::DecisionRef>,
-    ) -> &mut pb::TeamMemberView {
-        let member = self.member(person_id);
-        if member.status() != pb::MemberStatus::Active {
-            // A new stint: what described the last departure or arrival no longer holds.
-            member.leave_reason = pb::LeaveReason::Unspecified.into();
-            member.carried_over_to_team_id.clear();
-            member.received_from_team_id.clear();
-            member.replaces_person_id.clear();
-            member.replaced_by_person_id.clear();
-        }
-        member.status = pb::MemberStatus::Active.into();
-        member.role = role;
-        member.status_since = on;
-        member.terms.push(pb::MemberTerm {
-            role,
-            started_by: started_by.into(),
-            from: on,
-            until: None,
-            ended_by: pb::TermEnd::Ongoing.into(),
-            decision,
-        });
-        member
-    }
-
-    fn end_term(&mut self, person_id: &str, on: Option<pb::Date>, ended_by: pb::TermEnd) -> &mut pb::TeamMemberView {
-        let member = self.member(person_id);
-        if let Some(term) = member.terms.last_mut().filter(|term| term.until.is_none()) {
-            term.until = on;
-            term.ended_by = ended_by.into();
-        }
-        if ended_by != pb::TermEnd::RoleChanged {
-            member.status = pb::MemberStatus::Left.into();
-            member.status_since = on;
-        }
-        member
-    }
-
-    fn finish(mut self, version: u64, names: &BTreeMap<String, crate::persons::NameLookup>) -> pb::TeamView {
-        let mut active = 0u32;
-        for (person_id, mut member) in self.members {
-            if member.status() == pb::MemberStatus::Active {
-                active = active.saturating_add(1);
-            }
-            if let Some(lookup) = names.get(&person_id) {
-                member.display_name = lookup.display_name.clone();
-                member.erased = lookup.erased;
-            }
-            self.view.members.push(member);
-        }
-        self.view.active_member_count = active;
-        self.view.stream_version = version;
-        self.view
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use tonic_types::FieldViolation;
 
     use super::*;
-
-    fn date(year: i32, month: u32, day: u32) -> Option<pb::Date> {
-        Some(pb::Date { year, month, day })
-    }
 
     #[test]
     fn ids_are_checked_and_named_by_index() {
@@ -1179,63 +982,5 @@ mod tests {
         let request = pb::GetTeamRequest { team_id: "t".into() };
         assert_ne!(digest("A", &request), digest("B", &request));
         assert_eq!(digest("A", &request), digest("A", &request));
-    }
-
-    #[test]
-    fn the_view_keeps_role_history_and_links_replacements() {
-        let appointed = |person: &str, role: pb::MemberRole, day| {
-            team::Event::MemberAppointed(pb::MemberAppointed {
-                team_id: "t".into(),
-                person_id: person.into(),
-                role: role.into(),
-                effective_date: date(2020, 1, day),
-                decision: None,
-            })
-        };
-        let mut builder = TeamViewBuilder::default();
-        for event in [
-            team::Event::Established(pb::TeamEstablished {
-                team_id: "t".into(),
-                quota: Some(3),
-                effective_date: date(2020, 1, 1),
-                ..Default::default()
-            }),
-            appointed("a", pb::MemberRole::Member, 2),
-            team::Event::MemberRoleChanged(pb::MemberRoleChanged {
-                person_id: "a".into(),
-                previous_role: pb::MemberRole::Member.into(),
-                new_role: pb::MemberRole::Leader.into(),
-                effective_date: date(2020, 1, 3),
-                ..Default::default()
-            }),
-            team::Event::MemberLeft(pb::MemberLeft {
-                person_id: "a".into(),
-                reason: pb::LeaveReason::Relocated.into(),
-                effective_date: date(2020, 1, 4),
-                ..Default::default()
-            }),
-            team::Event::MemberReplaced(pb::MemberReplaced {
-                leaver_person_id: "a".into(),
-                successor_person_id: "b".into(),
-                role: pb::MemberRole::Leader.into(),
-                effective_date: date(2020, 1, 5),
-                ..Default::default()
-            }),
-        ] {
-            builder.apply(&event);
-        }
-        let view = builder.finish(4, &BTreeMap::new());
-        assert_eq!(view.active_member_count, 1);
-        assert_eq!(view.quota, Some(3));
-        let a = &view.members[0];
-        assert_eq!(a.status(), pb::MemberStatus::Left);
-        assert_eq!(a.leave_reason(), pb::LeaveReason::Relocated);
-        assert_eq!(a.replaced_by_person_id, "b");
-        let ends: Vec<pb::TermEnd> = a.terms.iter().map(pb::MemberTerm::ended_by).collect();
-        assert_eq!(ends, [pb::TermEnd::RoleChanged, pb::TermEnd::Left]);
-        assert_eq!(a.terms[1].until, date(2020, 1, 4));
-        let b = &view.members[1];
-        assert_eq!(b.replaces_person_id, "a");
-        assert_eq!(b.terms[0].started_by(), pb::TermStart::Replacement);
     }
 }

@@ -18,6 +18,7 @@
 //! - [`ratings`]: the `antt.v1.Ratings` service: yearly safety ratings of units.
 //! - [`inspections`]: the `antt.v1.Inspections` service: findings and remedial actions.
 //! - [`targets`]: the `antt.v1.Targets` service: a resolution's yearly targets and values.
+//! - `views`: the read models of the Get RPCs, one module per kind of record.
 //! - [`streams`]: log reads and subscriptions as gRPC response streams.
 //! - [`convert`]: wire types to log types and back, with field-by-field checks.
 //! - [`status`]: the one place errors become gRPC statuses.
@@ -47,6 +48,7 @@ pub mod status;
 pub(crate) mod steps;
 pub mod streams;
 pub mod targets;
+pub(crate) mod views;
 
 pub use config::{Config, LogFormat, SyncModeArg};
 pub use event_store::EventStoreService;

@@ -42,6 +42,7 @@ use crate::commands::{self, CommandHeader, Commands};
 use crate::forces::{self, Checks};
 use crate::request;
 use crate::status;
+use crate::views::{self, person::Contents};
 
 /// Stream id prefix of person records.
 pub const PERSON_STREAM_PREFIX: &str = "person-";
@@ -238,27 +239,21 @@ impl<L: EventLog> Persons<L> {
                 "no person is registered with id {person_id} (chưa có trong hồ sơ); check the id"
             )));
         };
-        let mut view = pb::PersonView {
-            person_id: person_id.to_string(),
-            stream_version: version,
-            registered_on: Some(registered_on.to_proto()),
-            ..pb::PersonView::default()
-        };
-        if let Some(erasure) = &loaded.state.erased {
-            view.erasure_effective_date = Some(erasure.on.to_proto());
-            view.erasure_reason = erasure.reason.clone();
-        }
+        let erasure = loaded.state.erased.clone();
         let found = self.open_all(vec![(stream_id, loaded.state)]).await?;
-        match found.into_iter().next().map(|(_, opened)| opened) {
-            Some(Found::Data(data)) => view.personal_data = Some(data),
-            Some(Found::Erased { at }) => {
-                view.erased = true;
-                view.erased_at = at.map(timestamp);
-            }
+        let contents = match found.into_iter().next().map(|(_, opened)| opened) {
+            Some(Found::Data(data)) => Contents::Data(data),
+            Some(Found::Erased { at }) => Contents::Erased { at },
             Some(Found::Unreadable(error)) => return Err(key_error(&error, &person::State::default())),
             None => return Err(Status::internal("the person's record could not be opened")),
-        }
-        Ok(view)
+        };
+        Ok(views::person::view(
+            person_id,
+            registered_on,
+            erasure.as_ref(),
+            contents,
+            version,
+        ))
     }
 
     /// ForgetPerson: destroys the key, then records PersonErased.
@@ -567,14 +562,6 @@ fn date_of_micros(micros: i64) -> Date {
     Date::from_days_since_unix_epoch(micros.div_euclid(86_400_000_000))
 }
 
-fn timestamp(micros: i64) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: micros.div_euclid(1_000_000),
-        // Below 10^9 by construction.
-        nanos: i32::try_from(micros.rem_euclid(1_000_000) * 1000).unwrap_or(0),
-    }
-}
-
 /// The key id as events store it: the UUID's 32 hex digits without hyphens, the
 /// domain's code format (no longer than a code may be).
 fn key_id_text(sealed: &SealedData) -> String {
@@ -784,14 +771,7 @@ mod tests {
     }
 
     #[test]
-    fn key_store_times_read_as_dates_and_timestamps() {
+    fn key_store_times_read_as_dates() {
         assert_eq!(date_of_micros(86_400_000_000), Date::new(1970, 1, 2).unwrap());
-        assert_eq!(
-            timestamp(1_500_000),
-            prost_types::Timestamp {
-                seconds: 1,
-                nanos: 500_000_000
-            }
-        );
     }
 }
