@@ -128,6 +128,7 @@ impl World {
         self.forces
             .get_team(GetTeamRequest {
                 team_id: team_id.into(),
+                as_of: None,
             })
             .await
             .unwrap()
@@ -501,7 +502,10 @@ async fn other_records_must_exist() {
 
     let absent = w
         .forces
-        .get_team(GetTeamRequest { team_id: new_id() })
+        .get_team(GetTeamRequest {
+            team_id: new_id(),
+            as_of: None,
+        })
         .await
         .unwrap_err();
     assert_eq!(absent.code(), Code::NotFound);

@@ -74,6 +74,7 @@ fn mediated() -> Resolution {
 async fn get(client: &mut Client, incident_id: &str) -> IncidentView {
     let request = GetIncidentRequest {
         incident_id: incident_id.to_string(),
+        as_of: None,
     };
     client.get_incident(request).await.expect("GetIncident").into_inner()
 }
@@ -279,7 +280,10 @@ async fn a_tip_leads_to_an_incident_and_an_arrest_is_recorded_once() {
     };
     client.assess_tip(assess).await.unwrap();
     let tip = client
-        .get_tip(GetTipRequest { tip_id: tip_id.clone() })
+        .get_tip(GetTipRequest {
+            tip_id: tip_id.clone(),
+            as_of: None,
+        })
         .await
         .unwrap()
         .into_inner();
@@ -309,6 +313,7 @@ async fn a_tip_leads_to_an_incident_and_an_arrest_is_recorded_once() {
     let view = client
         .get_arrest(GetArrestRequest {
             arrest_id: arrest.arrest_id.clone(),
+            as_of: None,
         })
         .await
         .unwrap()
@@ -322,6 +327,7 @@ async fn a_tip_leads_to_an_incident_and_an_arrest_is_recorded_once() {
     let unknown = client
         .get_arrest(GetArrestRequest {
             arrest_id: Uuid::new_v4().to_string(),
+            as_of: None,
         })
         .await
         .unwrap_err();
@@ -352,6 +358,7 @@ async fn unknown_areas_and_records_are_refused() {
     let status = client
         .get_incident(GetIncidentRequest {
             incident_id: unknown.clone(),
+            as_of: None,
         })
         .await
         .unwrap_err();

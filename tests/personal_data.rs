@@ -101,6 +101,7 @@ async fn get_person(forces: &mut Forces, person_id: &str) -> PersonView {
     forces
         .get_person(GetPersonRequest {
             person_id: person_id.into(),
+            as_of: None,
         })
         .await
         .unwrap()
@@ -111,6 +112,7 @@ async fn get_team(forces: &mut Forces, team_id: &str) -> TeamView {
     forces
         .get_team(GetTeamRequest {
             team_id: team_id.into(),
+            as_of: None,
         })
         .await
         .unwrap()
@@ -367,7 +369,10 @@ async fn an_erasure_that_cannot_be_recorded_destroys_nothing() {
     assert_eq!(read.personal_data.unwrap().citizen_id, "038075001234");
 
     let absent = forces
-        .get_person(GetPersonRequest { person_id: new_id() })
+        .get_person(GetPersonRequest {
+            person_id: new_id(),
+            as_of: None,
+        })
         .await
         .unwrap_err();
     assert_eq!(absent.code(), Code::NotFound);

@@ -33,11 +33,11 @@ use tonic::{Request, Response, Status};
 use tracing::{field, Span};
 use uuid::Uuid;
 
-use crate::commands::{self, request_digest, CommandHeader, Commands};
+use crate::commands::{request_digest, CommandHeader, Commands};
 use crate::request::{self, BadId, Fields};
 use crate::status;
 use crate::steps::{self, Steps, Written};
-use crate::views::area::AreaHistory;
+use crate::views::{self, area::AreaHistory};
 
 /// The stream of an area's events.
 pub fn stream_id(area_id: Uuid) -> String {
@@ -396,17 +396,25 @@ impl<L: EventLog> AreasService<L> {
 
     async fn get(&self, request: pb::GetAreaRequest) -> Result<pb::AreaView, Status> {
         let mut check = Check::default();
-        let Some(area_id) = check.area_id("area_id", &request.area_id) else {
+        let area_id = check.area_id("area_id", &request.area_id);
+        let as_of = check.fields.as_of(request.as_of.as_ref());
+        let Some(area_id) = area_id else {
             return Err(check.status());
         };
+        check.finish()?;
         let stream_id = stream_id(area_id);
-        let (history, version) = self.history(&stream_id).await?;
-        if !history.is_registered() {
-            return Err(Status::not_found(format!(
+        let loaded = self.commands.load::<Area>(&stream_id).await?;
+        let unregistered = || {
+            status::not_found(format!(
                 "area {area_id} is not registered (chưa có trong hồ sơ); check the id"
-            )));
+            ))
+        };
+        let version = loaded.version.ok_or_else(unregistered)?;
+        let events = views::as_of(&loaded.timeline, &format!("area {area_id}"), as_of)?;
+        let history = AreaHistory::of(events);
+        if !history.is_registered() {
+            return Err(unregistered());
         }
-        let version = version.unwrap_or_default();
         Span::current().record("stream_version", version);
         Ok(history.into_view(stream_id, version))
     }
@@ -540,20 +548,6 @@ impl<L: EventLog> AreasService<L> {
     /// The facts about a registered area another command refers to.
     async fn area_facts(&self, field: &str, area_id: Uuid) -> Result<AreaFacts, Status> {
         request::registered_area(&self.commands, field, area_id, || not_registered(field, area_id)).await
-    }
-
-    /// The area's state and what the view shows beyond it, from one pass over its
-    /// stream, with the stream's version.
-    async fn history(&self, stream_id: &str) -> Result<(AreaHistory, Option<u64>), Status> {
-        let mut history = AreaHistory::default();
-        let version = self
-            .commands
-            .replay(stream_id, |recorded| {
-                history.apply(&commands::decode::<Area>(recorded)?);
-                Ok(())
-            })
-            .await?;
-        Ok((history, version))
     }
 }
 

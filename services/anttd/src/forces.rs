@@ -30,7 +30,7 @@ use crate::persons::Persons;
 use crate::request::{self, BadId, Fields};
 use crate::status;
 use crate::steps::{self, Steps, Written};
-use crate::views::team::TeamViewBuilder;
+use crate::views::{self, team::TeamViewBuilder};
 
 /// Stream id prefixes of the records this service reads or writes.
 pub const TEAM_STREAM_PREFIX: &str = "team-";
@@ -456,22 +456,25 @@ impl<L: EventLog> ForcesService<L> {
 
     async fn get_team_view(&self, request: pb::GetTeamRequest) -> Result<pb::TeamView, Status> {
         let mut checks = Checks::default();
-        let Some(team_id) = checks.id("team_id", &request.team_id) else {
+        let team_id = checks.id("team_id", &request.team_id);
+        let as_of = checks.as_of(request.as_of.as_ref());
+        let Some(team_id) = team_id else {
             return Err(checks.into_status());
         };
-        let mut view = TeamViewBuilder::default();
-        let version = self
-            .commands
-            .replay(&team_stream(team_id), |recorded| {
-                view.apply(&commands::decode::<Team>(recorded)?);
-                Ok(())
-            })
-            .await?;
-        let (Some(version), true) = (version, view.is_established()) else {
-            return Err(Status::not_found(format!(
+        checks.finish()?;
+        let loaded = self.commands.load::<Team>(&team_stream(team_id)).await?;
+        let never_established = || {
+            status::not_found(format!(
                 "no team is established with id {team_id} (chưa có trong hồ sơ); check the id"
-            )));
+            ))
         };
+        let version = loaded.version.ok_or_else(never_established)?;
+        let events = views::as_of(&loaded.timeline, &format!("team {team_id}"), as_of)?;
+        let view = TeamViewBuilder::of(events);
+        if !view.is_established() {
+            return Err(never_established());
+        }
+        // Names are the people's current ones, from their own records.
         let names = self.persons.display_names(&view.person_ids()).await?;
         Ok(view.finish(version, &names))
     }
@@ -804,6 +807,11 @@ impl Checks {
         self.fields.read_header(header)
     }
 
+    /// The day a view is asked for as of (`as_of`, default today).
+    pub fn as_of(&mut self, as_of: Option<&pb::Date>) -> Date {
+        self.fields.as_of(as_of)
+    }
+
     /// A required, non-nil UUID.
     pub fn id(&mut self, field: &str, text: &str) -> Option<Uuid> {
         let description = match request::parse_id(text.trim()) {
@@ -979,7 +987,10 @@ mod tests {
 
     #[test]
     fn digests_differ_by_rpc() {
-        let request = pb::GetTeamRequest { team_id: "t".into() };
+        let request = pb::GetTeamRequest {
+            team_id: "t".into(),
+            as_of: None,
+        };
         assert_ne!(digest("A", &request), digest("B", &request));
         assert_eq!(digest("A", &request), digest("A", &request));
     }

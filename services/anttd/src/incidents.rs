@@ -310,8 +310,8 @@ async fn view_incident<L: EventLog>(
     commands: &Commands<L>,
     r: pb::GetIncidentRequest,
 ) -> Result<pb::IncidentView, Status> {
-    let incident_id = request::id("incident_id", &r.incident_id)?;
-    let (state, version) = request::load_recorded::<Incident, L>(commands, INCIDENT, incident_id).await?;
+    let (incident_id, as_of) = request::id_as_of("incident_id", &r.incident_id, r.as_of.as_ref())?;
+    let (state, version) = request::load_as_of::<Incident, L>(commands, INCIDENT, incident_id, as_of).await?;
     Ok(views::incident::view(&state, version))
 }
 
@@ -353,14 +353,14 @@ fn plan_assess_tip(r: pb::AssessTipRequest) -> Result<Planned<Tip>, Status> {
 }
 
 async fn view_tip<L: EventLog>(commands: &Commands<L>, r: pb::GetTipRequest) -> Result<pb::TipView, Status> {
-    let tip_id = request::id("tip_id", &r.tip_id)?;
-    let (state, version) = request::load_recorded::<Tip, L>(commands, TIP, tip_id).await?;
+    let (tip_id, as_of) = request::id_as_of("tip_id", &r.tip_id, r.as_of.as_ref())?;
+    let (state, version) = request::load_as_of::<Tip, L>(commands, TIP, tip_id, as_of).await?;
     Ok(views::tip::view(&state, version))
 }
 
 async fn view_arrest<L: EventLog>(commands: &Commands<L>, r: pb::GetArrestRequest) -> Result<pb::ArrestView, Status> {
-    let arrest_id = request::id("arrest_id", &r.arrest_id)?;
-    let (state, version) = request::load_recorded::<Arrest, L>(commands, ARREST, arrest_id).await?;
+    let (arrest_id, as_of) = request::id_as_of("arrest_id", &r.arrest_id, r.as_of.as_ref())?;
+    let (state, version) = request::load_as_of::<Arrest, L>(commands, ARREST, arrest_id, as_of).await?;
     Ok(views::arrest::view(state, version))
 }
 

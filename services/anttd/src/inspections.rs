@@ -8,13 +8,13 @@ use std::future::ready;
 
 use antt_domain::inspection::{self, Deadline, Inspection};
 use antt_domain::Date;
-use antt_log::{EventLog, Timestamp};
+use antt_log::EventLog;
 use antt_proto::v1 as pb;
 use antt_proto::v1::inspections_server::{Inspections, InspectionsServer};
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
-use crate::commands::{self, Commands};
+use crate::commands::Commands;
 use crate::request::{self, Fields, Planned};
 use crate::views;
 
@@ -313,13 +313,9 @@ async fn view_inspection<L: EventLog>(
     commands: &Commands<L>,
     r: pb::GetInspectionRequest,
 ) -> Result<pb::InspectionView, Status> {
-    let mut fields = Fields::default();
-    let inspection_id = fields.uuid("inspection_id", &r.inspection_id);
-    let as_of = match r.as_of.as_ref() {
-        Some(as_of) => fields.date("as_of", Some(as_of)),
-        None => commands::today_in_vietnam(Timestamp::now()),
-    };
-    fields.finish()?;
-    let (state, version) = request::load_recorded::<Inspection, L>(commands, INSPECTION, inspection_id).await?;
+    let (inspection_id, as_of) = request::id_as_of("inspection_id", &r.inspection_id, r.as_of.as_ref())?;
+    // The inspection as it stood that day: an action completed later is still open then,
+    // so its deadline is judged against that day.
+    let (state, version) = request::load_as_of::<Inspection, L>(commands, INSPECTION, inspection_id, as_of).await?;
     Ok(views::inspection::view(&state, as_of, version))
 }

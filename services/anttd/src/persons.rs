@@ -226,27 +226,33 @@ impl<L: EventLog> Persons<L> {
         Ok(result)
     }
 
-    /// GetPerson: the latest record, decrypted, or the erasure.
+    /// GetPerson: the record in effect on the day asked for, decrypted, or the erasure.
     pub async fn get(&self, request: pb::GetPersonRequest) -> Result<pb::PersonView, Status> {
         let mut checks = Checks::default();
-        let Some(person_id) = checks.id("person_id", &request.person_id) else {
+        let person_id = checks.id("person_id", &request.person_id);
+        let as_of = checks.as_of(request.as_of.as_ref());
+        let Some(person_id) = person_id else {
             return Err(checks.into_status());
         };
+        checks.finish()?;
         let stream_id = person_stream(person_id);
         let loaded = self.commands.load::<Person>(&stream_id).await?;
-        let (Some(registered_on), Some(version)) = (loaded.state.registered_on, loaded.version) else {
-            return Err(Status::not_found(format!(
+        let unregistered = || {
+            status::not_found(format!(
                 "no person is registered with id {person_id} (chưa có trong hồ sơ); check the id"
-            )));
+            ))
         };
-        let erasure = loaded.state.erased.clone();
-        let found = self.open_all(vec![(stream_id, loaded.state)]).await?;
-        let contents = match found.into_iter().next().map(|(_, opened)| opened) {
-            Some(Found::Data(data)) => Contents::Data(data),
-            Some(Found::Erased { at }) => Contents::Erased { at },
-            Some(Found::Unreadable(error)) => return Err(key_error(&error, &person::State::default())),
-            None => return Err(Status::internal("the person's record could not be opened")),
+        let version = loaded.version.ok_or_else(unregistered)?;
+        let on_the_day = views::state_as_of(&loaded.timeline, &format!("person {person_id}"), as_of)?;
+        let registered_on = on_the_day.registered_on.ok_or_else(unregistered)?;
+        // The details in effect that day, unless erased since: an erasure destroys every
+        // version of them, so it shows whatever the day asked for.
+        let erasure = loaded.state.erased;
+        let record = person::State {
+            erased: erasure.clone(),
+            ..on_the_day
         };
+        let contents = self.open_for_view(stream_id, record).await?;
         Ok(views::person::view(
             person_id,
             registered_on,
@@ -254,6 +260,17 @@ impl<L: EventLog> Persons<L> {
             contents,
             version,
         ))
+    }
+
+    /// Opens one person's sealed record for a view.
+    async fn open_for_view(&self, stream_id: String, record: person::State) -> Result<Contents, Status> {
+        let found = self.open_all(vec![(stream_id, record)]).await?;
+        match found.into_iter().next().map(|(_, found)| found) {
+            Some(Found::Data(data)) => Ok(Contents::Data(data)),
+            Some(Found::Erased { at }) => Ok(Contents::Erased { at }),
+            Some(Found::Unreadable(error)) => Err(key_error(&error, &person::State::default())),
+            None => Err(Status::internal("the person's record could not be opened")),
+        }
     }
 
     /// ForgetPerson: destroys the key, then records PersonErased.

@@ -205,7 +205,8 @@ fn plan_correct(r: pb::CorrectRatingRequest) -> Result<Planned<Rating>, Status> 
 async fn view_rating<L: EventLog>(commands: &Commands<L>, r: pb::GetRatingRequest) -> Result<pb::RatingView, Status> {
     let mut fields = Fields::default();
     let (unit_area_id, year, key) = unit_year(&mut fields, &r.unit_area_id, r.year);
+    let as_of = fields.as_of(r.as_of.as_ref());
     fields.finish()?;
-    let (state, version) = request::load_recorded::<Rating, L>(commands, RATING, key).await?;
+    let (state, version) = request::load_as_of::<Rating, L>(commands, RATING, key, as_of).await?;
     Ok(views::rating::view(unit_area_id, year, &state, version))
 }

@@ -189,7 +189,7 @@ async fn plan_report<L: EventLog>(
 }
 
 async fn view_target<L: EventLog>(commands: &Commands<L>, r: pb::GetTargetRequest) -> Result<pb::TargetView, Status> {
-    let target_id = request::id("target_id", &r.target_id)?;
-    let (state, version) = request::load_recorded::<Target, L>(commands, TARGET, target_id).await?;
+    let (target_id, as_of) = request::id_as_of("target_id", &r.target_id, r.as_of.as_ref())?;
+    let (state, version) = request::load_as_of::<Target, L>(commands, TARGET, target_id, as_of).await?;
     Ok(views::target::view(&state, version))
 }

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use antt_domain::area::{self, Area, EndKind, State};
+use antt_domain::timeline::Entry;
 use antt_domain::{Aggregate, Date, DomainEvent};
 use antt_proto::v1 as pb;
 
@@ -28,7 +29,17 @@ pub(crate) struct AreaHistory {
 }
 
 impl AreaHistory {
-    pub(crate) fn apply(&mut self, event: &area::Event) {
+    /// The history folded from `entries`, an area's timeline up to some day: its name,
+    /// parent and code are those of the latest change to take effect by then.
+    pub(crate) fn of(entries: &[Entry<area::Event>]) -> Self {
+        let mut history = AreaHistory::default();
+        for entry in entries {
+            history.apply(&entry.event);
+        }
+        history
+    }
+
+    fn apply(&mut self, event: &area::Event) {
         let on = event.effective_date();
         match event {
             area::Event::Registered(e) => {
@@ -212,5 +223,46 @@ mod tests {
             periods(vec![(date(2008, 1, 1), "a")], None),
             vec![("a", date(2008, 1, 1), None)]
         );
+    }
+
+    #[test]
+    fn the_name_in_force_is_the_latest_to_take_effect() {
+        let on = |year| Some(date(year, 1, 1).to_proto());
+        let renamed = |name: &str, year| {
+            area::Event::Renamed(pb::AreaRenamed {
+                new_name: name.into(),
+                effective_date: on(year),
+                ..Default::default()
+            })
+        };
+        // The 2015 rename was typed in after the 2020 one.
+        let events = [
+            area::Event::Registered(pb::AreaRegistered {
+                area_id: "a".into(),
+                name: "Xã A".into(),
+                division_type: "xã".into(),
+                effective_date: on(2008),
+                ..Default::default()
+            }),
+            renamed("Xã B", 2020),
+            renamed("Xã C", 2015),
+        ];
+        let timeline = antt_domain::timeline_of::<Area>(&events);
+        let name_on = |year| {
+            AreaHistory::of(timeline.as_of(date(year, 6, 1)))
+                .into_view(String::new(), 2)
+                .name
+        };
+        assert_eq!(name_on(2010), "Xã A");
+        assert_eq!(name_on(2016), "Xã C");
+        assert_eq!(name_on(2024), "Xã B");
+        let view = AreaHistory::of(timeline.entries()).into_view(String::new(), 2);
+        let names: Vec<(&str, Option<pb::Date>)> = view
+            .names
+            .iter()
+            .map(|period| (period.name.as_str(), period.valid_until))
+            .collect();
+        assert_eq!(names, [("Xã A", on(2015)), ("Xã C", on(2020)), ("Xã B", None)]);
+        assert_eq!(view.names[2].division_type, "xã");
     }
 }

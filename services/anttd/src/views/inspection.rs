@@ -6,7 +6,8 @@ use antt_domain::inspection::{ActionRecord, ActionStatus, Deadline, State};
 use antt_domain::Date;
 use antt_proto::v1 as pb;
 
-/// The view of `state` with the actions overdue on `as_of`.
+/// The view of `state`, the inspection as it stood at the end of `as_of`, with the
+/// actions overdue that day: overdue is a function of that state and that day alone.
 pub(crate) fn view(state: &State, as_of: Date, version: u64) -> pb::InspectionView {
     let overdue_action_ids: Vec<String> = state.overdue_actions(as_of).into_iter().map(str::to_owned).collect();
     let findings = state

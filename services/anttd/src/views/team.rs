@@ -3,13 +3,14 @@
 use std::collections::BTreeMap;
 
 use antt_domain::team;
+use antt_domain::timeline::Entry;
 use antt_domain::DomainEvent;
 use antt_proto::v1 as pb;
 
 use crate::persons::NameLookup;
 
-/// The team as GetTeam shows it, folded from the team's events. Kept apart from
-/// [`team::State`], which holds only what the rules need (no role history).
+/// The team as GetTeam shows it, folded from the team's events in valid-time order. Kept
+/// apart from [`team::State`], which holds only what the rules need (no role history).
 #[derive(Default)]
 pub(crate) struct TeamViewBuilder {
     established: bool,
@@ -18,6 +19,15 @@ pub(crate) struct TeamViewBuilder {
 }
 
 impl TeamViewBuilder {
+    /// The view folded from `entries`, a team's timeline up to some day.
+    pub(crate) fn of(entries: &[Entry<team::Event>]) -> Self {
+        let mut builder = TeamViewBuilder::default();
+        for entry in entries {
+            builder.apply(&entry.event);
+        }
+        builder
+    }
+
     pub(crate) fn apply(&mut self, event: &team::Event) {
         let on = Some(event.effective_date().to_proto());
         match event {
@@ -41,8 +51,12 @@ impl TeamViewBuilder {
                     let member = self.end_term(&carried.person_id, on, pb::TermEnd::CarriedOver);
                     member.carried_over_to_team_id = carried.successor_team_id.clone();
                 }
-                for person_id in &e.released_person_ids {
-                    self.end_term(person_id, on, pb::TermEnd::Released);
+                if e.team_ends {
+                    self.release_active(on);
+                } else {
+                    for person_id in &e.released_person_ids {
+                        self.end_term(person_id, on, pb::TermEnd::Released);
+                    }
                 }
                 for successor in &e.successor_team_ids {
                     if !self.view.successor_team_ids.contains(successor) {
@@ -70,10 +84,8 @@ impl TeamViewBuilder {
                 self.view.managing_level = e.to_managing_level;
                 self.view.managing_body = e.to_managing_body.clone();
             }
-            team::Event::Dissolved(e) => {
-                for person_id in &e.released_person_ids {
-                    self.end_term(person_id, on, pb::TermEnd::Released);
-                }
+            team::Event::Dissolved(_) => {
+                self.release_active(on);
                 self.view.status = pb::TeamStatus::Dissolved.into();
                 self.view.ended_on = on;
             }
@@ -126,6 +138,21 @@ impl TeamViewBuilder {
             }
             // History for reports; the view shows standing and roles.
             team::Event::MemberTrained(_) | team::Event::MemberEvaluated(_) | team::Event::AllowancePaid(_) => {}
+        }
+    }
+
+    /// Releases whoever is active on `on`, the day the team ends, as the domain does: the
+    /// event's list is only who was known active when the end was recorded, and a term
+    /// typed in later for an earlier date must end (or not) by what was true that day.
+    fn release_active(&mut self, on: Option<pb::Date>) {
+        let active: Vec<String> = self
+            .members
+            .values()
+            .filter(|member| member.status() == pb::MemberStatus::Active)
+            .map(|member| member.person_id.clone())
+            .collect();
+        for person_id in active {
+            self.end_term(&person_id, on, pb::TermEnd::Released);
         }
     }
 
@@ -212,6 +239,8 @@ impl TeamViewBuilder {
 
 #[cfg(test)]
 mod tests {
+    use antt_domain::Date;
+
     use super::*;
 
     fn date(year: i32, month: u32, day: u32) -> Option<pb::Date> {
@@ -274,5 +303,52 @@ mod tests {
         let b = &view.members[1];
         assert_eq!(b.replaces_person_id, "a");
         assert_eq!(b.terms[0].started_by(), pb::TermStart::Replacement);
+    }
+
+    #[test]
+    fn a_dissolution_releases_whoever_is_active_on_its_day() {
+        let appointed = |person: &str, on| {
+            team::Event::MemberAppointed(pb::MemberAppointed {
+                person_id: person.into(),
+                role: pb::MemberRole::Member.into(),
+                effective_date: on,
+                ..Default::default()
+            })
+        };
+        // In recording order: "b" joined and "a" left before the dissolution, but both
+        // were typed in after it, so its payload names "a" as the one released.
+        let events = [
+            team::Event::Established(pb::TeamEstablished {
+                team_id: "t".into(),
+                effective_date: date(2020, 1, 1),
+                ..Default::default()
+            }),
+            appointed("a", date(2020, 1, 2)),
+            team::Event::Dissolved(pb::TeamDissolved {
+                released_person_ids: vec!["a".into()],
+                effective_date: date(2020, 6, 1),
+                ..Default::default()
+            }),
+            appointed("b", date(2020, 2, 1)),
+            team::Event::MemberLeft(pb::MemberLeft {
+                person_id: "a".into(),
+                reason: pb::LeaveReason::Resigned.into(),
+                effective_date: date(2020, 5, 1),
+                ..Default::default()
+            }),
+        ];
+        let timeline = antt_domain::timeline_of::<team::Team>(&events);
+        let view = TeamViewBuilder::of(timeline.entries()).finish(4, &BTreeMap::new());
+        let ended_by = |person: &str| {
+            let member = view.members.iter().find(|m| m.person_id == person).unwrap();
+            (member.terms[0].ended_by(), member.terms[0].until)
+        };
+        assert_eq!(ended_by("a"), (pb::TermEnd::Left, date(2020, 5, 1)));
+        assert_eq!(ended_by("b"), (pb::TermEnd::Released, date(2020, 6, 1)));
+        assert_eq!(view.active_member_count, 0);
+
+        let before = TeamViewBuilder::of(timeline.as_of(Date::new(2020, 3, 1).unwrap())).finish(4, &BTreeMap::new());
+        assert_eq!(before.status(), pb::TeamStatus::Active);
+        assert_eq!(before.active_member_count, 2);
     }
 }
