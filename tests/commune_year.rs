@@ -494,6 +494,7 @@ async fn appoint(clerk: &mut Clerk, team_id: &str, person_id: &str, role: pb::Me
             team_id: team_id.to_string(),
             person_id: person_id.to_string(),
             role: role.into(),
+            ..Default::default()
         })
         .await;
     clerk.note("appoint a member", &h, answer);

@@ -113,6 +113,7 @@ impl World {
             team_id: team_id.into(),
             person_id: person_id.into(),
             role: role.into(),
+            ..Default::default()
         }
     }
 

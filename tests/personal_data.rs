@@ -206,6 +206,7 @@ async fn personal_data_is_sealed_readable_then_erased_for_good() {
             team_id: team.clone(),
             person_id: person.clone(),
             role: MemberRole::Leader.into(),
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -264,6 +265,7 @@ async fn personal_data_is_sealed_readable_then_erased_for_good() {
         team_id: team.clone(),
         person_id: person.clone(),
         role: MemberRole::Member.into(),
+        ..Default::default()
     };
     let refused = forces.appoint_member(reappoint).await.unwrap_err();
     assert_eq!(refused.code(), Code::FailedPrecondition, "{refused:?}");

@@ -641,6 +641,7 @@ async fn send(forces: &mut ForcesClient<Channel>, step: Step, team_id: &str, per
         team_id: team_id.to_owned(),
         person_id: person_id.to_owned(),
         role: pb::MemberRole::Member.into(),
+        ..Default::default()
     };
     let mut retries = 0;
     loop {

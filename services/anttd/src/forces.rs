@@ -324,8 +324,9 @@ impl<L: EventLog> ForcesService<L> {
         let person_id = checks.id("person_id", &request.person_id);
         let role = checks.enumeration::<pb::MemberRole>("role", request.role);
         let decision = checks.required_decision(header.as_ref(), "an appointment");
-        let (Some(header), Some(team_id), Some(person_id), Some(role), Some(decision)) =
-            (header, team_id, person_id, role, decision)
+        let term_end = checks.term_end(request.term_end.as_ref(), request.term_end_reason);
+        let (Some(header), Some(team_id), Some(person_id), Some(role), Some(decision), Some(term_end)) =
+            (header, team_id, person_id, role, decision, term_end)
         else {
             return Err(checks.into_status());
         };
@@ -334,7 +335,7 @@ impl<L: EventLog> ForcesService<L> {
             role,
             effective_date: header.effective_date,
             decision,
-            term_end: None,
+            term_end,
         });
         let joining = ("person_id", person_id);
         self.record_joining(&actor, &request, team_id, &header, command, joining)
@@ -695,7 +696,12 @@ pub fn digest<M: Message>(rpc: &str, request: &M) -> [u8; 32] {
 
 /// The request path of a field the domain names.
 fn request_path(domain_field: &str) -> String {
-    request::request_path(domain_field, [("formed_from", "formed_from_team_ids")].into_iter())
+    let renames = [
+        ("formed_from", "formed_from_team_ids"),
+        ("term_end.on", "term_end"),
+        ("term_end.reason", "term_end_reason"),
+    ];
+    request::request_path(domain_field, renames.into_iter())
 }
 
 /// A domain refusal as a status, with request paths.
@@ -867,6 +873,27 @@ impl Checks {
         (self.len() == before).then_some(moves)
     }
 
+    /// The end of a past term typed in whole: its day and its reason, both or neither.
+    /// Some(None) when neither is given.
+    fn term_end(&mut self, on: Option<&pb::Date>, reason: i32) -> Option<Option<team::TermEnd>> {
+        let on = on.map(|on| self.date("term_end", Some(on)));
+        match (on, self.enumeration::<pb::LeaveReason>("term_end_reason", reason)?) {
+            (None, pb::LeaveReason::Unspecified) => Some(None),
+            (None, _) => {
+                self.add("term_end", "a term end reason needs the day the term ended");
+                None
+            }
+            (Some(_), pb::LeaveReason::Unspecified) => {
+                self.add(
+                    "term_end_reason",
+                    "a term end needs its reason, e.g. LEAVE_REASON_TERM_ENDED (hết nhiệm kỳ)",
+                );
+                None
+            }
+            (Some(on), reason) => on.map(|on| Some(team::TermEnd { on, reason })),
+        }
+    }
+
     /// A proto enum value this server knows (unspecified included: the domain says
     /// whether it may be).
     pub fn enumeration<E: TryFrom<i32>>(&mut self, field: &str, value: i32) -> Option<E> {
@@ -983,6 +1010,41 @@ mod tests {
             domain_status(&DomainError::VettingRequired).code(),
             Code::FailedPrecondition
         );
+    }
+
+    #[test]
+    fn a_term_end_needs_its_day_and_its_reason() {
+        let on = pb::Date {
+            year: 2022,
+            month: 12,
+            day: 31,
+        };
+        let ended = pb::LeaveReason::TermEnded.into();
+        let mut checks = Checks::default();
+        assert_eq!(checks.term_end(None, 0), Some(None));
+        let term_end = checks.term_end(Some(&on), ended).flatten().unwrap();
+        assert_eq!(
+            (term_end.on.to_proto(), term_end.reason),
+            (on, pb::LeaveReason::TermEnded)
+        );
+        assert!(checks.is_empty());
+        assert_eq!(checks.term_end(Some(&on), 0), None);
+        assert_eq!(checks.term_end(None, ended), None);
+        let bad_day = pb::Date { day: 32, ..on };
+        assert_eq!(checks.term_end(Some(&bad_day), 0), None);
+        assert_eq!(checks.term_end(Some(&on), 99), None);
+        let fields: Vec<&str> = checks.violations().iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "term_end_reason",
+                "term_end",
+                "term_end",
+                "term_end_reason",
+                "term_end_reason"
+            ]
+        );
+        assert_eq!(request_path("term_end.on"), "term_end");
     }
 
     #[test]
