@@ -28,7 +28,7 @@ impl TeamViewBuilder {
         builder
     }
 
-    pub(crate) fn apply(&mut self, event: &team::Event) {
+    fn apply(&mut self, event: &team::Event) {
         let on = Some(event.effective_date().to_proto());
         match event {
             team::Event::Established(e) => {
