@@ -65,6 +65,7 @@ async fn get(client: &mut Client, id: &str) -> AreaView {
     client
         .get_area(GetAreaRequest {
             area_id: id.to_string(),
+            as_of: None,
         })
         .await
         .unwrap_or_else(|status| panic!("get {id}: {status:?}"))
@@ -234,7 +235,13 @@ async fn a_province_district_commune_and_thon_chain_is_recorded_and_read_back() 
     assert_eq!(view.population[0].source, "Báo cáo số 55/BC-BCĐ");
     assert_eq!(view.stream_version, 4);
 
-    let missing = client.get_area(GetAreaRequest { area_id: new_id() }).await.unwrap_err();
+    let missing = client
+        .get_area(GetAreaRequest {
+            area_id: new_id(),
+            as_of: None,
+        })
+        .await
+        .unwrap_err();
     assert_eq!(missing.code(), Code::NotFound, "{missing:?}");
     assert!(missing.message().contains("not registered"), "{missing:?}");
 }
@@ -789,6 +796,7 @@ async fn malformed_requests_name_every_field() {
     let status = client
         .get_area(GetAreaRequest {
             area_id: "Xã Nga Thái".to_string(),
+            as_of: None,
         })
         .await
         .unwrap_err();

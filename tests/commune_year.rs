@@ -494,6 +494,7 @@ async fn appoint(clerk: &mut Clerk, team_id: &str, person_id: &str, role: pb::Me
             team_id: team_id.to_string(),
             person_id: person_id.to_string(),
             role: role.into(),
+            ..Default::default()
         })
         .await;
     clerk.note("appoint a member", &h, answer);
@@ -958,6 +959,7 @@ async fn read_back(channel: &Channel, ids: &Ids) -> Readings {
     let dispute = incidents
         .get_incident(pb::GetIncidentRequest {
             incident_id: ids.dispute.clone(),
+            as_of: None,
         })
         .await
         .unwrap()
@@ -965,6 +967,7 @@ async fn read_back(channel: &Channel, ids: &Ids) -> Readings {
     let theft = incidents
         .get_incident(pb::GetIncidentRequest {
             incident_id: ids.theft.clone(),
+            as_of: None,
         })
         .await
         .unwrap()
@@ -973,6 +976,7 @@ async fn read_back(channel: &Channel, ids: &Ids) -> Readings {
         .get_rating(pb::GetRatingRequest {
             unit_area_id: ids.village.clone(),
             year: YEAR,
+            as_of: None,
         })
         .await
         .unwrap()
@@ -988,6 +992,7 @@ async fn read_back(channel: &Channel, ids: &Ids) -> Readings {
     let village = AreasClient::new(channel.clone())
         .get_area(pb::GetAreaRequest {
             area_id: ids.village.clone(),
+            as_of: None,
         })
         .await
         .unwrap()
@@ -1011,6 +1016,7 @@ async fn get_team(forces: &mut ForcesClient<Channel>, team_id: &str) -> pb::Team
     forces
         .get_team(pb::GetTeamRequest {
             team_id: team_id.to_string(),
+            as_of: None,
         })
         .await
         .unwrap_or_else(|status| panic!("GetTeam {team_id}: {status:?}"))

@@ -114,6 +114,7 @@ impl World {
             team_id: team_id.into(),
             person_id: person_id.into(),
             role: role.into(),
+            ..Default::default()
         }
     }
 
@@ -129,6 +130,7 @@ impl World {
         self.forces
             .get_team(GetTeamRequest {
                 team_id: team_id.into(),
+                as_of: None,
             })
             .await
             .unwrap()
@@ -502,7 +504,10 @@ async fn other_records_must_exist() {
 
     let absent = w
         .forces
-        .get_team(GetTeamRequest { team_id: new_id() })
+        .get_team(GetTeamRequest {
+            team_id: new_id(),
+            as_of: None,
+        })
         .await
         .unwrap_err();
     assert_eq!(absent.code(), Code::NotFound);

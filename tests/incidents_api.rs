@@ -76,6 +76,7 @@ fn mediated() -> Resolution {
 async fn get(client: &mut Client, incident_id: &str) -> IncidentView {
     let request = GetIncidentRequest {
         incident_id: incident_id.to_string(),
+        as_of: None,
     };
     client.get_incident(request).await.expect("GetIncident").into_inner()
 }
@@ -207,9 +208,13 @@ async fn only_open_incidents_are_handled_and_a_resolved_one_can_reopen() {
 
     let again = client.resolve_incident(resolve(&id, mediated(), 2)).await;
     assert_refused(again, Code::FailedPrecondition, "already resolved");
-    let late = client
-        .mediate_incident(mediate(&id, MediationOutcome::Succeeded, 20))
-        .await;
+    // Dated after the resolution: a mediation dated before it would be a valid
+    // backdated fact, judged against the incident as it stood then.
+    let late = MediateIncidentRequest {
+        header: on(2016, 4, 20),
+        ..mediate(&id, MediationOutcome::Succeeded, 20)
+    };
+    let late = client.mediate_incident(late).await;
     assert_refused(late, Code::FailedPrecondition, "already resolved");
     let dialogue = HoldIncidentDialogueRequest {
         header: on(2016, 4, 3),
@@ -233,7 +238,11 @@ async fn only_open_incidents_are_handled_and_a_resolved_one_can_reopen() {
     assert_eq!(view.resolved_on, None);
     // The earlier agreement did not hold: a new mediation is needed before closing again.
     assert_eq!(view.successful_mediations_count, 0);
-    let stale_agreement = client.resolve_incident(resolve(&id, mediated(), 30)).await;
+    let stale_agreement = ResolveIncidentRequest {
+        header: on(2016, 5, 30),
+        ..resolve(&id, mediated(), 30)
+    };
+    let stale_agreement = client.resolve_incident(stale_agreement).await;
     assert_refused(stale_agreement, Code::FailedPrecondition, "successful mediation");
     let mut reopen_open = reopen;
     reopen_open.header = on(2016, 5, 3);
@@ -275,7 +284,10 @@ async fn a_tip_leads_to_an_incident_and_an_arrest_is_recorded_once() {
     };
     client.assess_tip(assess).await.unwrap();
     let tip = client
-        .get_tip(GetTipRequest { tip_id: tip_id.clone() })
+        .get_tip(GetTipRequest {
+            tip_id: tip_id.clone(),
+            as_of: None,
+        })
         .await
         .unwrap()
         .into_inner();
@@ -305,6 +317,7 @@ async fn a_tip_leads_to_an_incident_and_an_arrest_is_recorded_once() {
     let view = client
         .get_arrest(GetArrestRequest {
             arrest_id: arrest.arrest_id.clone(),
+            as_of: None,
         })
         .await
         .unwrap()
@@ -318,6 +331,7 @@ async fn a_tip_leads_to_an_incident_and_an_arrest_is_recorded_once() {
     let unknown = client
         .get_arrest(GetArrestRequest {
             arrest_id: Uuid::new_v4().to_string(),
+            as_of: None,
         })
         .await
         .unwrap_err();
@@ -348,6 +362,7 @@ async fn unknown_areas_and_records_are_refused() {
     let status = client
         .get_incident(GetIncidentRequest {
             incident_id: unknown.clone(),
+            as_of: None,
         })
         .await
         .unwrap_err();

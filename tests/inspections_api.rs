@@ -177,10 +177,13 @@ async fn a_shortcoming_is_remedied_and_the_inspection_closes() {
         .iter()
         .all(|a| a.status() == RemedialActionStatus::Completed && a.finished_on == Some(ymd(2024, 1, 20))));
     assert_eq!(view.findings.len(), 2);
-    let after_close = client
-        .record_finding(finding(&inspection_id, FindingKind::Shortcoming, "bổ sung"))
-        .await
-        .unwrap_err();
+    // Dated after the closing: one dated while the inspection was open is a valid
+    // backdated finding.
+    let late_finding = RecordFindingRequest {
+        header: header_with(ymd(2024, 2, 3), None),
+        ..finding(&inspection_id, FindingKind::Shortcoming, "bổ sung")
+    };
+    let after_close = client.record_finding(late_finding).await.unwrap_err();
     assert_eq!(after_close.code(), Code::FailedPrecondition, "{after_close:?}");
     server.shutdown().await.unwrap();
 }

@@ -103,6 +103,7 @@ async fn get_person(forces: &mut Forces, person_id: &str) -> PersonView {
     forces
         .get_person(GetPersonRequest {
             person_id: person_id.into(),
+            as_of: None,
         })
         .await
         .unwrap()
@@ -113,6 +114,7 @@ async fn get_team(forces: &mut Forces, team_id: &str) -> TeamView {
     forces
         .get_team(GetTeamRequest {
             team_id: team_id.into(),
+            as_of: None,
         })
         .await
         .unwrap()
@@ -206,6 +208,7 @@ async fn personal_data_is_sealed_readable_then_erased_for_good() {
             team_id: team.clone(),
             person_id: person.clone(),
             role: MemberRole::Leader.into(),
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -264,6 +267,7 @@ async fn personal_data_is_sealed_readable_then_erased_for_good() {
         team_id: team.clone(),
         person_id: person.clone(),
         role: MemberRole::Member.into(),
+        ..Default::default()
     };
     let refused = forces.appoint_member(reappoint).await.unwrap_err();
     assert_eq!(refused.code(), Code::FailedPrecondition, "{refused:?}");
@@ -369,7 +373,10 @@ async fn an_erasure_that_cannot_be_recorded_destroys_nothing() {
     assert_eq!(read.personal_data.unwrap().citizen_id, "038075001234");
 
     let absent = forces
-        .get_person(GetPersonRequest { person_id: new_id() })
+        .get_person(GetPersonRequest {
+            person_id: new_id(),
+            as_of: None,
+        })
         .await
         .unwrap_err();
     assert_eq!(absent.code(), Code::NotFound);

@@ -83,6 +83,7 @@ async fn get(client: &mut Client, unit: &str) -> RatingView {
     let request = GetRatingRequest {
         unit_area_id: unit.to_string(),
         year: YEAR,
+        as_of: None,
     };
     client.get_rating(request).await.expect("GetRating").into_inner()
 }
@@ -165,6 +166,7 @@ async fn units_that_are_not_rated_or_not_registered_are_refused() {
         .get_rating(GetRatingRequest {
             unit_area_id: units.thon.clone(),
             year: YEAR,
+            as_of: None,
         })
         .await
         .unwrap_err();

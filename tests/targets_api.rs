@@ -94,6 +94,7 @@ fn ratio(numerator: u64, denominator: u64) -> Value {
 async fn get(client: &mut Client, target_id: &str) -> TargetView {
     let request = GetTargetRequest {
         target_id: target_id.to_string(),
+        as_of: None,
     };
     client.get_target(request).await.expect("GetTarget").into_inner()
 }
@@ -270,6 +271,7 @@ async fn values_that_do_not_fit_the_target_are_refused() {
     let missing = client
         .get_target(GetTargetRequest {
             target_id: Uuid::new_v4().to_string(),
+            as_of: None,
         })
         .await
         .unwrap_err();

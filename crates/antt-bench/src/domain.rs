@@ -690,6 +690,7 @@ async fn send(
         team_id: team_id.to_owned(),
         person_id: person_id.to_owned(),
         role: pb::MemberRole::Member.into(),
+        ..Default::default()
     };
     let mut retries = 0;
     loop {

@@ -90,6 +90,7 @@ async fn forget_person_erases_and_is_safe_to_repeat() {
         .forces()
         .get_person(pb::GetPersonRequest {
             person_id: person.clone(),
+            as_of: None,
         })
         .await
         .unwrap()

@@ -76,6 +76,7 @@ impl Server {
         self.areas()
             .get_area(pb::GetAreaRequest {
                 area_id: area_id.to_owned(),
+                as_of: None,
             })
             .await
             .unwrap_or_else(|status| panic!("GetArea {area_id}: {status}"))

@@ -24,8 +24,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use antt_domain::area::{self, Area, EndKind, State};
-use antt_domain::{Aggregate, AreaFacts, Date, Decision, DomainError, DomainEvent};
+use antt_domain::area::{self, Area};
+use antt_domain::{AreaFacts, Decision, DomainError};
 use antt_log::{EventLog, Violation};
 use antt_proto::v1 as pb;
 use antt_proto::v1::areas_server::{Areas, AreasServer};
@@ -33,10 +33,11 @@ use tonic::{Request, Response, Status};
 use tracing::{field, Span};
 use uuid::Uuid;
 
-use crate::commands::{self, request_digest, CommandHeader, Commands};
+use crate::commands::{request_digest, CommandHeader, Commands};
 use crate::request::{self, BadId, Fields};
 use crate::status;
 use crate::steps::{self, Steps, Written};
+use crate::views::{self, area::AreaHistory};
 
 /// The stream of an area's events.
 pub fn stream_id(area_id: Uuid) -> String {
@@ -395,18 +396,27 @@ impl<L: EventLog> AreasService<L> {
 
     async fn get(&self, request: pb::GetAreaRequest) -> Result<pb::AreaView, Status> {
         let mut check = Check::default();
-        let Some(area_id) = check.area_id("area_id", &request.area_id) else {
+        let area_id = check.area_id("area_id", &request.area_id);
+        let as_of = check.fields.as_of(request.as_of.as_ref());
+        let Some(area_id) = area_id else {
             return Err(check.status());
         };
+        check.finish()?;
         let stream_id = stream_id(area_id);
-        let history = self.history(&stream_id).await?;
-        if history.state.registered_on.is_none() {
-            return Err(Status::not_found(format!(
+        let loaded = self.commands.load::<Area>(&stream_id).await?;
+        let unregistered = || {
+            status::not_found(format!(
                 "area {area_id} is not registered (chưa có trong hồ sơ); check the id"
-            )));
+            ))
+        };
+        let version = loaded.version.ok_or_else(unregistered)?;
+        let events = views::as_of(&loaded.timeline, &format!("area {area_id}"), as_of)?;
+        let history = AreaHistory::of(events);
+        if !history.is_registered() {
+            return Err(unregistered());
         }
-        Span::current().record("stream_version", history.version);
-        Ok(history.into_view(stream_id))
+        Span::current().record("stream_version", version);
+        Ok(history.into_view(stream_id, version))
     }
 
     /// Reads and records a command on one area that names nothing but the area and, if
@@ -538,21 +548,6 @@ impl<L: EventLog> AreasService<L> {
     /// The facts about a registered area another command refers to.
     async fn area_facts(&self, field: &str, area_id: Uuid) -> Result<AreaFacts, Status> {
         request::registered_area(&self.commands, field, area_id, || not_registered(field, area_id)).await
-    }
-
-    /// The area's state and what the view shows beyond it, from one pass over its stream.
-    async fn history(&self, stream_id: &str) -> Result<History, Status> {
-        let mut history = History::default();
-        let version_read = self
-            .commands
-            .replay(stream_id, |recorded| {
-                history.apply(&commands::decode::<Area>(recorded)?);
-                Ok(())
-            })
-            .await?;
-        history.version_read = version_read;
-        history.version = history.version_read.unwrap_or_default();
-        Ok(history)
     }
 }
 
@@ -905,184 +900,6 @@ impl Check {
     }
 }
 
-/// A name as given by a registration or a rename.
-struct Name {
-    name: String,
-    division_type: String,
-    decision: Option<pb::DecisionRef>,
-}
-
-/// An area's state with what the view shows beyond it.
-#[derive(Default)]
-struct History {
-    state: State,
-    version_read: Option<u64>,
-    version: u64,
-    /// Names by the date they were given, in recording order.
-    names: Vec<(Date, Name)>,
-    parents: Vec<(Date, String)>,
-    formed_from: Vec<String>,
-    absorbed: Vec<String>,
-    parts: Vec<String>,
-    population_sources: BTreeMap<Date, String>,
-}
-
-impl History {
-    fn apply(&mut self, event: &area::Event) {
-        let on = event.effective_date();
-        match event {
-            area::Event::Registered(e) => {
-                self.names.push((
-                    on,
-                    Name {
-                        name: e.name.clone(),
-                        division_type: e.division_type.clone(),
-                        decision: e.decision.clone(),
-                    },
-                ));
-                self.parents.push((on, e.parent_area_id.clone()));
-                self.formed_from.extend(e.formed_from_area_ids.iter().cloned());
-            }
-            area::Event::Renamed(e) => {
-                let division_type = if e.new_division_type.is_empty() {
-                    self.state.division_type.clone()
-                } else {
-                    e.new_division_type.clone()
-                };
-                self.names.push((
-                    on,
-                    Name {
-                        name: e.new_name.clone(),
-                        division_type,
-                        decision: e.decision.clone(),
-                    },
-                ));
-            }
-            area::Event::Reparented(e) => self.parents.push((on, e.new_parent_area_id.clone())),
-            area::Event::AbsorbedAreas(e) => self.absorbed.extend(e.absorbed_area_ids.iter().cloned()),
-            area::Event::Split(e) => self.parts.extend(e.part_area_ids.iter().cloned()),
-            area::Event::PopulationRecorded(e) => {
-                self.population_sources.insert(on, e.source.clone());
-            }
-            _ => {}
-        }
-        self.state = Area::evolve(std::mem::take(&mut self.state), event);
-    }
-
-    fn into_view(self, stream_id: String) -> pb::AreaView {
-        let state = self.state;
-        let ended_on = state.ending.as_ref().map(|ending| ending.on);
-        let (status, successor_area_id) = match state.ending.as_ref().map(|ending| &ending.how) {
-            None => (pb::AreaStatus::Active, String::new()),
-            Some(EndKind::MergedInto { successor_area_id }) => (pb::AreaStatus::Merged, successor_area_id.clone()),
-            Some(EndKind::Split { .. }) => (pb::AreaStatus::Split, String::new()),
-            Some(EndKind::Dissolved) => (pb::AreaStatus::Dissolved, String::new()),
-        };
-        let names = periods(self.names, ended_on)
-            .into_iter()
-            .map(
-                |(
-                    Name {
-                        name,
-                        division_type,
-                        decision,
-                    },
-                    from,
-                    until,
-                )| pb::AreaNamePeriod {
-                    name,
-                    division_type,
-                    valid_from: Some(from.to_proto()),
-                    valid_until: until.map(Date::to_proto),
-                    decision,
-                },
-            )
-            .collect();
-        let codes = periods(
-            state
-                .codes
-                .iter()
-                .map(|period| (period.from, period.code.clone()))
-                .collect(),
-            ended_on,
-        )
-        .into_iter()
-        .map(|(official_code, from, until)| pb::AreaCodePeriod {
-            official_code,
-            valid_from: Some(from.to_proto()),
-            valid_until: until.map(Date::to_proto),
-        })
-        .collect();
-        let parents = periods(self.parents, ended_on)
-            .into_iter()
-            .map(|(parent_area_id, from, until)| pb::AreaParentPeriod {
-                parent_area_id,
-                valid_from: Some(from.to_proto()),
-                valid_until: until.map(Date::to_proto),
-            })
-            .collect();
-        let population = state
-            .population
-            .iter()
-            .map(|figure| pb::AreaPopulationFigure {
-                as_of: Some(figure.as_of.to_proto()),
-                households: figure.households,
-                population: figure.population,
-                source: self.population_sources.get(&figure.as_of).cloned().unwrap_or_default(),
-            })
-            .collect();
-        let key_complex_periods = state
-            .key_complex_periods
-            .iter()
-            .map(|period| pb::AreaKeyComplexPeriod {
-                designated_on: Some(period.designated_on.to_proto()),
-                transformed_on: period.transformed_on.map(Date::to_proto),
-            })
-            .collect();
-        let is_key_complex_area = state
-            .key_complex_periods
-            .last()
-            .is_some_and(|period| period.transformed_on.is_none());
-        // `codes` is sorted by date: its last code is the current (or last) one.
-        let official_code = state.codes.last().map(|period| period.code.clone()).unwrap_or_default();
-        pb::AreaView {
-            area_id: state.area_id,
-            stream_id,
-            stream_version: self.version,
-            level: state.level.into(),
-            name: state.name,
-            division_type: state.division_type,
-            names,
-            official_code,
-            codes,
-            parent_area_id: state.parent_area_id,
-            parents,
-            registered_on: state.registered_on.map(Date::to_proto),
-            status: status.into(),
-            ended_on: ended_on.map(Date::to_proto),
-            successor_area_id,
-            part_area_ids: self.parts,
-            formed_from_area_ids: self.formed_from,
-            absorbed_area_ids: self.absorbed,
-            population,
-            key_complex_periods,
-            is_key_complex_area,
-        }
-    }
-}
-
-/// Values dated from a day, as periods: each lasts until the next one's date (or `end`).
-/// Sorted by date, stable, so two values of one day keep their recording order.
-fn periods<T>(mut dated: Vec<(Date, T)>, end: Option<Date>) -> Vec<(T, Date, Option<Date>)> {
-    dated.sort_by_key(|(from, _)| *from);
-    let starts: Vec<Date> = dated.iter().map(|(from, _)| *from).collect();
-    dated
-        .into_iter()
-        .enumerate()
-        .map(|(index, (from, value))| (value, from, starts.get(index + 1).copied().or(end)))
-        .collect()
-}
-
 /// The span of a command, named after its RPC like the EventStore's spans, with the area
 /// id as sent (Debug escapes control characters a client might put in it).
 macro_rules! command_span {
@@ -1189,26 +1006,6 @@ mod tests {
     use tonic_types::StatusExt;
 
     use super::*;
-
-    fn date(year: i32, month: u32, day: u32) -> Date {
-        Date::new(year, month, day).unwrap()
-    }
-
-    #[test]
-    fn periods_end_where_the_next_begins_or_at_the_end() {
-        let dated = vec![(date(2020, 1, 1), "b"), (date(2008, 1, 1), "a")];
-        assert_eq!(
-            periods(dated, Some(date(2025, 7, 1))),
-            vec![
-                ("a", date(2008, 1, 1), Some(date(2020, 1, 1))),
-                ("b", date(2020, 1, 1), Some(date(2025, 7, 1))),
-            ]
-        );
-        assert_eq!(
-            periods(vec![(date(2008, 1, 1), "a")], None),
-            vec![("a", date(2008, 1, 1), None)]
-        );
-    }
 
     #[test]
     fn sub_request_ids_are_stable_and_distinct() {

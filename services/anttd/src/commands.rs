@@ -1,8 +1,10 @@
 //! Runs domain commands: the one path by which every service records a fact.
 //!
-//! A command is decided against the current state of its record, rebuilt from the
-//! record's stream, and its events are appended with the exact version that was read, so
-//! two concurrent commands on one record can never both be judged against a stale state.
+//! A command is decided through its record's [`Timeline`], rebuilt from the record's
+//! stream: against the record as it stood on the command's effective date, with every
+//! later-dated recorded fact judged again. Its events are appended with the exact version
+//! that was read, so two concurrent commands on one record can never both be judged
+//! against a stale record.
 //!
 //! Retries are idempotent without any extra index: the events of a command get ids derived
 //! from its request id (UUID v5), so the log's event-id index already tells whether a
@@ -19,7 +21,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 
-use antt_domain::{Aggregate, Context, Date, Decision, DomainError, DomainEvent};
+use antt_domain::{Aggregate, Context, Date, Decision, DomainError, DomainEvent, Timeline};
 use antt_log::{
     AppendError, AppendRequest, Direction, EventLog, ExpectedVersion, NewEvent, ReadStreamRequest, RecordedEvent,
     Timestamp, Violation,
@@ -204,9 +206,12 @@ impl<L> Clone for Commands<L> {
     }
 }
 
-/// A record's state and the version of its stream's last event (None: nothing recorded).
-pub struct Loaded<S> {
-    pub state: S,
+/// A record read from its stream: its events in valid time, the state with every
+/// recorded fact in, and the version of its stream's last event (None: nothing recorded).
+pub struct Loaded<A: Aggregate> {
+    pub timeline: Timeline<A>,
+    /// `timeline.state()`: what other records' commands read of this one.
+    pub state: A::State,
     pub version: Option<u64>,
 }
 
@@ -219,16 +224,20 @@ impl<L: EventLog> Commands<L> {
         &self.log
     }
 
-    /// The current state of a record, replayed from its whole stream.
-    pub async fn load<A: Aggregate>(&self, stream_id: &str) -> Result<Loaded<A::State>, Status> {
-        let mut state = A::State::default();
+    /// A record's timeline, read from its whole stream, and its state with every fact in.
+    pub async fn load<A: Aggregate>(&self, stream_id: &str) -> Result<Loaded<A>, Status> {
+        let mut timeline = Timeline::new();
         let version = self
             .replay(stream_id, |recorded| {
-                state = A::evolve(std::mem::take(&mut state), &decode::<A>(recorded)?);
+                timeline.push(recorded.position, decode::<A>(recorded)?);
                 Ok(())
             })
             .await?;
-        Ok(Loaded { state, version })
+        Ok(Loaded {
+            state: timeline.state(),
+            timeline,
+            version,
+        })
     }
 
     /// Hands every event of a stream, in order, to `apply`, and returns the version of
@@ -265,7 +274,7 @@ impl<L: EventLog> Commands<L> {
         Ok(version)
     }
 
-    /// Decides `command` against the record's current state and records its events.
+    /// Decides `command` through the record's timeline and records its events.
     /// A retry of a recorded request returns the original result with `deduplicated`.
     pub async fn execute<A>(
         &self,
@@ -313,8 +322,10 @@ impl<L: EventLog> Commands<L> {
             }
             let loaded = self.load::<A>(stream_id).await?;
             ensure_expected_version(stream_id, header.expected_version, loaded.version)?;
-            let events =
-                A::decide(&loaded.state, command.clone(), &context(actor)).map_err(|e| status::domain_error(&e))?;
+            let events = loaded
+                .timeline
+                .decide(command.clone(), &context(actor))
+                .map_err(|e| status::domain_error(&e))?;
             if events.is_empty() {
                 return Err(Status::internal("the command decided no events; nothing was recorded"));
             }

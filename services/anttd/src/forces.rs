@@ -12,11 +12,10 @@
 //! RestructureTeam writes several streams without a transaction; see
 //! [`ForcesService::restructure`] for the order and why a retry completes it.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use antt_domain::team::{self, Team};
-use antt_domain::{Date, Decision, DomainError, DomainEvent};
+use antt_domain::{Date, Decision, DomainError};
 use antt_keystore::KeyStore;
 use antt_log::{EventLog, Violation};
 use antt_proto::v1 as pb;
@@ -31,6 +30,7 @@ use crate::persons::Persons;
 use crate::request::{self, BadId, Fields};
 use crate::status;
 use crate::steps::{self, Steps, Written};
+use crate::views::{self, team::TeamViewBuilder};
 
 /// Stream id prefixes of the records this service reads or writes.
 pub const TEAM_STREAM_PREFIX: &str = "team-";
@@ -210,11 +210,13 @@ impl<L: EventLog> ForcesService<L> {
             .await?;
         let mut writes = vec![restructure];
         let mut receivers = Vec::new();
+        // The roles carried over are those held on the day of the restructuring.
+        let on_the_day = old.timeline.state_as_of(header.effective_date);
         for successor in &successors {
             let members = moves
                 .iter()
                 .filter(|m| m.successor_team_id == *successor)
-                .map(|m| Ok((m.person_id, carried_role(&old.state, m)?)))
+                .map(|m| Ok((m.person_id, carried_role(&on_the_day, m)?)))
                 .collect::<Result<Vec<_>, Status>>()?;
             if members.is_empty() {
                 continue;
@@ -322,8 +324,9 @@ impl<L: EventLog> ForcesService<L> {
         let person_id = checks.id("person_id", &request.person_id);
         let role = checks.enumeration::<pb::MemberRole>("role", request.role);
         let decision = checks.required_decision(header.as_ref(), "an appointment");
-        let (Some(header), Some(team_id), Some(person_id), Some(role), Some(decision)) =
-            (header, team_id, person_id, role, decision)
+        let term_end = checks.term_end(request.term_end.as_ref(), request.term_end_reason);
+        let (Some(header), Some(team_id), Some(person_id), Some(role), Some(decision), Some(term_end)) =
+            (header, team_id, person_id, role, decision, term_end)
         else {
             return Err(checks.into_status());
         };
@@ -332,7 +335,7 @@ impl<L: EventLog> ForcesService<L> {
             role,
             effective_date: header.effective_date,
             decision,
-            term_end: None,
+            term_end,
         });
         let joining = ("person_id", person_id);
         self.record_joining(&actor, &request, team_id, &header, command, joining)
@@ -454,24 +457,26 @@ impl<L: EventLog> ForcesService<L> {
 
     async fn get_team_view(&self, request: pb::GetTeamRequest) -> Result<pb::TeamView, Status> {
         let mut checks = Checks::default();
-        let Some(team_id) = checks.id("team_id", &request.team_id) else {
+        let team_id = checks.id("team_id", &request.team_id);
+        let as_of = checks.as_of(request.as_of.as_ref());
+        let Some(team_id) = team_id else {
             return Err(checks.into_status());
         };
-        let mut view = TeamViewBuilder::default();
-        let version = self
-            .commands
-            .replay(&team_stream(team_id), |recorded| {
-                view.apply(&commands::decode::<Team>(recorded)?);
-                Ok(())
-            })
-            .await?;
-        let (Some(version), true) = (version, view.established) else {
-            return Err(Status::not_found(format!(
+        checks.finish()?;
+        let loaded = self.commands.load::<Team>(&team_stream(team_id)).await?;
+        let never_established = || {
+            status::not_found(format!(
                 "no team is established with id {team_id} (chưa có trong hồ sơ); check the id"
-            )));
+            ))
         };
-        let person_ids: Vec<String> = view.members.keys().cloned().collect();
-        let names = self.persons.display_names(&person_ids).await?;
+        let version = loaded.version.ok_or_else(never_established)?;
+        let events = views::as_of(&loaded.timeline, &format!("team {team_id}"), as_of)?;
+        let view = TeamViewBuilder::of(events);
+        if !view.is_established() {
+            return Err(never_established());
+        }
+        // Names are the people's current ones, from their own records.
+        let names = self.persons.display_names(&view.person_ids()).await?;
         Ok(view.finish(version, &names))
     }
 }
@@ -691,7 +696,12 @@ pub fn digest<M: Message>(rpc: &str, request: &M) -> [u8; 32] {
 
 /// The request path of a field the domain names.
 fn request_path(domain_field: &str) -> String {
-    request::request_path(domain_field, [("formed_from", "formed_from_team_ids")].into_iter())
+    let renames = [
+        ("formed_from", "formed_from_team_ids"),
+        ("term_end.on", "term_end"),
+        ("term_end.reason", "term_end_reason"),
+    ];
+    request::request_path(domain_field, renames.into_iter())
 }
 
 /// A domain refusal as a status, with request paths.
@@ -803,6 +813,11 @@ impl Checks {
         self.fields.read_header(header)
     }
 
+    /// The day a view is asked for as of (`as_of`, default today).
+    pub fn as_of(&mut self, as_of: Option<&pb::Date>) -> Date {
+        self.fields.as_of(as_of)
+    }
+
     /// A required, non-nil UUID.
     pub fn id(&mut self, field: &str, text: &str) -> Option<Uuid> {
         let description = match request::parse_id(text.trim()) {
@@ -856,6 +871,27 @@ impl Checks {
             }
         }
         (self.len() == before).then_some(moves)
+    }
+
+    /// The end of a past term typed in whole: its day and its reason, both or neither.
+    /// Some(None) when neither is given.
+    fn term_end(&mut self, on: Option<&pb::Date>, reason: i32) -> Option<Option<team::TermEnd>> {
+        let on = on.map(|on| self.date("term_end", Some(on)));
+        match (on, self.enumeration::<pb::LeaveReason>("term_end_reason", reason)?) {
+            (None, pb::LeaveReason::Unspecified) => Some(None),
+            (None, _) => {
+                self.add("term_end", "a term end reason needs the day the term ended");
+                None
+            }
+            (Some(_), pb::LeaveReason::Unspecified) => {
+                self.add(
+                    "term_end_reason",
+                    "a term end needs its reason, e.g. LEAVE_REASON_TERM_ENDED (hết nhiệm kỳ)",
+                );
+                None
+            }
+            (Some(on), reason) => on.map(|on| Some(team::TermEnd { on, reason })),
+        }
     }
 
     /// A proto enum value this server knows (unspecified included: the domain says
@@ -920,208 +956,11 @@ fn invalid_reason(error: &DomainError) -> String {
     }
 }
 
-/// The team as GetTeam shows it, folded from the team's events. Kept apart from
-/// [`team::State`], which holds only what the rules need (no role history).
-#[derive(Default)]
-struct TeamViewBuilder {
-    established: bool,
-    view: pb::TeamView,
-    members: BTreeMap<String, pb::TeamMemberView>,
-}
-
-impl TeamViewBuilder {
-    fn apply(&mut self, event: &team::Event) {
-        let on = Some(event.effective_date().to_proto());
-        match event {
-            team::Event::Established(e) => {
-                self.established = true;
-                self.view.team_id = e.team_id.clone();
-                self.view.name = e.name.clone();
-                self.view.force_type = e.force_type;
-                self.view.area_id = e.area_id.clone();
-                self.view.sponsor_organisation = e.sponsor_organisation.clone();
-                self.view.quota = e.quota;
-                self.view.status = pb::TeamStatus::Active.into();
-                self.view.established_on = on;
-                self.view.managing_level = e.managing_level;
-                self.view.managing_body = e.managing_body.clone();
-                self.view.formed_from_team_ids = e.formed_from_team_ids.clone();
-            }
-            team::Event::QuotaChanged(e) => self.view.quota = e.new_quota,
-            team::Event::GroupHouseholdsRecorded(e) => self.view.households = Some(e.households),
-            team::Event::Restructured(e) => {
-                for carried in &e.carried_over {
-                    let member = self.end_term(&carried.person_id, on, pb::TermEnd::CarriedOver);
-                    member.carried_over_to_team_id = carried.successor_team_id.clone();
-                }
-                for person_id in &e.released_person_ids {
-                    self.end_term(person_id, on, pb::TermEnd::Released);
-                }
-                for successor in &e.successor_team_ids {
-                    if !self.view.successor_team_ids.contains(successor) {
-                        self.view.successor_team_ids.push(successor.clone());
-                    }
-                }
-                if e.team_ends {
-                    self.view.status = pb::TeamStatus::Restructured.into();
-                    self.view.ended_on = on;
-                }
-            }
-            team::Event::MembersTransferredIn(e) => {
-                for transferred in &e.members {
-                    let member = self.start_term(
-                        &transferred.person_id,
-                        transferred.role,
-                        on,
-                        pb::TermStart::TransferredIn,
-                        e.decision.clone(),
-                    );
-                    member.received_from_team_id = e.from_team_id.clone();
-                }
-            }
-            team::Event::HandedOver(e) => {
-                self.view.managing_level = e.to_managing_level;
-                self.view.managing_body = e.to_managing_body.clone();
-            }
-            team::Event::Dissolved(e) => {
-                for person_id in &e.released_person_ids {
-                    self.end_term(person_id, on, pb::TermEnd::Released);
-                }
-                self.view.status = pb::TeamStatus::Dissolved.into();
-                self.view.ended_on = on;
-            }
-            team::Event::MemberNominated(e) => {
-                let member = self.member(&e.person_id);
-                member.status = pb::MemberStatus::Nominated.into();
-                member.status_since = on;
-                member.nominated_by = e.nominated_by.clone();
-                member.vetting_outcome = pb::VettingOutcome::Unspecified.into();
-                member.vetted_by.clear();
-            }
-            team::Event::MemberVetted(e) => {
-                let member = self.member(&e.person_id);
-                member.status = match e.outcome() {
-                    pb::VettingOutcome::Passed => pb::MemberStatus::VettingPassed,
-                    _ => pb::MemberStatus::VettingFailed,
-                }
-                .into();
-                member.status_since = on;
-                member.vetting_outcome = e.outcome;
-                member.vetted_by = e.vetted_by.clone();
-            }
-            team::Event::MemberAppointed(e) => {
-                self.start_term(&e.person_id, e.role, on, pb::TermStart::Appointed, e.decision.clone());
-            }
-            team::Event::MemberRoleChanged(e) => {
-                self.end_term(&e.person_id, on, pb::TermEnd::RoleChanged);
-                self.start_term(
-                    &e.person_id,
-                    e.new_role,
-                    on,
-                    pb::TermStart::RoleChanged,
-                    e.decision.clone(),
-                );
-            }
-            team::Event::MemberLeft(e) => {
-                let member = self.end_term(&e.person_id, on, pb::TermEnd::Left);
-                member.leave_reason = e.reason;
-            }
-            team::Event::MemberReplaced(e) => {
-                self.member(&e.leaver_person_id).replaced_by_person_id = e.successor_person_id.clone();
-                let member = self.start_term(
-                    &e.successor_person_id,
-                    e.role,
-                    on,
-                    pb::TermStart::Replacement,
-                    e.decision.clone(),
-                );
-                member.replaces_person_id = e.leaver_person_id.clone();
-            }
-            // History for reports; the view shows standing and roles.
-            team::Event::MemberTrained(_) | team::Event::MemberEvaluated(_) | team::Event::AllowancePaid(_) => {}
-        }
-    }
-
-    fn member(&mut self, person_id: &str) -> &mut pb::TeamMemberView {
-        self.members
-            .entry(person_id.to_string())
-            .or_insert_with(|| pb::TeamMemberView {
-                person_id: person_id.to_string(),
-                ..pb::TeamMemberView::default()
-            })
-    }
-
-    fn start_term(
-        &mut self,
-        person_id: &str,
-        role: i32,
-        on: Option<pb::Date>,
-        started_by: pb::TermStart,
-        decision: Option<pb::DecisionRef>,
-    ) -> &mut pb::TeamMemberView {
-        let member = self.member(person_id);
-        if member.status() != pb::MemberStatus::Active {
-            // A new stint: what described the last departure or arrival no longer holds.
-            member.leave_reason = pb::LeaveReason::Unspecified.into();
-            member.carried_over_to_team_id.clear();
-            member.received_from_team_id.clear();
-            member.replaces_person_id.clear();
-            member.replaced_by_person_id.clear();
-        }
-        member.status = pb::MemberStatus::Active.into();
-        member.role = role;
-        member.status_since = on;
-        member.terms.push(pb::MemberTerm {
-            role,
-            started_by: started_by.into(),
-            from: on,
-            until: None,
-            ended_by: pb::TermEnd::Ongoing.into(),
-            decision,
-        });
-        member
-    }
-
-    fn end_term(&mut self, person_id: &str, on: Option<pb::Date>, ended_by: pb::TermEnd) -> &mut pb::TeamMemberView {
-        let member = self.member(person_id);
-        if let Some(term) = member.terms.last_mut().filter(|term| term.until.is_none()) {
-            term.until = on;
-            term.ended_by = ended_by.into();
-        }
-        if ended_by != pb::TermEnd::RoleChanged {
-            member.status = pb::MemberStatus::Left.into();
-            member.status_since = on;
-        }
-        member
-    }
-
-    fn finish(mut self, version: u64, names: &BTreeMap<String, crate::persons::NameLookup>) -> pb::TeamView {
-        let mut active = 0u32;
-        for (person_id, mut member) in self.members {
-            if member.status() == pb::MemberStatus::Active {
-                active = active.saturating_add(1);
-            }
-            if let Some(lookup) = names.get(&person_id) {
-                member.display_name = lookup.display_name.clone();
-                member.erased = lookup.erased;
-            }
-            self.view.members.push(member);
-        }
-        self.view.active_member_count = active;
-        self.view.stream_version = version;
-        self.view
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use tonic_types::FieldViolation;
 
     use super::*;
-
-    fn date(year: i32, month: u32, day: u32) -> Option<pb::Date> {
-        Some(pb::Date { year, month, day })
-    }
 
     #[test]
     fn ids_are_checked_and_named_by_index() {
@@ -1174,67 +1013,47 @@ mod tests {
     }
 
     #[test]
-    fn digests_differ_by_rpc() {
-        let request = pb::GetTeamRequest { team_id: "t".into() };
-        assert_ne!(digest("A", &request), digest("B", &request));
-        assert_eq!(digest("A", &request), digest("A", &request));
+    fn a_term_end_needs_its_day_and_its_reason() {
+        let on = pb::Date {
+            year: 2022,
+            month: 12,
+            day: 31,
+        };
+        let ended = pb::LeaveReason::TermEnded.into();
+        let mut checks = Checks::default();
+        assert_eq!(checks.term_end(None, 0), Some(None));
+        let term_end = checks.term_end(Some(&on), ended).flatten().unwrap();
+        assert_eq!(
+            (term_end.on.to_proto(), term_end.reason),
+            (on, pb::LeaveReason::TermEnded)
+        );
+        assert!(checks.is_empty());
+        assert_eq!(checks.term_end(Some(&on), 0), None);
+        assert_eq!(checks.term_end(None, ended), None);
+        let bad_day = pb::Date { day: 32, ..on };
+        assert_eq!(checks.term_end(Some(&bad_day), 0), None);
+        assert_eq!(checks.term_end(Some(&on), 99), None);
+        let fields: Vec<&str> = checks.violations().iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "term_end_reason",
+                "term_end",
+                "term_end",
+                "term_end_reason",
+                "term_end_reason"
+            ]
+        );
+        assert_eq!(request_path("term_end.on"), "term_end");
     }
 
     #[test]
-    fn the_view_keeps_role_history_and_links_replacements() {
-        let appointed = |person: &str, role: pb::MemberRole, day| {
-            team::Event::MemberAppointed(pb::MemberAppointed {
-                team_id: "t".into(),
-                person_id: person.into(),
-                role: role.into(),
-                effective_date: date(2020, 1, day),
-                decision: None,
-            })
+    fn digests_differ_by_rpc() {
+        let request = pb::GetTeamRequest {
+            team_id: "t".into(),
+            as_of: None,
         };
-        let mut builder = TeamViewBuilder::default();
-        for event in [
-            team::Event::Established(pb::TeamEstablished {
-                team_id: "t".into(),
-                quota: Some(3),
-                effective_date: date(2020, 1, 1),
-                ..Default::default()
-            }),
-            appointed("a", pb::MemberRole::Member, 2),
-            team::Event::MemberRoleChanged(pb::MemberRoleChanged {
-                person_id: "a".into(),
-                previous_role: pb::MemberRole::Member.into(),
-                new_role: pb::MemberRole::Leader.into(),
-                effective_date: date(2020, 1, 3),
-                ..Default::default()
-            }),
-            team::Event::MemberLeft(pb::MemberLeft {
-                person_id: "a".into(),
-                reason: pb::LeaveReason::Relocated.into(),
-                effective_date: date(2020, 1, 4),
-                ..Default::default()
-            }),
-            team::Event::MemberReplaced(pb::MemberReplaced {
-                leaver_person_id: "a".into(),
-                successor_person_id: "b".into(),
-                role: pb::MemberRole::Leader.into(),
-                effective_date: date(2020, 1, 5),
-                ..Default::default()
-            }),
-        ] {
-            builder.apply(&event);
-        }
-        let view = builder.finish(4, &BTreeMap::new());
-        assert_eq!(view.active_member_count, 1);
-        assert_eq!(view.quota, Some(3));
-        let a = &view.members[0];
-        assert_eq!(a.status(), pb::MemberStatus::Left);
-        assert_eq!(a.leave_reason(), pb::LeaveReason::Relocated);
-        assert_eq!(a.replaced_by_person_id, "b");
-        let ends: Vec<pb::TermEnd> = a.terms.iter().map(pb::MemberTerm::ended_by).collect();
-        assert_eq!(ends, [pb::TermEnd::RoleChanged, pb::TermEnd::Left]);
-        assert_eq!(a.terms[1].until, date(2020, 1, 4));
-        let b = &view.members[1];
-        assert_eq!(b.replaces_person_id, "a");
-        assert_eq!(b.terms[0].started_by(), pb::TermStart::Replacement);
+        assert_ne!(digest("A", &request), digest("B", &request));
+        assert_eq!(digest("A", &request), digest("A", &request));
     }
 }

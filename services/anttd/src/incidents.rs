@@ -11,7 +11,6 @@ use std::future::ready;
 use antt_domain::arrest::{self, Arrest};
 use antt_domain::incident::{self, Incident, Resolution};
 use antt_domain::tip::{self, Tip};
-use antt_domain::Date;
 use antt_log::EventLog;
 use antt_proto::v1 as pb;
 use antt_proto::v1::incidents_server::{Incidents, IncidentsServer};
@@ -19,6 +18,7 @@ use tonic::{Request, Response, Status};
 
 use crate::commands::Commands;
 use crate::request::{self, Fields, Planned};
+use crate::views;
 
 /// The gRPC service; cheap to share.
 pub struct IncidentsService<L> {
@@ -346,22 +346,9 @@ async fn view_incident<L: EventLog>(
     commands: &Commands<L>,
     r: pb::GetIncidentRequest,
 ) -> Result<pb::IncidentView, Status> {
-    let incident_id = request::id("incident_id", &r.incident_id)?;
-    let (state, version) = request::load_recorded::<Incident, L>(commands, INCIDENT, incident_id).await?;
-    Ok(pb::IncidentView {
-        incident_id: state.incident_id.clone(),
-        category: state.category.into(),
-        area_id: state.area_id.clone(),
-        complex: state.complex,
-        level: state.level.into(),
-        reported_on: state.reported_on.map(Date::to_proto),
-        open: state.is_open(),
-        resolved_on: state.resolved.map(Date::to_proto),
-        mediations_count: state.mediations_count,
-        successful_mediations_count: state.successful_mediations_count,
-        dialogues_count: state.dialogues_count,
-        version,
-    })
+    let (incident_id, as_of) = request::id_as_of("incident_id", &r.incident_id, r.as_of.as_ref())?;
+    let (state, version) = request::load_as_of::<Incident, L>(commands, INCIDENT, incident_id, as_of).await?;
+    Ok(views::incident::view(&state, version))
 }
 
 async fn plan_receive_tip<L: EventLog>(
@@ -402,32 +389,15 @@ fn plan_assess_tip(r: pb::AssessTipRequest) -> Result<Planned<Tip>, Status> {
 }
 
 async fn view_tip<L: EventLog>(commands: &Commands<L>, r: pb::GetTipRequest) -> Result<pb::TipView, Status> {
-    let tip_id = request::id("tip_id", &r.tip_id)?;
-    let (state, version) = request::load_recorded::<Tip, L>(commands, TIP, tip_id).await?;
-    Ok(pb::TipView {
-        tip_id: state.tip_id.clone(),
-        area_id: state.area_id.clone(),
-        received_on: state.received_on.map(Date::to_proto),
-        assessed: state.valuable.is_some(),
-        valuable: state.valuable.unwrap_or(false),
-        led_to_incident_id: state.led_to_incident_id.clone(),
-        version,
-    })
+    let (tip_id, as_of) = request::id_as_of("tip_id", &r.tip_id, r.as_of.as_ref())?;
+    let (state, version) = request::load_as_of::<Tip, L>(commands, TIP, tip_id, as_of).await?;
+    Ok(views::tip::view(&state, version))
 }
 
 async fn view_arrest<L: EventLog>(commands: &Commands<L>, r: pb::GetArrestRequest) -> Result<pb::ArrestView, Status> {
-    let arrest_id = request::id("arrest_id", &r.arrest_id)?;
-    let (state, version) = request::load_recorded::<Arrest, L>(commands, ARREST, arrest_id).await?;
-    Ok(pb::ArrestView {
-        arrest_id: state.arrest_id,
-        area_id: state.area_id,
-        arrested_on: state.arrested_on.map(Date::to_proto),
-        surrendered: state.surrendered,
-        public_helped: state.public_helped,
-        arrested_by: state.arrested_by,
-        person_id: state.person_id,
-        version,
-    })
+    let (arrest_id, as_of) = request::id_as_of("arrest_id", &r.arrest_id, r.as_of.as_ref())?;
+    let (state, version) = request::load_as_of::<Arrest, L>(commands, ARREST, arrest_id, as_of).await?;
+    Ok(views::arrest::view(state, version))
 }
 
 async fn plan_arrest<L: EventLog>(

@@ -1,22 +1,22 @@
 //! The `antt.v1.Inspections` service: an inspection delegation's findings and the remedial
 //! actions answering them (seed 002), one record per inspection in "inspection-<uuid>".
 //!
-//! The view judges which open actions are overdue on a given day, so that late actions
-//! show up without anyone asking for them by name.
+//! The view ([`crate::views::inspection`]) judges which open actions are overdue on a
+//! given day, so that late actions show up without anyone asking for them by name.
 
 use std::future::ready;
 
-use antt_domain::date::MonthDay;
-use antt_domain::inspection::{self, ActionRecord, ActionStatus, Deadline, Inspection};
+use antt_domain::inspection::{self, Deadline, Inspection};
 use antt_domain::Date;
-use antt_log::{EventLog, Timestamp};
+use antt_log::EventLog;
 use antt_proto::v1 as pb;
 use antt_proto::v1::inspections_server::{Inspections, InspectionsServer};
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
-use crate::commands::{self, Commands};
+use crate::commands::Commands;
 use crate::request::{self, Fields, Planned};
+use crate::views;
 
 /// The gRPC service; cheap to share.
 pub struct InspectionsService<L> {
@@ -313,60 +313,9 @@ async fn view_inspection<L: EventLog>(
     commands: &Commands<L>,
     r: pb::GetInspectionRequest,
 ) -> Result<pb::InspectionView, Status> {
-    let mut fields = Fields::default();
-    let inspection_id = fields.uuid("inspection_id", &r.inspection_id);
-    let as_of = match r.as_of.as_ref() {
-        Some(as_of) => fields.date("as_of", Some(as_of)),
-        None => commands::today_in_vietnam(Timestamp::now()),
-    };
-    fields.finish()?;
-    let (state, version) = request::load_recorded::<Inspection, L>(commands, INSPECTION, inspection_id).await?;
-    let overdue_action_ids: Vec<String> = state.overdue_actions(as_of).into_iter().map(str::to_owned).collect();
-    let findings = state
-        .findings
-        .iter()
-        .map(|(finding_id, kind)| pb::FindingView {
-            finding_id: finding_id.clone(),
-            kind: (*kind).into(),
-        })
-        .collect();
-    let actions = state
-        .actions
-        .iter()
-        .map(|(action_id, action)| action_view(action_id, action, overdue_action_ids.contains(action_id)))
-        .collect();
-    Ok(pb::InspectionView {
-        inspection_id: state.inspection_id.clone(),
-        opened_on: state.opened_on.map(Date::to_proto),
-        closed_on: state.closed_on.map(Date::to_proto),
-        findings,
-        actions,
-        as_of: Some(as_of.to_proto()),
-        overdue_action_ids,
-        version,
-    })
-}
-
-fn action_view(action_id: &str, action: &ActionRecord, overdue: bool) -> pb::RemedialActionView {
-    use pb::remedial_action_view::Deadline as Wire;
-    let (status, finished_on) = match action.status {
-        ActionStatus::Open => (pb::RemedialActionStatus::Open, None),
-        ActionStatus::Completed { on } => (pb::RemedialActionStatus::Completed, Some(on)),
-        ActionStatus::CarriedOver { on } => (pb::RemedialActionStatus::CarriedOver, Some(on)),
-    };
-    pb::RemedialActionView {
-        action_id: action_id.to_owned(),
-        finding_id: action.finding_id.clone(),
-        planned_on: Some(action.planned_on.to_proto()),
-        deadline: action.deadline.map(|deadline| match deadline {
-            Deadline::DueBy(due_by) => Wire::DueBy(due_by.to_proto()),
-            Deadline::Ongoing { report_due_before } => Wire::Ongoing(pb::OngoingDeadline {
-                report_due_before: Some(MonthDay::to_proto(report_due_before)),
-            }),
-        }),
-        status: status.into(),
-        finished_on: finished_on.map(Date::to_proto),
-        progress_reported_on: action.progress_reported_on.iter().map(|on| on.to_proto()).collect(),
-        overdue,
-    }
+    let (inspection_id, as_of) = request::id_as_of("inspection_id", &r.inspection_id, r.as_of.as_ref())?;
+    // The inspection as it stood that day: an action completed later is still open then,
+    // so its deadline is judged against that day.
+    let (state, version) = request::load_as_of::<Inspection, L>(commands, INSPECTION, inspection_id, as_of).await?;
+    Ok(views::inspection::view(&state, as_of, version))
 }

@@ -20,6 +20,7 @@
 //! - [`targets`]: the `antt.v1.Targets` service: a resolution's yearly targets and values.
 //! - [`records`]: the `antt.v1.Records` service: directive documents, reported figures,
 //!   awards, conferences and offices held, each read as of a date.
+//! - `views`: the read models of the Get RPCs, one module per kind of record.
 //! - [`streams`]: log reads and subscriptions as gRPC response streams.
 //! - [`convert`]: wire types to log types and back, with field-by-field checks.
 //! - [`status`]: the one place errors become gRPC statuses.
@@ -50,6 +51,7 @@ pub mod status;
 pub(crate) mod steps;
 pub mod streams;
 pub mod targets;
+pub(crate) mod views;
 
 pub use config::{Config, LogFormat, SyncModeArg};
 pub use event_store::EventStoreService;

@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use antt_domain::person::{self, Person, SealedPersonalData};
-use antt_domain::{Aggregate, Date, DomainError};
+use antt_domain::{Date, DomainError};
 use antt_keystore::{KeyStatus, KeyStore, KeyStoreError, Opened, SealedData};
 use antt_log::{EventLog, Timestamp};
 use antt_proto::v1 as pb;
@@ -42,6 +42,7 @@ use crate::commands::{self, CommandHeader, Commands};
 use crate::forces::{self, Checks};
 use crate::request;
 use crate::status;
+use crate::views::{self, person::Contents};
 
 /// Stream id prefix of person records.
 pub const PERSON_STREAM_PREFIX: &str = "person-";
@@ -115,7 +116,11 @@ impl<L: EventLog> Persons<L> {
         if loaded.state.registered_on.is_none() {
             // Refuse before creating a key that no event would ever reference.
             commands::ensure_expected_version(&stream_id, header.expected_version, loaded.version)?;
-            Person::decide(&loaded.state, probe, &commands::context(actor)).map_err(|e| status::domain_error(&e))?;
+            let context = commands::context(actor);
+            loaded
+                .timeline
+                .decide(probe, &context)
+                .map_err(|e| status::domain_error(&e))?;
         }
         let plaintext = data.encode_to_vec();
         let subject = stream_id.clone();
@@ -165,7 +170,11 @@ impl<L: EventLog> Persons<L> {
             return self.retried(&stream_id, &header, actor, digest, &data).await;
         }
         let loaded = self.commands.load::<Person>(&stream_id).await?;
-        Person::decide(&loaded.state, probe, &commands::context(actor)).map_err(|e| status::domain_error(&e))?;
+        let context = commands::context(actor);
+        loaded
+            .timeline
+            .decide(probe, &context)
+            .map_err(|e| status::domain_error(&e))?;
         let plaintext = data.encode_to_vec();
         let subject = stream_id.clone();
         // `seal`, never `create_key`: a registered person whose key is missing has lost
@@ -217,40 +226,51 @@ impl<L: EventLog> Persons<L> {
         Ok(result)
     }
 
-    /// GetPerson: the latest record, decrypted, or the erasure.
+    /// GetPerson: the record in effect on the day asked for, decrypted, or the erasure.
     pub async fn get(&self, request: pb::GetPersonRequest) -> Result<pb::PersonView, Status> {
         let mut checks = Checks::default();
-        let Some(person_id) = checks.id("person_id", &request.person_id) else {
+        let person_id = checks.id("person_id", &request.person_id);
+        let as_of = checks.as_of(request.as_of.as_ref());
+        let Some(person_id) = person_id else {
             return Err(checks.into_status());
         };
+        checks.finish()?;
         let stream_id = person_stream(person_id);
         let loaded = self.commands.load::<Person>(&stream_id).await?;
-        let (Some(registered_on), Some(version)) = (loaded.state.registered_on, loaded.version) else {
-            return Err(Status::not_found(format!(
+        let unregistered = || {
+            status::not_found(format!(
                 "no person is registered with id {person_id} (chưa có trong hồ sơ); check the id"
-            )));
+            ))
         };
-        let mut view = pb::PersonView {
-            person_id: person_id.to_string(),
-            stream_version: version,
-            registered_on: Some(registered_on.to_proto()),
-            ..pb::PersonView::default()
+        let version = loaded.version.ok_or_else(unregistered)?;
+        let on_the_day = views::state_as_of(&loaded.timeline, &format!("person {person_id}"), as_of)?;
+        let registered_on = on_the_day.registered_on.ok_or_else(unregistered)?;
+        // The details in effect that day, unless erased since: an erasure destroys every
+        // version of them, so it shows whatever the day asked for.
+        let erasure = loaded.state.erased;
+        let record = person::State {
+            erased: erasure.clone(),
+            ..on_the_day
         };
-        if let Some(erasure) = &loaded.state.erased {
-            view.erasure_effective_date = Some(erasure.on.to_proto());
-            view.erasure_reason = erasure.reason.clone();
+        let contents = self.open_for_view(stream_id, record).await?;
+        Ok(views::person::view(
+            person_id,
+            registered_on,
+            erasure.as_ref(),
+            contents,
+            version,
+        ))
+    }
+
+    /// Opens one person's sealed record for a view.
+    async fn open_for_view(&self, stream_id: String, record: person::State) -> Result<Contents, Status> {
+        let found = self.open_all(vec![(stream_id, record)]).await?;
+        match found.into_iter().next().map(|(_, found)| found) {
+            Some(Found::Data(data)) => Ok(Contents::Data(data)),
+            Some(Found::Erased { at }) => Ok(Contents::Erased { at }),
+            Some(Found::Unreadable(error)) => Err(key_error(&error, &person::State::default())),
+            None => Err(Status::internal("the person's record could not be opened")),
         }
-        let found = self.open_all(vec![(stream_id, loaded.state)]).await?;
-        match found.into_iter().next().map(|(_, opened)| opened) {
-            Some(Found::Data(data)) => view.personal_data = Some(data),
-            Some(Found::Erased { at }) => {
-                view.erased = true;
-                view.erased_at = at.map(timestamp);
-            }
-            Some(Found::Unreadable(error)) => return Err(key_error(&error, &person::State::default())),
-            None => return Err(Status::internal("the person's record could not be opened")),
-        }
-        Ok(view)
     }
 
     /// ForgetPerson: destroys the key, then records PersonErased.
@@ -274,7 +294,10 @@ impl<L: EventLog> Persons<L> {
             let loaded = self.commands.load::<Person>(&stream_id).await?;
             // Everything that could refuse the event is checked before the key is
             // destroyed: an erasure must not happen without being recorded.
-            Person::decide(&loaded.state, command.clone(), &commands::context(actor))
+            let context = commands::context(actor);
+            loaded
+                .timeline
+                .decide(command.clone(), &context)
                 .map_err(|e| status::domain_error(&e))?;
             let subject = stream_id.clone();
             let now = Timestamp::now().as_micros();
@@ -556,14 +579,6 @@ fn date_of_micros(micros: i64) -> Date {
     Date::from_days_since_unix_epoch(micros.div_euclid(86_400_000_000))
 }
 
-fn timestamp(micros: i64) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: micros.div_euclid(1_000_000),
-        // Below 10^9 by construction.
-        nanos: i32::try_from(micros.rem_euclid(1_000_000) * 1000).unwrap_or(0),
-    }
-}
-
 /// The key id as events store it: the UUID's 32 hex digits without hyphens, the
 /// domain's code format (no longer than a code may be).
 fn key_id_text(sealed: &SealedData) -> String {
@@ -773,14 +788,7 @@ mod tests {
     }
 
     #[test]
-    fn key_store_times_read_as_dates_and_timestamps() {
+    fn key_store_times_read_as_dates() {
         assert_eq!(date_of_micros(86_400_000_000), Date::new(1970, 1, 2).unwrap());
-        assert_eq!(
-            timestamp(1_500_000),
-            prost_types::Timestamp {
-                seconds: 1,
-                nanos: 500_000_000
-            }
-        );
     }
 }

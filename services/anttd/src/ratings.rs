@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use crate::commands::Commands;
 use crate::request::{self, Fields, Planned};
+use crate::views;
 
 /// The gRPC service; cheap to share.
 pub struct RatingsService<L> {
@@ -204,29 +205,8 @@ fn plan_correct(r: pb::CorrectRatingRequest) -> Result<Planned<Rating>, Status> 
 async fn view_rating<L: EventLog>(commands: &Commands<L>, r: pb::GetRatingRequest) -> Result<pb::RatingView, Status> {
     let mut fields = Fields::default();
     let (unit_area_id, year, key) = unit_year(&mut fields, &r.unit_area_id, r.year);
+    let as_of = fields.as_of(r.as_of.as_ref());
     fields.finish()?;
-    let (state, version) = request::load_recorded::<Rating, L>(commands, RATING, key).await?;
-    let ratings = state
-        .ratings
-        .iter()
-        .map(|rating| pb::RatingEntry {
-            rating_id: rating.rating_id.clone(),
-            outcome: rating.outcome.into(),
-            effective_date: Some(rating.effective_date.to_proto()),
-            corrects_rating_id: rating.corrects.clone().unwrap_or_default(),
-        })
-        .collect();
-    Ok(pb::RatingView {
-        unit_area_id: unit_area_id.to_string(),
-        year,
-        unit_level: state.unit_level.into(),
-        strive_registered_on: state.strive_registered_on.map(Date::to_proto),
-        ratings,
-        outcome: state
-            .current()
-            .map_or(pb::SafetyOutcome::Unspecified, |rating| rating.outcome)
-            .into(),
-        pledges_signed_total: state.pledges_signed_total,
-        version,
-    })
+    let (state, version) = request::load_as_of::<Rating, L>(commands, RATING, key, as_of).await?;
+    Ok(views::rating::view(unit_area_id, year, &state, version))
 }

@@ -18,18 +18,16 @@ mod offices;
 use std::sync::Arc;
 
 use antt_domain::body::Body;
-use antt_domain::{Aggregate, Date, Timeline};
 use antt_keystore::KeyStore;
-use antt_log::{EventLog, Timestamp};
+use antt_log::EventLog;
 use antt_proto::v1 as pb;
 use antt_proto::v1::records_server::{Records, RecordsServer};
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
-use crate::commands::{self, Commands};
+use crate::commands::Commands;
 use crate::persons::Persons;
 use crate::request::{self, Fields};
-use crate::status;
 
 /// The gRPC service; cheap to share.
 pub struct RecordsService<L> {
@@ -127,64 +125,6 @@ impl<L: EventLog> Records for RecordsService<L> {
         let answer = |r| offices::view(&self.commands, r);
         request::query("GetOffice", request, |r| &r.tenure_id, answer).await
     }
-}
-
-/// A stream's events in valid time, and the version of its last event (None: nothing
-/// recorded).
-async fn fold_stream<A: Aggregate, L: EventLog>(
-    commands: &Commands<L>,
-    stream_id: &str,
-) -> Result<(Timeline<A>, Option<u64>), Status> {
-    let mut timeline = Timeline::<A>::new();
-    let version = commands
-        .replay(stream_id, |recorded| {
-            timeline.push(recorded.position, commands::decode::<A>(recorded)?);
-            Ok(())
-        })
-        .await?;
-    Ok((timeline, version))
-}
-
-/// A record as it stood at the end of a day, and its stream's version now.
-struct AsOf<S> {
-    state: S,
-    as_of: Date,
-    version: u64,
-}
-
-/// What a read names: the record's id (in `field`) and the day (unset: today in Vietnam).
-fn read_as_of(field: &'static str, id: &str, as_of: Option<&pb::Date>) -> Result<(Uuid, Date), Status> {
-    let mut fields = Fields::default();
-    let id = fields.uuid(field, id);
-    let as_of = match as_of {
-        Some(as_of) => fields.date("as_of", Some(as_of)),
-        None => commands::today_in_vietnam(Timestamp::now()),
-    };
-    fields.finish()?;
-    Ok((id, as_of))
-}
-
-/// The record of `kind` and `id` as of `as_of`; NOT_FOUND when nothing is recorded, or
-/// when it did not exist yet that day (`exists` tells from its state).
-async fn state_as_of<A: Aggregate, L: EventLog>(
-    commands: &Commands<L>,
-    (kind, id): (&str, Uuid),
-    as_of: Date,
-    exists: fn(&A::State) -> bool,
-) -> Result<AsOf<A::State>, Status> {
-    let (timeline, version) = fold_stream::<A, L>(commands, &request::stream_id(kind, id)).await?;
-    let Some(version) = version else {
-        return Err(status::not_found(format!(
-            "nothing is recorded for {kind} {id} (chưa có trong hồ sơ); check the id"
-        )));
-    };
-    let state = timeline.state_as_of(as_of);
-    if !exists(&state) {
-        return Err(status::not_found(format!(
-            "{kind} {id} did not exist yet on {as_of} (chưa có vào ngày này); read it as of a later day"
-        )));
-    }
-    Ok(AsOf { state, as_of, version })
 }
 
 /// The request paths of a body in a request, e.g. "issued_by", "issued_by.kind",

@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::commands::{self, CommandHeader, Commands};
 use crate::status;
+use crate::views;
 
 /// Domain fields that come from the header in every request: the effective date and
 /// the decision (which the domain calls by its role: the inspection's report, the
@@ -274,27 +275,32 @@ pub(crate) async fn load_area<L: EventLog>(commands: &Commands<L>, area_id: Uuid
     Ok(commands.load::<Area>(&crate::areas::stream_id(area_id)).await?.state)
 }
 
-/// A record's state and its stream version; NOT_FOUND when nothing is recorded.
-pub(crate) async fn load_recorded<A: Aggregate, L: EventLog>(
+/// A record as it stood at the end of `as_of`, with its stream's version; NOT_FOUND when
+/// nothing is recorded, or nothing had taken effect by then.
+pub(crate) async fn load_as_of<A: Aggregate, L: EventLog>(
     commands: &Commands<L>,
     kind: &str,
     key: impl Display,
+    as_of: Date,
 ) -> Result<(A::State, u64), Status> {
     let loaded = commands.load::<A>(&stream_id(kind, &key)).await?;
-    match loaded.version {
-        Some(version) => Ok((loaded.state, version)),
-        None => Err(Status::not_found(format!(
+    let Some(version) = loaded.version else {
+        return Err(status::not_found(format!(
             "nothing is recorded for {kind} {key} (chưa có trong hồ sơ); check the id"
-        ))),
-    }
+        )));
+    };
+    let state = views::state_as_of(&loaded.timeline, &format!("{kind} {key}"), as_of)?;
+    Ok((state, version))
 }
 
-/// The one id a read names; INVALID_ARGUMENT if it is not a UUID.
-pub(crate) fn id(field: &'static str, text: &str) -> Result<Uuid, Status> {
+/// The one id a read names and the day it asks for (`as_of`, default today);
+/// INVALID_ARGUMENT naming each that is malformed.
+pub(crate) fn id_as_of(field: &'static str, text: &str, as_of: Option<&pb::Date>) -> Result<(Uuid, Date), Status> {
     let mut fields = Fields::default();
     let id = fields.uuid(field, text);
+    let as_of = fields.as_of(as_of);
     fields.finish()?;
-    Ok(id)
+    Ok((id, as_of))
 }
 
 /// What is wrong with an id as sent.
@@ -460,6 +466,14 @@ impl Fields {
             self.violate(field, reason);
             Date::MIN
         })
+    }
+
+    /// The day a view is asked for as of: `as_of` if given, else today in Vietnam.
+    pub(crate) fn as_of(&mut self, as_of: Option<&pb::Date>) -> Date {
+        match as_of {
+            Some(as_of) => self.date("as_of", Some(as_of)),
+            None => commands::today_in_vietnam(antt_log::Timestamp::now()),
+        }
     }
 
     /// An optional day of the year; None when absent or malformed.

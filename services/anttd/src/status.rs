@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use antt_domain::DomainError;
+use antt_domain::{Date, DomainError, VietnameseDate};
 use antt_log::{AppendError, ExpectedVersion, ReadError, Violation};
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
@@ -142,6 +142,16 @@ pub fn stream_not_found(stream_id: &str) -> Status {
 /// NOT_FOUND for anything else that does not exist, said in full by the caller.
 pub fn not_found(message: String) -> Status {
     Status::not_found(message)
+}
+
+/// NOT_FOUND for a record asked for as of a day before it existed: says from when it does.
+pub fn not_yet_recorded(what: &str, as_of: Date, exists_from: Date) -> Status {
+    Status::not_found(format!(
+        "{what} did not exist yet on {as_of} (chưa có trong hồ sơ vào ngày {}): it exists from \
+         {exists_from} (từ ngày {}); ask for a day on or after that",
+        VietnameseDate(as_of),
+        VietnameseDate(exists_from)
+    ))
 }
 
 /// RESOURCE_EXHAUSTED for a request that would exceed a server bound.
@@ -309,5 +319,12 @@ mod tests {
         assert_eq!(status.code(), Code::NotFound);
         assert!(status.message().contains("area-38"));
         assert_eq!(event_not_found("position 4").code(), Code::NotFound);
+        let day = |year, month, day| Date::new(year, month, day).unwrap();
+        let early = not_yet_recorded("team 7", day(2019, 1, 1), day(2020, 3, 1));
+        assert_eq!(early.code(), Code::NotFound);
+        assert!(
+            early.message().contains("exists from 2020-03-01 (từ ngày 01/03/2020)"),
+            "{early:?}"
+        );
     }
 }

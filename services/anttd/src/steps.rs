@@ -2,9 +2,8 @@
 //! the restructuring of a team.
 //!
 //! The log has no transaction across streams, so such a command is written in two passes:
-//! 1. [`Steps::check`]: every step is decided against the current state of its record,
-//!    and a step that would be refused refuses the whole command before anything is
-//!    written;
+//! 1. [`Steps::check`]: every step is decided through its record's timeline, and a step
+//!    that would be refused refuses the whole command before anything is written;
 //! 2. [`Steps::write`]: the steps are written in a fixed order, each an ordinary
 //!    idempotent command ([`Commands::execute`]) under its own request id: the client's,
 //!    or one derived from it with UUID v5 ([`step_request_id`]). All steps carry the
@@ -70,14 +69,14 @@ impl<'a, L: EventLog> Steps<'a, L> {
         }
     }
 
-    /// Checks `step` against the current state of its record, unless an earlier try
-    /// wrote it: its stream must be at `pinned` if that is given, and the domain must
-    /// accept its command (`refused` words a refusal). `loaded` is that state if the
-    /// caller has just read it for its own use; otherwise it is read here.
+    /// Checks `step` through its record's timeline, unless an earlier try wrote it: its
+    /// stream must be at `pinned` if that is given, and the domain must accept its
+    /// command (`refused` words a refusal). `loaded` is the record if the caller has just
+    /// read it for its own use; otherwise it is read here.
     pub(crate) async fn check<A>(
         &self,
         step: &Step<A>,
-        loaded: Option<&Loaded<A::State>>,
+        loaded: Option<&Loaded<A>>,
         pinned: Option<u64>,
         refused: impl FnOnce(&DomainError) -> Status,
     ) -> Result<(), Status>
@@ -97,7 +96,10 @@ impl<'a, L: EventLog> Steps<'a, L> {
             }
         };
         commands::ensure_expected_version(&step.stream_id, pinned, loaded.version)?;
-        A::decide(&loaded.state, step.command.clone(), &self.context).map_err(|error| refused(&error))?;
+        loaded
+            .timeline
+            .decide(step.command.clone(), &self.context)
+            .map_err(|error| refused(&error))?;
         Ok(())
     }
 

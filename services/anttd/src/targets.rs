@@ -1,13 +1,10 @@
 //! The `antt.v1.Targets` service: yearly targets set by a resolution (seed 004) and the
 //! values units record against them, one record per target in "target-<uuid>".
 //!
-//! The view computes attainment per unit and year from the recorded values, so a report
-//! never stores a verdict that could drift from the facts.
-
-use std::collections::BTreeSet;
+//! The view ([`crate::views::target`]) computes attainment per unit and year from the
+//! recorded values, so a report never stores a verdict that could drift from the facts.
 
 use antt_domain::target::{self, IndicatorValue, Target, Threshold};
-use antt_domain::Date;
 use antt_log::EventLog;
 use antt_proto::v1 as pb;
 use antt_proto::v1::targets_server::{Targets, TargetsServer};
@@ -15,6 +12,7 @@ use tonic::{Request, Response, Status};
 
 use crate::commands::Commands;
 use crate::request::{self, Fields, Planned};
+use crate::views;
 
 /// The gRPC service; cheap to share.
 pub struct TargetsService<L> {
@@ -191,62 +189,7 @@ async fn plan_report<L: EventLog>(
 }
 
 async fn view_target<L: EventLog>(commands: &Commands<L>, r: pb::GetTargetRequest) -> Result<pb::TargetView, Status> {
-    use pb::target_view::Threshold as Wire;
-    let target_id = request::id("target_id", &r.target_id)?;
-    let (state, version) = request::load_recorded::<Target, L>(commands, TARGET, target_id).await?;
-    let values = state
-        .values
-        .iter()
-        .map(|((unit_area_id, year), value)| pb::TargetUnitValue {
-            unit_area_id: unit_area_id.clone(),
-            year: *year,
-            value: Some(value_view(*value)),
-            meets: state.unit_meets(unit_area_id, *year),
-        })
-        .collect();
-    let reports = state
-        .reports
-        .iter()
-        .map(|((unit_area_id, year), submitted_on)| pb::TargetReportView {
-            unit_area_id: unit_area_id.clone(),
-            year: *year,
-            submitted_on: Some(submitted_on.to_proto()),
-            late: state.report_late(unit_area_id, *year),
-        })
-        .collect();
-    let years_with_values: BTreeSet<i32> = state.values.keys().map(|(_, year)| *year).collect();
-    let years = years_with_values
-        .into_iter()
-        .map(|year| pb::TargetYearView {
-            year,
-            attained: state.year_attained(year),
-        })
-        .collect();
-    Ok(pb::TargetView {
-        target_id: state.target_id.clone(),
-        indicator: state.indicator.into(),
-        threshold: state.threshold.map(|threshold| match threshold {
-            Threshold::ShareAtLeast { percent } => Wire::ShareAtLeast(pb::ShareAtLeast { percent }),
-            Threshold::LowerThanPreviousYear => Wire::LowerThanPreviousYear(pb::LowerThanPreviousYear {}),
-        }),
-        scope_area_id: state.scope_area_id.clone(),
-        unit_level: state.unit_level.into(),
-        first_year: state.first_year,
-        last_year: state.last_year,
-        report_due_before: state.report_due_before.map(|day| day.to_proto()),
-        set_on: state.set_on.map(Date::to_proto),
-        values,
-        reports,
-        years,
-        version,
-    })
-}
-
-fn value_view(value: IndicatorValue) -> pb::target_unit_value::Value {
-    use pb::target_unit_value::Value as Wire;
-    match value {
-        IndicatorValue::Achieved(achieved) => Wire::Achieved(achieved),
-        IndicatorValue::Ratio { numerator, denominator } => Wire::Ratio(pb::IndicatorRatio { numerator, denominator }),
-        IndicatorValue::Count(count) => Wire::Count(count),
-    }
+    let (target_id, as_of) = request::id_as_of("target_id", &r.target_id, r.as_of.as_ref())?;
+    let (state, version) = request::load_as_of::<Target, L>(commands, TARGET, target_id, as_of).await?;
+    Ok(views::target::view(&state, version))
 }

@@ -7,7 +7,7 @@ use antt_proto::v1 as pb;
 use tonic::Status;
 use uuid::Uuid;
 
-use super::{AsOf, BodyPaths};
+use super::BodyPaths;
 use crate::commands::Commands;
 use crate::persons::Persons;
 use crate::request::{self, Fields, Planned};
@@ -89,8 +89,7 @@ async fn recipient_facts<L: EventLog>(
 
 /// When the team was established and ended; FAILED_PRECONDITION if it never was.
 async fn team_facts<L: EventLog>(commands: &Commands<L>, team_id: Uuid) -> Result<TeamFacts, Status> {
-    let (timeline, _) = super::fold_stream::<Team, L>(commands, &crate::forces::team_stream(team_id)).await?;
-    let team = timeline.state();
+    let team = commands.load::<Team>(&crate::forces::team_stream(team_id)).await?.state;
     let Some(established_on) = team.established_on else {
         return Err(request::precondition(
             "team_id",
@@ -105,9 +104,8 @@ async fn team_facts<L: EventLog>(commands: &Commands<L>, team_id: Uuid) -> Resul
 }
 
 pub(super) async fn view<L: EventLog>(commands: &Commands<L>, r: pb::GetAwardRequest) -> Result<pb::AwardView, Status> {
-    let (award_id, as_of) = super::read_as_of("award_id", &r.award_id, r.as_of.as_ref())?;
-    let AsOf { state, as_of, version } =
-        super::state_as_of::<Award, L>(commands, (AWARD, award_id), as_of, |state| state.granted_on.is_some()).await?;
+    let (award_id, as_of) = request::id_as_of("award_id", &r.award_id, r.as_of.as_ref())?;
+    let (state, version) = request::load_as_of::<Award, L>(commands, AWARD, award_id, as_of).await?;
     Ok(pb::AwardView {
         award: state.award,
         as_of: Some(as_of.to_proto()),

@@ -6,7 +6,7 @@ use antt_log::EventLog;
 use antt_proto::v1 as pb;
 use tonic::Status;
 
-use super::{AsOf, BodyPaths};
+use super::BodyPaths;
 use crate::commands::Commands;
 use crate::persons::Persons;
 use crate::request::{self, Fields, Planned};
@@ -92,12 +92,8 @@ pub(super) async fn view<L: EventLog>(
     commands: &Commands<L>,
     r: pb::GetConferenceRequest,
 ) -> Result<pb::ConferenceView, Status> {
-    let (conference_id, as_of) = super::read_as_of("conference_id", &r.conference_id, r.as_of.as_ref())?;
-    let AsOf { state, as_of, version } =
-        super::state_as_of::<Conference, L>(commands, (CONFERENCE, conference_id), as_of, |state| {
-            state.held_on.is_some()
-        })
-        .await?;
+    let (conference_id, as_of) = request::id_as_of("conference_id", &r.conference_id, r.as_of.as_ref())?;
+    let (state, version) = request::load_as_of::<Conference, L>(commands, CONFERENCE, conference_id, as_of).await?;
     Ok(pb::ConferenceView {
         conference: state.conference,
         attendee_person_ids: state.attendees,

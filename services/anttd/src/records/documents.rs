@@ -5,7 +5,7 @@ use antt_log::EventLog;
 use antt_proto::v1 as pb;
 use tonic::Status;
 
-use super::{AsOf, BodyPaths};
+use super::BodyPaths;
 use crate::commands::Commands;
 use crate::request::{self, Fields, Planned};
 
@@ -51,12 +51,8 @@ pub(super) async fn view<L: EventLog>(
     commands: &Commands<L>,
     r: pb::GetDocumentRequest,
 ) -> Result<pb::DocumentView, Status> {
-    let (document_id, as_of) = super::read_as_of("document_id", &r.document_id, r.as_of.as_ref())?;
-    let AsOf { state, as_of, version } =
-        super::state_as_of::<Document, L>(commands, (DOCUMENT, document_id), as_of, |state| {
-            state.issued_on.is_some()
-        })
-        .await?;
+    let (document_id, as_of) = request::id_as_of("document_id", &r.document_id, r.as_of.as_ref())?;
+    let (state, version) = request::load_as_of::<Document, L>(commands, DOCUMENT, document_id, as_of).await?;
     Ok(pb::DocumentView {
         document: state.document,
         as_of: Some(as_of.to_proto()),

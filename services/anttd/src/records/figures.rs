@@ -5,7 +5,6 @@ use antt_log::EventLog;
 use antt_proto::v1 as pb;
 use tonic::Status;
 
-use super::AsOf;
 use crate::commands::Commands;
 use crate::request::{self, Fields, Planned};
 
@@ -117,12 +116,8 @@ pub(super) async fn view<L: EventLog>(
     commands: &Commands<L>,
     r: pb::GetFigureRequest,
 ) -> Result<pb::FigureView, Status> {
-    let (figure_id, as_of) = super::read_as_of("figure_id", &r.figure_id, r.as_of.as_ref())?;
-    let AsOf { state, as_of, version } =
-        super::state_as_of::<Figure, L>(commands, (FIGURE, figure_id), as_of, |state| {
-            state.reported_on.is_some()
-        })
-        .await?;
+    let (figure_id, as_of) = request::id_as_of("figure_id", &r.figure_id, r.as_of.as_ref())?;
+    let (state, version) = request::load_as_of::<Figure, L>(commands, FIGURE, figure_id, as_of).await?;
     let history: Vec<pb::FigureEntry> = state
         .entries
         .iter()

@@ -10,7 +10,6 @@ use antt_proto::v1 as pb;
 use tonic::Status;
 use uuid::Uuid;
 
-use super::AsOf;
 use crate::commands::Commands;
 use crate::persons::Persons;
 use crate::request::{self, Fields, Planned};
@@ -70,8 +69,8 @@ pub(super) async fn plan_leave<L: EventLog>(
 /// refuses the command as such).
 async fn tenure_area<L: EventLog>(commands: &Commands<L>, tenure_id: Uuid) -> Result<Option<AreaFacts>, Status> {
     let stream_id = request::stream_id(OFFICE, tenure_id);
-    let (timeline, _) = super::fold_stream::<Office, L>(commands, &stream_id).await?;
-    let Ok(area_id) = Uuid::parse_str(timeline.state().area_id()) else {
+    let tenure = commands.load::<Office>(&stream_id).await?.state;
+    let Ok(area_id) = Uuid::parse_str(tenure.area_id()) else {
         return Ok(None);
     };
     let area = request::registered_area(commands, "tenure_id", area_id, || {
@@ -85,9 +84,8 @@ pub(super) async fn view<L: EventLog>(
     commands: &Commands<L>,
     r: pb::GetOfficeRequest,
 ) -> Result<pb::OfficeView, Status> {
-    let (tenure_id, as_of) = super::read_as_of("tenure_id", &r.tenure_id, r.as_of.as_ref())?;
-    let AsOf { state, as_of, version } =
-        super::state_as_of::<Office, L>(commands, (OFFICE, tenure_id), as_of, |state| state.taken_on.is_some()).await?;
+    let (tenure_id, as_of) = request::id_as_of("tenure_id", &r.tenure_id, r.as_of.as_ref())?;
+    let (state, version) = request::load_as_of::<Office, L>(commands, OFFICE, tenure_id, as_of).await?;
     Ok(pb::OfficeView {
         held: state.held(),
         taken: state.taken,
