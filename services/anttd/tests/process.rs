@@ -13,7 +13,7 @@ use std::time::Duration;
 use antt_proto::v1::audit_client::AuditClient;
 use antt_proto::v1::event_store_client::EventStoreClient;
 use antt_proto::v1::{
-    AppendRequest, GetCheckpointRequest, GetHeadRequest, LogHead, NewEvent, ReadAllRequest, ReadStreamRequest,
+    AppendRequest, CreateCheckpointRequest, GetHeadRequest, LogHead, NewEvent, ReadAllRequest, ReadStreamRequest,
     RecordedEvent,
 };
 use anyhow::{anyhow, bail, Context};
@@ -464,7 +464,9 @@ async fn every_kind_of_damage_is_refused_and_named() -> TestResult {
         }
         let mut audit = AuditClient::connect(format!("http://{}", anttd.addr)).await?;
         let saved = audit
-            .get_checkpoint(GetCheckpointRequest { tree_size: 0 })
+            // Saved explicitly: the latest stored one may be a periodic checkpoint made
+            // while the events were still being appended.
+            .create_checkpoint(CreateCheckpointRequest {})
             .await?
             .into_inner();
         assert_eq!(saved.tree_size, DAMAGE_EVENTS as u64);
