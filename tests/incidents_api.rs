@@ -478,6 +478,14 @@ async fn a_group_cannot_prosecute_and_an_incident_is_classified() {
         Code::FailedPrecondition,
         "không đúng thẩm quyền",
     );
+    // A team named must exist.
+    let mut unknown_team = mediate(&theft_id, MediationOutcome::Failed, 4);
+    unknown_team.by_team_id = Uuid::new_v4().to_string();
+    assert_refused(
+        client.mediate_incident(unknown_team).await,
+        Code::FailedPrecondition,
+        "is not established",
+    );
     let classify = |classification: IncidentClassification, day| antt_e2e::v1::ClassifyIncidentRequest {
         header: on(2016, 3, day),
         incident_id: theft_id.clone(),

@@ -18,7 +18,7 @@ use crate::body::{self, Body, BodyFields};
 use crate::codec::{domain_events, no_upcasters};
 use crate::date::Date;
 use crate::error::DomainError;
-use crate::facts::{self, AreaFacts, Context, Decision};
+use crate::facts::{self, AreaFacts, Context, Decision, TeamFacts};
 use crate::text;
 
 /// The award aggregate.
@@ -54,15 +54,6 @@ pub enum Recipient {
     Team(TeamFacts),
     /// An individual: a registered person.
     Person(Uuid),
-}
-
-/// What an award needs to know about a team, read by the API layer from its stream.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TeamFacts {
-    pub team_id: Uuid,
-    pub established_on: Date,
-    /// When it was dissolved or ended by a restructuring.
-    pub ended_on: Option<Date>,
 }
 
 domain_events! {
@@ -122,7 +113,7 @@ fn recipient(recipient: &Recipient, on: Date) -> Result<(pb::award_granted::Reci
             (Wire::AreaId(area.area_id.to_string()), area.level)
         }
         Recipient::Team(team) => {
-            facts::ensure_within("the recipient team", on, team.established_on, team.ended_on)?;
+            team.ensure_exists_on("the recipient team", on)?;
             (Wire::TeamId(team.team_id.to_string()), pb::AreaLevel::Unspecified)
         }
         Recipient::Person(person_id) => (Wire::PersonId(person_id.to_string()), pb::AreaLevel::Unspecified),
@@ -156,6 +147,7 @@ mod tests {
     fn team() -> TeamFacts {
         TeamFacts {
             team_id: id(20),
+            force_type: pb::ForceType::SecurityProtectionTeam,
             established_on: date(2013, 3, 1),
             ended_on: Some(date(2020, 1, 1)),
         }

@@ -187,6 +187,9 @@ pub enum DomainError {
          recorded first"
     )]
     NoSuccessfulMediation,
+    /// A team named for a force it is not.
+    #[error("{field}: the team named is another kind of force than the one given (không đúng lực lượng)")]
+    TeamOfAnotherForce { field: &'static str },
     /// A resolution beyond the competence of the level handling the incident.
     #[error(
         "{level} cannot resolve an incident this way (không đúng thẩm quyền): an \

@@ -85,6 +85,24 @@ impl AreaFacts {
     }
 }
 
+/// What a command needs to know about a team it names (an award's recipient, the team
+/// handling or mediating an incident), read by the API layer from the team's stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TeamFacts {
+    pub team_id: Uuid,
+    pub force_type: pb::ForceType,
+    pub established_on: Date,
+    /// When it was dissolved or ended by a restructuring.
+    pub ended_on: Option<Date>,
+}
+
+impl TeamFacts {
+    /// The team (`what`, e.g. "the recipient team") existed on `date`.
+    pub(crate) fn ensure_exists_on(&self, what: &'static str, date: Date) -> Result<(), DomainError> {
+        ensure_within(what, date, self.established_on, self.ended_on)
+    }
+}
+
 /// `what` has not been recorded yet: a record is created once.
 pub(crate) fn ensure_not_recorded<T>(what: &'static str, recorded: Option<T>) -> Result<(), DomainError> {
     match recorded {

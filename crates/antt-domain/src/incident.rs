@@ -21,7 +21,7 @@ use uuid::Uuid;
 use crate::codec::{domain_events, no_upcasters};
 use crate::date::Date;
 use crate::error::DomainError;
-use crate::facts::{self, AreaFacts, Context, Decision};
+use crate::facts::{self, AreaFacts, Context, Decision, TeamFacts};
 use crate::text;
 
 /// The incident aggregate.
@@ -35,7 +35,8 @@ pub enum Command {
     Report(Report),
     Assign {
         level: pb::HandlingLevel,
-        team_id: Option<Uuid>,
+        /// The team handling it, when a grassroots force does, as its stream tells.
+        team: Option<TeamFacts>,
         /// Levels handling it together with `level` (phối hợp).
         co_handlers: Vec<CoHandler>,
         effective_date: Date,
@@ -47,7 +48,8 @@ pub enum Command {
     },
     Mediate {
         by_force: pb::ForceType,
-        by_team_id: Option<Uuid>,
+        /// The team that mediated, when known, as its stream tells.
+        by_team: Option<TeamFacts>,
         outcome: pb::MediationOutcome,
         note: String,
         effective_date: Date,
@@ -84,7 +86,7 @@ pub enum Command {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CoHandler {
     pub level: pb::HandlingLevel,
-    pub team_id: Option<Uuid>,
+    pub team: Option<TeamFacts>,
 }
 
 /// The reopening of a resolution typed in whole.
@@ -252,15 +254,15 @@ fn build_event(state: &State, command: Command, ctx: &Context) -> Result<Event, 
         Command::Report(report) => build_report(report)?,
         Command::Assign {
             level,
-            team_id,
+            team,
             co_handlers,
             effective_date,
         } => Event::Assigned(pb::IncidentAssigned {
             incident_id,
             level: facts::specified("level", level)?.into(),
-            team_id: facts::optional_id(team_id),
+            team_id: handling_team("team_id", level, team.as_ref(), effective_date)?,
             effective_date: Some(effective_date.to_proto()),
-            co_handlers: co_handlers_to_proto(level, &co_handlers)?,
+            co_handlers: co_handlers_to_proto(level, &co_handlers, effective_date)?,
         }),
         Command::Classify {
             classification,
@@ -274,14 +276,14 @@ fn build_event(state: &State, command: Command, ctx: &Context) -> Result<Event, 
         }),
         Command::Mediate {
             by_force,
-            by_team_id,
+            by_team,
             outcome,
             note,
             effective_date,
         } => Event::MediationAttempted(pb::IncidentMediationAttempted {
             incident_id,
             by_force: facts::specified("by_force", by_force)?.into(),
-            by_team_id: facts::optional_id(by_team_id),
+            by_team_id: named_team("by_team_id", by_force, by_team.as_ref(), effective_date)?,
             outcome: facts::specified("outcome", outcome)?.into(),
             note: text::optional_text("note", &note)?,
             effective_date: Some(effective_date.to_proto()),
@@ -402,9 +404,56 @@ fn ensure_resolution_fits_level(state: &State, e: &pb::IncidentResolved) -> Resu
     })
 }
 
+/// The grassroots force a handling level is, if it is one.
+fn force_of_level(level: pb::HandlingLevel) -> Option<pb::ForceType> {
+    match level {
+        pb::HandlingLevel::SocialSecurityGroup => Some(pb::ForceType::SocialSecurityGroup),
+        pb::HandlingLevel::SecurityProtectionTeam => Some(pb::ForceType::SecurityProtectionTeam),
+        _ => None,
+    }
+}
+
+/// The id of the team handling at `level`: only a grassroots force level names one, and
+/// it must be a team of that force existing on the day.
+fn handling_team(
+    field: &'static str,
+    level: pb::HandlingLevel,
+    team: Option<&TeamFacts>,
+    on: Date,
+) -> Result<String, DomainError> {
+    let Some(team) = team else {
+        return Ok(String::new());
+    };
+    let Some(force) = force_of_level(level) else {
+        return Err(DomainError::invalid(
+            field,
+            "only a social security group or a security protection team names its team",
+        ));
+    };
+    named_team(field, force, Some(team), on)
+}
+
+/// The id of a team named as `force` on `on`: it existed then and is of that force.
+fn named_team(
+    field: &'static str,
+    force: pb::ForceType,
+    team: Option<&TeamFacts>,
+    on: Date,
+) -> Result<String, DomainError> {
+    let Some(team) = team else {
+        return Ok(String::new());
+    };
+    team.ensure_exists_on("the team named", on)?;
+    if team.force_type != force {
+        return Err(DomainError::TeamOfAnotherForce { field });
+    }
+    Ok(team.team_id.to_string())
+}
+
 fn co_handlers_to_proto(
     level: pb::HandlingLevel,
     co_handlers: &[CoHandler],
+    on: Date,
 ) -> Result<Vec<pb::IncidentCoHandler>, DomainError> {
     if co_handlers.len() > crate::limits::LIST_ITEMS_MAX {
         return Err(DomainError::invalid(
@@ -426,7 +475,7 @@ fn co_handlers_to_proto(
             seen.push(co_level);
             Ok(pb::IncidentCoHandler {
                 level: co_level.into(),
-                team_id: facts::optional_id(co.team_id),
+                team_id: handling_team("co_handlers.team_id", co_level, co.team.as_ref(), on)?,
             })
         })
         .collect()
@@ -584,6 +633,16 @@ mod tests {
         crate::testing::check::<Incident>(given, when)
     }
 
+    /// Social security group `n`, formed in 2010 and still working.
+    fn group(n: u128) -> TeamFacts {
+        TeamFacts {
+            team_id: id(n),
+            force_type: pb::ForceType::SocialSecurityGroup,
+            established_on: date(2010, 1, 1),
+            ended_on: None,
+        }
+    }
+
     fn report() -> Command {
         Command::Report(Report {
             incident_id: id(1),
@@ -605,7 +664,7 @@ mod tests {
     fn mediate(outcome: pb::MediationOutcome) -> Command {
         Command::Mediate {
             by_force: pb::ForceType::SocialSecurityGroup,
-            by_team_id: Some(id(100)),
+            by_team: Some(group(100)),
             outcome,
             note: String::new(),
             effective_date: date(2017, 3, 5),
@@ -643,7 +702,7 @@ mod tests {
         assert!(check(resolved.clone(), mediate(pb::MediationOutcome::Succeeded)).is_ok());
         let mediate_after_resolution = Command::Mediate {
             by_force: pb::ForceType::SocialSecurityGroup,
-            by_team_id: Some(id(100)),
+            by_team: Some(group(100)),
             outcome: pb::MediationOutcome::Succeeded,
             note: String::new(),
             effective_date: date(2017, 3, 20),
@@ -691,9 +750,13 @@ mod tests {
 
     #[test]
     fn a_resolution_records_the_level_that_handled_it() {
+        let protection_team = TeamFacts {
+            force_type: pb::ForceType::SecurityProtectionTeam,
+            ..group(100)
+        };
         let assign = Command::Assign {
             level: pb::HandlingLevel::SecurityProtectionTeam,
-            team_id: Some(id(100)),
+            team: Some(protection_team),
             co_handlers: Vec::new(),
             effective_date: date(2017, 3, 2),
         };
@@ -716,7 +779,7 @@ mod tests {
             reported(),
             Command::Assign {
                 level: pb::HandlingLevel::CommunePolice,
-                team_id: None,
+                team: None,
                 co_handlers: Vec::new(),
                 effective_date: date(2017, 3, 2),
             },
@@ -793,7 +856,7 @@ mod tests {
         match step {
             Step::Assign(level) => Command::Assign {
                 level: pb::HandlingLevel::try_from(*level).unwrap_or_default(),
-                team_id: None,
+                team: None,
                 co_handlers: Vec::new(),
                 effective_date,
             },
@@ -803,7 +866,7 @@ mod tests {
             },
             Step::Mediate(succeeded) => Command::Mediate {
                 by_force: pb::ForceType::SecurityProtectionTeam,
-                by_team_id: None,
+                by_team: None,
                 outcome: if *succeeded {
                     pb::MediationOutcome::Succeeded
                 } else {
@@ -880,8 +943,8 @@ mod tests {
         fn assign(level: pb::HandlingLevel, co: &[pb::HandlingLevel], on: Date) -> Command {
             Command::Assign {
                 level,
-                team_id: None,
-                co_handlers: co.iter().map(|&level| CoHandler { level, team_id: None }).collect(),
+                team: None,
+                co_handlers: co.iter().map(|&level| CoHandler { level, team: None }).collect(),
                 effective_date: on,
             }
         }
@@ -960,6 +1023,44 @@ mod tests {
                 resolve_on(Resolution::Prosecution { defendants: 1 }, date(2017, 4, 1))
             )
             .is_ok());
+        }
+
+        #[test]
+        fn a_team_named_existed_then_and_is_of_the_force_named() {
+            let mediate_by = |team: TeamFacts, on: Date| Command::Mediate {
+                by_force: pb::ForceType::SocialSecurityGroup,
+                by_team: Some(team),
+                outcome: pb::MediationOutcome::Succeeded,
+                note: String::new(),
+                effective_date: on,
+            };
+            assert!(check(reported(), mediate_by(group(100), date(2017, 3, 5))).is_ok());
+            let dissolved = TeamFacts {
+                ended_on: Some(date(2017, 3, 1)),
+                ..group(100)
+            };
+            assert!(matches!(
+                check(reported(), mediate_by(dissolved, date(2017, 3, 5))),
+                Err(DomainError::AfterEnd { .. })
+            ));
+            let protection_team = TeamFacts {
+                force_type: pb::ForceType::SecurityProtectionTeam,
+                ..group(100)
+            };
+            assert_eq!(
+                check(reported(), mediate_by(protection_team, date(2017, 3, 5))),
+                Err(DomainError::TeamOfAnotherForce { field: "by_team_id" })
+            );
+            let police_with_a_team = Command::Assign {
+                level: pb::HandlingLevel::CommunePolice,
+                team: Some(group(100)),
+                co_handlers: Vec::new(),
+                effective_date: date(2017, 3, 2),
+            };
+            assert!(matches!(
+                check(reported(), police_with_a_team),
+                Err(DomainError::Invalid { field: "team_id", .. })
+            ));
         }
 
         #[test]
@@ -1056,7 +1157,7 @@ mod tests {
         fn assign_on(level: pb::HandlingLevel, effective_date: Date) -> Command {
             Command::Assign {
                 level,
-                team_id: None,
+                team: None,
                 co_handlers: Vec::new(),
                 effective_date,
             }
@@ -1065,7 +1166,7 @@ mod tests {
         fn mediate_on(outcome: pb::MediationOutcome, effective_date: Date) -> Command {
             Command::Mediate {
                 by_force: pb::ForceType::SocialSecurityGroup,
-                by_team_id: None,
+                by_team: None,
                 outcome,
                 note: String::new(),
                 effective_date,

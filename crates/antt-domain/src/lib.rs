@@ -125,7 +125,7 @@ pub use any_event::AnyEvent;
 pub use codec::{DecodeError, DomainEvent, EncodedEvent};
 pub use date::{Date, MonthDay, VietnameseDate};
 pub use error::DomainError;
-pub use facts::{AreaFacts, Context, Decision};
+pub use facts::{AreaFacts, Context, Decision, TeamFacts};
 pub use timeline::Timeline;
 
 /// One kind of record with its own stream: its commands, events and state.

@@ -373,6 +373,17 @@ impl Seat {
 }
 
 impl State {
+    /// What a command about another record needs to know of this team; None until it is
+    /// established.
+    pub fn facts(&self) -> Option<crate::facts::TeamFacts> {
+        Some(crate::facts::TeamFacts {
+            team_id: Uuid::parse_str(&self.team_id).ok()?,
+            force_type: self.force_type,
+            established_on: self.established_on?,
+            ended_on: self.ending.as_ref().map(|ending| ending.on),
+        })
+    }
+
     /// Active members and their roles, by person id.
     pub fn active_members(&self) -> impl Iterator<Item = (&str, pb::MemberRole)> {
         self.members

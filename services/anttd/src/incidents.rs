@@ -11,10 +11,12 @@ use std::future::ready;
 use antt_domain::arrest::{self, Arrest};
 use antt_domain::incident::{self, Incident, Resolution};
 use antt_domain::tip::{self, Tip};
+use antt_domain::TeamFacts;
 use antt_log::EventLog;
 use antt_proto::v1 as pb;
 use antt_proto::v1::incidents_server::{Incidents, IncidentsServer};
 use tonic::{Request, Response, Status};
+use uuid::Uuid;
 
 use crate::commands::Commands;
 use crate::request::{self, Fields, Planned};
@@ -52,7 +54,7 @@ impl<L: EventLog> Incidents for IncidentsService<L> {
         &self,
         request: Request<pb::AssignIncidentRequest>,
     ) -> Result<Response<pb::CommandResult>, Status> {
-        let plan = |r| ready(plan_assign(r));
+        let plan = |r| plan_assign(&self.commands, r);
         request::command(&self.commands, "AssignIncident", request, |r| &r.incident_id, plan).await
     }
 
@@ -68,7 +70,7 @@ impl<L: EventLog> Incidents for IncidentsService<L> {
         &self,
         request: Request<pb::MediateIncidentRequest>,
     ) -> Result<Response<pb::CommandResult>, Status> {
-        let plan = |r| ready(plan_mediate(r));
+        let plan = |r| plan_mediate(&self.commands, r);
         request::command(&self.commands, "MediateIncident", request, |r| &r.incident_id, plan).await
     }
 
@@ -192,35 +194,54 @@ async fn plan_report<L: EventLog>(
     .await
 }
 
-fn plan_assign(r: pb::AssignIncidentRequest) -> Result<Planned<Incident>, Status> {
-    let read = |fields: &mut Fields| {
-        let co_handlers = r
-            .co_handlers
-            .iter()
-            .enumerate()
-            .map(|(index, co)| incident::CoHandler {
-                level: fields.enumeration(&format!("co_handlers[{index}].level"), co.level),
-                team_id: fields.optional_uuid(&format!("co_handlers[{index}].team_id"), &co.team_id),
-            })
-            .collect();
-        (
-            fields.enumeration("level", r.level),
-            fields.optional_uuid("team_id", &r.team_id),
-            co_handlers,
-        )
+/// Reads an assignment, then loads the teams it names, so that every malformed field is
+/// named at once and the domain judges the teams as their streams tell.
+async fn plan_assign<L: EventLog>(
+    commands: &Commands<L>,
+    r: pb::AssignIncidentRequest,
+) -> Result<Planned<Incident>, Status> {
+    let mut fields = Fields::default();
+    let header = fields.header(r.header.as_ref());
+    let incident_id = fields.uuid("incident_id", &r.incident_id);
+    let level = fields.enumeration("level", r.level);
+    let team_id = fields.optional_uuid("team_id", &r.team_id);
+    let co_read: Vec<(String, pb::HandlingLevel, Option<Uuid>)> = r
+        .co_handlers
+        .iter()
+        .enumerate()
+        .map(|(index, co)| {
+            let team_field = format!("co_handlers[{index}].team_id");
+            let level = fields.enumeration(&format!("co_handlers[{index}].level"), co.level);
+            let team_id = fields.optional_uuid(&team_field, &co.team_id);
+            (team_field, level, team_id)
+        })
+        .collect();
+    fields.finish()?;
+    let team = named_team(commands, "team_id", team_id).await?;
+    let mut co_handlers = Vec::with_capacity(co_read.len());
+    for (team_field, level, team_id) in co_read {
+        let team = named_team(commands, &team_field, team_id).await?;
+        co_handlers.push(incident::CoHandler { level, team });
+    }
+    let command = incident::Command::Assign {
+        level,
+        team,
+        co_handlers,
+        effective_date: header.effective_date,
     };
-    let record = ("incident_id", r.incident_id.as_str(), INCIDENT);
-    request::plan(
-        r.header.as_ref(),
-        record,
-        read,
-        |(level, team_id, co_handlers), header| incident::Command::Assign {
-            level,
-            team_id,
-            co_handlers,
-            effective_date: header.effective_date,
-        },
-    )
+    Ok(Planned::new(request::stream_id(INCIDENT, incident_id), header, command))
+}
+
+/// The facts of the team named in `field`, if one is.
+async fn named_team<L: EventLog>(
+    commands: &Commands<L>,
+    field: &str,
+    team_id: Option<Uuid>,
+) -> Result<Option<TeamFacts>, Status> {
+    match team_id {
+        Some(team_id) => Ok(Some(request::team_facts(commands, field, team_id).await?)),
+        None => Ok(None),
+    }
 }
 
 fn plan_classify(r: pb::ClassifyIncidentRequest) -> Result<Planned<Incident>, Status> {
@@ -235,27 +256,25 @@ fn plan_classify(r: pb::ClassifyIncidentRequest) -> Result<Planned<Incident>, St
     })
 }
 
-fn plan_mediate(r: pb::MediateIncidentRequest) -> Result<Planned<Incident>, Status> {
-    let read = |fields: &mut Fields| {
-        (
-            fields.enumeration("by_force", r.by_force),
-            fields.optional_uuid("by_team_id", &r.by_team_id),
-            fields.enumeration("outcome", r.outcome),
-        )
+async fn plan_mediate<L: EventLog>(
+    commands: &Commands<L>,
+    r: pb::MediateIncidentRequest,
+) -> Result<Planned<Incident>, Status> {
+    let mut fields = Fields::default();
+    let header = fields.header(r.header.as_ref());
+    let incident_id = fields.uuid("incident_id", &r.incident_id);
+    let by_force = fields.enumeration("by_force", r.by_force);
+    let by_team_id = fields.optional_uuid("by_team_id", &r.by_team_id);
+    let outcome = fields.enumeration("outcome", r.outcome);
+    fields.finish()?;
+    let command = incident::Command::Mediate {
+        by_force,
+        by_team: named_team(commands, "by_team_id", by_team_id).await?,
+        outcome,
+        note: r.note.clone(),
+        effective_date: header.effective_date,
     };
-    let record = ("incident_id", r.incident_id.as_str(), INCIDENT);
-    request::plan(
-        r.header.as_ref(),
-        record,
-        read,
-        |(by_force, by_team_id, outcome), header| incident::Command::Mediate {
-            by_force,
-            by_team_id,
-            outcome,
-            note: r.note.clone(),
-            effective_date: header.effective_date,
-        },
-    )
+    Ok(Planned::new(request::stream_id(INCIDENT, incident_id), header, command))
 }
 
 fn plan_dialogue(r: pb::HoldIncidentDialogueRequest) -> Result<Planned<Incident>, Status> {

@@ -12,7 +12,8 @@ use std::fmt::Display;
 use std::future::Future;
 
 use antt_domain::area::{self, Area};
-use antt_domain::{limits, Aggregate, AreaFacts, Date, Decision, DomainError, MonthDay};
+use antt_domain::team::Team;
+use antt_domain::{limits, Aggregate, AreaFacts, Date, Decision, DomainError, MonthDay, TeamFacts};
 use antt_log::{EventLog, Violation};
 use antt_proto::v1 as pb;
 use tonic::{Code, Request, Response, Status};
@@ -273,6 +274,22 @@ pub(crate) async fn registered_area<L: EventLog>(
 /// recorded).
 pub(crate) async fn load_area<L: EventLog>(commands: &Commands<L>, area_id: Uuid) -> Result<area::State, Status> {
     Ok(commands.load::<Area>(&crate::areas::stream_id(area_id)).await?.state)
+}
+
+/// What a command needs to know of the team `team_id` named in `field`;
+/// FAILED_PRECONDITION, naming the field, if it was never established.
+pub(crate) async fn team_facts<L: EventLog>(
+    commands: &Commands<L>,
+    field: &str,
+    team_id: Uuid,
+) -> Result<TeamFacts, Status> {
+    let team = commands.load::<Team>(&crate::forces::team_stream(team_id)).await?.state;
+    team.facts().ok_or_else(|| {
+        precondition(
+            field,
+            format!("{field}: team {team_id} is not established (chưa có trong hồ sơ); check the id"),
+        )
+    })
 }
 
 /// A record as it stood at the end of `as_of`, with its stream's version; NOT_FOUND when

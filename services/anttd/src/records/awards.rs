@@ -1,7 +1,6 @@
 //! Awards (khen thưởng): `award-<uuid>`.
 
-use antt_domain::award::{self, Award, Recipient, TeamFacts};
-use antt_domain::team::Team;
+use antt_domain::award::{self, Award, Recipient};
 use antt_log::EventLog;
 use antt_proto::v1 as pb;
 use tonic::Status;
@@ -79,27 +78,11 @@ async fn recipient_facts<L: EventLog>(
 ) -> Result<Recipient, Status> {
     Ok(match recipient {
         RecipientRead::Area(area_id) => Recipient::Area(request::area_facts(commands, "area_id", area_id).await?),
-        RecipientRead::Team(team_id) => Recipient::Team(team_facts(commands, team_id).await?),
+        RecipientRead::Team(team_id) => Recipient::Team(request::team_facts(commands, "team_id", team_id).await?),
         RecipientRead::Person(person_id) => {
             persons.ensure_can_serve("person_id", person_id).await?;
             Recipient::Person(person_id)
         }
-    })
-}
-
-/// When the team was established and ended; FAILED_PRECONDITION if it never was.
-async fn team_facts<L: EventLog>(commands: &Commands<L>, team_id: Uuid) -> Result<TeamFacts, Status> {
-    let team = commands.load::<Team>(&crate::forces::team_stream(team_id)).await?.state;
-    let Some(established_on) = team.established_on else {
-        return Err(request::precondition(
-            "team_id",
-            format!("team_id: team {team_id} is not established (chưa có trong hồ sơ); check the id"),
-        ));
-    };
-    Ok(TeamFacts {
-        team_id,
-        established_on,
-        ended_on: team.ending.map(|ending| ending.on),
     })
 }
 
