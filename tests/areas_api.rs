@@ -263,6 +263,7 @@ async fn nga_son_transformed_two_of_three_key_complex_areas() {
                 header: header(date(2012, 3, 1)),
                 area_id: id.clone(),
                 reason: "tệ nạn ma tuý, cờ bạc".to_string(),
+                ..Default::default()
             })
             .await
             .unwrap()

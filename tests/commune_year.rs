@@ -671,6 +671,7 @@ async fn mediate_land_dispute(clerk: &mut Clerk, ids: &Ids) {
             resolution: Some(pb::resolve_incident_request::Resolution::Mediated(
                 pb::ResolutionMediated {},
             )),
+            ..Default::default()
         })
         .await;
     clerk.note("resolve the land dispute by mediation", &h, answer);
@@ -841,6 +842,7 @@ async fn prosecute_theft(clerk: &mut Clerk, ids: &Ids) {
             resolution: Some(pb::resolve_incident_request::Resolution::Prosecution(
                 pb::ResolutionProsecution { defendants: 2 },
             )),
+            ..Default::default()
         })
         .await;
     clerk.note("prosecute the theft", &h, answer);

@@ -66,6 +66,7 @@ fn resolve(incident_id: &str, resolution: Resolution, day: u32) -> ResolveIncide
         header: on(2016, 4, day),
         incident_id: incident_id.to_string(),
         resolution: Some(resolution),
+        ..Default::default()
     }
 }
 

@@ -329,3 +329,127 @@ async fn an_action_completed_later_was_overdue_on_the_day() {
     assert!(early.message().contains("exists from 2024-05-31"), "{early:?}");
     server.shutdown().await.unwrap();
 }
+
+/// Goal: the facts that end something are typed in whole with what they end, so a past
+/// period can be recorded after a later one: a key complex period (designated, then
+/// transformed) and an incident resolved then reopened; and a social security group's
+/// households read by date.
+#[tokio::test]
+async fn past_periods_are_typed_in_whole_after_later_ones() {
+    use antt_e2e::v1::incidents_client::IncidentsClient;
+    use antt_e2e::v1::resolve_incident_request::Resolution;
+    use antt_e2e::v1::{
+        DesignateKeyComplexAreaRequest, GetIncidentRequest, IncidentCategory, IncidentClassification, IncidentSource,
+        MediateIncidentRequest, MediationOutcome, RecordGroupHouseholdsRequest, ReportIncidentRequest,
+        ResolutionCommunePoliceHandled, ResolveIncidentRequest,
+    };
+    let server = TestServer::start().await.unwrap();
+    let (_, commune) = thanh_hoa_and_nga_thai(&server).await;
+    let village = thon_8(&server, &commune).await;
+    let mut areas = AreasClient::new(server.channel.clone());
+    let designate = |on: Date, transformed_on: Option<Date>| DesignateKeyComplexAreaRequest {
+        header: header(on),
+        area_id: village.clone(),
+        reason: "tệ nạn cờ bạc".into(),
+        transformed_on,
+    };
+    areas
+        .designate_key_complex_area(designate(date(2016, 1, 1), None))
+        .await
+        .unwrap();
+    // Alone, a designation for 2010 would overlap the open one from 2016.
+    let alone = areas
+        .designate_key_complex_area(designate(date(2010, 1, 1), None))
+        .await;
+    assert_eq!(alone.unwrap_err().code(), Code::FailedPrecondition);
+    let whole = designate(date(2010, 1, 1), Some(date(2012, 6, 1)));
+    areas.designate_key_complex_area(whole).await.unwrap();
+
+    let mut incidents = IncidentsClient::new(server.channel.clone());
+    let incident_id = new_id();
+    incidents
+        .report_incident(ReportIncidentRequest {
+            header: header(date(2019, 3, 1)),
+            incident_id: incident_id.clone(),
+            category: IncidentCategory::NeighbourDispute.into(),
+            area_id: village.clone(),
+            source: IncidentSource::GrassrootsForce.into(),
+            summary: "tranh chấp lối đi".into(),
+            complex: false,
+            tip_id: String::new(),
+            classification: IncidentClassification::DisputeOrComplaint.into(),
+        })
+        .await
+        .unwrap();
+    incidents
+        .mediate_incident(MediateIncidentRequest {
+            header: header(date(2019, 3, 20)),
+            incident_id: incident_id.clone(),
+            by_force: ForceType::SecurityProtectionTeam.into(),
+            by_team_id: String::new(),
+            outcome: MediationOutcome::Succeeded.into(),
+            note: String::new(),
+        })
+        .await
+        .unwrap();
+    let resolve = |reopened_on: Option<Date>| ResolveIncidentRequest {
+        header: header(date(2019, 3, 10)),
+        incident_id: incident_id.clone(),
+        resolution: Some(Resolution::CommunePoliceHandled(ResolutionCommunePoliceHandled {})),
+        reopened_on,
+        reopened_reason: "hai bên lại xô xát".into(),
+    };
+    // Alone, a resolution on 10/3 would close the incident over the mediation of 20/3.
+    let alone = incidents.resolve_incident(resolve(None)).await.unwrap_err();
+    assert_eq!(alone.code(), Code::FailedPrecondition, "{alone:?}");
+    incidents
+        .resolve_incident(resolve(Some(date(2019, 3, 15))))
+        .await
+        .unwrap();
+    let view = |as_of| GetIncidentRequest {
+        incident_id: incident_id.clone(),
+        as_of: Some(as_of),
+    };
+    let on_12_march = incidents
+        .get_incident(view(date(2019, 3, 12)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!on_12_march.open);
+    assert!(on_12_march.resolution.is_some());
+    assert_eq!(on_12_march.classification(), IncidentClassification::DisputeOrComplaint);
+    assert!(
+        incidents
+            .get_incident(view(date(2019, 3, 16)))
+            .await
+            .unwrap()
+            .into_inner()
+            .open
+    );
+
+    let mut forces = ForcesClient::new(server.channel.clone());
+    let group = thon_8_team_request(&village, ForceType::SocialSecurityGroup, None);
+    forces.establish_team(group.clone()).await.unwrap();
+    let households = |on: Date, households| RecordGroupHouseholdsRequest {
+        header: header(on),
+        team_id: group.team_id.clone(),
+        households,
+        source: "55/BC-BCĐ".into(),
+    };
+    forces
+        .record_group_households(households(date(2023, 1, 1), 27))
+        .await
+        .unwrap();
+    forces
+        .record_group_households(households(date(2021, 1, 1), 31))
+        .await
+        .unwrap();
+    let team_on = |as_of| GetTeamRequest {
+        team_id: group.team_id.clone(),
+        as_of: Some(as_of),
+    };
+    let in_2022 = forces.get_team(team_on(date(2022, 6, 1))).await.unwrap().into_inner();
+    assert_eq!(in_2022.households, Some(31));
+    let in_2024 = forces.get_team(team_on(date(2024, 6, 1))).await.unwrap().into_inner();
+    assert_eq!(in_2024.households, Some(27));
+}

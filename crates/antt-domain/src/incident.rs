@@ -159,6 +159,8 @@ pub struct State {
     /// The date of the resolution in force: a reopened and re-resolved incident is one
     /// incident resolved once, on its last resolution's date.
     pub resolved: Option<Date>,
+    /// The resolution in force, as recorded; None while open.
+    pub resolution: Option<pb::IncidentResolved>,
     /// Successful mediations since the incident was last (re)opened.
     pub successful_mediations_count: u32,
     pub mediations_count: u32,
@@ -612,9 +614,13 @@ pub fn evolve(mut state: State, event: &Event) -> State {
             }
         }
         Event::DialogueHeld(_) => state.dialogues_count = state.dialogues_count.saturating_add(1),
-        Event::Resolved(_) => state.resolved = Some(on),
+        Event::Resolved(e) => {
+            state.resolved = Some(on);
+            state.resolution = Some(e.clone());
+        }
         Event::Reopened(_) => {
             state.resolved = None;
+            state.resolution = None;
             // An earlier agreement evidently did not hold.
             state.successful_mediations_count = 0;
         }

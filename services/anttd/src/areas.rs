@@ -25,7 +25,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use antt_domain::area::{self, Area};
-use antt_domain::{AreaFacts, Decision, DomainError};
+use antt_domain::{AreaFacts, Date, Decision, DomainError};
 use antt_log::{EventLog, Violation};
 use antt_proto::v1 as pb;
 use antt_proto::v1::areas_server::{Areas, AreasServer};
@@ -232,6 +232,12 @@ impl<L: EventLog> AreasService<L> {
             request.reason.as_str(),
             "the reason is required, e.g. tệ nạn ma tuý, cờ bạc",
         );
+        let transformed_on = request
+            .transformed_on
+            .as_ref()
+            .map(|on| Date::from_proto_field("transformed_on", Some(on)))
+            .transpose()
+            .map_err(|error| status::domain_error(&error))?;
         self.on_area(
             &actor,
             request_digest("antt.v1.Areas/DesignateKeyComplexArea", &request),
@@ -239,11 +245,21 @@ impl<L: EventLog> AreasService<L> {
             &request.area_id,
             Some(reason),
             |header| {
-                area::Command::DesignateKeyComplexArea(area::DesignateKeyComplexArea {
+                let designation = area::DesignateKeyComplexArea {
                     reason: request.reason.clone(),
                     effective_date: header.effective_date,
                     decision: header.decision.clone(),
-                })
+                };
+                match transformed_on {
+                    None => area::Command::DesignateKeyComplexArea(designation),
+                    Some(effective_date) => area::Command::RecordKeyComplexPeriod(area::RecordKeyComplexPeriod {
+                        designation,
+                        transformation: area::RecordTransformation {
+                            effective_date,
+                            decision: None,
+                        },
+                    }),
+                }
             },
         )
         .await

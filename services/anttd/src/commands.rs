@@ -210,9 +210,15 @@ impl<L> Clone for Commands<L> {
 /// recorded fact in, and the version of its stream's last event (None: nothing recorded).
 pub struct Loaded<A: Aggregate> {
     pub timeline: Timeline<A>,
-    /// `timeline.state()`: what other records' commands read of this one.
-    pub state: A::State,
     pub version: Option<u64>,
+}
+
+impl<A: Aggregate> Loaded<A> {
+    /// The record with every recorded fact in: what other records' commands read of this
+    /// one. Folded on demand, since deciding a command folds only up to its date.
+    pub fn state(&self) -> A::State {
+        self.timeline.state()
+    }
 }
 
 impl<L: EventLog> Commands<L> {
@@ -233,11 +239,7 @@ impl<L: EventLog> Commands<L> {
                 Ok(())
             })
             .await?;
-        Ok(Loaded {
-            state: timeline.state(),
-            timeline,
-            version,
-        })
+        Ok(Loaded { timeline, version })
     }
 
     /// Hands every event of a stream, in order, to `apply`, and returns the version of

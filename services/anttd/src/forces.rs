@@ -272,6 +272,23 @@ impl<L: EventLog> ForcesService<L> {
         self.record(&actor, &request, team_id, &header, command).await
     }
 
+    async fn record_households(
+        &self,
+        actor: String,
+        request: pb::RecordGroupHouseholdsRequest,
+    ) -> Result<pb::CommandResult, Status> {
+        let (checks, header, team_id) = read_team(&request);
+        let (Some(header), Some(team_id)) = (header, team_id) else {
+            return Err(checks.into_status());
+        };
+        let command = team::Command::RecordHouseholds(team::RecordHouseholds {
+            households: request.households,
+            source: request.source.clone(),
+            effective_date: header.effective_date,
+        });
+        self.record(&actor, &request, team_id, &header, command).await
+    }
+
     async fn dissolve(&self, actor: String, request: pb::DissolveTeamRequest) -> Result<pb::CommandResult, Status> {
         let (mut checks, header, team_id) = read_team(&request);
         let decision = checks.required_decision(header.as_ref(), "a dissolution");
@@ -557,6 +574,15 @@ impl<L: EventLog> Forces for ForcesService<L> {
         request::traced(request, span, |actor, r| self.restructure(actor, r)).await
     }
 
+    async fn record_group_households(
+        &self,
+        request: Request<pb::RecordGroupHouseholdsRequest>,
+    ) -> Result<Response<pb::CommandResult>, Status> {
+        let span =
+            |r: &pb::RecordGroupHouseholdsRequest| tracing::info_span!("RecordGroupHouseholds", team_id = ?r.team_id);
+        request::traced(request, span, |actor, r| self.record_households(actor, r)).await
+    }
+
     async fn hand_over_team(
         &self,
         request: Request<pb::HandOverTeamRequest>,
@@ -746,6 +772,7 @@ team_requests! {
     "ChangeTeamQuota" => ChangeTeamQuotaRequest,
     "RestructureTeam" => RestructureTeamRequest,
     "HandOverTeam" => HandOverTeamRequest,
+    "RecordGroupHouseholds" => RecordGroupHouseholdsRequest,
     "DissolveTeam" => DissolveTeamRequest,
     "NominateMember" => NominateMemberRequest,
     "VetMember" => VetMemberRequest,

@@ -307,16 +307,34 @@ const RESOLUTION_PATHS: &[(&str, &str)] = &[
     ("subjects", "administrative_sanction.subjects"),
     ("defendants", "prosecution.defendants"),
     ("to_body", "transferred.to_body"),
+    ("reopened.on", "reopened_on"),
+    ("reopened.reason", "reopened_reason"),
 ];
 
 fn plan_resolve(r: pb::ResolveIncidentRequest) -> Result<Planned<Incident>, Status> {
     let record = ("incident_id", r.incident_id.as_str(), INCIDENT);
-    let read = |fields: &mut Fields| resolution(fields, r.resolution.clone());
-    let planned = request::plan(r.header.as_ref(), record, read, |resolution, header| {
-        incident::Command::Resolve {
-            resolution,
-            effective_date: header.effective_date,
-            decision: header.decision.clone(),
+    let read = |fields: &mut Fields| {
+        let reopened_on = r.reopened_on.as_ref().map(|on| fields.date("reopened_on", Some(on)));
+        (resolution(fields, r.resolution.clone()), reopened_on)
+    };
+    let planned = request::plan(r.header.as_ref(), record, read, |(resolution, reopened_on), header| {
+        let effective_date = header.effective_date;
+        let decision = header.decision.clone();
+        match reopened_on {
+            None => incident::Command::Resolve {
+                resolution,
+                effective_date,
+                decision,
+            },
+            Some(on) => incident::Command::ResolveReopened {
+                resolution,
+                effective_date,
+                decision,
+                reopened: incident::Reopening {
+                    reason: r.reopened_reason.clone(),
+                    on,
+                },
+            },
         }
     })?;
     Ok(planned.with_paths(RESOLUTION_PATHS))

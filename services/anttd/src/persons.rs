@@ -108,12 +108,12 @@ impl<L: EventLog> Persons<L> {
             return self.retried(&stream_id, &header, actor, digest, &data).await;
         }
         let loaded = self.commands.load::<Person>(&stream_id).await?;
-        if let Some(erasure) = &loaded.state.erased {
+        if let Some(erasure) = &loaded.state().erased {
             return Err(status::domain_error(&DomainError::PersonalDataErased {
                 erased_on: erasure.on,
             }));
         }
-        if loaded.state.registered_on.is_none() {
+        if loaded.state().registered_on.is_none() {
             // Refuse before creating a key that no event would ever reference.
             commands::ensure_expected_version(&stream_id, header.expected_version, loaded.version)?;
             let context = commands::context(actor);
@@ -133,7 +133,7 @@ impl<L: EventLog> Persons<L> {
                 keys.seal(&subject, &plaintext)
             })
             .await?
-            .map_err(|error| key_error(&error, &loaded.state))?;
+            .map_err(|error| key_error(&error, &loaded.state()))?;
         let command = |sealed| person::Command::Register {
             person_id,
             sealed,
@@ -182,7 +182,7 @@ impl<L: EventLog> Persons<L> {
         let sealed = self
             .with_keys(move |keys| keys.seal(&subject, &plaintext))
             .await?
-            .map_err(|error| key_error(&error, &loaded.state))?;
+            .map_err(|error| key_error(&error, &loaded.state()))?;
         let command = |sealed| person::Command::UpdateDetails {
             sealed,
             effective_date: header.effective_date,
@@ -247,7 +247,7 @@ impl<L: EventLog> Persons<L> {
         let registered_on = on_the_day.registered_on.ok_or_else(unregistered)?;
         // The details in effect that day, unless erased since: an erasure destroys every
         // version of them, so it shows whatever the day asked for.
-        let erasure = loaded.state.erased;
+        let erasure = loaded.state().erased;
         let record = person::State {
             erased: erasure.clone(),
             ..on_the_day
@@ -304,7 +304,7 @@ impl<L: EventLog> Persons<L> {
             let outcome = self
                 .with_keys(move |keys| keys.forget(&subject, now))
                 .await?
-                .map_err(|error| key_error(&error, &loaded.state))?;
+                .map_err(|error| key_error(&error, &loaded.state()))?;
             tracing::info!(
                 stream_id,
                 ?outcome,
@@ -319,7 +319,7 @@ impl<L: EventLog> Persons<L> {
     /// Refuses a person who cannot join a team: not registered, or erased.
     pub async fn ensure_can_serve(&self, field: &str, person_id: Uuid) -> Result<(), Status> {
         let loaded = self.commands.load::<Person>(&person_stream(person_id)).await?;
-        if loaded.state.registered_on.is_none() {
+        if loaded.state().registered_on.is_none() {
             return Err(request::precondition(
                 field,
                 format!(
@@ -328,7 +328,7 @@ impl<L: EventLog> Persons<L> {
                 ),
             ));
         }
-        if let Some(erasure) = &loaded.state.erased {
+        if let Some(erasure) = &loaded.state().erased {
             return Err(request::precondition(
                 field,
                 format!(
@@ -354,10 +354,10 @@ impl<L: EventLog> Persons<L> {
                 continue;
             };
             let loaded = self.commands.load::<Person>(&person_stream(id)).await?;
-            if loaded.state.registered_on.is_none() {
+            if loaded.state().registered_on.is_none() {
                 names.insert(person_id.clone(), NameLookup::default());
             } else {
-                records.push((person_id.clone(), loaded.state));
+                records.push((person_id.clone(), loaded.state()));
             }
         }
         let subjects: Vec<(String, person::State)> = records

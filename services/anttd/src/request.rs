@@ -273,7 +273,7 @@ pub(crate) async fn registered_area<L: EventLog>(
 /// An area's current state, replayed from its stream (the default state if nothing is
 /// recorded).
 pub(crate) async fn load_area<L: EventLog>(commands: &Commands<L>, area_id: Uuid) -> Result<area::State, Status> {
-    Ok(commands.load::<Area>(&crate::areas::stream_id(area_id)).await?.state)
+    Ok(commands.load::<Area>(&crate::areas::stream_id(area_id)).await?.state())
 }
 
 /// What a command needs to know of the team `team_id` named in `field`;
@@ -283,7 +283,10 @@ pub(crate) async fn team_facts<L: EventLog>(
     field: &str,
     team_id: Uuid,
 ) -> Result<TeamFacts, Status> {
-    let team = commands.load::<Team>(&crate::forces::team_stream(team_id)).await?.state;
+    let team = commands
+        .load::<Team>(&crate::forces::team_stream(team_id))
+        .await?
+        .state();
     team.facts().ok_or_else(|| {
         precondition(
             field,

@@ -18,5 +18,8 @@ pub(crate) fn view(state: &State, version: u64) -> pb::IncidentView {
         successful_mediations_count: state.successful_mediations_count,
         dialogues_count: state.dialogues_count,
         version,
+        co_handling_levels: state.co_levels.iter().map(|level| i32::from(*level)).collect(),
+        classification: state.classification.into(),
+        resolution: state.resolution.clone(),
     }
 }
