@@ -247,8 +247,19 @@ impl State {
     /// the year has begun. The year's bounds are told first, so a value for 2030 reads
     /// "outside the target" rather than "not yet 2030".
     fn ensure_covers(&self, year: i32, effective: Date) -> Result<(), DomainError> {
+        self.ensure_covers_from(self.first_year, year, effective)
+    }
+
+    /// Like [`State::ensure_covers`], for a value, which may also be the baseline: the
+    /// year before the range, that the first year is compared with ("lower than the year
+    /// before").
+    fn ensure_covers_value(&self, year: i32, effective: Date) -> Result<(), DomainError> {
+        self.ensure_covers_from(self.first_year.saturating_sub(1), year, effective)
+    }
+
+    fn ensure_covers_from(&self, first_year: i32, year: i32, effective: Date) -> Result<(), DomainError> {
         let set_on = facts::ensure_recorded("the target", self.set_on)?;
-        if !(self.first_year..=self.last_year).contains(&year) {
+        if !(first_year..=self.last_year).contains(&year) {
             return Err(DomainError::YearOutsideTarget {
                 year,
                 first_year: self.first_year,
@@ -336,7 +347,7 @@ pub fn check(state: &State, event: &Event) -> Result<(), DomainError> {
     let on = crate::codec::DomainEvent::effective_date(event);
     match event {
         Event::Set(_) => facts::ensure_not_recorded("the target", state.set_on),
-        Event::ValueRecorded(e) => state.ensure_covers(e.year, on),
+        Event::ValueRecorded(e) => state.ensure_covers_value(e.year, on),
         Event::ReportSubmitted(e) => {
             state.ensure_covers(e.year, on)?;
             if state.reports.contains_key(&(e.unit_area_id.clone(), e.year)) {
@@ -620,13 +631,32 @@ mod tests {
             set(pb::TargetIndicator::CommuneResolutionAndPlan, all_communes()),
         );
         assert_eq!(
-            check(given.clone(), value(10, 2020, IndicatorValue::Achieved(true))),
+            check(given.clone(), value(10, 2019, IndicatorValue::Achieved(true))),
             Err(DomainError::YearOutsideTarget {
-                year: 2020,
+                year: 2019,
                 first_year: 2021,
                 last_year: 2025
             })
         );
+        // The baseline, the year before the range, may be recorded once the target is set.
+        let baseline = Command::RecordValue {
+            unit: area_facts(10, pb::AreaLevel::Commune),
+            year: 2020,
+            value: IndicatorValue::Achieved(false),
+            source: "báo cáo tổng kết năm 2020".to_owned(),
+            effective_date: date(2021, 8, 1),
+        };
+        assert!(check(given.clone(), baseline).is_ok());
+        let baseline_report = Command::RecordReportSubmitted {
+            unit: area_facts(10, pb::AreaLevel::Commune),
+            year: 2020,
+            report: None,
+            effective_date: date(2021, 8, 1),
+        };
+        assert!(matches!(
+            check(given.clone(), baseline_report),
+            Err(DomainError::YearOutsideTarget { year: 2020, .. })
+        ));
         let village = Command::RecordValue {
             unit: area_facts(10, pb::AreaLevel::ResidentialArea),
             year: 2022,
