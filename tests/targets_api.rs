@@ -65,6 +65,7 @@ fn set(scope: &str, indicator: TargetIndicator, threshold: Threshold) -> SetTarg
         first_year: 2021,
         last_year: 2025,
         report_due_before: Some(MonthDay { month: 11, day: 30 }),
+        unit_division_types: Vec::new(),
     }
 }
 
@@ -359,4 +360,41 @@ async fn retries_are_deduplicated_and_conflicts_refused() {
     recorded.header.as_mut().unwrap().expected_version = Some(get(&mut client, &target_id).await.version);
     client.record_target_value(recorded).await.unwrap();
     server.shutdown().await.unwrap();
+}
+
+/// Goal: a target on "xã, thị trấn" measures communes and townships, not wards.
+#[tokio::test]
+async fn a_target_on_communes_and_townships_refuses_a_ward() {
+    let server = TestServer::start().await.unwrap();
+    let province = register(&server, AreaLevel::Province, "Tỉnh Thanh Hóa", "").await;
+    let district = register(&server, AreaLevel::District, "Huyện Nga Sơn", &province).await;
+    let of_type = |division_type: &str, name: &str| antt_e2e::v1::RegisterAreaRequest {
+        division_type: division_type.to_string(),
+        ..area_request(date(1997, 1, 1), AreaLevel::Commune, name, &district)
+    };
+    let commune = register_area(&server, of_type("xã", "Xã Nga Thái")).await;
+    let ward = register_area(&server, of_type("phường", "Phường Bắc Sơn")).await;
+    let mut client = TargetsClient::new(server.channel.clone());
+    let mut target = set(
+        &province,
+        TargetIndicator::CommuneResolutionAndPlan,
+        Threshold::ShareAtLeast(ShareAtLeast { percent: 100 }),
+    );
+    target.unit_division_types = vec!["xã".to_string(), "thị trấn".to_string()];
+    let target_id = target.target_id.clone();
+    client.set_target(target).await.unwrap();
+    client
+        .record_target_value(value(&target_id, &commune, 2022, Value::Achieved(true)))
+        .await
+        .unwrap();
+    let refused = client
+        .record_target_value(value(&target_id, &ward, 2022, Value::Achieved(true)))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::FailedPrecondition, "{refused:?}");
+    assert!(
+        refused.message().contains("ngoài phạm vi chỉ tiêu"),
+        "{}",
+        refused.message()
+    );
 }

@@ -241,6 +241,7 @@ impl State {
             level: self.level,
             valid_from: self.registered_on?,
             ended_on: self.ending.as_ref().map(|ending| ending.on),
+            division_type: self.division_type.clone(),
         })
     }
 

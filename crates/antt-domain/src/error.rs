@@ -254,6 +254,9 @@ pub enum DomainError {
     /// A value of the wrong kind for the indicator.
     #[error("this indicator is measured as {expected}")]
     ValueKindMismatch { expected: &'static str },
+    /// A value for a unit of a division type the target does not measure.
+    #[error("the target measures {measured} only, not a {division_type:?} (ngoài phạm vi chỉ tiêu)")]
+    UnitDivisionOutsideScope { division_type: String, measured: String },
     /// A value for a unit of another level than the target measures.
     #[error("the target measures units of level {expected}, not {actual}")]
     UnitLevelOutsideScope {

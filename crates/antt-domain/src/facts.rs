@@ -76,6 +76,8 @@ pub struct AreaFacts {
     pub valid_from: Date,
     /// When it was merged, split (entirely) or dissolved.
     pub ended_on: Option<Date>,
+    /// e.g. "xã", "phường", "thị trấn", "thôn" (its latest); may be empty.
+    pub division_type: String,
 }
 
 impl AreaFacts {

@@ -65,6 +65,8 @@ pub struct SetTarget {
     pub first_year: i32,
     pub last_year: i32,
     pub report_due_before: Option<MonthDay>,
+    /// e.g. ["xã", "thị trấn"]: no wards. Empty: every unit of the level.
+    pub unit_division_types: Vec<String>,
     pub effective_date: Date,
 }
 
@@ -147,6 +149,8 @@ pub struct State {
     pub threshold: Option<Threshold>,
     pub scope_area_id: String,
     pub unit_level: pb::AreaLevel,
+    /// Empty: every unit of the level.
+    pub unit_division_types: Vec<String>,
     pub first_year: i32,
     pub last_year: i32,
     pub report_due_before: Option<MonthDay>,
@@ -237,6 +241,14 @@ impl State {
             return Err(DomainError::UnitLevelOutsideScope {
                 expected: area::level_label(self.unit_level),
                 actual: area::level_label(unit.level),
+            });
+        }
+        let in_scope = self.unit_division_types.is_empty()
+            || self.unit_division_types.iter().any(|kind| *kind == unit.division_type);
+        if !in_scope {
+            return Err(DomainError::UnitDivisionOutsideScope {
+                division_type: unit.division_type.clone(),
+                measured: self.unit_division_types.join(", "),
             });
         }
         facts::ensure_since("the area", Date::last_day_of_year(year), unit.valid_from)?;
@@ -391,6 +403,7 @@ fn build_set(set: SetTarget, ctx: &Context) -> Result<Event, DomainError> {
         last_year,
         report_due_before: set.report_due_before.map(MonthDay::to_proto),
         effective_date: Some(set.effective_date.to_proto()),
+        unit_division_types: facts::names("unit_division_types", &set.unit_division_types)?,
     }))
 }
 
@@ -451,6 +464,7 @@ pub fn evolve(mut state: State, event: &Event) -> State {
             state.threshold = threshold_from_event(e.threshold.as_ref());
             state.scope_area_id = e.scope_area_id.clone();
             state.unit_level = e.unit_level();
+            state.unit_division_types = e.unit_division_types.clone();
             state.first_year = e.first_year;
             state.last_year = e.last_year;
             state.report_due_before = MonthDay::from_event(e.report_due_before.as_ref());
@@ -515,6 +529,7 @@ mod tests {
             first_year: 2021,
             last_year: 2025,
             report_due_before: Some(MonthDay::new(11, 30).unwrap()),
+            unit_division_types: Vec::new(),
             effective_date: date(2021, 7, 1),
         })
     }
@@ -622,6 +637,31 @@ mod tests {
             unreachable!()
         };
         assert!(recorded.supersedes_previous);
+    }
+
+    #[test]
+    fn a_target_on_communes_and_townships_refuses_wards() {
+        let Command::Set(mut communes_only) = set(pb::TargetIndicator::CommuneResolutionAndPlan, all_communes()) else {
+            unreachable!("set() builds a Set");
+        };
+        communes_only.unit_division_types = vec!["xã".to_owned(), "thị trấn".to_owned()];
+        let given = with(vec![], Command::Set(communes_only));
+        let unit = |division_type: &str| AreaFacts {
+            division_type: division_type.to_owned(),
+            ..area_facts(10, pb::AreaLevel::Commune)
+        };
+        let value_for = |unit| Command::RecordValue {
+            unit,
+            year: 2022,
+            value: IndicatorValue::Achieved(true),
+            source: String::new(),
+            effective_date: date(2022, 11, 1),
+        };
+        assert!(check(given.clone(), value_for(unit("xã"))).is_ok());
+        assert!(check(given.clone(), value_for(unit("thị trấn"))).is_ok());
+        let refused = check(given, value_for(unit("phường"))).unwrap_err();
+        assert!(matches!(refused, DomainError::UnitDivisionOutsideScope { .. }));
+        assert!(refused.to_string().contains("ngoài phạm vi chỉ tiêu"), "{refused}");
     }
 
     #[test]

@@ -37,6 +37,7 @@ pub(crate) fn area_facts(n: u128, level: antt_proto::v1::AreaLevel) -> AreaFacts
         level,
         valid_from: date(2008, 1, 1),
         ended_on: None,
+        division_type: String::new(),
     }
 }
 

@@ -113,6 +113,7 @@ async fn plan_set<L: EventLog>(commands: &Commands<L>, r: pb::SetTargetRequest) 
         first_year,
         last_year,
         report_due_before,
+        unit_division_types: r.unit_division_types,
         effective_date: header.effective_date,
     });
     Ok(Planned::new(request::stream_id(TARGET, target_id), header, command).with_paths(paths))
