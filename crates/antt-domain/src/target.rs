@@ -243,8 +243,7 @@ impl State {
                 actual: area::level_label(unit.level),
             });
         }
-        let in_scope = self.unit_division_types.is_empty()
-            || self.unit_division_types.iter().any(|kind| *kind == unit.division_type);
+        let in_scope = self.unit_division_types.is_empty() || self.unit_division_types.contains(&unit.division_type);
         if !in_scope {
             return Err(DomainError::UnitDivisionOutsideScope {
                 division_type: unit.division_type.clone(),
