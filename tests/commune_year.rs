@@ -8,6 +8,13 @@
 //! mediated by the team, a motorbike theft escalated to the district police and
 //! prosecuted); the village registers to strive and is rated safe; an inspection records a
 //! shortcoming whose remedial action is planned, reported on and completed, and closes.
+//! Beside them, the records of the year: the commune Party committee's resolution on
+//! security and order (01-NQ/ĐU) and the People's Committee's plan (05/KH-UBND); the
+//! village's công an viên in office from 1 January to 31 December; a social security
+//! group (tổ an ninh xã hội) of 27, later 31, of the village's 312 households, and the
+//! year-end report's figure of 31 households in groups; a training class of 36
+//! participants with two known attendees; a Giấy khen of the district People's Committee
+//! to the protection team.
 //! Every stream holds exactly the expected event types in order, with dense versions, the
 //! effective date sent (00:00 UTC), the decision number where one was sent and the request
 //! id as correlation id; key payloads decode to the facts sent; the whole log holds every
@@ -30,6 +37,7 @@ use pb::forces_client::ForcesClient;
 use pb::incidents_client::IncidentsClient;
 use pb::inspections_client::InspectionsClient;
 use pb::ratings_client::RatingsClient;
+use pb::records_client::RecordsClient;
 use prost::Message;
 use tonic::transport::Channel;
 use uuid::Uuid;
@@ -110,6 +118,7 @@ struct Clerk {
     incidents: IncidentsClient<Channel>,
     ratings: RatingsClient<Channel>,
     inspections: InspectionsClient<Channel>,
+    records: RecordsClient<Channel>,
     sent: Vec<Sent>,
 }
 
@@ -121,6 +130,7 @@ impl Clerk {
             incidents: IncidentsClient::new(channel.clone()),
             ratings: RatingsClient::new(channel.clone()),
             inspections: InspectionsClient::new(channel.clone()),
+            records: RecordsClient::new(channel.clone()),
             sent: Vec::new(),
         }
     }
@@ -239,6 +249,13 @@ struct Ids {
     shortcoming: String,
     action: String,
     rating: String,
+    resolution: String,
+    plan: String,
+    tenure: String,
+    group: String,
+    figure: String,
+    award: String,
+    class: String,
 }
 
 impl Ids {
@@ -263,6 +280,13 @@ impl Ids {
             shortcoming: new_id(),
             action: new_id(),
             rating: new_id(),
+            resolution: new_id(),
+            plan: new_id(),
+            tenure: new_id(),
+            group: new_id(),
+            figure: new_id(),
+            award: new_id(),
+            class: new_id(),
         }
     }
 
@@ -347,6 +371,26 @@ impl Ids {
                     "antt.v1.InspectionClosed",
                 ],
             ),
+            (format!("document-{}", self.resolution), vec!["antt.v1.DocumentIssued"]),
+            (format!("document-{}", self.plan), vec!["antt.v1.DocumentIssued"]),
+            (
+                format!("office-{}", self.tenure),
+                vec!["antt.v1.OfficeTaken", "antt.v1.OfficeLeft"],
+            ),
+            (
+                format!("team-{}", self.group),
+                vec![
+                    "antt.v1.TeamEstablished",
+                    "antt.v1.GroupHouseholdsRecorded",
+                    "antt.v1.GroupHouseholdsRecorded",
+                ],
+            ),
+            (
+                format!("conference-{}", self.class),
+                vec!["antt.v1.ConferenceHeld", "antt.v1.ConferenceAttendeesRecorded"],
+            ),
+            (format!("figure-{}", self.figure), vec!["antt.v1.FigureReported"]),
+            (format!("award-{}", self.award), vec!["antt.v1.AwardGranted"]),
         ]
     }
 }
@@ -363,16 +407,24 @@ async fn a_commune_year_is_recorded_and_reads_back_whole() {
     let mut clerk = Clerk::new(&server.channel);
 
     register_areas(&mut clerk, &ids).await;
+    recognise_village_police_officer(&mut clerk, &ids).await;
     form_steering_committee(&mut clerk, &ids).await;
+    issue_directives(&mut clerk, &ids).await;
     register_to_strive(&mut clerk, &ids).await;
     establish_protection_team(&mut clerk, &ids).await;
     record_pledges(&mut clerk, &ids).await;
+    establish_social_security_group(&mut clerk, &ids).await;
     mediate_land_dispute(&mut clerk, &ids).await;
+    train_protection_team(&mut clerk, &ids).await;
     replace_relocated_member(&mut clerk, &ids).await;
     open_inspection_and_plan(&mut clerk, &ids).await;
     prosecute_theft(&mut clerk, &ids).await;
     remedy_and_close_inspection(&mut clerk, &ids).await;
+    recount_group_households(&mut clerk, &ids).await;
+    report_group_households(&mut clerk, &ids).await;
     rate_village(&mut clerk, &ids).await;
+    commend_protection_team(&mut clerk, &ids).await;
+    village_police_officer_leaves(&mut clerk, &ids).await;
     let sent = clerk.sent;
 
     let before = read_back(&server.channel, &ids).await;
@@ -562,11 +614,8 @@ async fn register_to_strive(clerk: &mut Clerk, ids: &Ids) {
 /// of three and appoints its leader (the village police officer), deputy (the village
 /// militia head) and one member.
 async fn establish_protection_team(clerk: &mut Clerk, ids: &Ids) {
-    for (person_id, resident) in [
-        (&ids.leader, &TEAM_LEADER),
-        (&ids.deputy, &TEAM_DEPUTY),
-        (&ids.leaver, &LEAVER),
-    ] {
+    // The leader, the village's công an viên, is registered since December.
+    for (person_id, resident) in [(&ids.deputy, &TEAM_DEPUTY), (&ids.leaver, &LEAVER)] {
         register_person(clerk, person_id, resident, in_year(1, 25)).await;
     }
     let established_on = in_year(2, 1);
@@ -902,6 +951,229 @@ async fn rate_village(clerk: &mut Clerk, ids: &Ids) {
     clerk.note("rate the village", &h, answer);
 }
 
+fn body(kind: pb::BodyKind, name: &str, area_id: &str) -> Option<pb::BodyRef> {
+    Some(pb::BodyRef {
+        kind: kind.into(),
+        name: name.to_string(),
+        area_id: area_id.to_string(),
+    })
+}
+
+/// 1 January: Mai Xuân Lộc, later the protection team's leader, is Thôn 3's công an viên
+/// for the year, recognised by decision 105/QĐ-UBND of 28 December 2016 (the day he is
+/// registered).
+async fn recognise_village_police_officer(clerk: &mut Clerk, ids: &Ids) {
+    let recognised_on = day(YEAR - 1, 12, 28);
+    register_person(clerk, &ids.leader, &TEAM_LEADER, recognised_on).await;
+    let h = header(in_year(1, 1), decision("105/QĐ-UBND", COMMUNE_CHAIRMAN, recognised_on));
+    let answer = clerk
+        .records
+        .take_office(pb::TakeOfficeRequest {
+            header: Some(h.clone()),
+            tenure_id: ids.tenure.clone(),
+            person_id: ids.leader.clone(),
+            area_id: ids.village.clone(),
+            kind: pb::OfficeKind::VillagePoliceOfficer.into(),
+            organisation: String::new(),
+            office_name: String::new(),
+        })
+        .await;
+    let result = clerk.note("the công an viên takes office", &h, answer);
+    assert_eq!(result.stream_id, format!("office-{}", ids.tenure));
+}
+
+/// January: the commune Party committee's resolution 01-NQ/ĐU on security and order in
+/// 2017 (6 January), and the People's Committee's plan 05/KH-UBND carrying it out (10
+/// January).
+async fn issue_directives(clerk: &mut Clerk, ids: &Ids) {
+    let years = Some(pb::YearRange {
+        first_year: YEAR,
+        last_year: YEAR,
+    });
+    for (document_id, on, kind, number, subject, issued_by) in [
+        (
+            &ids.resolution,
+            in_year(1, 6),
+            pb::DocumentKind::Resolution,
+            "01-NQ/ĐU",
+            "Nghị quyết về lãnh đạo công tác bảo đảm an ninh, trật tự năm 2017",
+            body(pb::BodyKind::PartyCommittee, "Đảng ủy xã Nga Thạch", &ids.commune),
+        ),
+        (
+            &ids.plan,
+            in_year(1, 10),
+            pb::DocumentKind::Plan,
+            "05/KH-UBND",
+            "Kế hoạch thực hiện Nghị quyết 01-NQ/ĐU về bảo đảm an ninh, trật tự năm 2017",
+            body(pb::BodyKind::PeoplesCommittee, PEOPLES_COMMITTEE, &ids.commune),
+        ),
+    ] {
+        let h = header(on, None);
+        let answer = clerk
+            .records
+            .record_document(pb::RecordDocumentRequest {
+                header: Some(h.clone()),
+                document_id: document_id.clone(),
+                kind: kind.into(),
+                kind_name: String::new(),
+                number: number.to_string(),
+                subject: subject.to_string(),
+                issued_by,
+                topic: pb::DocumentTopic::SecurityAndOrder.into(),
+                years,
+            })
+            .await;
+        clerk.note("issue a directive document", &h, answer);
+    }
+}
+
+/// 1 March: decision 15/QĐ-UBND establishes Thôn 3's tổ an ninh xã hội, 27 households
+/// joining it.
+async fn establish_social_security_group(clerk: &mut Clerk, ids: &Ids) {
+    let established_on = in_year(3, 1);
+    let h = header(established_on, decision("15/QĐ-UBND", COMMUNE_CHAIRMAN, established_on));
+    let answer = clerk
+        .forces
+        .establish_team(pb::EstablishTeamRequest {
+            header: Some(h.clone()),
+            team_id: ids.group.clone(),
+            name: "Tổ an ninh xã hội thôn 3".to_string(),
+            force_type: pb::ForceType::SocialSecurityGroup.into(),
+            area_id: ids.village.clone(),
+            sponsor_organisation: String::new(),
+            quota: None,
+            managing_level: pb::AreaLevel::Commune.into(),
+            managing_body: PEOPLES_COMMITTEE.to_string(),
+            formed_from_team_ids: vec![],
+        })
+        .await;
+    clerk.note("establish the social security group", &h, answer);
+    let h = header(established_on, None);
+    let answer = clerk
+        .forces
+        .record_group_households(pb::RecordGroupHouseholdsRequest {
+            header: Some(h.clone()),
+            team_id: ids.group.clone(),
+            households: 27,
+            source: "Biên bản thành lập tổ an ninh xã hội thôn 3".to_string(),
+        })
+        .await;
+    clerk.note("count the group's households", &h, answer);
+}
+
+/// 10–11 April: the commune police train the protection team (36 participants); its
+/// leader and deputy are known to have attended.
+async fn train_protection_team(clerk: &mut Clerk, ids: &Ids) {
+    let first_day = in_year(4, 10);
+    let h = header(first_day, None);
+    let answer = clerk
+        .records
+        .record_conference(pb::RecordConferenceRequest {
+            header: Some(h.clone()),
+            conference_id: ids.class.clone(),
+            kind: pb::ConferenceKind::TrainingClass.into(),
+            topic: "Tập huấn nghiệp vụ cho thành viên tổ bảo vệ ANTT các thôn".to_string(),
+            organiser: body(pb::BodyKind::Police, "Công an xã Nga Thạch", &ids.commune),
+            last_day: Some(in_year(4, 11)),
+            participants: Some(36),
+        })
+        .await;
+    clerk.note("hold the training class", &h, answer);
+    let h = header(first_day, None);
+    let answer = clerk
+        .records
+        .record_conference_attendees(pb::RecordConferenceAttendeesRequest {
+            header: Some(h.clone()),
+            conference_id: ids.class.clone(),
+            person_ids: vec![ids.leader.clone(), ids.deputy.clone()],
+        })
+        .await;
+    clerk.note("record the known attendees", &h, answer);
+}
+
+/// 15 November: the group has grown to 31 households.
+async fn recount_group_households(clerk: &mut Clerk, ids: &Ids) {
+    let h = header(in_year(11, 15), None);
+    let answer = clerk
+        .forces
+        .record_group_households(pb::RecordGroupHouseholdsRequest {
+            header: Some(h.clone()),
+            team_id: ids.group.clone(),
+            households: 31,
+            source: "Báo cáo số 41/BC-CAX".to_string(),
+        })
+        .await;
+    clerk.note("recount the group's households", &h, answer);
+}
+
+/// 15 December: the commune's year-end report 62/BC-UBND states 31 of the village's 312
+/// households (9.9 %) in social security groups in 2017.
+async fn report_group_households(clerk: &mut Clerk, ids: &Ids) {
+    let reported_on = in_year(12, 15);
+    let h = header(reported_on, decision("62/BC-UBND", PEOPLES_COMMITTEE, reported_on));
+    let answer = clerk
+        .records
+        .report_figure(pb::ReportFigureRequest {
+            header: Some(h.clone()),
+            figure_id: ids.figure.clone(),
+            unit_area_id: ids.village.clone(),
+            indicator: pb::FigureIndicator::HouseholdsInSocialSecurityGroups.into(),
+            indicator_name: String::new(),
+            force_type: pb::ForceType::SocialSecurityGroup.into(),
+            handling_level: pb::HandlingLevel::Unspecified.into(),
+            unit_level: pb::AreaLevel::Unspecified.into(),
+            period: Some(pb::report_figure_request::Period::Year(YEAR)),
+            value: Some(pb::FigureValue {
+                count: 31,
+                precision: pb::FigurePrecision::Exact.into(),
+                out_of: Some(312),
+                share_permille: Some(99),
+            }),
+        })
+        .await;
+    clerk.note("report the households in groups", &h, answer);
+}
+
+/// 28 December: the district People's Committee commends the protection team with a
+/// Giấy khen (decision 2150/QĐ-UBND).
+async fn commend_protection_team(clerk: &mut Clerk, ids: &Ids) {
+    let granted_on = in_year(12, 28);
+    let h = header(
+        granted_on,
+        decision("2150/QĐ-UBND", "Chủ tịch UBND huyện Nga Sơn", granted_on),
+    );
+    let answer = clerk
+        .records
+        .grant_award(pb::GrantAwardRequest {
+            header: Some(h.clone()),
+            award_id: ids.award.clone(),
+            kind: pb::AwardKind::CertificateOfCommendation.into(),
+            award_name: String::new(),
+            recipient: Some(pb::grant_award_request::Recipient::TeamId(ids.team.clone())),
+            granted_by: body(pb::BodyKind::PeoplesCommittee, "UBND huyện Nga Sơn", &ids.district),
+            achievement: "Có thành tích xuất sắc trong phong trào toàn dân bảo vệ ANTQ năm 2017".to_string(),
+        })
+        .await;
+    clerk.note("commend the protection team", &h, answer);
+}
+
+/// 31 December: the công an viên's term ends (decision 201/QĐ-UBND); he stays the team's
+/// leader.
+async fn village_police_officer_leaves(clerk: &mut Clerk, ids: &Ids) {
+    let left_on = in_year(12, 31);
+    let h = header(left_on, decision("201/QĐ-UBND", COMMUNE_CHAIRMAN, left_on));
+    let answer = clerk
+        .records
+        .leave_office(pb::LeaveOfficeRequest {
+            header: Some(h.clone()),
+            tenure_id: ids.tenure.clone(),
+            reason: pb::LeaveReason::TermEnded.into(),
+            details: "hết nhiệm kỳ công an viên".to_string(),
+        })
+        .await;
+    clerk.note("the công an viên leaves office", &h, answer);
+}
+
 // ---------------------------------------------------------------------------------------
 // Reading back.
 // ---------------------------------------------------------------------------------------
@@ -920,6 +1192,17 @@ struct Readings {
     rating: pb::RatingView,
     inspection: pb::InspectionView,
     village: pb::AreaView,
+    resolution: pb::DocumentView,
+    plan: pb::DocumentView,
+    /// The tenure mid-year, while held, and on the day it ended.
+    office_held: pb::OfficeView,
+    office_left: pb::OfficeView,
+    /// The social security group as of 30 June (first count) and 31 December.
+    group_in_june: pb::TeamView,
+    group: pb::TeamView,
+    class: pb::ConferenceView,
+    figure: pb::FigureView,
+    award: pb::AwardView,
 }
 
 async fn read_back(channel: &Channel, ids: &Ids) -> Readings {
@@ -999,6 +1282,17 @@ async fn read_back(channel: &Channel, ids: &Ids) -> Readings {
         .await
         .unwrap()
         .into_inner();
+    let records = read_records(channel, ids).await;
+    let group_in_june = get_team_as_of(&mut forces, &ids.group, in_year(6, 30)).await;
+    let group = get_team_as_of(&mut forces, &ids.group, in_year(12, 31)).await;
+    let not_yet = forces
+        .get_team(pb::GetTeamRequest {
+            team_id: ids.group.clone(),
+            as_of: Some(in_year(2, 28)),
+        })
+        .await
+        .expect_err("the group is established on 1 March");
+    assert_eq!(not_yet.code(), tonic::Code::NotFound, "{not_yet:?}");
     Readings {
         streams,
         stream_ids_listed: listed.streams.into_iter().map(|info| info.stream_id).collect(),
@@ -1011,6 +1305,94 @@ async fn read_back(channel: &Channel, ids: &Ids) -> Readings {
         rating,
         inspection,
         village,
+        resolution: records.resolution,
+        plan: records.plan,
+        office_held: records.office_held,
+        office_left: records.office_left,
+        group_in_june,
+        group,
+        class: records.class,
+        figure: records.figure,
+        award: records.award,
+    }
+}
+
+/// The views of the Records service, each as of a fixed day of the year.
+struct RecordViews {
+    resolution: pb::DocumentView,
+    plan: pb::DocumentView,
+    office_held: pb::OfficeView,
+    office_left: pb::OfficeView,
+    class: pb::ConferenceView,
+    figure: pb::FigureView,
+    award: pb::AwardView,
+}
+
+async fn read_records(channel: &Channel, ids: &Ids) -> RecordViews {
+    let mut records = RecordsClient::new(channel.clone());
+    let year_end = in_year(12, 31);
+    let document = |document_id: &str, as_of: pb::Date| pb::GetDocumentRequest {
+        document_id: document_id.to_string(),
+        as_of: Some(as_of),
+    };
+    let not_yet = records
+        .get_document(document(&ids.resolution, in_year(1, 5)))
+        .await
+        .expect_err("the resolution is dated 6 January");
+    assert_eq!(not_yet.code(), tonic::Code::NotFound, "{not_yet:?}");
+    let resolution = records
+        .get_document(document(&ids.resolution, year_end))
+        .await
+        .unwrap()
+        .into_inner();
+    let plan = records
+        .get_document(document(&ids.plan, year_end))
+        .await
+        .unwrap()
+        .into_inner();
+    let office = |as_of: pb::Date| pb::GetOfficeRequest {
+        tenure_id: ids.tenure.clone(),
+        as_of: Some(as_of),
+    };
+    let not_yet = records
+        .get_office(office(day(YEAR - 1, 12, 31)))
+        .await
+        .expect_err("the tenure starts on 1 January");
+    assert_eq!(not_yet.code(), tonic::Code::NotFound, "{not_yet:?}");
+    let office_held = records.get_office(office(in_year(6, 1))).await.unwrap().into_inner();
+    let office_left = records.get_office(office(year_end)).await.unwrap().into_inner();
+    let class = records
+        .get_conference(pb::GetConferenceRequest {
+            conference_id: ids.class.clone(),
+            as_of: Some(year_end),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let figure = records
+        .get_figure(pb::GetFigureRequest {
+            figure_id: ids.figure.clone(),
+            as_of: Some(year_end),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let award = records
+        .get_award(pb::GetAwardRequest {
+            award_id: ids.award.clone(),
+            as_of: Some(year_end),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    RecordViews {
+        resolution,
+        plan,
+        office_held,
+        office_left,
+        class,
+        figure,
+        award,
     }
 }
 
@@ -1022,6 +1404,17 @@ async fn get_team(forces: &mut ForcesClient<Channel>, team_id: &str) -> pb::Team
         })
         .await
         .unwrap_or_else(|status| panic!("GetTeam {team_id}: {status:?}"))
+        .into_inner()
+}
+
+async fn get_team_as_of(forces: &mut ForcesClient<Channel>, team_id: &str, as_of: pb::Date) -> pb::TeamView {
+    forces
+        .get_team(pb::GetTeamRequest {
+            team_id: team_id.to_string(),
+            as_of: Some(as_of),
+        })
+        .await
+        .unwrap_or_else(|status| panic!("GetTeam {team_id} as of {as_of:?}: {status:?}"))
         .into_inner()
 }
 
@@ -1051,6 +1444,8 @@ fn check(readings: &Readings, ids: &Ids, sent: &[Sent]) {
     check_log(readings, sent);
     check_team_views(readings, ids);
     check_other_views(readings, ids);
+    check_record_payloads(readings, ids);
+    check_record_views(readings, ids);
 }
 
 /// Each stream: the expected event types in order, versions dense from 0, and each event
@@ -1366,6 +1761,241 @@ fn check_other_views(readings: &Readings, ids: &Ids) {
     assert_eq!(village.official_code, "16165-03");
     assert_eq!(village.population.len(), 1);
     assert_eq!(village.population[0].households, 312);
+}
+
+/// Key facts of the records, the group's counts included, survive into the payloads.
+fn check_record_payloads(readings: &Readings, ids: &Ids) {
+    let resolution: pb::DocumentIssued = decode(readings, &format!("document-{}", ids.resolution), 0);
+    assert_eq!(resolution.document_id, ids.resolution);
+    assert_eq!(
+        (resolution.kind(), resolution.number.as_str(), resolution.topic()),
+        (
+            pb::DocumentKind::Resolution,
+            "01-NQ/ĐU",
+            pb::DocumentTopic::SecurityAndOrder
+        )
+    );
+    let party_committee = resolution.issued_by.as_ref().expect("an issuer");
+    assert_eq!(
+        (
+            party_committee.kind(),
+            party_committee.area_id.as_str(),
+            party_committee.area_level()
+        ),
+        (
+            pb::BodyKind::PartyCommittee,
+            ids.commune.as_str(),
+            pb::AreaLevel::Commune
+        )
+    );
+    assert_eq!(
+        resolution.years,
+        Some(pb::YearRange {
+            first_year: YEAR,
+            last_year: YEAR
+        })
+    );
+    assert_eq!(resolution.effective_date, Some(in_year(1, 6)));
+    let plan: pb::DocumentIssued = decode(readings, &format!("document-{}", ids.plan), 0);
+    assert_eq!(
+        (plan.kind(), plan.number.as_str()),
+        (pb::DocumentKind::Plan, "05/KH-UBND")
+    );
+    assert_eq!(
+        plan.issued_by.as_ref().map(|body| (body.kind(), body.name.as_str())),
+        Some((pb::BodyKind::PeoplesCommittee, PEOPLES_COMMITTEE))
+    );
+
+    let office = format!("office-{}", ids.tenure);
+    let taken: pb::OfficeTaken = decode(readings, &office, 0);
+    assert_eq!(
+        (taken.person_id.as_str(), taken.area_id.as_str(), taken.kind()),
+        (
+            ids.leader.as_str(),
+            ids.village.as_str(),
+            pb::OfficeKind::VillagePoliceOfficer
+        )
+    );
+    assert_eq!(taken.area_level(), pb::AreaLevel::ResidentialArea);
+    assert_eq!(
+        taken.decision,
+        decision("105/QĐ-UBND", COMMUNE_CHAIRMAN, day(YEAR - 1, 12, 28)),
+        "recognised in December, from 1 January"
+    );
+    assert_eq!(taken.effective_date, Some(in_year(1, 1)));
+    let left: pb::OfficeLeft = decode(readings, &office, 1);
+    assert_eq!(left.reason(), pb::LeaveReason::TermEnded);
+    assert_eq!(left.decision.as_ref().map(|d| d.number.as_str()), Some("201/QĐ-UBND"));
+    assert_eq!(left.effective_date, Some(in_year(12, 31)));
+
+    let group = format!("team-{}", ids.group);
+    let established: pb::TeamEstablished = decode(readings, &group, 0);
+    assert_eq!(established.force_type(), pb::ForceType::SocialSecurityGroup);
+    assert_eq!(established.area_id, ids.village);
+    assert_eq!(established.quota, None);
+    let counts: Vec<(u32, Option<pb::Date>, String)> = [1, 2]
+        .into_iter()
+        .map(|version| {
+            let counted: pb::GroupHouseholdsRecorded = decode(readings, &group, version);
+            assert_eq!(counted.team_id, ids.group);
+            (counted.households, counted.effective_date, counted.source)
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            (
+                27,
+                Some(in_year(3, 1)),
+                "Biên bản thành lập tổ an ninh xã hội thôn 3".to_string()
+            ),
+            (31, Some(in_year(11, 15)), "Báo cáo số 41/BC-CAX".to_string()),
+        ]
+    );
+
+    let conference = format!("conference-{}", ids.class);
+    let held: pb::ConferenceHeld = decode(readings, &conference, 0);
+    assert_eq!(held.kind(), pb::ConferenceKind::TrainingClass);
+    assert_eq!(held.participants, Some(36));
+    assert_eq!(
+        (held.effective_date, held.last_day),
+        (Some(in_year(4, 10)), Some(in_year(4, 11)))
+    );
+    assert_eq!(
+        held.organiser.as_ref().map(|body| (body.kind(), body.area_level())),
+        Some((pb::BodyKind::Police, pb::AreaLevel::Commune))
+    );
+    let attended: pb::ConferenceAttendeesRecorded = decode(readings, &conference, 1);
+    assert_eq!(attended.person_ids, [ids.leader.clone(), ids.deputy.clone()]);
+
+    let figure: pb::FigureReported = decode(readings, &format!("figure-{}", ids.figure), 0);
+    assert_eq!(
+        (figure.indicator(), figure.force_type()),
+        (
+            pb::FigureIndicator::HouseholdsInSocialSecurityGroups,
+            pb::ForceType::SocialSecurityGroup
+        )
+    );
+    assert_eq!(
+        (figure.unit_area_id.as_str(), figure.unit_area_level()),
+        (ids.village.as_str(), pb::AreaLevel::ResidentialArea)
+    );
+    assert_eq!(
+        figure.period,
+        Some(pb::DatePeriod {
+            first_day: Some(in_year(1, 1)),
+            last_day: Some(in_year(12, 31)),
+        }),
+        "the year 2017"
+    );
+    assert_eq!(
+        figure.value,
+        Some(pb::FigureValue {
+            count: 31,
+            precision: pb::FigurePrecision::Exact.into(),
+            out_of: Some(312),
+            share_permille: Some(99),
+        })
+    );
+    assert_eq!(
+        figure.source,
+        decision("62/BC-UBND", PEOPLES_COMMITTEE, in_year(12, 15)),
+        "the source report"
+    );
+
+    let award: pb::AwardGranted = decode(readings, &format!("award-{}", ids.award), 0);
+    assert_eq!(award.kind(), pb::AwardKind::CertificateOfCommendation);
+    assert_eq!(
+        award.recipient,
+        Some(pb::award_granted::Recipient::TeamId(ids.team.clone()))
+    );
+    assert_eq!(
+        award
+            .granted_by
+            .as_ref()
+            .map(|body| (body.kind(), body.area_id.as_str(), body.area_level())),
+        Some((
+            pb::BodyKind::PeoplesCommittee,
+            ids.district.as_str(),
+            pb::AreaLevel::District
+        ))
+    );
+    assert_eq!(award.decision.as_ref().map(|d| d.number.as_str()), Some("2150/QĐ-UBND"));
+    assert_eq!(award.effective_date, Some(in_year(12, 28)));
+}
+
+/// The Records views and the group's households as of their days; coverage is the
+/// group's households over the village's.
+fn check_record_views(readings: &Readings, ids: &Ids) {
+    let year_end = Some(in_year(12, 31));
+    let resolution = &readings.resolution;
+    assert_eq!(resolution.as_of, year_end);
+    assert_eq!(resolution.version, 0);
+    assert_eq!(
+        resolution.document.as_ref().map(|d| d.number.as_str()),
+        Some("01-NQ/ĐU")
+    );
+    assert_eq!(
+        readings.plan.document.as_ref().map(|d| (d.kind(), d.effective_date)),
+        Some((pb::DocumentKind::Plan, Some(in_year(1, 10))))
+    );
+
+    let held = &readings.office_held;
+    assert!(held.held, "the công an viên in June");
+    assert!(held.left.is_none());
+    assert_eq!(held.version, 1, "the stream's version, whatever the day read");
+    assert_eq!(
+        held.taken.as_ref().map(|t| t.person_id.as_str()),
+        Some(ids.leader.as_str())
+    );
+    let left = &readings.office_left;
+    assert!(!left.held, "no longer held on the day it ended");
+    assert_eq!(left.version, 1);
+    assert_eq!(left.left.as_ref().map(|l| l.reason()), Some(pb::LeaveReason::TermEnded));
+
+    let in_june = &readings.group_in_june;
+    assert_eq!(in_june.force_type(), pb::ForceType::SocialSecurityGroup);
+    assert_eq!(in_june.households, Some(27), "the first count");
+    assert_eq!(in_june.stream_version, 2, "the stream's version, whatever the day read");
+    let group = &readings.group;
+    assert_eq!(group.status(), pb::TeamStatus::Active);
+    assert_eq!(group.established_on, Some(in_year(3, 1)));
+    assert_eq!(group.area_id, ids.village);
+    assert_eq!(group.households, Some(31), "the last count");
+    assert_eq!(group.stream_version, 2);
+    assert!(group.members.is_empty(), "a group counts households, not members");
+    let village_households = readings.village.population[0].households;
+    let coverage_permille = u64::from(group.households.unwrap()) * 1000 / u64::from(village_households);
+    assert_eq!(coverage_permille, 99, "31 of 312 households: 9.9 %");
+    let figure = &readings.figure;
+    assert_eq!(figure.value.as_ref().map(|v| v.count), Some(31));
+    assert_eq!(
+        figure.value.as_ref().and_then(|v| v.share_permille),
+        Some(coverage_permille as u32),
+        "the report agrees with the counts"
+    );
+    assert_eq!(figure.history.len(), 1, "never corrected");
+    assert_eq!(figure.history[0].entry_id, ids.figure);
+    assert_eq!(
+        figure.history[0].source.as_ref().map(|d| d.number.as_str()),
+        Some("62/BC-UBND")
+    );
+    assert_eq!(figure.as_of, year_end);
+
+    let class = &readings.class;
+    assert_eq!(class.attendee_person_ids, [ids.leader.clone(), ids.deputy.clone()]);
+    assert_eq!(class.version, 1);
+    assert_eq!(class.conference.as_ref().and_then(|c| c.participants), Some(36));
+
+    let award = &readings.award;
+    assert_eq!(award.version, 0);
+    assert_eq!(
+        award.award.as_ref().map(|a| (a.kind(), a.achievement.as_str())),
+        Some((
+            pb::AwardKind::CertificateOfCommendation,
+            "Có thành tích xuất sắc trong phong trào toàn dân bảo vệ ANTQ năm 2017"
+        ))
+    );
 }
 
 /// Rebuilds the log's own event from its wire form, as an inspector would, to recompute
