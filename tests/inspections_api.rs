@@ -75,6 +75,7 @@ fn action(inspection_id: &str, finding_id: &str, deadline: Deadline) -> PlanReme
             "Đảng đoàn Ủy ban MTTQ Việt Nam tỉnh".to_string(),
         ],
         deadline: Some(deadline),
+        ..Default::default()
     }
 }
 
@@ -142,6 +143,7 @@ async fn a_shortcoming_is_remedied_and_the_inspection_closes() {
         inspection_id: inspection_id.clone(),
         action_id: yearly.action_id.clone(),
         summary: "đã kiện toàn 234/234 tổ".to_string(),
+        reporting_body: String::new(),
     };
     client.report_remedial_progress(progress).await.unwrap();
     let view = get(&mut client, &inspection_id, ymd(2024, 1, 15)).await;
