@@ -830,6 +830,7 @@ async fn open_inspection_and_plan(clerk: &mut Clerk, ids: &Ids) {
                 "Ban Chỉ huy Quân sự xã Nga Thạch".to_string(),
             ],
             deadline: Some(pb::plan_remedial_action_request::Deadline::DueBy(in_year(10, 31))),
+            ..Default::default()
         })
         .await;
     clerk.note("plan the remedial action", &h, answer);
@@ -907,6 +908,7 @@ async fn remedy_and_close_inspection(clerk: &mut Clerk, ids: &Ids) {
             inspection_id: ids.inspection.clone(),
             action_id: ids.action.clone(),
             summary: "Đã lập sổ theo dõi tại 7/9 thôn".to_string(),
+            ..Default::default()
         })
         .await;
     clerk.note("report progress", &h, answer);

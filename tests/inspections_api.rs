@@ -7,6 +7,8 @@
 //! closes only when none is outstanding. Overdue actions show up in the view by
 //! themselves. Bad input names its fields, retries are idempotent, reused request ids and
 //! stale versions are refused.
+//! A strength (ưu điểm) gets tasks to build on it (phát huy) like a shortcoming gets
+//! remedies; an action may have several lead bodies, each owing the yearly report.
 //! Method: each test starts its own server, registers Thanh Hóa through the Areas API and
 //! drives the Inspections API through 2023–2024.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -14,9 +16,10 @@
 use antt_e2e::v1::inspections_client::InspectionsClient;
 use antt_e2e::v1::plan_remedial_action_request::Deadline;
 use antt_e2e::v1::{
-    AreaLevel, CloseInspectionRequest, CommandHeader, CompleteRemedialActionRequest, Date, FindingKind,
-    GetInspectionRequest, InspectionView, MonthDay, OngoingDeadline, OpenInspectionRequest, PlanRemedialActionRequest,
-    RecordFindingRequest, RegisterAreaRequest, RemedialActionStatus, ReportRemedialProgressRequest,
+    ActionPurpose, AreaLevel, CloseInspectionRequest, CommandHeader, CompleteRemedialActionRequest, Date, FindingKind,
+    GetInspectionRequest, InspectionView, LeadBodyYearlyReport, MonthDay, OngoingDeadline, OpenInspectionRequest,
+    PlanRemedialActionRequest, RecordFindingRequest, RegisterAreaRequest, RemedialActionStatus,
+    ReportRemedialProgressRequest,
 };
 use antt_e2e::{area_request, assert_field_violation, date as ymd, decided_by, header, register_area, TestServer};
 use tonic::transport::Channel;
@@ -75,6 +78,7 @@ fn action(inspection_id: &str, finding_id: &str, deadline: Deadline) -> PlanReme
             "Đảng đoàn Ủy ban MTTQ Việt Nam tỉnh".to_string(),
         ],
         deadline: Some(deadline),
+        ..Default::default()
     }
 }
 
@@ -142,6 +146,7 @@ async fn a_shortcoming_is_remedied_and_the_inspection_closes() {
         inspection_id: inspection_id.clone(),
         action_id: yearly.action_id.clone(),
         summary: "đã kiện toàn 234/234 tổ".to_string(),
+        reporting_body: String::new(),
     };
     client.report_remedial_progress(progress).await.unwrap();
     let view = get(&mut client, &inspection_id, ymd(2024, 1, 15)).await;
@@ -185,6 +190,145 @@ async fn a_shortcoming_is_remedied_and_the_inspection_closes() {
     };
     let after_close = client.record_finding(late_finding).await.unwrap_err();
     assert_eq!(after_close.code(), Code::FailedPrecondition, "{after_close:?}");
+    server.shutdown().await.unwrap();
+}
+
+const POLICE: &str = "Đảng ủy Công an tỉnh";
+const FRONT: &str = "Đảng đoàn Ủy ban MTTQ Việt Nam tỉnh";
+
+fn report(inspection_id: &str, action_id: &str, body: &str, on: Date) -> ReportRemedialProgressRequest {
+    ReportRemedialProgressRequest {
+        header: header_with(on, None),
+        inspection_id: inspection_id.to_string(),
+        action_id: action_id.to_string(),
+        summary: "báo cáo kết quả thực hiện hằng năm".to_string(),
+        reporting_body: body.to_string(),
+    }
+}
+
+fn yearly(lead_body: &str, reported: bool, missed: bool, reported_on: &[Date]) -> LeadBodyYearlyReport {
+    LeadBodyYearlyReport {
+        lead_body: lead_body.to_string(),
+        reported,
+        missed,
+        reported_on: reported_on.to_vec(),
+    }
+}
+
+#[tokio::test]
+async fn a_strength_task_led_by_two_bodies_is_late_until_both_report() {
+    let server = TestServer::start().await.unwrap();
+    let (mut client, inspection_id, strength, shortcoming) = opened_with_findings(&server).await;
+
+    // Phát huy ưu điểm: a task on the strength, led by the police and the Front together.
+    let task = PlanRemedialActionRequest {
+        description: "tiếp tục quán triệt Kết luận số 44-KL/TW".to_string(),
+        other_lead_bodies: vec![FRONT.to_string()],
+        purpose: ActionPurpose::KeepUp.into(),
+        coordinating_bodies: vec!["Ban Thường vụ Tỉnh đoàn".to_string()],
+        ..action(&inspection_id, &strength, ongoing())
+    };
+    client.plan_remedial_action(task.clone()).await.unwrap();
+    let on_shortcoming = PlanRemedialActionRequest {
+        purpose: ActionPurpose::KeepUp.into(),
+        ..action(&inspection_id, &shortcoming, ongoing())
+    };
+    let status = client.plan_remedial_action(on_shortcoming).await.unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
+    assert!(status.message().contains("strengths"), "{status:?}");
+    let twice = PlanRemedialActionRequest {
+        other_lead_bodies: vec![FRONT.to_string(), POLICE.to_string()],
+        ..action(&inspection_id, &shortcoming, ongoing())
+    };
+    let status = client.plan_remedial_action(twice).await.unwrap_err();
+    assert_field_violation(&status, Code::InvalidArgument, &["other_lead_bodies"]);
+    // A remedy led by the police alone, reported without naming it, as before.
+    let remedy = action(&inspection_id, &shortcoming, ongoing());
+    client.plan_remedial_action(remedy.clone()).await.unwrap();
+    let police_on_remedy = report(&inspection_id, &remedy.action_id, "", ymd(2023, 11, 15));
+    client.report_remedial_progress(police_on_remedy).await.unwrap();
+
+    // With two lead bodies, a report names the one reporting, and only a lead body.
+    let unnamed = report(&inspection_id, &task.action_id, "", ymd(2023, 11, 20));
+    let status = client.report_remedial_progress(unnamed).await.unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
+    let outsider = report(
+        &inspection_id,
+        &task.action_id,
+        "Ban Thường vụ Tỉnh đoàn",
+        ymd(2023, 11, 20),
+    );
+    let status = client.report_remedial_progress(outsider).await.unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
+    let police = report(&inspection_id, &task.action_id, POLICE, ymd(2023, 11, 20));
+    client.report_remedial_progress(police).await.unwrap();
+    // The Front reports on 12 December, after the report day.
+    let front = report(&inspection_id, &task.action_id, FRONT, ymd(2023, 12, 12));
+    client.report_remedial_progress(front).await.unwrap();
+
+    let task_view = |view: &InspectionView| {
+        view.actions
+            .iter()
+            .find(|a| a.action_id == task.action_id)
+            .cloned()
+            .unwrap()
+    };
+    let view = get(&mut client, &inspection_id, ymd(2023, 12, 9)).await;
+    assert!(view.overdue_action_ids.is_empty(), "{view:?}");
+    let shown = task_view(&view);
+    assert_eq!(shown.lead_bodies, [POLICE, FRONT]);
+    assert_eq!(shown.purpose(), ActionPurpose::KeepUp);
+    assert_eq!(shown.finding_id, strength);
+    assert_eq!(
+        shown.yearly_reports,
+        [
+            yearly(POLICE, true, false, &[ymd(2023, 11, 20)]),
+            yearly(FRONT, false, false, &[])
+        ]
+    );
+    let remedy_view = view.actions.iter().find(|a| a.action_id == remedy.action_id).unwrap();
+    assert_eq!(remedy_view.lead_bodies, [POLICE]);
+    assert_eq!(remedy_view.purpose(), ActionPurpose::Remedy);
+    assert_eq!(
+        remedy_view.yearly_reports,
+        [yearly(POLICE, true, false, &[ymd(2023, 11, 15)])]
+    );
+
+    // From 10 December the task is late: the Front's report is missing, and its report of
+    // the 12th does not undo the miss.
+    for as_of in [ymd(2023, 12, 10), ymd(2023, 12, 15)] {
+        let view = get(&mut client, &inspection_id, as_of).await;
+        assert_eq!(view.overdue_action_ids, [task.action_id.as_str()], "on {as_of:?}");
+        let shown = task_view(&view);
+        assert!(shown.overdue);
+        assert!(shown.yearly_reports[1].missed && !shown.yearly_reports[1].reported);
+        assert!(!shown.yearly_reports[0].missed);
+    }
+    let view = get(&mut client, &inspection_id, ymd(2023, 12, 15)).await;
+    assert_eq!(task_view(&view).yearly_reports[1].reported_on, [ymd(2023, 12, 12)]);
+    // The next year starts clean until its own report day.
+    let view = get(&mut client, &inspection_id, ymd(2024, 1, 2)).await;
+    assert!(view.overdue_action_ids.is_empty(), "{view:?}");
+    assert_eq!(
+        task_view(&view).yearly_reports,
+        [yearly(POLICE, false, false, &[]), yearly(FRONT, false, false, &[])]
+    );
+
+    // The task holds the close like a remedy.
+    let complete = CompleteRemedialActionRequest {
+        header: header_with(ymd(2024, 1, 20), None),
+        inspection_id: inspection_id.clone(),
+        action_id: remedy.action_id.clone(),
+        summary: String::new(),
+    };
+    client.complete_remedial_action(complete).await.unwrap();
+    let close = CloseInspectionRequest {
+        header: header_with(ymd(2024, 2, 1), None),
+        inspection_id: inspection_id.clone(),
+        conclusion: String::new(),
+    };
+    let status = client.close_inspection(close).await.unwrap_err();
+    assert!(status.message().contains("1 remedial actions"), "{status:?}");
     server.shutdown().await.unwrap();
 }
 

@@ -302,6 +302,7 @@ async fn an_action_completed_later_was_overdue_on_the_day() {
         lead_body: "Đảng ủy Công an tỉnh".into(),
         coordinating_bodies: vec![],
         deadline: Some(Deadline::DueBy(date(2024, 11, 30))),
+        ..Default::default()
     };
     client.plan_remedial_action(plan).await.unwrap();
     let complete = CompleteRemedialActionRequest {

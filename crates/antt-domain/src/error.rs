@@ -234,6 +234,15 @@ pub enum DomainError {
     /// Remedial actions answer shortcomings only.
     #[error("remedial actions answer shortcomings (khuyết điểm), not strengths")]
     NotAShortcoming,
+    /// Tasks to build on a strength answer strengths only.
+    #[error("tasks to build on a strength (phát huy ưu điểm) answer strengths, not shortcomings")]
+    NotAStrength,
+    /// A progress report names a body that does not lead the action.
+    #[error("the reporting body is not a lead body (cơ quan chủ trì) of the action")]
+    NotALeadBody,
+    /// A progress report on an action with several lead bodies names none.
+    #[error("the action has several lead bodies (cơ quan chủ trì); name the one reporting")]
+    ReportingBodyRequired,
     /// The action is not part of this inspection.
     #[error("the remedial action is not part of this inspection")]
     UnknownAction,

@@ -1,9 +1,10 @@
 //! Inspections and the remediation answering them (seed 002): one stream per inspection.
 //!
 //! Opened on the delegation's report → findings (strengths, shortcomings) → remedial
-//! actions per shortcoming (lead body, coordinating bodies, a deadline or "ongoing" with a
-//! yearly report date) → progress reports → actions completed or carried over → closed,
-//! only when no action is left open. [`State::overdue_actions`] lists what is late on a
+//! actions per shortcoming, and tasks to build on a strength ([`Purpose::KeepUp`]), each
+//! with one or more lead bodies, coordinating bodies, a deadline or "ongoing" with a
+//! yearly report date due from every lead body → progress reports, each by a lead body →
+//! actions completed or carried over → closed, only when no action is left open. [`State::overdue_actions`] lists what is late on a
 //! date, so overdue actions show up without anyone asking for them by name.
 //!
 //! The rules (see [`check`]) hold at every date, whatever the order in which the facts
@@ -49,6 +50,8 @@ pub enum Command {
     ReportProgress {
         action_id: Uuid,
         summary: String,
+        /// The lead body reporting; empty for the only lead body of an action.
+        reporting_body: String,
         effective_date: Date,
     },
     CompleteAction {
@@ -67,17 +70,31 @@ pub enum Command {
     },
 }
 
-/// Plans a remedial action for a shortcoming.
+/// Plans a remedial action for a shortcoming, or a task to build on a strength.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlanAction {
     pub action_id: Uuid,
     pub finding_id: Uuid,
+    pub purpose: Purpose,
     pub description: String,
+    /// The first lead body (chủ trì).
     pub lead_body: String,
+    /// The further lead bodies, when several lead the action together.
+    pub other_lead_bodies: Vec<String>,
     pub coordinating_bodies: Vec<String>,
     pub deadline: Deadline,
     pub plan: Option<Decision>,
     pub effective_date: Date,
+}
+
+/// What an action answers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Purpose {
+    /// Khắc phục: remedies a shortcoming ([`pb::RemedialActionPlanned`]).
+    #[default]
+    Remedy,
+    /// Phát huy: keeps up and builds on a strength ([`pb::StrengthTaskPlanned`]).
+    KeepUp,
 }
 
 /// When an action is due.
@@ -96,6 +113,7 @@ domain_events! {
         Opened(pb::InspectionOpened) = "antt.v1.InspectionOpened" @ 1,
         FindingRecorded(pb::InspectionFindingRecorded) = "antt.v1.InspectionFindingRecorded" @ 1,
         ActionPlanned(pb::RemedialActionPlanned) = "antt.v1.RemedialActionPlanned" @ 1,
+        StrengthTaskPlanned(pb::StrengthTaskPlanned) = "antt.v1.StrengthTaskPlanned" @ 1,
         ProgressReported(pb::RemedialProgressReported) = "antt.v1.RemedialProgressReported" @ 1,
         ActionCompleted(pb::RemedialActionCompleted) = "antt.v1.RemedialActionCompleted" @ 1,
         ActionCarriedOver(pb::RemedialActionCarriedOver) = "antt.v1.RemedialActionCarriedOver" @ 1,
@@ -117,12 +135,37 @@ pub struct State {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ActionRecord {
     pub finding_id: String,
+    pub purpose: Purpose,
+    /// The lead bodies (chủ trì), the first as planned first; an older event's single
+    /// `lead_body` is the only one.
+    pub lead_bodies: Vec<String>,
     pub planned_on: Date,
     /// None when the recorded deadline could not be read.
     pub deadline: Option<Deadline>,
     pub status: ActionStatus,
-    /// Dates of the progress reports, in the order they took effect.
-    pub progress_reported_on: Vec<Date>,
+    /// The progress reports, in the order they took effect.
+    pub progress_reports: Vec<ProgressReport>,
+}
+
+/// A progress report on an action.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProgressReport {
+    pub on: Date,
+    /// The lead body that reported; a report naming none is the first lead body's.
+    pub by: String,
+}
+
+/// A lead body's yearly report on an ongoing action, for one year as of a day.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct YearlyReport<'a> {
+    pub lead_body: &'a str,
+    /// Reported that year before the report day.
+    pub reported: bool,
+    /// The report day passed while the action was open, planned before it, without that
+    /// report: missed, whatever came after.
+    pub missed: bool,
+    /// The body's reports that year up to the day, in date order.
+    pub reported_on: Vec<Date>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,8 +177,8 @@ pub enum ActionStatus {
 
 impl State {
     /// Ids of the actions that are late on `as_of`: planned by then and still open at its
-    /// end, and past their due date, or ongoing and without a progress report before this
-    /// year's report date once it has passed.
+    /// end, and past their due date, or ongoing and, once this year's report date has
+    /// passed, without a progress report before it from every lead body.
     ///
     /// A function of the date and the facts up to it: a state holding later facts too (a
     /// completion in 2025, a report after the report date) answers the same as the state
@@ -180,25 +223,69 @@ impl ActionRecord {
         self.planned_on <= date && !finished_by
     }
 
+    /// Dates of the progress reports, in the order they took effect.
+    pub fn progress_reported_on(&self) -> Vec<Date> {
+        self.progress_reports.iter().map(|report| report.on).collect()
+    }
+
+    /// For an ongoing action, each lead body's report for the year of `as_of`, as of that
+    /// day; None for an action with a due date.
+    ///
+    /// A function of the date and the facts up to it, like [`State::overdue_actions`]:
+    /// only reports before the report day count, and the day is not after `as_of` once
+    /// the report is missed, so a report that came later, or was typed in later for a
+    /// later day, does not undo the miss.
+    pub fn yearly_reports(&self, as_of: Date) -> Option<Vec<YearlyReport<'_>>> {
+        let Some(Deadline::Ongoing { report_due_before }) = self.deadline else {
+            return None;
+        };
+        let due = report_due_before.in_year(as_of.year());
+        let year_start = Date::first_day_of_year(as_of.year());
+        let due_passed = self.is_open_on(as_of) && self.planned_on < due && as_of >= due;
+        let reports = self.lead_bodies.iter().map(|lead_body| {
+            let reported_on: Vec<Date> = self
+                .progress_reports
+                .iter()
+                .filter(|report| report.by == *lead_body && year_start <= report.on && report.on <= as_of)
+                .map(|report| report.on)
+                .collect();
+            let reported = reported_on.iter().any(|on| *on < due);
+            YearlyReport {
+                lead_body,
+                reported,
+                missed: due_passed && !reported,
+                reported_on,
+            }
+        });
+        Some(reports.collect())
+    }
+
     fn is_overdue(&self, as_of: Date) -> bool {
         if !self.is_open_on(as_of) {
             return false;
         }
         match self.deadline {
             Some(Deadline::DueBy(due)) => as_of > due,
-            Some(Deadline::Ongoing { report_due_before }) => {
-                let due = report_due_before.in_year(as_of.year());
-                // Only reports before `due` count, and `due` is not after `as_of`: a
-                // report that came later, or was typed in later for a later day, does
-                // not undo the miss.
-                let year_start = Date::first_day_of_year(as_of.year());
-                let reported_in_time = self
-                    .progress_reported_on
-                    .iter()
-                    .any(|reported_on| year_start <= *reported_on && *reported_on < due);
-                self.planned_on < due && as_of >= due && !reported_in_time
-            }
+            // Missed if any lead body has not reported in time.
+            Some(Deadline::Ongoing { .. }) => self
+                .yearly_reports(as_of)
+                .is_some_and(|reports| reports.iter().any(|report| report.missed)),
             None => false,
+        }
+    }
+
+    /// A report names one of the action's lead bodies, or none if it has only one.
+    fn ensure_reporting_body(&self, reporting_body: &str) -> Result<(), DomainError> {
+        if reporting_body.is_empty() {
+            return match self.lead_bodies.len() {
+                0 | 1 => Ok(()),
+                _ => Err(DomainError::ReportingBodyRequired),
+            };
+        }
+        if self.lead_bodies.iter().any(|lead_body| lead_body == reporting_body) {
+            Ok(())
+        } else {
+            Err(DomainError::NotALeadBody)
         }
     }
 }
@@ -254,12 +341,14 @@ fn build_event(state: &State, command: Command, ctx: &Context) -> Result<Event, 
         Command::ReportProgress {
             action_id,
             summary,
+            reporting_body,
             effective_date,
         } => Event::ProgressReported(pb::RemedialProgressReported {
             inspection_id,
             action_id: action_id.to_string(),
             summary: text::required_text("summary", &summary)?,
             effective_date: Some(effective_date.to_proto()),
+            reporting_body: text::optional_name("reporting_body", &reporting_body)?,
         }),
         Command::CompleteAction {
             action_id,
@@ -294,8 +383,10 @@ fn build_event(state: &State, command: Command, ctx: &Context) -> Result<Event, 
 
 /// Whether `event` holds on `state`, the inspection as it stood just before the event
 /// took effect: opened once; nothing before the opening or after the close; findings and
-/// actions recorded once; actions answer shortcomings; reports, completions and
-/// carry-overs for an action planned and still open; closing with no action open.
+/// actions recorded once; remedial actions answer shortcomings, strength tasks answer
+/// strengths; reports, completions and carry-overs for an action planned and still open;
+/// a report by one of the action's lead bodies (named when it has several); closing with
+/// no action open.
 ///
 /// The close is judged again whenever a fact is typed in for an earlier day, so a plan
 /// typed in after the close is refused: on the closing day that action would be open.
@@ -313,8 +404,12 @@ pub fn check(state: &State, event: &Event) -> Result<(), DomainError> {
             Err(DomainError::AlreadyRecorded { what: "the finding" })
         }
         Event::FindingRecorded(_) => Ok(()),
-        Event::ActionPlanned(e) => check_plan(state, e),
-        Event::ProgressReported(e) => state.ensure_action_open(&e.action_id, on),
+        Event::ActionPlanned(e) => check_plan(state, &e.action_id, &e.finding_id, Purpose::Remedy),
+        Event::StrengthTaskPlanned(e) => check_plan(state, &e.action_id, &e.finding_id, Purpose::KeepUp),
+        Event::ProgressReported(e) => {
+            state.ensure_action_open(&e.action_id, on)?;
+            state.actions[&e.action_id].ensure_reporting_body(&e.reporting_body)
+        }
         Event::ActionCompleted(e) => state.ensure_action_open(&e.action_id, on),
         Event::ActionCarriedOver(e) => state.ensure_action_open(&e.action_id, on),
         Event::Closed(_) => match state.outstanding_actions() {
@@ -326,17 +421,21 @@ pub fn check(state: &State, event: &Event) -> Result<(), DomainError> {
     }
 }
 
-/// A new action answers a shortcoming recorded by the plan's date.
-fn check_plan(state: &State, e: &pb::RemedialActionPlanned) -> Result<(), DomainError> {
-    if state.actions.contains_key(&e.action_id) {
+/// A new remedial action answers a shortcoming recorded by the plan's date; a new
+/// strength task, a strength.
+fn check_plan(state: &State, action_id: &str, finding_id: &str, purpose: Purpose) -> Result<(), DomainError> {
+    if state.actions.contains_key(action_id) {
         return Err(DomainError::AlreadyRecorded {
             what: "the remedial action",
         });
     }
-    match state.findings.get(&e.finding_id) {
-        None => Err(DomainError::UnknownFinding),
-        Some(pb::FindingKind::Shortcoming) => Ok(()),
-        Some(_) => Err(DomainError::NotAShortcoming),
+    match (state.findings.get(finding_id), purpose) {
+        (None, _) => Err(DomainError::UnknownFinding),
+        (Some(pb::FindingKind::Shortcoming), Purpose::Remedy) | (Some(pb::FindingKind::Strength), Purpose::KeepUp) => {
+            Ok(())
+        }
+        (Some(_), Purpose::Remedy) => Err(DomainError::NotAShortcoming),
+        (Some(_), Purpose::KeepUp) => Err(DomainError::NotAStrength),
     }
 }
 
@@ -353,17 +452,50 @@ fn command_effective_date(command: &Command) -> Date {
 }
 
 fn build_planned(inspection_id: String, plan: PlanAction, ctx: &Context) -> Result<Event, DomainError> {
-    Ok(Event::ActionPlanned(pb::RemedialActionPlanned {
+    let lead_body = text::required_name("lead_body", &plan.lead_body)?;
+    let other_lead_bodies = facts::names("other_lead_bodies", &plan.other_lead_bodies)?;
+    for (index, other) in other_lead_bodies.iter().enumerate() {
+        if *other == lead_body || other_lead_bodies[..index].contains(other) {
+            return Err(DomainError::invalid("other_lead_bodies", "names a lead body twice"));
+        }
+    }
+    let remedial = pb::RemedialActionPlanned {
         inspection_id,
         action_id: plan.action_id.to_string(),
         finding_id: plan.finding_id.to_string(),
         description: text::required_text("description", &plan.description)?,
-        lead_body: text::required_name("lead_body", &plan.lead_body)?,
+        lead_body,
         coordinating_bodies: facts::names("coordinating_bodies", &plan.coordinating_bodies)?,
         deadline: Some(deadline_to_proto(plan.deadline, plan.effective_date)?),
         plan: facts::optional_decision("plan", plan.plan.as_ref(), ctx)?,
         effective_date: Some(plan.effective_date.to_proto()),
-    }))
+        other_lead_bodies,
+    };
+    Ok(match plan.purpose {
+        Purpose::Remedy => Event::ActionPlanned(remedial),
+        Purpose::KeepUp => Event::StrengthTaskPlanned(strength_task(remedial)),
+    })
+}
+
+/// A strength task with the fields of a remedial action.
+fn strength_task(e: pb::RemedialActionPlanned) -> pb::StrengthTaskPlanned {
+    use pb::remedial_action_planned::Deadline as Remedial;
+    use pb::strength_task_planned::Deadline as Wire;
+    pb::StrengthTaskPlanned {
+        inspection_id: e.inspection_id,
+        action_id: e.action_id,
+        finding_id: e.finding_id,
+        description: e.description,
+        lead_body: e.lead_body,
+        other_lead_bodies: e.other_lead_bodies,
+        coordinating_bodies: e.coordinating_bodies,
+        deadline: e.deadline.map(|deadline| match deadline {
+            Remedial::DueBy(due_by) => Wire::DueBy(due_by),
+            Remedial::Ongoing(ongoing) => Wire::Ongoing(ongoing),
+        }),
+        plan: e.plan,
+        effective_date: e.effective_date,
+    }
 }
 
 fn deadline_to_proto(
@@ -396,20 +528,43 @@ pub fn evolve(mut state: State, event: &Event) -> State {
             state.findings.insert(e.finding_id.clone(), e.kind());
         }
         Event::ActionPlanned(e) => {
-            state.actions.insert(
-                e.action_id.clone(),
-                ActionRecord {
-                    finding_id: e.finding_id.clone(),
-                    planned_on: on,
-                    deadline: deadline_from_event(e.deadline.as_ref()),
-                    status: ActionStatus::Open,
-                    progress_reported_on: Vec::new(),
-                },
+            use pb::remedial_action_planned::Deadline as Wire;
+            let deadline = e.deadline.as_ref().and_then(|deadline| match deadline {
+                Wire::DueBy(due_by) => due_by_from_event(due_by),
+                Wire::Ongoing(ongoing) => ongoing_from_event(ongoing),
+            });
+            let action = planned_record(
+                e.finding_id.clone(),
+                Purpose::Remedy,
+                lead_bodies(&e.lead_body, &e.other_lead_bodies),
+                on,
+                deadline,
             );
+            state.actions.insert(e.action_id.clone(), action);
+        }
+        Event::StrengthTaskPlanned(e) => {
+            use pb::strength_task_planned::Deadline as Wire;
+            let deadline = e.deadline.as_ref().and_then(|deadline| match deadline {
+                Wire::DueBy(due_by) => due_by_from_event(due_by),
+                Wire::Ongoing(ongoing) => ongoing_from_event(ongoing),
+            });
+            let action = planned_record(
+                e.finding_id.clone(),
+                Purpose::KeepUp,
+                lead_bodies(&e.lead_body, &e.other_lead_bodies),
+                on,
+                deadline,
+            );
+            state.actions.insert(e.action_id.clone(), action);
         }
         Event::ProgressReported(e) => {
             if let Some(action) = state.actions.get_mut(&e.action_id) {
-                action.progress_reported_on.push(on);
+                // A report naming no body (every older event) is the first lead body's.
+                let by = match e.reporting_body.as_str() {
+                    "" => action.lead_bodies.first().cloned().unwrap_or_default(),
+                    named => named.to_owned(),
+                };
+                action.progress_reports.push(ProgressReport { on, by });
             }
         }
         Event::ActionCompleted(e) => set_status(&mut state, &e.action_id, ActionStatus::Completed { on }),
@@ -419,13 +574,40 @@ pub fn evolve(mut state: State, event: &Event) -> State {
     state
 }
 
-fn deadline_from_event(deadline: Option<&pb::remedial_action_planned::Deadline>) -> Option<Deadline> {
-    use pb::remedial_action_planned::Deadline as Wire;
-    match deadline? {
-        Wire::DueBy(due) => Date::try_from(due).ok().map(Deadline::DueBy),
-        Wire::Ongoing(ongoing) => MonthDay::from_event(ongoing.report_due_before.as_ref())
-            .map(|report_due_before| Deadline::Ongoing { report_due_before }),
+/// The lead bodies of a planning event: the old single field first, then the added ones.
+fn lead_bodies(lead_body: &str, others: &[String]) -> Vec<String> {
+    std::iter::once(lead_body)
+        .filter(|lead_body| !lead_body.is_empty())
+        .chain(others.iter().map(String::as_str))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn planned_record(
+    finding_id: String,
+    purpose: Purpose,
+    lead_bodies: Vec<String>,
+    planned_on: Date,
+    deadline: Option<Deadline>,
+) -> ActionRecord {
+    ActionRecord {
+        finding_id,
+        purpose,
+        lead_bodies,
+        planned_on,
+        deadline,
+        status: ActionStatus::Open,
+        progress_reports: Vec::new(),
     }
+}
+
+fn due_by_from_event(due: &pb::Date) -> Option<Deadline> {
+    Date::try_from(due).ok().map(Deadline::DueBy)
+}
+
+fn ongoing_from_event(ongoing: &pb::OngoingDeadline) -> Option<Deadline> {
+    MonthDay::from_event(ongoing.report_due_before.as_ref())
+        .map(|report_due_before| Deadline::Ongoing { report_due_before })
 }
 
 fn set_status(state: &mut State, action_id: &str, status: ActionStatus) {
@@ -487,8 +669,10 @@ mod tests {
         Command::PlanAction(PlanAction {
             action_id: id(ACTION),
             finding_id: id(finding),
+            purpose: Purpose::Remedy,
             description: "thường xuyên kiểm tra, giám sát, hướng dẫn".to_owned(),
             lead_body: "Đảng ủy Công an tỉnh".to_owned(),
+            other_lead_bodies: Vec::new(),
             coordinating_bodies: vec!["Đảng đoàn Ủy ban MTTQ tỉnh".to_owned()],
             deadline,
             plan: Some(decision("KH-TU", date(2023, 7, 1))),
@@ -520,6 +704,146 @@ mod tests {
             Err(DomainError::UnknownFinding)
         );
         assert!(check(opened_with_findings(), plan(SHORTCOMING, ongoing())).is_ok());
+    }
+
+    const POLICE: &str = "Đảng ủy Công an tỉnh";
+    const FRONT: &str = "Đảng đoàn Ủy ban MTTQ tỉnh";
+    const YOUTH: &str = "Ban Thường vụ Tỉnh đoàn";
+
+    /// `plan(finding, deadline)` with `purpose`, led by `leads`.
+    fn plan_led_by(finding: u128, deadline: Deadline, purpose: Purpose, leads: &[&str]) -> Command {
+        let Command::PlanAction(action) = plan(finding, deadline) else {
+            unreachable!()
+        };
+        Command::PlanAction(PlanAction {
+            purpose,
+            lead_body: leads[0].to_owned(),
+            other_lead_bodies: leads[1..].iter().map(|lead| (*lead).to_owned()).collect(),
+            ..action
+        })
+    }
+
+    fn report_by(body: &str, on: Date) -> Command {
+        Command::ReportProgress {
+            action_id: id(ACTION),
+            summary: "đã báo cáo kết quả thực hiện".to_owned(),
+            reporting_body: body.to_owned(),
+            effective_date: on,
+        }
+    }
+
+    #[test]
+    fn strengths_get_tasks_to_build_on_them() {
+        let keep_up = |finding| plan_led_by(finding, ongoing(), Purpose::KeepUp, &[POLICE]);
+        assert_eq!(
+            check(opened_with_findings(), keep_up(SHORTCOMING)),
+            Err(DomainError::NotAStrength)
+        );
+        assert_eq!(
+            check(opened_with_findings(), keep_up(99)),
+            Err(DomainError::UnknownFinding)
+        );
+        let planned = check(opened_with_findings(), keep_up(STRENGTH)).unwrap();
+        assert!(matches!(&planned[..], [Event::StrengthTaskPlanned(e)] if e.finding_id == id(STRENGTH).to_string()));
+        let given = [opened_with_findings(), planned].concat();
+        let state = crate::replay::<Inspection>(&given);
+        let task = &state.actions[&id(ACTION).to_string()];
+        assert_eq!(
+            (task.purpose, task.finding_id.clone()),
+            (Purpose::KeepUp, id(STRENGTH).to_string())
+        );
+        // A task is reported on and late like a remedial action, and holds the close.
+        assert_eq!(state.overdue_actions(date(2023, 12, 10)).len(), 1);
+        let reported = with(given, report_by("", date(2023, 11, 1)));
+        assert!(crate::replay::<Inspection>(&reported)
+            .overdue_actions(date(2023, 12, 10))
+            .is_empty());
+        assert_eq!(
+            check(reported, close(date(2024, 1, 1))),
+            Err(DomainError::ActionsOutstanding { count: 1 })
+        );
+    }
+
+    #[test]
+    fn an_action_keeps_its_lead_bodies() {
+        let led = with(
+            opened_with_findings(),
+            plan_led_by(SHORTCOMING, ongoing(), Purpose::Remedy, &[POLICE, FRONT, YOUTH]),
+        );
+        let Some(Event::ActionPlanned(planned)) = led.last() else {
+            panic!("planned")
+        };
+        // The first lead body stays in the old field, so that older readers see it.
+        assert_eq!(planned.lead_body, POLICE);
+        assert_eq!(planned.other_lead_bodies, [FRONT, YOUTH]);
+        let state = crate::replay::<Inspection>(&led);
+        assert_eq!(
+            state.actions[&id(ACTION).to_string()].lead_bodies,
+            [POLICE, FRONT, YOUTH]
+        );
+
+        let twice = plan_led_by(SHORTCOMING, ongoing(), Purpose::Remedy, &[POLICE, FRONT, POLICE]);
+        assert_eq!(
+            check(opened_with_findings(), twice).unwrap_err().field(),
+            Some("other_lead_bodies")
+        );
+        let blank = plan_led_by(SHORTCOMING, ongoing(), Purpose::Remedy, &[POLICE, " "]);
+        assert_eq!(
+            check(opened_with_findings(), blank).unwrap_err().field(),
+            Some("other_lead_bodies")
+        );
+    }
+
+    #[test]
+    fn older_events_read_with_their_single_lead_body() {
+        // Events as recorded before lead bodies could be several and reports named one.
+        let mut old = with(opened_with_findings(), plan(SHORTCOMING, ongoing()));
+        let mut report = check(old.clone(), report_by("", date(2023, 11, 1))).unwrap();
+        let Event::ProgressReported(e) = &mut report[0] else {
+            panic!("reported")
+        };
+        assert_eq!(e.reporting_body, "", "nothing new written for the only lead body");
+        old.extend(report);
+        let state = crate::replay::<Inspection>(&old);
+        let action = &state.actions[&id(ACTION).to_string()];
+        assert_eq!(action.lead_bodies, [POLICE]);
+        assert_eq!(action.purpose, Purpose::Remedy);
+        assert_eq!(
+            action.progress_reports,
+            [ProgressReport {
+                on: date(2023, 11, 1),
+                by: POLICE.to_owned()
+            }]
+        );
+        let reports = action.yearly_reports(date(2023, 12, 10)).unwrap();
+        assert_eq!(
+            (reports[0].lead_body, reports[0].reported, reports[0].missed),
+            (POLICE, true, false)
+        );
+        // The only lead body may also name itself.
+        assert!(check(old, report_by(POLICE, date(2023, 11, 2))).is_ok());
+    }
+
+    #[test]
+    fn reports_name_one_of_several_lead_bodies() {
+        let led = with(
+            opened_with_findings(),
+            plan_led_by(SHORTCOMING, ongoing(), Purpose::Remedy, &[POLICE, FRONT]),
+        );
+        assert_eq!(
+            check(led.clone(), report_by("", date(2023, 11, 1))),
+            Err(DomainError::ReportingBodyRequired)
+        );
+        assert_eq!(
+            check(led.clone(), report_by(YOUTH, date(2023, 11, 1))),
+            Err(DomainError::NotALeadBody)
+        );
+        assert!(check(led, report_by(FRONT, date(2023, 11, 1))).is_ok());
+        let single = with(opened_with_findings(), plan(SHORTCOMING, ongoing()));
+        assert_eq!(
+            check(single, report_by(FRONT, date(2023, 11, 1))),
+            Err(DomainError::NotALeadBody)
+        );
     }
 
     #[test]
@@ -561,6 +885,7 @@ mod tests {
         let report = Command::ReportProgress {
             action_id: id(ACTION),
             summary: "tiếp tục".to_owned(),
+            reporting_body: String::new(),
             effective_date: date(2024, 7, 1),
         };
         assert_eq!(check(completed, report), Err(DomainError::ActionFinished));
@@ -598,6 +923,7 @@ mod tests {
             Command::ReportProgress {
                 action_id: id(ACTION),
                 summary: "đã kiểm tra 12 huyện".to_owned(),
+                reporting_body: String::new(),
                 effective_date: date(2024, 11, 30),
             },
         );
@@ -640,6 +966,7 @@ mod tests {
             Command::ReportProgress {
                 action_id: id(ACTION),
                 summary: "đã kiểm tra".to_owned(),
+                reporting_body: String::new(),
                 effective_date: on,
             }
         }
@@ -740,7 +1067,7 @@ mod tests {
             );
             let timeline = crate::timeline_of::<Inspection>(&found);
             let action = |d: Date| timeline.state_as_of(d).actions[&id(ACTION).to_string()].clone();
-            assert_eq!(action(date(2024, 3, 1)).progress_reported_on, vec![date(2024, 3, 1)]);
+            assert_eq!(action(date(2024, 3, 1)).progress_reported_on(), vec![date(2024, 3, 1)]);
             assert_eq!(action(date(2024, 5, 31)).status, ActionStatus::Open);
             assert_eq!(
                 action(date(2024, 6, 1)).status,
@@ -795,6 +1122,93 @@ mod tests {
             assert_eq!(overdue_on(&timeline, date(2025, 1, 31)), action);
             assert!(overdue_on(&timeline, date(2025, 2, 1)).is_empty(), "completed");
             assert!(overdue_on(&timeline, date(2023, 6, 1)).is_empty(), "not planned yet");
+        }
+
+        /// Each lead body's (reported, missed, report dates) on `on`; the whole record
+        /// tells the same for that day.
+        fn yearly_on(timeline: &crate::Timeline<Inspection>, on: Date) -> Vec<(String, bool, bool, Vec<Date>)> {
+            let read = |state: &State| -> Vec<(String, bool, bool, Vec<Date>)> {
+                let action = &state.actions[&id(ACTION).to_string()];
+                let reports = action.yearly_reports(on).unwrap();
+                reports
+                    .into_iter()
+                    .map(|r| (r.lead_body.to_owned(), r.reported, r.missed, r.reported_on))
+                    .collect()
+            };
+            let as_of = read(&timeline.state_as_of(on));
+            assert_eq!(read(&timeline.state()), as_of, "on {on}");
+            as_of
+        }
+
+        #[test]
+        fn the_yearly_report_is_due_from_every_lead_body() {
+            let led = with(
+                opened_with_findings(),
+                plan_led_by(SHORTCOMING, ongoing(), Purpose::Remedy, &[POLICE, FRONT]),
+            );
+            // 2023: both in time. 2024: the police in time, the Front on 12 December.
+            let reported = with(
+                with(led, report_by(POLICE, date(2023, 11, 20))),
+                report_by(FRONT, date(2023, 12, 9)),
+            );
+            let police_only = with(reported, report_by(POLICE, date(2024, 11, 30)));
+            let late = with(police_only.clone(), report_by(FRONT, date(2024, 12, 12)));
+            let timeline = crate::timeline_of::<Inspection>(&late);
+            let action = vec![id(ACTION).to_string()];
+            assert!(
+                overdue_on(&timeline, date(2023, 12, 10)).is_empty(),
+                "both reported in 2023"
+            );
+            assert!(
+                overdue_on(&timeline, date(2024, 12, 9)).is_empty(),
+                "the day is not passed yet"
+            );
+            let police = |reported_on: Vec<Date>| (POLICE.to_owned(), true, false, reported_on);
+            assert_eq!(
+                yearly_on(&timeline, date(2024, 12, 9)),
+                [
+                    police(vec![date(2024, 11, 30)]),
+                    (FRONT.to_owned(), false, false, vec![])
+                ]
+            );
+            assert_eq!(
+                overdue_on(&timeline, date(2024, 12, 10)),
+                action,
+                "the Front has not reported"
+            );
+            assert_eq!(
+                yearly_on(&timeline, date(2024, 12, 10)),
+                [
+                    police(vec![date(2024, 11, 30)]),
+                    (FRONT.to_owned(), false, true, vec![])
+                ]
+            );
+            // The Front's report of the 12th is in, but late: the year stays missed.
+            assert_eq!(overdue_on(&timeline, date(2024, 12, 15)), action);
+            assert_eq!(
+                yearly_on(&timeline, date(2024, 12, 15)),
+                [
+                    police(vec![date(2024, 11, 30)]),
+                    (FRONT.to_owned(), false, true, vec![date(2024, 12, 12)])
+                ]
+            );
+            assert_eq!(overdue_on(&timeline, date(2024, 12, 31)), action);
+            // A new year, a new report day not passed yet.
+            assert!(overdue_on(&timeline, date(2025, 1, 1)).is_empty());
+            assert_eq!(
+                yearly_on(&timeline, date(2025, 1, 1)),
+                [
+                    (POLICE.to_owned(), false, false, vec![]),
+                    (FRONT.to_owned(), false, false, vec![])
+                ]
+            );
+            // The Front's report made on 5 December, typed in afterwards, counts from
+            // its own date.
+            let in_time = with(police_only, report_by(FRONT, date(2024, 12, 5)));
+            let timeline = crate::timeline_of::<Inspection>(&in_time);
+            assert!(overdue_on(&timeline, date(2024, 12, 10)).is_empty());
+            assert!(overdue_on(&timeline, date(2024, 12, 15)).is_empty());
+            assert!(overdue_on(&timeline, date(2024, 12, 4)).is_empty());
         }
 
         #[test]
@@ -858,7 +1272,10 @@ mod tests {
             finding: usize,
             plan_gap: u32,
             due_gap: Option<u32>,
-            report_gaps: Vec<u32>,
+            /// How many lead bodies, 1 to 3.
+            leads: usize,
+            /// Days after the previous fact, and which lead body reports.
+            report_gaps: Vec<(u32, usize)>,
             /// Completed (true) or carried over, so many days after the last report.
             finish: Option<(bool, u32)>,
         }
@@ -876,13 +1293,15 @@ mod tests {
                 0usize..4,
                 0u32..60,
                 proptest::option::of(0u32..200),
-                proptest::collection::vec(0u32..60, 0..4),
+                1usize..4,
+                proptest::collection::vec((0u32..60, 0usize..3), 0..4),
                 prop_oneof![1 => Just(None), 4 => (any::<bool>(), 1u32..90).prop_map(Some)],
             )
-                .prop_map(|(finding, plan_gap, due_gap, report_gaps, finish)| RawAction {
+                .prop_map(|(finding, plan_gap, due_gap, leads, report_gaps, finish)| RawAction {
                     finding,
                     plan_gap,
                     due_gap,
+                    leads,
                     report_gaps,
                     finish,
                 });
@@ -913,18 +1332,16 @@ mod tests {
         /// ties would depend on the order of typing.
         fn history(raw: &RawHistory) -> Vec<(Date, About, Command)> {
             let mut commands = vec![(day(0), About::Record, open_command())];
-            let mut shortcomings = Vec::new();
+            let mut findings = Vec::new();
             for (n, &(shortcoming, found_on)) in (100u128..).zip(&raw.findings) {
-                if shortcoming {
-                    shortcomings.push((n, found_on));
-                }
+                findings.push((n, shortcoming, found_on));
                 commands.push((day(found_on), About::Record, finding(n, shortcoming, day(found_on))));
             }
             let mut last = raw.findings.iter().map(|(_, found_on)| *found_on).max().unwrap_or(0);
             let mut all_finished = true;
             for (index, action) in raw.actions.iter().enumerate() {
-                // Actions answer shortcomings: without one, the history has none.
-                let Some(&answered) = shortcomings.get(action.finding % shortcomings.len().max(1)) else {
+                // Remedial actions answer shortcomings, strength tasks strengths.
+                let Some(&answered) = findings.get(action.finding % findings.len().max(1)) else {
                     break;
                 };
                 let (finished_on, finished) = action_history(&mut commands, index, action, answered);
@@ -950,32 +1367,43 @@ mod tests {
             }
         }
 
+        const BODIES: [&str; 3] = ["Công an tỉnh", "Ủy ban MTTQ tỉnh", "Tỉnh đoàn"];
+
         /// Pushes an action's plan, reports and finish, if any, answering the finding
-        /// `(id, day)`; its last day and whether it was finished.
+        /// `(id, shortcoming, day)`; its last day and whether it was finished.
         fn action_history(
             commands: &mut Vec<(Date, About, Command)>,
             index: usize,
             action: &RawAction,
-            (finding, found_on): (u128, u32),
+            (finding, shortcoming, found_on): (u128, bool, u32),
         ) -> (u32, bool) {
             let action_id = id(200 + u128::try_from(index).unwrap());
             let mut on = found_on + action.plan_gap;
+            let lead_bodies = &BODIES[..action.leads];
             let plan = Command::PlanAction(PlanAction {
                 action_id,
                 finding_id: id(finding),
+                purpose: if shortcoming { Purpose::Remedy } else { Purpose::KeepUp },
                 description: "khắc phục".to_owned(),
-                lead_body: "Công an tỉnh".to_owned(),
+                lead_body: lead_bodies[0].to_owned(),
+                other_lead_bodies: lead_bodies[1..].iter().map(|body| (*body).to_owned()).collect(),
                 coordinating_bodies: Vec::new(),
                 deadline: action.due_gap.map_or(ongoing(), |gap| Deadline::DueBy(day(on + gap))),
                 plan: None,
                 effective_date: day(on),
             });
             commands.push((day(on), About::Plan(index), plan));
-            for gap in &action.report_gaps {
+            for (gap, body) in &action.report_gaps {
                 on += gap;
+                // One lead body may report without naming itself.
+                let reporting_body = match lead_bodies {
+                    [_] => String::new(),
+                    _ => lead_bodies[body % lead_bodies.len()].to_owned(),
+                };
                 let report = Command::ReportProgress {
                     action_id,
                     summary: "tiến độ".to_owned(),
+                    reporting_body,
                     effective_date: day(on),
                 };
                 commands.push((day(on), About::Action(index), report));
@@ -1142,6 +1570,10 @@ mod tests {
                     let as_of = recorded.timeline.state_as_of(on);
                     prop_assert_eq!(&as_of, &naive_state_as_of(&events, on), "on {}", on);
                     prop_assert_eq!(whole.overdue_actions(on), as_of.overdue_actions(on), "overdue on {}", on);
+                    for (action_id, action) in &as_of.actions {
+                        let whole_reports = whole.actions[action_id].yearly_reports(on);
+                        prop_assert_eq!(whole_reports, action.yearly_reports(on), "yearly reports on {}", on);
+                    }
                     on = next_day(on);
                 }
             }

@@ -6,7 +6,7 @@
 
 use std::future::ready;
 
-use antt_domain::inspection::{self, Deadline, Inspection};
+use antt_domain::inspection::{self, Deadline, Inspection, Purpose};
 use antt_domain::Date;
 use antt_log::EventLog;
 use antt_proto::v1 as pb;
@@ -192,18 +192,24 @@ fn plan_action(r: pb::PlanRemedialActionRequest) -> Result<Planned<Inspection>, 
             fields.uuid("action_id", &r.action_id),
             fields.uuid("finding_id", &r.finding_id),
             deadline(fields, r.deadline.as_ref()),
+            fields.optional_enumeration("purpose", r.purpose),
         )
     };
     let planned = request::plan(
         r.header.as_ref(),
         record,
         read,
-        |(action_id, finding_id, deadline), header| {
+        |(action_id, finding_id, deadline, purpose), header| {
             inspection::Command::PlanAction(inspection::PlanAction {
                 action_id,
                 finding_id,
+                purpose: match purpose {
+                    pb::ActionPurpose::Unspecified | pb::ActionPurpose::Remedy => Purpose::Remedy,
+                    pb::ActionPurpose::KeepUp => Purpose::KeepUp,
+                },
                 description: r.description.clone(),
                 lead_body: r.lead_body.clone(),
+                other_lead_bodies: r.other_lead_bodies.clone(),
                 coordinating_bodies: r.coordinating_bodies.clone(),
                 deadline,
                 plan: header.decision.clone(),
@@ -265,6 +271,7 @@ fn plan_progress(r: pb::ReportRemedialProgressRequest) -> Result<Planned<Inspect
         |action_id, effective_date| inspection::Command::ReportProgress {
             action_id,
             summary: r.summary.clone(),
+            reporting_body: r.reporting_body.clone(),
             effective_date,
         },
     )

@@ -2,7 +2,7 @@
 //! and which of them are overdue that day.
 
 use antt_domain::date::MonthDay;
-use antt_domain::inspection::{ActionRecord, ActionStatus, Deadline, State};
+use antt_domain::inspection::{ActionRecord, ActionStatus, Deadline, Purpose, State};
 use antt_domain::Date;
 use antt_proto::v1 as pb;
 
@@ -21,7 +21,7 @@ pub(crate) fn view(state: &State, as_of: Date, version: u64) -> pb::InspectionVi
     let actions = state
         .actions
         .iter()
-        .map(|(action_id, action)| action_view(action_id, action, overdue_action_ids.contains(action_id)))
+        .map(|(action_id, action)| action_view(action_id, action, as_of, overdue_action_ids.contains(action_id)))
         .collect();
     pb::InspectionView {
         inspection_id: state.inspection_id.clone(),
@@ -35,7 +35,7 @@ pub(crate) fn view(state: &State, as_of: Date, version: u64) -> pb::InspectionVi
     }
 }
 
-fn action_view(action_id: &str, action: &ActionRecord, overdue: bool) -> pb::RemedialActionView {
+fn action_view(action_id: &str, action: &ActionRecord, as_of: Date, overdue: bool) -> pb::RemedialActionView {
     let (status, finished_on) = match action.status {
         ActionStatus::Open => (pb::RemedialActionStatus::Open, None),
         ActionStatus::Completed { on } => (pb::RemedialActionStatus::Completed, Some(on)),
@@ -48,8 +48,25 @@ fn action_view(action_id: &str, action: &ActionRecord, overdue: bool) -> pb::Rem
         deadline: action.deadline.map(deadline_view),
         status: status.into(),
         finished_on: finished_on.map(Date::to_proto),
-        progress_reported_on: action.progress_reported_on.iter().map(|on| on.to_proto()).collect(),
+        progress_reported_on: action.progress_reported_on().into_iter().map(Date::to_proto).collect(),
         overdue,
+        lead_bodies: action.lead_bodies.clone(),
+        purpose: match action.purpose {
+            Purpose::Remedy => pb::ActionPurpose::Remedy,
+            Purpose::KeepUp => pb::ActionPurpose::KeepUp,
+        }
+        .into(),
+        yearly_reports: action
+            .yearly_reports(as_of)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|report| pb::LeadBodyYearlyReport {
+                lead_body: report.lead_body.to_owned(),
+                reported: report.reported,
+                missed: report.missed,
+                reported_on: report.reported_on.into_iter().map(Date::to_proto).collect(),
+            })
+            .collect(),
     }
 }
 
