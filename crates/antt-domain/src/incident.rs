@@ -616,7 +616,11 @@ pub fn evolve(mut state: State, event: &Event) -> State {
         Event::DialogueHeld(_) => state.dialogues_count = state.dialogues_count.saturating_add(1),
         Event::Resolved(e) => {
             state.resolved = Some(on);
-            state.resolution = Some(e.clone());
+            // The level that resolved it is the level as of the resolution's date, not the
+            // payload's, which is what was known when it was recorded.
+            let mut resolution = e.clone();
+            resolution.resolved_at_level = state.level.into();
+            state.resolution = Some(resolution);
         }
         Event::Reopened(_) => {
             state.resolved = None;

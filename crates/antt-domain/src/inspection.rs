@@ -143,12 +143,13 @@ pub struct ActionRecord {
     /// None when the recorded deadline could not be read.
     pub deadline: Option<Deadline>,
     pub status: ActionStatus,
-    /// The progress reports, in the order they took effect.
+    /// The progress reports, by date, then by body: two bodies reporting on one day are
+    /// the same history whichever was typed in first.
     pub progress_reports: Vec<ProgressReport>,
 }
 
 /// A progress report on an action.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ProgressReport {
     pub on: Date,
     /// The lead body that reported; a report naming none is the first lead body's.
@@ -564,7 +565,9 @@ pub fn evolve(mut state: State, event: &Event) -> State {
                     "" => action.lead_bodies.first().cloned().unwrap_or_default(),
                     named => named.to_owned(),
                 };
-                action.progress_reports.push(ProgressReport { on, by });
+                let report = ProgressReport { on, by };
+                let at = action.progress_reports.partition_point(|earlier| *earlier <= report);
+                action.progress_reports.insert(at, report);
             }
         }
         Event::ActionCompleted(e) => set_status(&mut state, &e.action_id, ActionStatus::Completed { on }),
