@@ -342,7 +342,7 @@ impl<L: EventLog> AreasService<L> {
         } = read_split(&request)?;
         let original = request::load_area(&self.commands, area_id).await?;
         let Some(original_facts) = original.facts() else {
-            return Err(request::precondition("area_id", not_registered("area_id", area_id)));
+            return Err(status::precondition("area_id", not_registered("area_id", area_id)));
         };
         // A new part belongs where the area split belonged, unless the request says otherwise.
         let original_parent = Uuid::parse_str(&original.parent_area_id).ok();
@@ -541,16 +541,12 @@ impl<L: EventLog> AreasService<L> {
                     "a command on several areas stopped part way"
                 );
                 // Keep the code and details; tell the clerk how to finish.
-                Status::with_details(
-                    error.code(),
-                    format!(
-                        "{}; {index} of {total} areas were already changed by this request: \
-                         once the cause is fixed, send the same request again with the same \
-                         request id to finish it",
-                        error.message()
-                    ),
-                    error.details().to_vec().into(),
-                )
+                let message = format!(
+                    "{}; {index} of {total} areas were already changed by this request: once the cause is \
+                     fixed, send the same request again with the same request id to finish it",
+                    error.message()
+                );
+                status::restated(&error, message)
             })
             .await?;
         if let Some(last) = results.last() {
@@ -589,7 +585,7 @@ impl Step {
             DomainError::Invalid { field, reason } => {
                 status::invalid_argument(&[Violation::new(self.path(field), reason.clone())])
             }
-            rule => request::precondition(&self.field, format!("{} (area {}): {rule}", self.field, self.area_id)),
+            rule => status::precondition(&self.field, format!("{} (area {}): {rule}", self.field, self.area_id)),
         }
     }
 }
@@ -726,7 +722,7 @@ fn ensure_same_level(
     if area.level == other_level {
         return Ok(());
     }
-    Err(request::precondition(
+    Err(status::precondition(
         field,
         format!(
             "{field}: area {} is a {} but {other_name} is a {}; only areas of the same level can be merged or \
@@ -903,12 +899,10 @@ impl Check {
         }
     }
 
-    /// INVALID_ARGUMENT listing every problem found.
+    /// INVALID_ARGUMENT listing every problem found (INTERNAL if a reader refused a field
+    /// without naming it, as in every service).
     fn status(&self) -> Status {
-        // Only without a violation if a field was refused without saying why: still refuse.
-        self.fields
-            .refusal()
-            .unwrap_or_else(|| status::invalid_argument(&[Violation::new("request", "the request is malformed")]))
+        status::invalid_argument(self.fields.violations())
     }
 
     fn finish(self) -> Result<(), Status> {

@@ -329,7 +329,7 @@ impl<L: EventLog> Commands<L> {
                 .decide(command.clone(), &context(actor))
                 .map_err(|e| status::domain_error(&e))?;
             if events.is_empty() {
-                return Err(Status::internal("the command decided no events; nothing was recorded"));
+                return Err(status::no_events_decided());
             }
             let request = AppendRequest {
                 stream_id: stream_id.to_string(),
@@ -431,13 +431,8 @@ impl<L: EventLog> Commands<L> {
 /// Decodes a stored event of aggregate `A`; a stored event that no longer decodes is an
 /// internal error, never the client's.
 pub fn decode<A: Aggregate>(recorded: &RecordedEvent) -> Result<A::Event, Status> {
-    A::Event::decode(&recorded.event_type, recorded.schema_version, &recorded.payload).map_err(|error| {
-        tracing::error!(position = recorded.position, stream_id = %recorded.stream_id, %error, "stored event does not decode");
-        Status::internal(format!(
-            "the stored event at position {} of {} cannot be read: {error}",
-            recorded.position, recorded.stream_id
-        ))
-    })
+    A::Event::decode(&recorded.event_type, recorded.schema_version, &recorded.payload)
+        .map_err(|error| status::undecodable_event(recorded.position, &recorded.stream_id, error))
 }
 
 fn new_event<E: DomainEvent>(

@@ -22,7 +22,6 @@ use antt_proto::v1 as pb;
 use antt_proto::v1::forces_server::{Forces, ForcesServer};
 use prost::Message;
 use tonic::{Code, Request, Response, Status};
-use tonic_types::{ErrorDetails, StatusExt};
 use uuid::Uuid;
 
 use crate::commands::{self, CommandHeader, Commands};
@@ -516,22 +515,17 @@ fn carried_role(state: &team::State, carry: &CarryOverRequest) -> Result<pb::Mem
 
 /// A successor that was checked but then could not receive its members: the old team is
 /// restructured already, and a retry finishes the command.
-fn successor_failed(successor: Uuid, status: Status) -> Status {
-    match status.code() {
-        Code::FailedPrecondition => Status::with_error_details(
-            Code::FailedPrecondition,
+fn successor_failed(successor: Uuid, refused: Status) -> Status {
+    match refused.code() {
+        Code::FailedPrecondition => status::precondition(
+            "successor_team_ids",
             format!(
                 "the team was restructured, but successor team {successor} could not receive its \
                  members: {}; fix that and retry the same request to finish",
-                status.message()
-            ),
-            ErrorDetails::with_precondition_failure_violation(
-                status::PRECONDITION_DOMAIN_RULE,
-                "successor_team_ids",
-                status.message(),
+                refused.message()
             ),
         ),
-        _ => status,
+        _ => refused,
     }
 }
 
@@ -541,7 +535,7 @@ fn successor_refused(successor: Uuid, error: &DomainError) -> Status {
             "carried_over",
             format!("successor team {successor}: {reason}"),
         )]),
-        rule => request::precondition(
+        rule => status::precondition(
             "successor_team_ids",
             format!("successor team {successor} cannot receive the members: {rule}"),
         ),
@@ -823,12 +817,10 @@ impl Checks {
         self.fields.violations()
     }
 
-    /// INVALID_ARGUMENT with every violation.
+    /// INVALID_ARGUMENT with every violation (INTERNAL if a check returned None without
+    /// naming the field, as in every service).
     pub fn into_status(self) -> Status {
-        // Only a programming error finds none: a check returned None without saying why.
-        self.fields
-            .refusal()
-            .unwrap_or_else(|| Status::internal("the request was refused without a reason; please report this"))
+        status::invalid_argument(self.violations())
     }
 
     /// Ok when nothing was wrong.
@@ -985,7 +977,7 @@ fn invalid_reason(error: &DomainError) -> String {
 
 #[cfg(test)]
 mod tests {
-    use tonic_types::FieldViolation;
+    use tonic_types::{FieldViolation, StatusExt};
 
     use super::*;
 

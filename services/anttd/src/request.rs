@@ -17,7 +17,7 @@ use antt_domain::{limits, Aggregate, AreaFacts, Date, Decision, DomainError, Mon
 use antt_log::{EventLog, Violation};
 use antt_proto::v1 as pb;
 use tonic::{Code, Request, Response, Status};
-use tonic_types::{ErrorDetails, StatusExt};
+use tonic_types::StatusExt;
 use tracing::{field, Instrument, Span};
 use uuid::Uuid;
 
@@ -232,16 +232,6 @@ pub(crate) fn request_path<'a>(domain_field: &str, mut renames: impl Iterator<It
     }
 }
 
-/// FAILED_PRECONDITION for a rule about the records (another record, or several), naming
-/// the request field it is about.
-pub(crate) fn precondition(field: &str, message: String) -> Status {
-    Status::with_error_details(
-        Code::FailedPrecondition,
-        message.clone(),
-        ErrorDetails::with_precondition_failure_violation(status::PRECONDITION_DOMAIN_RULE, field, message),
-    )
-}
-
 /// What commands about other records need to know about an area, read from the
 /// area's stream. An area that was never registered is a broken rule, not malformed
 /// input: FAILED_PRECONDITION, naming the field.
@@ -267,7 +257,7 @@ pub(crate) async fn registered_area<L: EventLog>(
     unregistered: impl FnOnce() -> String,
 ) -> Result<AreaFacts, Status> {
     let state = load_area(commands, area_id).await?;
-    state.facts().ok_or_else(|| precondition(field, unregistered()))
+    state.facts().ok_or_else(|| status::precondition(field, unregistered()))
 }
 
 /// An area's current state, replayed from its stream (the default state if nothing is
@@ -288,7 +278,7 @@ pub(crate) async fn team_facts<L: EventLog>(
         .await?
         .state();
     team.facts().ok_or_else(|| {
-        precondition(
+        status::precondition(
             field,
             format!("{field}: team {team_id} is not established (chưa có trong hồ sơ); check the id"),
         )

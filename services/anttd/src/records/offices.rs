@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::commands::Commands;
 use crate::persons::Persons;
 use crate::request::{self, Fields, Planned};
+use crate::status;
 
 const OFFICE: &str = "office";
 
@@ -73,10 +74,12 @@ async fn tenure_area<L: EventLog>(commands: &Commands<L>, tenure_id: Uuid) -> Re
     let Ok(area_id) = Uuid::parse_str(tenure.area_id()) else {
         return Ok(None);
     };
-    let area = request::registered_area(commands, "tenure_id", area_id, || {
-        format!("the area {area_id} of tenure {tenure_id} has no record; the log may be damaged")
-    })
-    .await?;
+    // The area was registered when the office was taken, and areas are never removed.
+    let area = request::load_area(commands, area_id).await?.facts().ok_or_else(|| {
+        status::inconsistent_records(format!(
+            "the area {area_id} of tenure {tenure_id} has no record; the log may be damaged"
+        ))
+    })?;
     Ok(Some(area))
 }
 
