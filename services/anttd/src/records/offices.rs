@@ -28,7 +28,8 @@ pub(super) async fn plan_take<L: EventLog>(
     let person_id = fields.uuid("person_id", &r.person_id);
     let area_id = fields.uuid("area_id", &r.area_id);
     let kind = fields.enumeration("kind", r.kind);
-    let decision = fields.required_decision(&header, "the decision appointing or recognising the person");
+    // The decision appointing or recognising the person.
+    let decision = fields.required_decision();
     fields.finish()?;
     let area = request::area_facts(commands, "area_id", area_id).await?;
     persons.ensure_can_serve("person_id", person_id).await?;
