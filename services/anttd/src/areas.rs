@@ -327,7 +327,7 @@ impl<L: EventLog> AreasService<L> {
             return Err(status::precondition("area_id", not_registered("area_id", area_id)));
         };
         // A new part belongs where the area split belonged, unless the request says otherwise.
-        let original_parent = Uuid::parse_str(&original.parent_area_id).ok();
+        let original_parent = original.parent_id();
         let mut parents: BTreeMap<Uuid, AreaFacts> = BTreeMap::new();
         let mut steps = Vec::new();
         // `new_parts` holds every part of the request, in order: any malformed one refused it.

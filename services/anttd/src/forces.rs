@@ -504,7 +504,7 @@ fn carried_role(state: &team::State, carry: &CarryOverRequest) -> Result<pb::Mem
     if carry.role != pb::MemberRole::Unspecified {
         return Ok(carry.role);
     }
-    match state.members.get(&carry.person_id.to_string()).map(|m| &m.stage) {
+    match state.membership(carry.person_id).map(|m| &m.stage) {
         Some(team::Stage::Active { role, .. } | team::Stage::Left { role, .. })
             if *role != pb::MemberRole::Unspecified =>
         {

@@ -356,15 +356,15 @@ impl<L: EventLog> Persons<L> {
             if loaded.state().registered_on.is_none() {
                 names.insert(person_id.clone(), NameLookup::default());
             } else {
-                records.push((person_id.clone(), loaded.state()));
+                records.push((person_id.clone(), id, loaded.state()));
             }
         }
-        let subjects: Vec<(String, person::State)> = records
+        // `open_all` answers in the order it is asked.
+        let (opened, subjects): (Vec<String>, Vec<(String, person::State)>) = records
             .into_iter()
-            .filter_map(|(person_id, state)| Uuid::parse_str(&person_id).ok().map(|id| (person_stream(id), state)))
-            .collect();
-        for (stream_id, found) in self.open_all(subjects).await? {
-            let person_id = stream_id.trim_start_matches(PERSON_STREAM_PREFIX).to_string();
+            .map(|(person_id, id, state)| (person_id, (person_stream(id), state)))
+            .unzip();
+        for (person_id, (stream_id, found)) in opened.into_iter().zip(self.open_all(subjects).await?) {
             let lookup = match found {
                 Found::Data(data) => NameLookup {
                     display_name: data.full_name,

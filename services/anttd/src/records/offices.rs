@@ -72,7 +72,7 @@ pub(super) async fn plan_leave<L: EventLog>(
 async fn tenure_area<L: EventLog>(commands: &Commands<L>, tenure_id: Uuid) -> Result<Option<AreaFacts>, Status> {
     let stream_id = request::stream_id(OFFICE, tenure_id);
     let tenure = commands.load::<Office>(&stream_id).await?.state();
-    let Ok(area_id) = Uuid::parse_str(tenure.area_id()) else {
+    let Some(area_id) = tenure.area() else {
         return Ok(None);
     };
     // The area was registered when the office was taken, and areas are never removed.
