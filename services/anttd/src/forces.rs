@@ -796,7 +796,7 @@ struct CarryOverRequest {
 }
 
 /// Reads request fields into `Option`s (None: the field is malformed, and named by its
-/// path) through [`Fields`], so that they are read and worded as in every service.
+/// path) through `request::Fields`, so that they are read and worded as in every service.
 #[derive(Default)]
 pub struct Checks {
     fields: Fields,
@@ -931,12 +931,12 @@ impl Checks {
     }
 
     /// The decision the header must carry for this command (see
-    /// [`Fields::required_decision`]); read the header first.
+    /// `request::Fields::required_decision`); read the header first.
     pub fn required_decision(&mut self) -> Option<Decision> {
         self.fields.read_required_decision()
     }
 
-    /// Text as stored (see [`Fields::text`]).
+    /// Text as stored (see `request::Fields::text`).
     pub fn text(&mut self, field: &str, text: &str, chars_max: usize, required: bool) -> Option<String> {
         self.fields
             .checked(|fields| fields.text(field, text, chars_max, required))
