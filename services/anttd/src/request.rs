@@ -320,9 +320,11 @@ pub(crate) fn id_as_of(field: &'static str, text: &str, as_of: Option<&pb::Date>
 
 /// An example id for messages.
 const ID_EXAMPLE: &str = "7d9f0c2e-5b1a-4c3e-9a77-1f2e3d4c5b6a";
-/// The one wording of a decision that a command requires and the header lacks.
-const DECISION_REQUIRED: &str = "this command needs the decision that ordered it: its number as printed \
-                                 (e.g. 710/QĐ-UBND), who issued it and its date";
+/// The one wording of a decision that a command requires and the header lacks, whatever
+/// role the domain gives it: a decision, a resolution, a report, a source document.
+const DECISION_REQUIRED: &str = "is required for this command: the document behind it (quyết định, nghị quyết, \
+                                 báo cáo), with its number as printed (e.g. 710/QĐ-UBND), who issued it and \
+                                 its date";
 const HEADER_REQUIRED: &str = "every command needs a header with a request id and an effective date";
 
 /// What is wrong with an id as sent.
