@@ -245,6 +245,11 @@ impl State {
         })
     }
 
+    /// The area this one belongs to; None for a province, or until registered.
+    pub fn parent_id(&self) -> Option<Uuid> {
+        Uuid::parse_str(&self.parent_area_id).ok()
+    }
+
     /// The official code the area had on `date`.
     pub fn code_on(&self, date: Date) -> Option<&str> {
         self.codes

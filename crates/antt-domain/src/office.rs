@@ -89,6 +89,11 @@ impl State {
         self.taken.as_ref().map_or("", |taken| taken.area_id.as_str())
     }
 
+    /// The area of the tenure; None until taken.
+    pub fn area(&self) -> Option<Uuid> {
+        Uuid::parse_str(self.area_id()).ok()
+    }
+
     fn tenure_id(&self) -> String {
         self.taken
             .as_ref()

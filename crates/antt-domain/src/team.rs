@@ -384,6 +384,11 @@ impl State {
         })
     }
 
+    /// The standing of `person_id` in the team, if they were ever nominated or appointed.
+    pub fn membership(&self, person_id: Uuid) -> Option<&Membership> {
+        self.members.get(&person_id.to_string())
+    }
+
     /// Active members and their roles, by person id.
     pub fn active_members(&self) -> impl Iterator<Item = (&str, pb::MemberRole)> {
         self.members

@@ -45,15 +45,23 @@ pub(crate) fn code(field: &'static str, text: &str) -> Result<String, DomainErro
 }
 
 fn bounded(field: &'static str, text: &str, chars_max: usize, required: bool) -> Result<String, DomainError> {
+    bounded_text(text, chars_max, required).map_err(|reason| DomainError::invalid(field, reason))
+}
+
+/// Text as stored: trimmed, NFC, at most `chars_max` characters, no control characters
+/// but line breaks, and not empty if `required`; else why not, worded for the field it
+/// is in. The API reads request text with it, so that it words a problem as the domain
+/// does, under the field's path in the request.
+pub fn bounded_text(text: &str, chars_max: usize, required: bool) -> Result<String, String> {
     let normalized = normalize_nfc(text.trim());
     if required && normalized.is_empty() {
-        return Err(DomainError::invalid(field, "must not be empty"));
+        return Err("must not be empty".to_string());
     }
     if normalized.chars().count() > chars_max {
-        return Err(DomainError::invalid(field, format!("at most {chars_max} characters")));
+        return Err(format!("at most {chars_max} characters"));
     }
     if normalized.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(DomainError::invalid(field, "must not contain control characters"));
+        return Err("must not contain control characters".to_string());
     }
     Ok(normalized)
 }

@@ -25,7 +25,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use antt_domain::area::{self, Area};
-use antt_domain::{AreaFacts, Date, Decision, DomainError};
+use antt_domain::{limits, AreaFacts, Date, Decision, DomainError};
 use antt_log::{EventLog, Violation};
 use antt_proto::v1 as pb;
 use antt_proto::v1::areas_server::{Areas, AreasServer};
@@ -34,7 +34,7 @@ use tracing::{field, Span};
 use uuid::Uuid;
 
 use crate::commands::{request_digest, CommandHeader, Commands};
-use crate::request::{self, BadId, Fields};
+use crate::request::{self, Fields};
 use crate::status;
 use crate::steps::{self, Steps, Written};
 use crate::views::{self, area::AreaHistory};
@@ -66,11 +66,7 @@ impl<L: EventLog> AreasService<L> {
         let mut check = Check::default();
         let header = check.header(request.header.as_ref());
         let area_id = check.area_id("area_id", &request.area_id);
-        check.required(
-            "name",
-            &request.name,
-            "the name as written in the decision is required, e.g. Xã Nga Thái",
-        );
+        check.required("name", &request.name, limits::NAME_CHARS_MAX);
         let level = check.level("level", request.level);
         let parent_id = check.optional_area_id("parent_area_id", &request.parent_area_id);
         let formed_from = check.area_ids("formed_from_area_ids", &request.formed_from_area_ids);
@@ -108,13 +104,9 @@ impl<L: EventLog> AreasService<L> {
         let digest = request_digest("antt.v1.Areas/RenameArea", &request);
         let mut check = Check::default();
         let header = check.header(request.header.as_ref());
-        let decision = check.decision(request.header.as_ref(), header.as_ref(), "a rename");
+        let decision = check.decision();
         let area_id = check.area_id("area_id", &request.area_id);
-        check.required(
-            "new_name",
-            &request.new_name,
-            "the new name is required, e.g. Phường Nga Sơn",
-        );
+        check.required("new_name", &request.new_name, limits::NAME_CHARS_MAX);
         let (Some(header), Some(decision), Some(area_id)) = (header, decision, area_id) else {
             return Err(check.status());
         };
@@ -133,18 +125,14 @@ impl<L: EventLog> AreasService<L> {
         actor: String,
         request: pb::AssignAreaCodeRequest,
     ) -> Result<pb::CommandResult, Status> {
-        let code = (
-            "official_code",
-            request.official_code.as_str(),
-            "the new official code is required, e.g. 15970",
-        );
+        let code = |check: &mut Check| check.required("official_code", &request.official_code, limits::CODE_CHARS_MAX);
         self.on_area(
             &actor,
             request_digest("antt.v1.Areas/AssignAreaCode", &request),
             request.header.as_ref(),
             &request.area_id,
-            Some(code),
-            |header| {
+            code,
+            |header, _| {
                 area::Command::AssignCode(area::AssignCode {
                     official_code: request.official_code.clone(),
                     effective_date: header.effective_date,
@@ -159,7 +147,7 @@ impl<L: EventLog> AreasService<L> {
         let digest = request_digest("antt.v1.Areas/ReparentArea", &request);
         let mut check = Check::default();
         let header = check.header(request.header.as_ref());
-        let decision = check.decision(request.header.as_ref(), header.as_ref(), "a change of parent area");
+        let decision = check.decision();
         let area_id = check.area_id("area_id", &request.area_id);
         let parent_id = check.area_id("new_parent_area_id", &request.new_parent_area_id);
         if area_id.is_some() && area_id == parent_id {
@@ -184,9 +172,9 @@ impl<L: EventLog> AreasService<L> {
         let digest = request_digest("antt.v1.Areas/DissolveArea", &request);
         let mut check = Check::default();
         let header = check.header(request.header.as_ref());
-        let decision = check.decision(request.header.as_ref(), header.as_ref(), "a dissolution (giải thể)");
+        let decision = check.decision();
         let area_id = check.area_id("area_id", &request.area_id);
-        check.required("reason", &request.reason, "the reason for the dissolution is required");
+        check.required("reason", &request.reason, limits::TEXT_CHARS_MAX);
         let (Some(header), Some(decision), Some(area_id)) = (header, decision, area_id) else {
             return Err(check.status());
         };
@@ -209,8 +197,8 @@ impl<L: EventLog> AreasService<L> {
             request_digest("antt.v1.Areas/RecordPopulation", &request),
             request.header.as_ref(),
             &request.area_id,
-            None,
-            |header| {
+            |_| Some(()),
+            |header, ()| {
                 area::Command::RecordPopulation(area::RecordPopulation {
                     households: request.households,
                     population: request.population,
@@ -227,24 +215,18 @@ impl<L: EventLog> AreasService<L> {
         actor: String,
         request: pb::DesignateKeyComplexAreaRequest,
     ) -> Result<pb::CommandResult, Status> {
-        let reason = (
-            "reason",
-            request.reason.as_str(),
-            "the reason is required, e.g. tệ nạn ma tuý, cờ bạc",
-        );
-        let transformed_on = request
-            .transformed_on
-            .as_ref()
-            .map(|on| Date::from_proto_field("transformed_on", Some(on)))
-            .transpose()
-            .map_err(|error| status::domain_error(&error))?;
+        let read = |check: &mut Check| {
+            let reason = check.required("reason", &request.reason, limits::TEXT_CHARS_MAX);
+            let transformed_on = check.optional_date("transformed_on", request.transformed_on.as_ref());
+            reason.and(transformed_on)
+        };
         self.on_area(
             &actor,
             request_digest("antt.v1.Areas/DesignateKeyComplexArea", &request),
             request.header.as_ref(),
             &request.area_id,
-            Some(reason),
-            |header| {
+            read,
+            |header, transformed_on| {
                 let designation = area::DesignateKeyComplexArea {
                     reason: request.reason.clone(),
                     effective_date: header.effective_date,
@@ -275,8 +257,8 @@ impl<L: EventLog> AreasService<L> {
             request_digest("antt.v1.Areas/RecordTransformation", &request),
             request.header.as_ref(),
             &request.area_id,
-            None,
-            |header| {
+            |_| Some(()),
+            |header, ()| {
                 area::Command::RecordTransformation(area::RecordTransformation {
                     effective_date: header.effective_date,
                     decision: header.decision.clone(),
@@ -342,10 +324,10 @@ impl<L: EventLog> AreasService<L> {
         } = read_split(&request)?;
         let original = request::load_area(&self.commands, area_id).await?;
         let Some(original_facts) = original.facts() else {
-            return Err(request::precondition("area_id", not_registered("area_id", area_id)));
+            return Err(status::precondition("area_id", not_registered("area_id", area_id)));
         };
         // A new part belongs where the area split belonged, unless the request says otherwise.
-        let original_parent = Uuid::parse_str(&original.parent_area_id).ok();
+        let original_parent = original.parent_id();
         let mut parents: BTreeMap<Uuid, AreaFacts> = BTreeMap::new();
         let mut steps = Vec::new();
         // `new_parts` holds every part of the request, in order: any malformed one refused it.
@@ -435,29 +417,27 @@ impl<L: EventLog> AreasService<L> {
         Ok(history.into_view(stream_id, version))
     }
 
-    /// Reads and records a command on one area that names nothing but the area and, if
-    /// `required` is given, one required text (its field, its value, what to say when it
-    /// is blank); `command` builds it from the header.
-    async fn on_area(
+    /// Reads and records a command on one area that names nothing but the area and the
+    /// fields `read` reads (None if one is malformed, and named); `command` builds it from
+    /// the header and what `read` read.
+    async fn on_area<T>(
         &self,
         actor: &str,
         digest: [u8; 32],
         header: Option<&pb::CommandHeader>,
         area_id: &str,
-        required: Option<(&str, &str, &str)>,
-        command: impl FnOnce(&CommandHeader) -> area::Command,
+        read: impl FnOnce(&mut Check) -> Option<T>,
+        command: impl FnOnce(&CommandHeader, T) -> area::Command,
     ) -> Result<pb::CommandResult, Status> {
         let mut check = Check::default();
         let header = check.header(header);
         let area_id = check.area_id("area_id", area_id);
-        if let Some((field, text, description)) = required {
-            check.required(field, text, description);
-        }
-        let (Some(header), Some(area_id)) = (header, area_id) else {
+        let read = read(&mut check);
+        let (Some(header), Some(area_id), Some(read)) = (header, area_id, read) else {
             return Err(check.status());
         };
         check.finish()?;
-        let command = command(&header);
+        let command = command(&header, read);
         self.execute(area_id, &header, actor, digest, command, &[]).await
     }
 
@@ -541,16 +521,12 @@ impl<L: EventLog> AreasService<L> {
                     "a command on several areas stopped part way"
                 );
                 // Keep the code and details; tell the clerk how to finish.
-                Status::with_details(
-                    error.code(),
-                    format!(
-                        "{}; {index} of {total} areas were already changed by this request: \
-                         once the cause is fixed, send the same request again with the same \
-                         request id to finish it",
-                        error.message()
-                    ),
-                    error.details().to_vec().into(),
-                )
+                let message = format!(
+                    "{}; {index} of {total} areas were already changed by this request: once the cause is \
+                     fixed, send the same request again with the same request id to finish it",
+                    error.message()
+                );
+                status::restated(&error, message)
             })
             .await?;
         if let Some(last) = results.last() {
@@ -589,7 +565,7 @@ impl Step {
             DomainError::Invalid { field, reason } => {
                 status::invalid_argument(&[Violation::new(self.path(field), reason.clone())])
             }
-            rule => request::precondition(&self.field, format!("{} (area {}): {rule}", self.field, self.area_id)),
+            rule => status::precondition(&self.field, format!("{} (area {}): {rule}", self.field, self.area_id)),
         }
     }
 }
@@ -605,7 +581,7 @@ struct MergeRequest {
 fn read_merge(request: &pb::MergeAreasRequest) -> Result<MergeRequest, Status> {
     let mut check = Check::default();
     let header = check.header(request.header.as_ref());
-    let decision = check.decision(request.header.as_ref(), header.as_ref(), "a merger (sáp nhập)");
+    let decision = check.decision();
     let survivor_id = check.area_id("survivor_area_id", &request.survivor_area_id);
     let absorbed_ids = check.area_ids_except(
         "absorbed_area_ids",
@@ -648,16 +624,12 @@ struct SplitRequest {
 fn read_split(request: &pb::SplitAreaRequest) -> Result<SplitRequest, Status> {
     let mut check = Check::default();
     let header = check.header(request.header.as_ref());
-    let decision = check.decision(request.header.as_ref(), header.as_ref(), "a split (chia tách)");
+    let decision = check.decision();
     let area_id = check.area_id("area_id", &request.area_id);
     let mut new_parts = Vec::new();
     for (index, part) in request.new_parts.iter().enumerate() {
         let part_id = check.area_id(&format!("new_parts[{index}].area_id"), &part.area_id);
-        check.required(
-            &format!("new_parts[{index}].name"),
-            &part.name,
-            "each new part needs its name as written in the decision",
-        );
+        check.required(&format!("new_parts[{index}].name"), &part.name, limits::NAME_CHARS_MAX);
         let parent_id = check.optional_area_id(&format!("new_parts[{index}].parent_area_id"), &part.parent_area_id);
         if let (Some(part_id), Some(parent_id)) = (part_id, parent_id) {
             new_parts.push((part_id, parent_id));
@@ -726,7 +698,7 @@ fn ensure_same_level(
     if area.level == other_level {
         return Ok(());
     }
-    Err(request::precondition(
+    Err(status::precondition(
         field,
         format!(
             "{field}: area {} is a {} but {other_name} is a {}; only areas of the same level can be merged or \
@@ -753,7 +725,9 @@ fn optional(text: &str) -> Option<String> {
     (!text.trim().is_empty()).then(|| text.to_string())
 }
 
-/// Collects every problem of a request, so that a clerk can fix them all at once.
+/// Collects every problem of a request, so that a clerk can fix them all at once: reads
+/// fields into `Option`s (None: malformed, and named) through [`Fields`], so that they are
+/// read and worded as in every service.
 #[derive(Default)]
 struct Check {
     fields: Fields,
@@ -765,57 +739,22 @@ impl Check {
     }
 
     fn header(&mut self, header: Option<&pb::CommandHeader>) -> Option<CommandHeader> {
-        self.fields.read_header(header)
+        self.fields.checked(|fields| fields.header(header))
     }
 
-    /// The decision a command cannot do without. A missing header is reported once, as
-    /// such; a malformed decision is already reported by [`Check::header`].
-    fn decision(
-        &mut self,
-        raw: Option<&pb::CommandHeader>,
-        header: Option<&CommandHeader>,
-        what: &str,
-    ) -> Option<Decision> {
-        if let Some(decision) = header.and_then(|header| header.decision.clone()) {
-            return Some(decision);
-        }
-        let absent = raw.is_some_and(|raw| {
-            raw.decision
-                .as_ref()
-                .is_none_or(|decision| decision.number.trim().is_empty() && decision.issued_on.is_none())
-        });
-        if absent {
-            self.push(
-                "header.decision",
-                format!(
-                    "{what} needs the decision that ordered it: its number as printed (e.g. 710/QĐ-UBND) and its date"
-                ),
-            );
-        }
-        None
+    /// The decision a command cannot do without (see [`Fields::required_decision`]); read
+    /// the header first.
+    fn decision(&mut self) -> Option<Decision> {
+        self.fields.read_required_decision()
     }
 
     fn area_id(&mut self, field: &str, text: &str) -> Option<Uuid> {
-        // Blank is missing; anything else is parsed as sent.
-        let sent = if text.trim().is_empty() { "" } else { text };
-        let description = match request::parse_id(sent) {
-            Ok(id) => return Some(id),
-            Err(BadId::Missing) => "an area id (UUID) is required".to_string(),
-            Err(BadId::Nil) => "the area id must not be the nil UUID".to_string(),
-            Err(BadId::Malformed) => {
-                format!("{text:?} is not an area id: it must be a UUID, e.g. 0a110000-0000-4000-8000-000000000026")
-            }
-        };
-        self.push(field, description);
-        None
+        self.fields.checked(|fields| fields.uuid(field, text))
     }
 
     /// Some(None) when empty, Some(Some(id)) when valid, None when malformed.
     fn optional_area_id(&mut self, field: &str, text: &str) -> Option<Option<Uuid>> {
-        if text.is_empty() {
-            return Some(None);
-        }
-        self.area_id(field, text).map(Some)
+        self.fields.checked(|fields| fields.optional_uuid(field, text))
     }
 
     /// A list of distinct area ids, each checked with its index.
@@ -884,31 +823,25 @@ impl Check {
         }
     }
 
-    fn required(&mut self, field: &str, text: &str, description: &str) {
-        if text.trim().is_empty() {
-            self.push(field, description);
-        }
+    /// A required text of at most `chars_max` characters, checked here as the domain will,
+    /// so that it is named with the other problems.
+    fn required(&mut self, field: &str, text: &str, chars_max: usize) -> Option<String> {
+        self.fields.checked(|fields| fields.text(field, text, chars_max, true))
+    }
+
+    /// An optional date: Some(None) when absent.
+    fn optional_date(&mut self, field: &'static str, date: Option<&pb::Date>) -> Option<Option<Date>> {
+        self.fields.checked(|fields| fields.optional_date(field, date))
     }
 
     fn level(&mut self, field: &str, level: i32) -> Option<pb::AreaLevel> {
-        match pb::AreaLevel::try_from(level) {
-            Ok(pb::AreaLevel::Unspecified) | Err(_) => {
-                self.push(
-                    field,
-                    "the level is required: province, district, commune, residential area, agency, enterprise or school",
-                );
-                None
-            }
-            Ok(level) => Some(level),
-        }
+        self.fields.checked(|fields| fields.enumeration(field, level))
     }
 
-    /// INVALID_ARGUMENT listing every problem found.
+    /// INVALID_ARGUMENT listing every problem found (INTERNAL if a reader refused a field
+    /// without naming it, as in every service).
     fn status(&self) -> Status {
-        // Only without a violation if a field was refused without saying why: still refuse.
-        self.fields
-            .refusal()
-            .unwrap_or_else(|| status::invalid_argument(&[Violation::new("request", "the request is malformed")]))
+        status::invalid_argument(self.fields.violations())
     }
 
     fn finish(self) -> Result<(), Status> {

@@ -21,10 +21,10 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 
-use antt_domain::{Aggregate, Context, Date, Decision, DomainError, DomainEvent, Timeline};
+use antt_domain::{Aggregate, Context, Date, Decision, DomainEvent, Timeline};
 use antt_log::{
     AppendError, AppendRequest, Direction, EventLog, ExpectedVersion, NewEvent, ReadStreamRequest, RecordedEvent,
-    Timestamp, Violation,
+    Timestamp,
 };
 use antt_proto::v1 as pb;
 use sha2::{Digest, Sha256};
@@ -48,86 +48,13 @@ pub const CONTENT_TYPE_PROTOBUF: &str = "application/x-protobuf";
 /// The gRPC metadata key naming who issues a command, recorded as the events' actor.
 pub const ACTOR_METADATA_KEY: &str = "antt-actor";
 
-/// The envelope of a command, read from [`pb::CommandHeader`].
+/// The envelope of a command, read from [`pb::CommandHeader`] by `request::Fields::header`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommandHeader {
     pub request_id: Uuid,
     pub expected_version: Option<u64>,
     pub effective_date: Date,
     pub decision: Option<Decision>,
-}
-
-impl CommandHeader {
-    /// Reads a header; each problem becomes a field violation under `header.`.
-    pub fn from_proto(header: Option<&pb::CommandHeader>) -> Result<CommandHeader, Vec<Violation>> {
-        let Some(header) = header else {
-            return Err(vec![Violation::new(
-                "header",
-                "every command needs a header with a request id and an effective date",
-            )]);
-        };
-        let mut violations = Vec::new();
-        let request_id = match Uuid::parse_str(&header.request_id) {
-            Ok(id) if !id.is_nil() => Some(id),
-            Ok(_) => {
-                violations.push(Violation::new(
-                    "header.request_id",
-                    "the request id must not be the nil UUID",
-                ));
-                None
-            }
-            Err(_) => {
-                violations.push(Violation::new(
-                    "header.request_id",
-                    "the request id must be a UUID chosen by the client, e.g. 7d9f0c2e-5b1a-4c3e-9a77-1f2e3d4c5b6a",
-                ));
-                None
-            }
-        };
-        let effective_date = Date::from_proto_field("header.effective_date", header.effective_date.as_ref())
-            .map_err(|error| violations.push(domain_violation(&error)))
-            .ok();
-        let decision = decision_from_proto(header.decision.as_ref(), &mut violations);
-        match (request_id, effective_date) {
-            (Some(request_id), Some(effective_date)) if violations.is_empty() => Ok(CommandHeader {
-                request_id,
-                expected_version: header.expected_version,
-                effective_date,
-                decision,
-            }),
-            _ => Err(violations),
-        }
-    }
-}
-
-fn decision_from_proto(decision: Option<&pb::DecisionRef>, violations: &mut Vec<Violation>) -> Option<Decision> {
-    // An absent message and an all-default one both mean "no decision".
-    let decision = decision.filter(|d| !d.number.trim().is_empty() || d.issued_on.is_some())?;
-    if decision.number.trim().is_empty() {
-        violations.push(Violation::new(
-            "header.decision.number",
-            "a decision needs its number as printed, e.g. 710/QĐ-UBND",
-        ));
-        return None;
-    }
-    match Date::from_proto_field("header.decision.issued_on", decision.issued_on.as_ref()) {
-        Ok(issued_on) => Some(Decision {
-            number: decision.number.clone(),
-            issued_by: decision.issued_by.clone(),
-            issued_on,
-        }),
-        Err(error) => {
-            violations.push(domain_violation(&error));
-            None
-        }
-    }
-}
-
-fn domain_violation(error: &DomainError) -> Violation {
-    match error {
-        DomainError::Invalid { field, reason } => Violation::new(*field, reason.clone()),
-        other => Violation::new(other.field().unwrap_or("command"), other.to_string()),
-    }
 }
 
 /// The digest stored with a command's events, to tell a retry from a different command
@@ -329,7 +256,7 @@ impl<L: EventLog> Commands<L> {
                 .decide(command.clone(), &context(actor))
                 .map_err(|e| status::domain_error(&e))?;
             if events.is_empty() {
-                return Err(Status::internal("the command decided no events; nothing was recorded"));
+                return Err(status::no_events_decided());
             }
             let request = AppendRequest {
                 stream_id: stream_id.to_string(),
@@ -431,13 +358,8 @@ impl<L: EventLog> Commands<L> {
 /// Decodes a stored event of aggregate `A`; a stored event that no longer decodes is an
 /// internal error, never the client's.
 pub fn decode<A: Aggregate>(recorded: &RecordedEvent) -> Result<A::Event, Status> {
-    A::Event::decode(&recorded.event_type, recorded.schema_version, &recorded.payload).map_err(|error| {
-        tracing::error!(position = recorded.position, stream_id = %recorded.stream_id, %error, "stored event does not decode");
-        Status::internal(format!(
-            "the stored event at position {} of {} cannot be read: {error}",
-            recorded.position, recorded.stream_id
-        ))
-    })
+    A::Event::decode(&recorded.event_type, recorded.schema_version, &recorded.payload)
+        .map_err(|error| status::undecodable_event(recorded.position, &recorded.stream_id, error))
 }
 
 fn new_event<E: DomainEvent>(
@@ -477,68 +399,6 @@ pub fn carries_digest(event: &RecordedEvent, digest: &[u8; 32]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn header() -> pb::CommandHeader {
-        pb::CommandHeader {
-            request_id: "7d9f0c2e-5b1a-4c3e-9a77-1f2e3d4c5b6a".into(),
-            expected_version: Some(3),
-            effective_date: Some(pb::Date {
-                year: 2008,
-                month: 5,
-                day: 25,
-            }),
-            decision: Some(pb::DecisionRef {
-                number: "710/QĐ-UBND".into(),
-                issued_by: "UBND huyện Nga Sơn".into(),
-                issued_on: Some(pb::Date {
-                    year: 2008,
-                    month: 5,
-                    day: 25,
-                }),
-            }),
-        }
-    }
-
-    #[test]
-    fn a_complete_header_reads() {
-        let read = CommandHeader::from_proto(Some(&header())).unwrap();
-        assert_eq!(read.expected_version, Some(3));
-        assert_eq!(read.effective_date, Date::new(2008, 5, 25).unwrap());
-        assert_eq!(read.decision.unwrap().number, "710/QĐ-UBND");
-    }
-
-    #[test]
-    fn every_bad_header_field_is_named() {
-        let mut bad = header();
-        bad.request_id = "not-a-uuid".into();
-        bad.effective_date = Some(pb::Date {
-            year: 2023,
-            month: 2,
-            day: 29,
-        });
-        bad.decision.as_mut().unwrap().issued_on = None;
-        let fields: Vec<String> = CommandHeader::from_proto(Some(&bad))
-            .unwrap_err()
-            .into_iter()
-            .map(|v| v.field)
-            .collect();
-        assert_eq!(
-            fields,
-            [
-                "header.request_id",
-                "header.effective_date",
-                "header.decision.issued_on"
-            ]
-        );
-        assert_eq!(CommandHeader::from_proto(None).unwrap_err()[0].field, "header");
-    }
-
-    #[test]
-    fn an_empty_decision_means_none() {
-        let mut no_decision = header();
-        no_decision.decision = Some(pb::DecisionRef::default());
-        assert_eq!(CommandHeader::from_proto(Some(&no_decision)).unwrap().decision, None);
-    }
 
     #[test]
     fn today_is_the_date_in_vietnam() {

@@ -22,12 +22,11 @@ use antt_proto::v1 as pb;
 use antt_proto::v1::forces_server::{Forces, ForcesServer};
 use prost::Message;
 use tonic::{Code, Request, Response, Status};
-use tonic_types::{ErrorDetails, StatusExt};
 use uuid::Uuid;
 
 use crate::commands::{self, CommandHeader, Commands};
 use crate::persons::Persons;
-use crate::request::{self, BadId, Fields};
+use crate::request::{self, Fields};
 use crate::status;
 use crate::steps::{self, Steps, Written};
 use crate::views::{self, team::TeamViewBuilder};
@@ -173,7 +172,7 @@ impl<L: EventLog> ForcesService<L> {
         let kind = checks.enumeration::<pb::RestructureKind>("kind", request.kind);
         let successors = checks.ids("successor_team_ids", &request.successor_team_ids);
         let moves = checks.carry_overs(&request.carried_over);
-        let decision = checks.required_decision(header.as_ref(), "a restructuring");
+        let decision = checks.required_decision();
         let (Some(header), Some(team_id), Some(kind), Some(successors), Some(moves), Some(decision)) =
             (header, team_id, kind, successors, moves, decision)
         else {
@@ -291,7 +290,7 @@ impl<L: EventLog> ForcesService<L> {
 
     async fn dissolve(&self, actor: String, request: pb::DissolveTeamRequest) -> Result<pb::CommandResult, Status> {
         let (mut checks, header, team_id) = read_team(&request);
-        let decision = checks.required_decision(header.as_ref(), "a dissolution");
+        let decision = checks.required_decision();
         let (Some(header), Some(team_id), Some(decision)) = (header, team_id, decision) else {
             return Err(checks.into_status());
         };
@@ -340,7 +339,7 @@ impl<L: EventLog> ForcesService<L> {
         let (mut checks, header, team_id) = read_team(&request);
         let person_id = checks.id("person_id", &request.person_id);
         let role = checks.enumeration::<pb::MemberRole>("role", request.role);
-        let decision = checks.required_decision(header.as_ref(), "an appointment");
+        let decision = checks.required_decision();
         let term_end = checks.term_end(request.term_end.as_ref(), request.term_end_reason);
         let (Some(header), Some(team_id), Some(person_id), Some(role), Some(decision), Some(term_end)) =
             (header, team_id, person_id, role, decision, term_end)
@@ -453,8 +452,9 @@ impl<L: EventLog> ForcesService<L> {
         let (mut checks, header, team_id) = read_team(&request);
         let leaver = checks.id("leaver_person_id", &request.leaver_person_id);
         let successor = checks.id("successor_person_id", &request.successor_person_id);
-        let role = checks.enumeration::<pb::MemberRole>("role", request.role);
-        let decision = checks.required_decision(header.as_ref(), "a replacement");
+        // Unspecified: the role the leaver held.
+        let role = checks.optional_enumeration::<pb::MemberRole>("role", request.role);
+        let decision = checks.required_decision();
         let (Some(header), Some(team_id), Some(leaver), Some(successor), Some(role), Some(decision)) =
             (header, team_id, leaver, successor, role, decision)
         else {
@@ -504,7 +504,7 @@ fn carried_role(state: &team::State, carry: &CarryOverRequest) -> Result<pb::Mem
     if carry.role != pb::MemberRole::Unspecified {
         return Ok(carry.role);
     }
-    match state.members.get(&carry.person_id.to_string()).map(|m| &m.stage) {
+    match state.membership(carry.person_id).map(|m| &m.stage) {
         Some(team::Stage::Active { role, .. } | team::Stage::Left { role, .. })
             if *role != pb::MemberRole::Unspecified =>
         {
@@ -516,22 +516,17 @@ fn carried_role(state: &team::State, carry: &CarryOverRequest) -> Result<pb::Mem
 
 /// A successor that was checked but then could not receive its members: the old team is
 /// restructured already, and a retry finishes the command.
-fn successor_failed(successor: Uuid, status: Status) -> Status {
-    match status.code() {
-        Code::FailedPrecondition => Status::with_error_details(
-            Code::FailedPrecondition,
+fn successor_failed(successor: Uuid, refused: Status) -> Status {
+    match refused.code() {
+        Code::FailedPrecondition => status::precondition(
+            "successor_team_ids",
             format!(
                 "the team was restructured, but successor team {successor} could not receive its \
                  members: {}; fix that and retry the same request to finish",
-                status.message()
-            ),
-            ErrorDetails::with_precondition_failure_violation(
-                status::PRECONDITION_DOMAIN_RULE,
-                "successor_team_ids",
-                status.message(),
+                refused.message()
             ),
         ),
-        _ => status,
+        _ => refused,
     }
 }
 
@@ -541,7 +536,7 @@ fn successor_refused(successor: Uuid, error: &DomainError) -> Status {
             "carried_over",
             format!("successor team {successor}: {reason}"),
         )]),
-        rule => request::precondition(
+        rule => status::precondition(
             "successor_team_ids",
             format!("successor team {successor} cannot receive the members: {rule}"),
         ),
@@ -800,7 +795,8 @@ struct CarryOverRequest {
     role: pb::MemberRole,
 }
 
-/// Reads request fields, collecting one violation per problem, named by its path.
+/// Reads request fields into `Option`s (None: the field is malformed, and named by its
+/// path) through `request::Fields`, so that they are read and worded as in every service.
 #[derive(Default)]
 pub struct Checks {
     fields: Fields,
@@ -823,12 +819,10 @@ impl Checks {
         self.fields.violations()
     }
 
-    /// INVALID_ARGUMENT with every violation.
+    /// INVALID_ARGUMENT with every violation (INTERNAL if a check returned None without
+    /// naming the field, as in every service).
     pub fn into_status(self) -> Status {
-        // Only a programming error finds none: a check returned None without saying why.
-        self.fields
-            .refusal()
-            .unwrap_or_else(|| Status::internal("the request was refused without a reason; please report this"))
+        status::invalid_argument(self.violations())
     }
 
     /// Ok when nothing was wrong.
@@ -837,7 +831,7 @@ impl Checks {
     }
 
     pub fn header(&mut self, header: Option<&pb::CommandHeader>) -> Option<CommandHeader> {
-        self.fields.read_header(header)
+        self.fields.checked(|fields| fields.header(header))
     }
 
     /// The day a view is asked for as of (`as_of`, default today).
@@ -847,22 +841,12 @@ impl Checks {
 
     /// A required, non-nil UUID.
     pub fn id(&mut self, field: &str, text: &str) -> Option<Uuid> {
-        let description = match request::parse_id(text.trim()) {
-            Ok(id) => return Some(id),
-            Err(BadId::Missing) => "an id is required: the UUID of the record",
-            Err(BadId::Nil) => "the id must not be the nil UUID",
-            Err(BadId::Malformed) => "not a UUID; ids look like 0a110000-0000-4000-8000-000000000064",
-        };
-        self.add(field, description);
-        None
+        self.fields.checked(|fields| fields.uuid(field, text))
     }
 
     /// An optional UUID: empty is None.
     pub fn optional_id(&mut self, field: &str, text: &str) -> Option<Option<Uuid>> {
-        if text.trim().is_empty() {
-            return Some(None);
-        }
-        self.id(field, text).map(Some)
+        self.fields.checked(|fields| fields.optional_uuid(field, text))
     }
 
     /// A list of UUIDs; each bad one is named by its index.
@@ -888,7 +872,8 @@ impl Checks {
                 &format!("carried_over[{i}].successor_team_id"),
                 &carry.successor_team_id,
             );
-            let role = self.enumeration::<pb::MemberRole>(&format!("carried_over[{i}].role"), carry.role);
+            // Unspecified: the role the member holds.
+            let role = self.optional_enumeration::<pb::MemberRole>(&format!("carried_over[{i}].role"), carry.role);
             if let (Some(person_id), Some(successor_team_id), Some(role)) = (person_id, successor, role) {
                 moves.push(CarryOverRequest {
                     person_id,
@@ -904,7 +889,10 @@ impl Checks {
     /// Some(None) when neither is given.
     fn term_end(&mut self, on: Option<&pb::Date>, reason: i32) -> Option<Option<team::TermEnd>> {
         let on = on.map(|on| self.date("term_end", Some(on)));
-        match (on, self.enumeration::<pb::LeaveReason>("term_end_reason", reason)?) {
+        match (
+            on,
+            self.optional_enumeration::<pb::LeaveReason>("term_end_reason", reason)?,
+        ) {
             (None, pb::LeaveReason::Unspecified) => Some(None),
             (None, _) => {
                 self.add("term_end", "a term end reason needs the day the term ended");
@@ -921,71 +909,43 @@ impl Checks {
         }
     }
 
-    /// A proto enum value this server knows (unspecified included: the domain says
-    /// whether it may be).
-    pub fn enumeration<E: TryFrom<i32>>(&mut self, field: &str, value: i32) -> Option<E> {
-        match E::try_from(value) {
-            Ok(value) => Some(value),
-            Err(_) => {
-                self.add(field, format!("{value} is not one of the values this field takes"));
-                None
-            }
-        }
+    /// A required proto enum value: one this server knows, other than UNSPECIFIED.
+    pub fn enumeration<E>(&mut self, field: &str, value: i32) -> Option<E>
+    where
+        E: TryFrom<i32> + Default + PartialEq,
+    {
+        self.fields.checked(|fields| fields.enumeration(field, value))
+    }
+
+    /// An optional proto enum value: UNSPECIFIED (unset) is allowed, an unknown value is not.
+    pub fn optional_enumeration<E>(&mut self, field: &str, value: i32) -> Option<E>
+    where
+        E: TryFrom<i32> + Default,
+    {
+        self.fields.checked(|fields| fields.optional_enumeration(field, value))
     }
 
     /// A required date.
     pub fn date(&mut self, field: &'static str, date: Option<&pb::Date>) -> Option<Date> {
-        Date::from_proto_field(field, date)
-            .map_err(|error| self.add(field, invalid_reason(&error)))
-            .ok()
+        self.fields.checked(|fields| fields.date(field, date))
     }
 
-    /// The decision a command cannot be recorded without. Only checked when the header
-    /// itself was readable.
-    pub fn required_decision(&mut self, header: Option<&CommandHeader>, what: &str) -> Option<Decision> {
-        let header = header?;
-        if header.decision.is_none() {
-            self.add(
-                "header.decision",
-                format!(
-                    "{what} needs the decision that ordered it: its number as printed (e.g. 15/QĐ-UBND), \
-                     who issued it and its date"
-                ),
-            );
-        }
-        header.decision.clone()
+    /// The decision the header must carry for this command (see
+    /// `request::Fields::required_decision`); read the header first.
+    pub fn required_decision(&mut self) -> Option<Decision> {
+        self.fields.read_required_decision()
     }
 
-    /// Trimmed, NFC-normalised text of at most `chars_max` characters, without control
-    /// characters other than line breaks.
+    /// Text as stored (see `request::Fields::text`).
     pub fn text(&mut self, field: &str, text: &str, chars_max: usize, required: bool) -> Option<String> {
-        let normalized = antt_domain::text::normalize_nfc(text.trim());
-        if required && normalized.is_empty() {
-            self.add(field, "must not be empty");
-            return None;
-        }
-        if normalized.chars().count() > chars_max {
-            self.add(field, format!("at most {chars_max} characters"));
-            return None;
-        }
-        if normalized.chars().any(|c| c.is_control() && c != '\n') {
-            self.add(field, "must not contain control characters");
-            return None;
-        }
-        Some(normalized)
-    }
-}
-
-fn invalid_reason(error: &DomainError) -> String {
-    match error {
-        DomainError::Invalid { reason, .. } => reason.clone(),
-        other => other.to_string(),
+        self.fields
+            .checked(|fields| fields.text(field, text, chars_max, required))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use tonic_types::FieldViolation;
+    use tonic_types::{FieldViolation, StatusExt};
 
     use super::*;
 
@@ -1002,7 +962,9 @@ mod tests {
             .is_none());
         let fields: Vec<&str> = checks.violations().iter().map(|v| v.field.as_str()).collect();
         assert_eq!(fields, ["team_id", "team_id", "successor_team_ids[1]"]);
-        assert_eq!(Checks::default().optional_id("person_id", " "), Some(None));
+        assert_eq!(Checks::default().optional_id("person_id", ""), Some(None));
+        // Ids are read as sent, never trimmed, as in every service.
+        assert_eq!(Checks::default().optional_id("person_id", " "), None);
     }
 
     #[test]

@@ -143,7 +143,8 @@ async fn plan_open<L: EventLog>(
     let header = fields.header(r.header.as_ref());
     let inspection_id = fields.uuid("inspection_id", &r.inspection_id);
     let inspected_area_id = fields.optional_uuid("inspected_area_id", &r.inspected_area_id);
-    let report = fields.required_decision(&header, "the delegation's report (báo cáo của đoàn kiểm tra)");
+    // The delegation's report (báo cáo của đoàn kiểm tra).
+    let report = fields.required_decision();
     fields.finish()?;
     let inspected_area = match inspected_area_id {
         Some(area_id) => Some(request::area_facts(commands, "inspected_area_id", area_id).await?),

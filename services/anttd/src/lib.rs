@@ -11,8 +11,9 @@
 //! - [`forces`]: the `antt.v1.Forces` service: teams, members and persons.
 //! - [`persons`]: persons' personal data, sealed under a key per person and erasable.
 //! - [`incidents`]: the `antt.v1.Incidents` service: incidents, tips and arrests.
-//! - `request`: the request handling the domain services share: field checks with every
-//!   problem gathered, ids, headers, area facts, request paths, command and read spans.
+//! - `request`: the request handling the domain services share: `Fields`, the one reader
+//!   of request fields (every problem gathered, worded alike in every service), area and
+//!   team facts, request paths, command and read spans.
 //! - `steps`: commands written as several steps on several records (merge, split,
 //!   restructure): checked first, then written in order, finished by a retry.
 //! - [`ratings`]: the `antt.v1.Ratings` service: yearly safety ratings of units.
@@ -23,7 +24,7 @@
 //! - `views`: the read models of the Get RPCs, one module per kind of record.
 //! - [`streams`]: log reads and subscriptions as gRPC response streams.
 //! - [`convert`]: wire types to log types and back, with field-by-field checks.
-//! - [`status`]: the one place errors become gRPC statuses.
+//! - [`status`]: the one place a gRPC status is built, from every error and refusal.
 //! - [`limits`]: the server's own bounds (the log's are in `antt_log::limits`).
 //! - [`shutdown`]: tells subscriptions that the server is stopping.
 //! - [`logging`]: the tracing subscriber.

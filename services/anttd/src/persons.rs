@@ -40,7 +40,6 @@ use uuid::Uuid;
 
 use crate::commands::{self, CommandHeader, Commands};
 use crate::forces::{self, Checks};
-use crate::request;
 use crate::status;
 use crate::views::{self, person::Contents};
 
@@ -269,7 +268,7 @@ impl<L: EventLog> Persons<L> {
             Some(Found::Data(data)) => Ok(Contents::Data(data)),
             Some(Found::Erased { at }) => Ok(Contents::Erased { at }),
             Some(Found::Unreadable(error)) => Err(key_error(&error, &person::State::default())),
-            None => Err(Status::internal("the person's record could not be opened")),
+            None => Err(status::record_not_opened()),
         }
     }
 
@@ -320,7 +319,7 @@ impl<L: EventLog> Persons<L> {
     pub async fn ensure_can_serve(&self, field: &str, person_id: Uuid) -> Result<(), Status> {
         let loaded = self.commands.load::<Person>(&person_stream(person_id)).await?;
         if loaded.state().registered_on.is_none() {
-            return Err(request::precondition(
+            return Err(status::precondition(
                 field,
                 format!(
                     "person {person_id} is not registered (chưa có trong hồ sơ); \
@@ -329,7 +328,7 @@ impl<L: EventLog> Persons<L> {
             ));
         }
         if let Some(erasure) = &loaded.state().erased {
-            return Err(request::precondition(
+            return Err(status::precondition(
                 field,
                 format!(
                     "the personal data of person {person_id} was erased on {} (đã xoá dữ liệu cá nhân); \
@@ -357,15 +356,15 @@ impl<L: EventLog> Persons<L> {
             if loaded.state().registered_on.is_none() {
                 names.insert(person_id.clone(), NameLookup::default());
             } else {
-                records.push((person_id.clone(), loaded.state()));
+                records.push((person_id.clone(), id, loaded.state()));
             }
         }
-        let subjects: Vec<(String, person::State)> = records
+        // `open_all` answers in the order it is asked.
+        let (opened, subjects): (Vec<String>, Vec<(String, person::State)>) = records
             .into_iter()
-            .filter_map(|(person_id, state)| Uuid::parse_str(&person_id).ok().map(|id| (person_stream(id), state)))
-            .collect();
-        for (stream_id, found) in self.open_all(subjects).await? {
-            let person_id = stream_id.trim_start_matches(PERSON_STREAM_PREFIX).to_string();
+            .map(|(person_id, id, state)| (person_id, (person_stream(id), state)))
+            .unzip();
+        for (person_id, (stream_id, found)) in opened.into_iter().zip(self.open_all(subjects).await?) {
             let lookup = match found {
                 Found::Data(data) => NameLookup {
                     display_name: data.full_name,
@@ -376,7 +375,7 @@ impl<L: EventLog> Persons<L> {
                     erased: true,
                 },
                 Found::Unreadable(KeyStoreError::Io { .. }) => {
-                    return Err(Status::unavailable(KEY_STORE_UNAVAILABLE));
+                    return Err(status::key_store_unavailable());
                 }
                 Found::Unreadable(error) => {
                     tracing::error!(%stream_id, %error, "a person's record cannot be opened; showing no name");
@@ -472,7 +471,7 @@ impl<L: EventLog> Persons<L> {
         let keys = self.keys.clone();
         tokio::task::spawn_blocking(move || f(&keys)).await.map_err(|error| {
             tracing::error!(%error, "key store task failed");
-            Status::internal("the personal-data key store task stopped unexpectedly; retry the request")
+            status::key_store_task_failed()
         })
     }
 }
@@ -546,9 +545,6 @@ fn open_one(keys: &KeyStore, stream_id: &str, state: &person::State) -> Found {
     }
 }
 
-const KEY_STORE_UNAVAILABLE: &str =
-    "the personal-data key store cannot be read or written right now; retry later, and tell the operator if it persists";
-
 /// A key store failure as a status. Messages name no person: the key store's own errors
 /// never carry subject ids, and neither do these.
 fn key_error(error: &KeyStoreError, state: &person::State) -> Status {
@@ -562,14 +558,11 @@ fn key_error(error: &KeyStoreError, state: &person::State) -> Status {
         }
         KeyStoreError::Io { .. } => {
             tracing::error!(%error, "key store I/O failed");
-            Status::unavailable(KEY_STORE_UNAVAILABLE)
+            status::key_store_unavailable()
         }
         other => {
             tracing::error!(error = %other, "key store refused");
-            Status::internal(
-                "the person's key is missing or does not match the records (the key directory may be \
-                 lost, damaged or the wrong one); tell the operator",
-            )
+            status::key_mismatch()
         }
     }
 }

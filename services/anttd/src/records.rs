@@ -176,15 +176,3 @@ async fn body_facts<L: EventLog>(commands: &Commands<L>, paths: BodyPaths, read:
         area,
     })
 }
-
-/// An enum value that may be left unspecified (its default, meaning "none given"); only a
-/// value unknown to this server is a violation.
-fn optional_enumeration<E>(fields: &mut Fields, field: &str, value: i32) -> E
-where
-    E: TryFrom<i32> + Default,
-{
-    E::try_from(value).unwrap_or_else(|_| {
-        fields.violate(field, format!("{value} is not a known value"));
-        E::default()
-    })
-}

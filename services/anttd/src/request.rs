@@ -1,12 +1,17 @@
 //! Request handling shared by the domain services: reading a request's fields with every
 //! problem gathered (one field violation per malformed field, named by its path in the
-//! request), parsing ids, reading the command header, loading the facts of a registered
-//! area, renaming the domain's field names to request paths, and planning and running a
-//! command or a read in its span.
+//! request), loading the facts of a registered area, renaming the domain's field names to
+//! request paths, and planning and running a command or a read in its span.
 //!
-//! The record services (incidents, ratings, inspections, targets) plan their commands
-//! with [`plan`] and [`plan_in_area`] and run them with [`command`]; the areas and forces
-//! services use the lower-level helpers.
+//! [`Fields`] is the one reader of request fields: ids, the command header and its
+//! decision, enums, dates, years, days of the year and text. Every domain service reads
+//! through it, so the same malformed input gets the same code, field path and description
+//! from every service (`tests/one_reader.rs` sends the same inputs to all of them).
+//!
+//! The record services (incidents, ratings, inspections, targets, records) plan their
+//! commands with [`plan`] and [`plan_in_area`] and run them with [`command`]; the areas and
+//! forces services read into `Option`s through [`Fields::checked`] and use the lower-level
+//! helpers.
 
 use std::fmt::Display;
 use std::future::Future;
@@ -17,7 +22,7 @@ use antt_domain::{limits, Aggregate, AreaFacts, Date, Decision, DomainError, Mon
 use antt_log::{EventLog, Violation};
 use antt_proto::v1 as pb;
 use tonic::{Code, Request, Response, Status};
-use tonic_types::{ErrorDetails, StatusExt};
+use tonic_types::StatusExt;
 use tracing::{field, Instrument, Span};
 use uuid::Uuid;
 
@@ -232,16 +237,6 @@ pub(crate) fn request_path<'a>(domain_field: &str, mut renames: impl Iterator<It
     }
 }
 
-/// FAILED_PRECONDITION for a rule about the records (another record, or several), naming
-/// the request field it is about.
-pub(crate) fn precondition(field: &str, message: String) -> Status {
-    Status::with_error_details(
-        Code::FailedPrecondition,
-        message.clone(),
-        ErrorDetails::with_precondition_failure_violation(status::PRECONDITION_DOMAIN_RULE, field, message),
-    )
-}
-
 /// What commands about other records need to know about an area, read from the
 /// area's stream. An area that was never registered is a broken rule, not malformed
 /// input: FAILED_PRECONDITION, naming the field.
@@ -267,7 +262,7 @@ pub(crate) async fn registered_area<L: EventLog>(
     unregistered: impl FnOnce() -> String,
 ) -> Result<AreaFacts, Status> {
     let state = load_area(commands, area_id).await?;
-    state.facts().ok_or_else(|| precondition(field, unregistered()))
+    state.facts().ok_or_else(|| status::precondition(field, unregistered()))
 }
 
 /// An area's current state, replayed from its stream (the default state if nothing is
@@ -288,7 +283,7 @@ pub(crate) async fn team_facts<L: EventLog>(
         .await?
         .state();
     team.facts().ok_or_else(|| {
-        precondition(
+        status::precondition(
             field,
             format!("{field}: team {team_id} is not established (chưa có trong hồ sơ); check the id"),
         )
@@ -323,37 +318,88 @@ pub(crate) fn id_as_of(field: &'static str, text: &str, as_of: Option<&pb::Date>
     Ok((id, as_of))
 }
 
+/// An example id for messages.
+const ID_EXAMPLE: &str = "7d9f0c2e-5b1a-4c3e-9a77-1f2e3d4c5b6a";
+/// The one wording of a decision that a command requires and the header lacks, whatever
+/// role the domain gives it: a decision, a resolution, a report, a source document.
+const DECISION_REQUIRED: &str = "is required for this command: the document behind it (quyết định, nghị quyết, \
+                                 báo cáo), with its number as printed (e.g. 710/QĐ-UBND), who issued it and \
+                                 its date";
+const HEADER_REQUIRED: &str = "every command needs a header with a request id and an effective date";
+
 /// What is wrong with an id as sent.
+///
+/// Ids are read exactly as sent, never trimmed: they are keys that programs copy, not
+/// text that people type. A padded id is refused rather than repaired because the log's
+/// EventStore refuses one too, because a client that pads ids has a bug that shows up
+/// elsewhere (its ids no longer equal those the views return), and because a command's
+/// digest covers the request as sent, so a retry that differed only in padding would be
+/// refused as a reused request id. Text, which people type, is trimmed ([`Fields::text`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum BadId {
+enum BadId {
     /// Empty.
     Missing,
+    /// A UUID with spaces around it.
+    Padded,
     /// The nil UUID.
     Nil,
     /// Not a UUID.
     Malformed,
 }
 
-/// A required, non-nil UUID, parsed as sent (services that trim do so first). Each
-/// service words the problem its own way.
-pub(crate) fn parse_id(text: &str) -> Result<Uuid, BadId> {
+impl BadId {
+    /// The problem, worded the same for every id field of every service. The text sent is
+    /// not echoed: a name typed into an id field is personal data, and messages are logged.
+    fn description(self) -> String {
+        match self {
+            BadId::Missing => format!("is required: a UUID, e.g. {ID_EXAMPLE}"),
+            BadId::Padded => "must be a UUID without spaces around it".to_string(),
+            BadId::Nil => "must not be the nil UUID".to_string(),
+            BadId::Malformed => format!("must be a UUID, e.g. {ID_EXAMPLE}"),
+        }
+    }
+}
+
+/// A required, non-nil UUID, parsed exactly as sent.
+fn parse_id(text: &str) -> Result<Uuid, BadId> {
     if text.is_empty() {
         return Err(BadId::Missing);
     }
     match Uuid::parse_str(text) {
         Ok(id) if id.is_nil() => Err(BadId::Nil),
         Ok(id) => Ok(id),
+        Err(_) if text.trim() != text && Uuid::parse_str(text.trim()).is_ok() => Err(BadId::Padded),
         Err(_) => Err(BadId::Malformed),
     }
 }
 
+/// What the header read said of its decision, for [`Fields::required_decision`].
+#[derive(Default)]
+enum HeaderDecision {
+    /// No header was read.
+    #[default]
+    Unread,
+    /// There was no header, which is named as such.
+    HeaderMissing,
+    /// The header carries no decision.
+    Absent,
+    /// The decision is malformed, and named under `header.decision.…`.
+    Malformed,
+    Given(Decision),
+}
+
 /// Reads a request's fields, collecting one violation per malformed field so that the
-/// client learns of every problem at once. A reader returns a stand-in for a bad field
-/// so that reading goes on; [`Fields::finish`] then refuses the request, so a stand-in
-/// never reaches a command.
+/// client learns of every problem at once. Every domain service reads through it, so the
+/// same input gets the same code, field path and description from every service.
+///
+/// A reader returns a stand-in for a bad field so that reading goes on; [`Fields::finish`]
+/// then refuses the request, so a stand-in never reaches a command. [`Fields::checked`]
+/// makes any reader return None for a bad field instead, for the services that read a
+/// request into `Option`s (areas, forces).
 #[derive(Default)]
 pub(crate) struct Fields {
     violations: Vec<Violation>,
+    decision: HeaderDecision,
 }
 
 impl Fields {
@@ -366,85 +412,104 @@ impl Fields {
         &self.violations
     }
 
-    /// INVALID_ARGUMENT naming every problem; None if there was none.
-    pub(crate) fn refusal(&self) -> Option<Status> {
-        (!self.violations.is_empty()).then(|| status::invalid_argument(&self.violations))
-    }
-
     /// INVALID_ARGUMENT naming every malformed field, if there was one.
     pub(crate) fn finish(self) -> Result<(), Status> {
-        self.refusal().map_or(Ok(()), Err)
+        if self.violations.is_empty() {
+            return Ok(());
+        }
+        Err(status::invalid_argument(&self.violations))
     }
 
+    /// What `read` reads, or None if it named a problem.
+    pub(crate) fn checked<T>(&mut self, read: impl FnOnce(&mut Fields) -> T) -> Option<T> {
+        let before = self.violations.len();
+        let value = read(self);
+        (self.violations.len() == before).then_some(value)
+    }
+
+    /// The command header, each problem named under `header.`; what is missing or
+    /// malformed has a stand-in, what is well formed is kept (so that a decision given
+    /// is not asked for again because the request id is malformed).
     pub(crate) fn header(&mut self, header: Option<&pb::CommandHeader>) -> CommandHeader {
-        self.read_header(header).unwrap_or(CommandHeader {
-            request_id: Uuid::nil(),
-            expected_version: None,
-            effective_date: Date::MIN,
-            decision: None,
-        })
+        let Some(header) = header else {
+            self.violate("header", HEADER_REQUIRED);
+            self.decision = HeaderDecision::HeaderMissing;
+            return CommandHeader {
+                request_id: Uuid::nil(),
+                expected_version: None,
+                effective_date: Date::MIN,
+                decision: None,
+            };
+        };
+        CommandHeader {
+            request_id: self.uuid("header.request_id", &header.request_id),
+            expected_version: header.expected_version,
+            effective_date: self.date("header.effective_date", header.effective_date.as_ref()),
+            decision: self.decision(header.decision.as_ref()),
+        }
     }
 
-    /// The command header; None (and its problems named) if it is missing or malformed.
-    pub(crate) fn read_header(&mut self, header: Option<&pb::CommandHeader>) -> Option<CommandHeader> {
-        CommandHeader::from_proto(header)
-            .map_err(|violations| self.violations.extend(violations))
-            .ok()
+    /// The header's decision, if it has one: its number and its date.
+    fn decision(&mut self, decision: Option<&pb::DecisionRef>) -> Option<Decision> {
+        // An absent message and an all-default one both mean "no decision" (a number is
+        // text, so a blank one is none).
+        let Some(decision) = decision.filter(|d| !d.number.trim().is_empty() || d.issued_on.is_some()) else {
+            self.decision = HeaderDecision::Absent;
+            return None;
+        };
+        let read = self.checked(|fields| {
+            if decision.number.trim().is_empty() {
+                fields.violate(
+                    "header.decision.number",
+                    "a decision needs its number as printed, e.g. 710/QĐ-UBND",
+                );
+            }
+            Decision {
+                number: decision.number.clone(),
+                issued_by: decision.issued_by.clone(),
+                issued_on: fields.date("header.decision.issued_on", decision.issued_on.as_ref()),
+            }
+        });
+        self.decision = read.clone().map_or(HeaderDecision::Malformed, HeaderDecision::Given);
+        read
     }
 
-    /// The decision the header must carry for this command, e.g. an inspection
-    /// delegation's report.
-    pub(crate) fn required_decision(&mut self, header: &CommandHeader, what: &str) -> Decision {
-        if let Some(decision) = &header.decision {
-            return decision.clone();
-        }
-        // A malformed decision is already named by its own field.
-        if !self.violations.iter().any(|v| v.field.starts_with("header.decision")) {
-            self.violate(
-                "header.decision",
-                format!("give {what}: its number as printed, who issued it and its date"),
-            );
-        }
-        Decision {
+    /// The decision the header must carry for this command, by whatever role the domain
+    /// gives it (an inspection delegation's report, a target's resolution): one rule and
+    /// one wording for every command that requires one. Read the header first.
+    pub(crate) fn required_decision(&mut self) -> Decision {
+        self.read_required_decision().unwrap_or_else(|| Decision {
             number: String::new(),
             issued_by: String::new(),
             issued_on: Date::MIN,
-        }
+        })
     }
 
-    /// A required UUID, not the nil one.
+    /// Like [`Fields::required_decision`]; None when it is missing or malformed. A missing
+    /// header or a malformed decision is named by its own field already, not again here.
+    pub(crate) fn read_required_decision(&mut self) -> Option<Decision> {
+        match &self.decision {
+            HeaderDecision::Given(decision) => return Some(decision.clone()),
+            HeaderDecision::HeaderMissing | HeaderDecision::Malformed => {}
+            HeaderDecision::Unread | HeaderDecision::Absent => self.violate("header.decision", DECISION_REQUIRED),
+        }
+        None
+    }
+
+    /// A required UUID, not the nil one, read as sent (see [`BadId`]).
     pub(crate) fn uuid(&mut self, field: &str, text: &str) -> Uuid {
-        match parse_id(text) {
-            Ok(id) => id,
-            Err(BadId::Missing) => {
-                self.violate(field, "a UUID is required, e.g. 7d9f0c2e-5b1a-4c3e-9a77-1f2e3d4c5b6a");
-                Uuid::nil()
-            }
-            Err(bad) => {
-                self.violate_id(field, bad);
-                Uuid::nil()
-            }
-        }
+        parse_id(text).unwrap_or_else(|bad| {
+            self.violate(field, bad.description());
+            Uuid::nil()
+        })
     }
 
-    /// An optional UUID: empty means none.
+    /// An optional UUID: empty means none; anything else is read as a required one.
     pub(crate) fn optional_uuid(&mut self, field: &str, text: &str) -> Option<Uuid> {
-        match parse_id(text) {
-            Ok(id) => Some(id),
-            Err(BadId::Missing) => None,
-            Err(bad) => {
-                self.violate_id(field, bad);
-                None
-            }
+        if text.is_empty() {
+            return None;
         }
-    }
-
-    fn violate_id(&mut self, field: &str, bad: BadId) {
-        let description = match bad {
-            BadId::Missing | BadId::Malformed => "must be a UUID, e.g. 7d9f0c2e-5b1a-4c3e-9a77-1f2e3d4c5b6a",
-            BadId::Nil => "must not be the nil UUID",
-        };
-        self.violate(field, description);
+        Some(self.uuid(field, text)).filter(|id| !id.is_nil())
     }
 
     /// A required enum value: one this server knows, other than UNSPECIFIED.
@@ -459,7 +524,7 @@ impl Fields {
                 E::default()
             }
             Err(_) => {
-                self.violate(field, format!("{value} is not a known value"));
+                self.violate(field, unknown_value(value));
                 E::default()
             }
         }
@@ -471,7 +536,7 @@ impl Fields {
         E: TryFrom<i32> + Default,
     {
         E::try_from(value).unwrap_or_else(|_| {
-            self.violate(field, format!("{value} is not a known value"));
+            self.violate(field, unknown_value(value));
             E::default()
         })
     }
@@ -479,28 +544,33 @@ impl Fields {
     /// A required date.
     pub(crate) fn date(&mut self, field: &'static str, date: Option<&pb::Date>) -> Date {
         Date::from_proto_field(field, date).unwrap_or_else(|error| {
-            let reason = match error {
-                DomainError::Invalid { reason, .. } => reason,
-                other => other.to_string(),
-            };
-            self.violate(field, reason);
+            self.violate(field, reason(error));
             Date::MIN
         })
     }
 
+    /// An optional date: None when absent.
+    pub(crate) fn optional_date(&mut self, field: &'static str, date: Option<&pb::Date>) -> Option<Date> {
+        date.map(|date| self.date(field, Some(date)))
+    }
+
     /// The day a view is asked for as of: `as_of` if given, else today in Vietnam.
     pub(crate) fn as_of(&mut self, as_of: Option<&pb::Date>) -> Date {
-        match as_of {
-            Some(as_of) => self.date("as_of", Some(as_of)),
-            None => commands::today_in_vietnam(antt_log::Timestamp::now()),
-        }
+        self.optional_date("as_of", as_of)
+            .unwrap_or_else(|| commands::today_in_vietnam(antt_log::Timestamp::now()))
     }
 
     /// An optional day of the year; None when absent or malformed.
     pub(crate) fn month_day(&mut self, field: &str, month_day: Option<&pb::MonthDay>) -> Option<MonthDay> {
         let month_day = month_day?;
         MonthDay::new(month_day.month, month_day.day)
-            .map_err(|invalid| self.violate(field, invalid.to_string()))
+            .map_err(|_| {
+                let (month, day) = (month_day.month, month_day.day);
+                self.violate(
+                    field,
+                    format!("{day:02}/{month:02} is not a day of the year (ngày không hợp lệ)"),
+                );
+            })
             .ok()
     }
 
@@ -514,6 +584,30 @@ impl Fields {
         }
         year
     }
+
+    /// Text as stored: trimmed and NFC-normalised, at most `chars_max` characters, no
+    /// control characters but line breaks, not empty if `required`. The domain's rule and
+    /// wording ([`antt_domain::text::bounded_text`]), read here too so that a problem is
+    /// named with the request's others. Unlike an id, text is typed by people, so the
+    /// spaces around it are dropped.
+    pub(crate) fn text(&mut self, field: &str, text: &str, chars_max: usize, required: bool) -> String {
+        antt_domain::text::bounded_text(text, chars_max, required).unwrap_or_else(|reason| {
+            self.violate(field, reason);
+            String::new()
+        })
+    }
+}
+
+fn unknown_value(value: i32) -> String {
+    format!("{value} is not a known value")
+}
+
+/// A domain refusal's reason without its field, which the violation names.
+fn reason(error: DomainError) -> String {
+    match error {
+        DomainError::Invalid { reason, .. } => reason,
+        other => other.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -522,11 +616,43 @@ mod tests {
 
     use super::*;
 
+    const ID: &str = "0a110000-0000-4000-8000-000000000026";
+    const NIL: &str = "00000000-0000-0000-0000-000000000000";
+
     fn fields_of(status: &Status) -> Vec<String> {
         status
             .get_details_bad_request()
             .map(|bad| bad.field_violations.into_iter().map(|v| v.field).collect())
             .unwrap_or_default()
+    }
+
+    fn described(fields: &Fields) -> Vec<(&str, &str)> {
+        fields
+            .violations()
+            .iter()
+            .map(|v| (v.field.as_str(), v.description.as_str()))
+            .collect()
+    }
+
+    fn header() -> pb::CommandHeader {
+        pb::CommandHeader {
+            request_id: "7d9f0c2e-5b1a-4c3e-9a77-1f2e3d4c5b6a".into(),
+            expected_version: Some(3),
+            effective_date: Some(pb::Date {
+                year: 2008,
+                month: 5,
+                day: 25,
+            }),
+            decision: Some(pb::DecisionRef {
+                number: "710/QĐ-UBND".into(),
+                issued_by: "UBND huyện Nga Sơn".into(),
+                issued_on: Some(pb::Date {
+                    year: 2008,
+                    month: 5,
+                    day: 25,
+                }),
+            }),
+        }
     }
 
     #[test]
@@ -535,10 +661,7 @@ mod tests {
         fields.header(None);
         assert_eq!(fields.uuid("incident_id", ""), Uuid::nil());
         assert_eq!(fields.optional_uuid("tip_id", ""), None);
-        assert_eq!(
-            fields.optional_uuid("team_id", "00000000-0000-0000-0000-000000000000"),
-            None
-        );
+        assert_eq!(fields.optional_uuid("team_id", NIL), None);
         let unspecified: pb::IncidentCategory = fields.enumeration("category", 0);
         let unknown: pb::IncidentSource = fields.enumeration("source", 99);
         assert_eq!(
@@ -565,24 +688,161 @@ mod tests {
     }
 
     #[test]
-    fn a_required_decision_is_asked_for_once() {
+    fn ids_are_read_as_sent_and_every_bad_one_is_worded_alike() {
         let mut fields = Fields::default();
-        let header = fields.header(Some(&pb::CommandHeader {
-            request_id: Uuid::from_u128(1).to_string(),
-            expected_version: None,
-            effective_date: Some(pb::Date {
-                year: 2023,
-                month: 5,
-                day: 31,
-            }),
-            decision: Some(pb::DecisionRef {
-                number: "03-BC/ĐKT".into(),
-                issued_by: String::new(),
-                issued_on: None,
-            }),
-        }));
-        fields.required_decision(&header, "the delegation's report");
+        assert_eq!(fields.uuid("area_id", ID), Uuid::parse_str(ID).unwrap());
+        assert!(fields.violations().is_empty());
+        for text in ["", &format!("  {ID}  "), NIL, "not-a-uuid", " "] {
+            assert_eq!(fields.uuid("area_id", text), Uuid::nil(), "{text:?}");
+        }
+        let example = "e.g. 7d9f0c2e-5b1a-4c3e-9a77-1f2e3d4c5b6a";
+        assert_eq!(
+            described(&fields),
+            [
+                ("area_id", format!("is required: a UUID, {example}").as_str()),
+                ("area_id", "must be a UUID without spaces around it"),
+                ("area_id", "must not be the nil UUID"),
+                ("area_id", format!("must be a UUID, {example}").as_str()),
+                ("area_id", format!("must be a UUID, {example}").as_str()),
+            ]
+        );
+        // An optional id is absent only when empty; otherwise it is read like a required one.
+        let mut optional = Fields::default();
+        assert_eq!(optional.optional_uuid("tip_id", ""), None);
+        assert_eq!(optional.checked(|f| f.optional_uuid("tip_id", "")), Some(None));
+        assert_eq!(optional.checked(|f| f.optional_uuid("tip_id", &format!(" {ID}"))), None);
+        assert_eq!(
+            described(&optional),
+            [("tip_id", "must be a UUID without spaces around it")]
+        );
+    }
+
+    #[test]
+    fn checked_readers_give_none_exactly_when_a_field_is_named() {
+        let mut fields = Fields::default();
+        assert_eq!(fields.checked(|f| f.uuid("team_id", ID)), Uuid::parse_str(ID).ok());
+        assert_eq!(fields.checked(|f| f.enumeration::<pb::MemberRole>("role", 0)), None);
+        assert_eq!(
+            fields.checked(|f| f.optional_enumeration::<pb::MemberRole>("role", 0)),
+            Some(pb::MemberRole::Unspecified)
+        );
+        assert_eq!(
+            fields.checked(|f| f.optional_enumeration::<pb::MemberRole>("role", 99)),
+            None
+        );
+        assert_eq!(
+            described(&fields),
+            [("role", "must be specified"), ("role", "99 is not a known value")]
+        );
+    }
+
+    #[test]
+    fn dates_years_and_text_are_worded_alike() {
+        let mut fields = Fields::default();
+        let february_30 = pb::Date {
+            year: 2023,
+            month: 2,
+            day: 30,
+        };
+        assert_eq!(fields.date("period_start", None), Date::MIN);
+        assert_eq!(fields.date("period_start", Some(&february_30)), Date::MIN);
+        assert_eq!(fields.optional_date("last_day", None), None);
+        assert_eq!(fields.optional_date("as_of", Some(&february_30)), Some(Date::MIN));
+        fields.year("first_year", 2201);
+        assert_eq!(fields.text("name", "  Xã  Nga Thái ", 200, true), "Xã  Nga Thái");
+        assert_eq!(fields.text("name", " \t", 200, true), "");
+        assert_eq!(fields.text("reason", "abc", 2, false), "");
+        assert_eq!(
+            described(&fields),
+            [
+                ("period_start", "a date is required"),
+                ("period_start", "2023-02-30 is not a valid date (ngày không hợp lệ)"),
+                ("as_of", "2023-02-30 is not a valid date (ngày không hợp lệ)"),
+                ("first_year", "must be between 1945 and 2200"),
+                ("name", "must not be empty"),
+                ("reason", "at most 2 characters"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_complete_header_reads() {
+        let mut fields = Fields::default();
+        let read = fields.checked(|f| f.header(Some(&header()))).unwrap();
+        assert_eq!(read.expected_version, Some(3));
+        assert_eq!(read.effective_date, Date::new(2008, 5, 25).unwrap());
+        assert_eq!(read.decision.unwrap().number, "710/QĐ-UBND");
+        assert_eq!(fields.required_decision().number, "710/QĐ-UBND");
+        assert!(fields.finish().is_ok());
+    }
+
+    #[test]
+    fn every_bad_header_field_is_named() {
+        let mut bad = header();
+        bad.request_id = "not-a-uuid".into();
+        bad.effective_date = Some(pb::Date {
+            year: 2023,
+            month: 2,
+            day: 29,
+        });
+        bad.decision.as_mut().unwrap().issued_on = None;
+        let mut fields = Fields::default();
+        assert_eq!(fields.checked(|f| f.header(Some(&bad))), None);
+        // The malformed decision is named once, by its own field.
+        fields.required_decision();
+        assert_eq!(
+            fields_of(&fields.finish().unwrap_err()),
+            [
+                "header.request_id",
+                "header.effective_date",
+                "header.decision.issued_on"
+            ]
+        );
+        let mut blank_number = header();
+        blank_number.decision.as_mut().unwrap().number = " ".into();
+        let mut fields = Fields::default();
+        fields.header(Some(&blank_number));
+        assert_eq!(described(&fields)[0].0, "header.decision.number");
+    }
+
+    #[test]
+    fn an_empty_decision_means_none() {
+        let mut no_decision = header();
+        no_decision.decision = Some(pb::DecisionRef::default());
+        let mut fields = Fields::default();
+        assert_eq!(fields.header(Some(&no_decision)).decision, None);
+        assert!(fields.violations().is_empty());
+    }
+
+    #[test]
+    fn a_required_decision_is_asked_for_once_in_one_wording() {
+        // Given, but malformed: named by its own field only.
+        let mut fields = Fields::default();
+        let mut undated = header();
+        undated.decision.as_mut().unwrap().issued_on = None;
+        fields.header(Some(&undated));
+        fields.required_decision();
         assert_eq!(fields_of(&fields.finish().unwrap_err()), ["header.decision.issued_on"]);
+        // No header: named as such, not the decision too.
+        let mut fields = Fields::default();
+        fields.header(None);
+        assert_eq!(fields.read_required_decision(), None);
+        assert_eq!(fields_of(&fields.finish().unwrap_err()), ["header"]);
+        // Absent, with the rest of the header malformed: both named.
+        let mut fields = Fields::default();
+        let mut undecided = header();
+        undecided.decision = None;
+        undecided.request_id = String::new();
+        fields.header(Some(&undecided));
+        fields.required_decision();
+        assert_eq!(described(&fields)[1], ("header.decision", DECISION_REQUIRED));
+        // Given, with the rest of the header malformed: the decision is not asked for.
+        let mut fields = Fields::default();
+        let mut unidentified = header();
+        unidentified.request_id = NIL.into();
+        fields.header(Some(&unidentified));
+        assert_eq!(fields.required_decision().number, "710/QĐ-UBND");
+        assert_eq!(fields_of(&fields.finish().unwrap_err()), ["header.request_id"]);
     }
 
     #[test]

@@ -20,9 +20,21 @@ pub const REASON_REQUEST_ID_REUSED: &str = "REQUEST_ID_REUSED";
 pub const PRECONDITION_DOMAIN_RULE: &str = "ANTT_RULE";
 
 const SHUTTING_DOWN: &str = "the server is shutting down; retry on another server or after it restarts";
+const REFUSED_WITHOUT_A_FIELD: &str =
+    "the request was refused without naming what is wrong with it; this is a bug of the server, please report it";
+const KEY_STORE_UNAVAILABLE: &str =
+    "the personal-data key store cannot be read or written right now; retry later, and tell the operator if it persists";
 
 /// INVALID_ARGUMENT with one `google.rpc.BadRequest` field violation per problem.
+///
+/// INVALID_ARGUMENT always names at least one field, so that the client knows what to
+/// fix. A refusal that names none is a bug of this server, not of the request: it is
+/// INTERNAL, the same in every service.
 pub fn invalid_argument(violations: &[Violation]) -> Status {
+    if violations.is_empty() {
+        tracing::error!("a request was refused without naming a field");
+        return Status::internal(REFUSED_WITHOUT_A_FIELD);
+    }
     let summary = violations
         .iter()
         .map(|v| format!("{}: {}", v.field, v.description))
@@ -184,16 +196,72 @@ pub fn event_not_found(key: &str) -> Status {
 pub fn domain_error(error: &DomainError) -> Status {
     match error {
         DomainError::Invalid { field, reason } => invalid_argument(&[Violation::new(*field, reason.clone())]),
-        rule => Status::with_error_details(
-            Code::FailedPrecondition,
-            rule.to_string(),
-            ErrorDetails::with_precondition_failure_violation(
-                PRECONDITION_DOMAIN_RULE,
-                rule.field().unwrap_or("command"),
-                rule.to_string(),
-            ),
-        ),
+        rule => precondition(rule.field().unwrap_or("command"), rule.to_string()),
     }
+}
+
+/// FAILED_PRECONDITION for a rule about the records (this record, another, or several),
+/// naming the request field it is about: the request is well formed, the records must
+/// change before it can succeed.
+pub fn precondition(field: &str, message: String) -> Status {
+    Status::with_error_details(
+        Code::FailedPrecondition,
+        message.clone(),
+        ErrorDetails::with_precondition_failure_violation(PRECONDITION_DOMAIN_RULE, field, message),
+    )
+}
+
+/// `status` with its message replaced by `message`, keeping its code and details: for a
+/// refusal that the caller explains further (e.g. how much of a command on several
+/// records was written before it).
+pub fn restated(status: &Status, message: String) -> Status {
+    Status::with_details(status.code(), message, status.details().to_vec().into())
+}
+
+/// INTERNAL for a stored event that no longer decodes: the log's content, never the
+/// client's request, is at fault.
+pub fn undecodable_event(position: u64, stream_id: &str, error: impl std::fmt::Display) -> Status {
+    tracing::error!(position, stream_id, %error, "stored event does not decode");
+    Status::internal(format!(
+        "the stored event at position {position} of {stream_id} cannot be read: {error}"
+    ))
+}
+
+/// INTERNAL for records that contradict each other (one names another that has no
+/// record): the log is damaged or was written by a faulty server, not the client's fault.
+pub fn inconsistent_records(message: String) -> Status {
+    tracing::error!(%message, "the records contradict each other");
+    Status::internal(message)
+}
+
+/// INTERNAL for a command the domain accepted without deciding any event: a bug of the
+/// domain, so nothing is recorded.
+pub fn no_events_decided() -> Status {
+    Status::internal("the command decided no events; nothing was recorded")
+}
+
+/// UNAVAILABLE when the personal-data key store cannot be read or written.
+pub fn key_store_unavailable() -> Status {
+    Status::unavailable(KEY_STORE_UNAVAILABLE)
+}
+
+/// INTERNAL when the key store's blocking task stopped (panicked or was cancelled).
+pub fn key_store_task_failed() -> Status {
+    Status::internal("the personal-data key store task stopped unexpectedly; retry the request")
+}
+
+/// INTERNAL when a person's key is missing or does not open their record: the key
+/// directory is lost, damaged or the wrong one, which only the operator can fix.
+pub fn key_mismatch() -> Status {
+    Status::internal(
+        "the person's key is missing or does not match the records (the key directory may be \
+         lost, damaged or the wrong one); tell the operator",
+    )
+}
+
+/// INTERNAL when opening one person's record gave no answer at all: a bug of the server.
+pub fn record_not_opened() -> Status {
+    Status::internal("the person's record could not be opened")
 }
 
 /// ALREADY_EXISTS for a request id reused for another command.
@@ -244,6 +312,30 @@ mod tests {
             ]
         );
         assert!(status.message().contains("events[2].event_id: not a uuid"));
+    }
+
+    #[test]
+    fn a_refusal_naming_no_field_is_internal_in_every_service() {
+        let status = invalid_argument(&[]);
+        assert_eq!(status.code(), Code::Internal);
+        assert!(status.message().contains("bug"), "{}", status.message());
+        assert_eq!(append_error(AppendError::Invalid(vec![])).code(), Code::Internal);
+    }
+
+    #[test]
+    fn a_broken_rule_names_its_field_and_keeps_its_details_when_restated() {
+        let status = precondition("area_id", "area 38 is not registered".into());
+        assert_eq!(status.code(), Code::FailedPrecondition);
+        let details = status.get_error_details();
+        let violation = &details.precondition_failure().unwrap().violations[0];
+        assert_eq!(
+            (violation.r#type.as_str(), violation.subject.as_str()),
+            (PRECONDITION_DOMAIN_RULE, "area_id")
+        );
+        let restated = restated(&status, "area 38 is not registered; 1 of 2 areas were changed".into());
+        assert_eq!(restated.code(), Code::FailedPrecondition);
+        assert_eq!(restated.details(), status.details());
+        assert!(restated.message().contains("1 of 2"));
     }
 
     #[test]

@@ -82,7 +82,8 @@ async fn plan_set<L: EventLog>(commands: &Commands<L>, r: pb::SetTargetRequest) 
     let mut fields = Fields::default();
     let header = fields.header(r.header.as_ref());
     let target_id = fields.uuid("target_id", &r.target_id);
-    let resolution = fields.required_decision(&header, "the resolution setting the target (nghị quyết)");
+    // The resolution setting the target (nghị quyết).
+    let resolution = fields.required_decision();
     let indicator = fields.enumeration("indicator", r.indicator);
     let (threshold, paths) = match r.threshold {
         Some(Wire::ShareAtLeast(share)) => (Threshold::ShareAtLeast { percent: share.percent }, SHARE_PATHS),

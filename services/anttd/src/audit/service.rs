@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use antt_audit::merkle::{self, Hash};
 use antt_domain::Date;
-use antt_log::{codec, ReadStreamRequest, RecordedEvent, VerifiableLog, Violation};
+use antt_log::{codec, ReadStreamRequest, RecordedEvent, VerifiableLog};
 use antt_proto::v1 as pb;
 use antt_proto::v1::audit_server::{Audit, AuditServer};
 use tonic::{Request, Response, Status};
@@ -16,6 +16,7 @@ use crate::audit::notary::Notary;
 use crate::commands::effective_date;
 use crate::convert;
 use crate::limits;
+use crate::request::Fields;
 use crate::status;
 use crate::streams::ResponseStream;
 
@@ -94,8 +95,7 @@ impl<L: VerifiableLog> AuditService<L> {
 
     /// The stream's events up to the date, proved in a checkpoint that covers them all.
     async fn export_stream(&self, request: pb::ExportStreamRequest) -> Result<Vec<pb::ExportItem>, Status> {
-        let (stream_id, until) =
-            export_request(&request).map_err(|violations| status::invalid_argument(&violations))?;
+        let (stream_id, until) = export_request(&request)?;
         let events = self.stream_events(&stream_id, until).await?;
         let needed = events.last().map_or(1, |event| event.position + 1);
         let checkpoint = match self.notary.latest().await.map_err(status::read_error)? {
@@ -191,23 +191,16 @@ fn export_item(item: pb::export_item::Item) -> pb::ExportItem {
     pb::ExportItem { item: Some(item) }
 }
 
-fn export_request(request: &pb::ExportStreamRequest) -> Result<(String, Option<Date>), Vec<Violation>> {
-    let mut violations = antt_log::validate::stream_id_violations(&request.stream_id, "stream_id");
-    let until = match &request.effective_on_or_before {
-        None => None,
-        Some(date) => match Date::from_proto_field("effective_on_or_before", Some(date)) {
-            Ok(date) => Some(date),
-            Err(error) => {
-                violations.push(Violation::new("effective_on_or_before", error.to_string()));
-                None
-            }
-        },
-    };
-    if violations.is_empty() {
-        Ok((request.stream_id.clone(), until))
-    } else {
-        Err(violations)
+/// The stream and the last effective day asked for; INVALID_ARGUMENT naming each that is
+/// malformed, a date worded as in every service.
+fn export_request(request: &pb::ExportStreamRequest) -> Result<(String, Option<Date>), Status> {
+    let mut fields = Fields::default();
+    for violation in antt_log::validate::stream_id_violations(&request.stream_id, "stream_id") {
+        fields.violate(violation.field, violation.description);
     }
+    let until = fields.optional_date("effective_on_or_before", request.effective_on_or_before.as_ref());
+    fields.finish()?;
+    Ok((request.stream_id.clone(), until))
 }
 
 #[tonic::async_trait]

@@ -34,7 +34,8 @@ pub(super) async fn plan_grant<L: EventLog>(
     let mut fields = Fields::default();
     let header = fields.header(r.header.as_ref());
     let award_id = fields.uuid("award_id", &r.award_id);
-    let decision = fields.required_decision(&header, "the award decision (quyết định khen thưởng)");
+    // The award decision (quyết định khen thưởng).
+    let decision = fields.required_decision();
     let kind = fields.enumeration("kind", r.kind);
     let recipient = read_recipient(&mut fields, r.recipient);
     let granted_by = super::read_body(&mut fields, GRANTED_BY, r.granted_by.as_ref());

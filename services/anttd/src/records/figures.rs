@@ -23,11 +23,12 @@ pub(super) async fn plan_report<L: EventLog>(
     let header = fields.header(r.header.as_ref());
     let figure_id = fields.uuid("figure_id", &r.figure_id);
     let unit_area_id = fields.uuid("unit_area_id", &r.unit_area_id);
-    let source = fields.required_decision(&header, "the source document: its number, who issued it and its date");
+    // The source document the figure is taken from.
+    let source = fields.required_decision();
     let indicator = fields.enumeration("indicator", r.indicator);
-    let force_type = super::optional_enumeration(&mut fields, "force_type", r.force_type);
-    let handling_level = super::optional_enumeration(&mut fields, "handling_level", r.handling_level);
-    let unit_level = super::optional_enumeration(&mut fields, "unit_level", r.unit_level);
+    let force_type = fields.optional_enumeration("force_type", r.force_type);
+    let handling_level = fields.optional_enumeration("handling_level", r.handling_level);
+    let unit_level = fields.optional_enumeration("unit_level", r.unit_level);
     let (period, paths) = period(&mut fields, r.period);
     let value = value(&mut fields, r.value);
     fields.finish()?;

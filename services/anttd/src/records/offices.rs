@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::commands::Commands;
 use crate::persons::Persons;
 use crate::request::{self, Fields, Planned};
+use crate::status;
 
 const OFFICE: &str = "office";
 
@@ -27,7 +28,8 @@ pub(super) async fn plan_take<L: EventLog>(
     let person_id = fields.uuid("person_id", &r.person_id);
     let area_id = fields.uuid("area_id", &r.area_id);
     let kind = fields.enumeration("kind", r.kind);
-    let decision = fields.required_decision(&header, "the decision appointing or recognising the person");
+    // The decision appointing or recognising the person.
+    let decision = fields.required_decision();
     fields.finish()?;
     let area = request::area_facts(commands, "area_id", area_id).await?;
     persons.ensure_can_serve("person_id", person_id).await?;
@@ -70,13 +72,15 @@ pub(super) async fn plan_leave<L: EventLog>(
 async fn tenure_area<L: EventLog>(commands: &Commands<L>, tenure_id: Uuid) -> Result<Option<AreaFacts>, Status> {
     let stream_id = request::stream_id(OFFICE, tenure_id);
     let tenure = commands.load::<Office>(&stream_id).await?.state();
-    let Ok(area_id) = Uuid::parse_str(tenure.area_id()) else {
+    let Some(area_id) = tenure.area() else {
         return Ok(None);
     };
-    let area = request::registered_area(commands, "tenure_id", area_id, || {
-        format!("the area {area_id} of tenure {tenure_id} has no record; the log may be damaged")
-    })
-    .await?;
+    // The area was registered when the office was taken, and areas are never removed.
+    let area = request::load_area(commands, area_id).await?.facts().ok_or_else(|| {
+        status::inconsistent_records(format!(
+            "the area {area_id} of tenure {tenure_id} has no record; the log may be damaged"
+        ))
+    })?;
     Ok(Some(area))
 }
 
