@@ -21,8 +21,8 @@ use antt_e2e::v1::{
     TeamView, TermEnd, TermStart, VetMemberRequest, VettingOutcome,
 };
 use antt_e2e::{
-    assert_field_violation, date, decided_by, header, new_id, read_stream, thanh_hoa_and_nga_thai, thon_8,
-    thon_8_team_request, TestServer, NGA_THAI_CHAIRMAN,
+    assert_field_violation, date, decided_by, header, new_id, read_stream, register_person_named,
+    thanh_hoa_and_nga_thai, thon_8, thon_8_team_request, TestServer, NGA_THAI_CHAIRMAN,
 };
 use tonic::transport::Channel;
 use tonic::{Code, Status};
@@ -68,19 +68,7 @@ impl World {
 
     /// Registers a person on 2019-01-01; returns their id.
     async fn person(&mut self, full_name: &str) -> String {
-        let person_id = new_id();
-        self.forces
-            .register_person(RegisterPersonRequest {
-                header: header(date(2019, 1, 1)),
-                person_id: person_id.clone(),
-                personal_data: Some(PersonalData {
-                    full_name: full_name.into(),
-                    ..PersonalData::default()
-                }),
-            })
-            .await
-            .unwrap();
-        person_id
+        register_person_named(&self.server.channel, date(2019, 1, 1), full_name).await
     }
 
     async fn nominate(&mut self, team_id: &str, person_id: &str) {

@@ -18,13 +18,12 @@ use antt_e2e::v1::{
     grant_award_request, report_figure_request, AreaLevel, AwardKind, BodyKind, BodyRef, ConferenceKind,
     CorrectFigureRequest, Date, DatePeriod, DocumentKind, DocumentTopic, FigureIndicator, FigurePrecision, FigureValue,
     ForceType, GetAwardRequest, GetConferenceRequest, GetDocumentRequest, GetFigureRequest, GetOfficeRequest,
-    GrantAwardRequest, HandlingLevel, LeaveOfficeRequest, LeaveReason, OfficeKind, PersonalData,
-    RecordConferenceAttendeesRequest, RecordConferenceRequest, RecordDocumentRequest, RegisterPersonRequest,
-    ReportFigureRequest, TakeOfficeRequest, YearRange,
+    GrantAwardRequest, HandlingLevel, LeaveOfficeRequest, LeaveReason, OfficeKind, RecordConferenceAttendeesRequest,
+    RecordConferenceRequest, RecordDocumentRequest, ReportFigureRequest, TakeOfficeRequest, YearRange,
 };
 use antt_e2e::{
-    assert_field_violation, date, decided_by, header, new_id, thanh_hoa_to_thon_8, thon_8, thon_8_team_request,
-    TestServer, NGA_THAI_CHAIRMAN,
+    assert_field_violation, date, decided_by, header, new_id, register_person_named, thanh_hoa_to_thon_8, thon_8,
+    thon_8_team_request, TestServer, NGA_THAI_CHAIRMAN,
 };
 use tonic::transport::Channel;
 use tonic::{Code, Status};
@@ -58,19 +57,7 @@ impl Story {
 
     /// Registers a person (their name stays sealed in their own record); returns the id.
     async fn person(&self, full_name: &str) -> String {
-        let person_id = new_id();
-        ForcesClient::new(self.server.channel.clone())
-            .register_person(RegisterPersonRequest {
-                header: header(date(2010, 1, 1)),
-                person_id: person_id.clone(),
-                personal_data: Some(PersonalData {
-                    full_name: full_name.into(),
-                    ..PersonalData::default()
-                }),
-            })
-            .await
-            .unwrap();
-        person_id
+        register_person_named(&self.server.channel, date(2010, 1, 1), full_name).await
     }
 
     async fn stop(self) {

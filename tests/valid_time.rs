@@ -20,12 +20,12 @@ use antt_e2e::v1::plan_remedial_action_request::Deadline;
 use antt_e2e::v1::{
     AppointMemberRequest, AreaLevel, AreaView, CompleteRemedialActionRequest, Date, FindingKind, ForceType,
     GetAreaRequest, GetInspectionRequest, GetTeamRequest, InspectionView, LeaveReason, MemberLeavesRequest, MemberRole,
-    MemberStatus, OpenInspectionRequest, PersonalData, PlanRemedialActionRequest, RecordFindingRequest,
-    RegisterAreaRequest, RegisterPersonRequest, RemedialActionStatus, RenameAreaRequest, ReparentAreaRequest, TeamView,
+    MemberStatus, OpenInspectionRequest, PlanRemedialActionRequest, RecordFindingRequest, RegisterAreaRequest,
+    RemedialActionStatus, RenameAreaRequest, ReparentAreaRequest, TeamView,
 };
 use antt_e2e::{
-    area_request, assert_field_violation, date, decided_by, header, new_id, register_area, thanh_hoa_and_nga_thai,
-    thon_8, thon_8_team_request, TestServer, NGA_THAI_CHAIRMAN,
+    area_request, assert_field_violation, date, decided_by, header, new_id, register_area, register_person_named,
+    thanh_hoa_and_nga_thai, thon_8, thon_8_team_request, TestServer, NGA_THAI_CHAIRMAN,
 };
 use tonic::transport::Channel;
 use tonic::{Code, Status};
@@ -58,17 +58,7 @@ async fn team() -> Team {
 impl Team {
     /// Registers a person on 2019-01-01; returns their id.
     async fn person(&mut self, full_name: &str) -> String {
-        let person_id = new_id();
-        let register = RegisterPersonRequest {
-            header: header(date(2019, 1, 1)),
-            person_id: person_id.clone(),
-            personal_data: Some(PersonalData {
-                full_name: full_name.into(),
-                ..PersonalData::default()
-            }),
-        };
-        self.forces.register_person(register).await.unwrap();
-        person_id
+        register_person_named(&self.server.channel, date(2019, 1, 1), full_name).await
     }
 
     /// Appoints `person_id` leader from `from`, until `until` if given (a past term).

@@ -21,10 +21,11 @@ use std::time::Duration;
 
 use antt_proto::v1::areas_client::AreasClient;
 use antt_proto::v1::event_store_client::EventStoreClient;
+use antt_proto::v1::forces_client::ForcesClient;
 use antt_proto::v1::{
     expected_version, AppendRequest, AppendResponse, AreaLevel, CommandHeader, Date, DecisionRef, Empty,
-    EstablishTeamRequest, EventFilter, ExpectedVersion, ForceType, GetHeadRequest, LogHead, NewEvent, ReadAllRequest,
-    ReadStreamRequest, RecordedEvent, RegisterAreaRequest,
+    EstablishTeamRequest, EventFilter, ExpectedVersion, ForceType, GetHeadRequest, LogHead, NewEvent, PersonalData,
+    ReadAllRequest, ReadStreamRequest, RecordedEvent, RegisterAreaRequest, RegisterPersonRequest,
 };
 use anyhow::{anyhow, bail, Context};
 use tokio::sync::oneshot;
@@ -552,6 +553,25 @@ pub async fn thanh_hoa_and_nga_thai(server: &TestServer) -> (String, String) {
     )
     .await;
     (province, commune)
+}
+
+/// Registers a person known only by name, effective `on`, through Forces.RegisterPerson;
+/// returns their id. Panics, naming the person, if the server refuses.
+pub async fn register_person_named(channel: &Channel, on: Date, full_name: &str) -> String {
+    let person_id = new_id();
+    let request = RegisterPersonRequest {
+        header: header(on),
+        person_id: person_id.clone(),
+        personal_data: Some(PersonalData {
+            full_name: full_name.into(),
+            ..PersonalData::default()
+        }),
+    };
+    ForcesClient::new(channel.clone())
+        .register_person(request)
+        .await
+        .unwrap_or_else(|status| panic!("register {full_name}: {status:?}"));
+    person_id
 }
 
 /// Registers Thôn 8, a residential area of the commune `commune_area_id`, from
