@@ -1,0 +1,23 @@
+//! What each kind of record's state stands for, as rows ([`crate::derive::Rows`]).
+//!
+//! Rows are the protobuf messages the Projections service answers with
+//! (`proto/antt/v1/projections.proto`), encoded as they are served. Only ids are stored:
+//! a member's personal data stays sealed in their own record and is never copied here.
+
+mod area;
+mod incident;
+mod rating;
+
+pub use rating::rating_key;
+mod team;
+
+use prost::Message;
+
+use crate::derive::Row;
+
+fn row(key: Vec<u8>, value: &impl Message) -> Row {
+    Row {
+        key,
+        value: value.encode_to_vec(),
+    }
+}
