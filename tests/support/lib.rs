@@ -612,3 +612,11 @@ pub fn hashes(list: &[Vec<u8>]) -> anyhow::Result<Vec<antt_audit::merkle::Hash>>
 pub fn hash(bytes: &[u8]) -> anyhow::Result<antt_audit::merkle::Hash> {
     antt_audit::merkle::Hash::try_from(bytes).map_err(|_| anyhow!("a hash of {} bytes", bytes.len()))
 }
+
+/// The wall clock now, as a wire timestamp: a `known_at` between two appends.
+pub fn now_timestamp() -> prost_types::Timestamp {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the clock is after 1970");
+    timestamp(i64::try_from(since_epoch.as_micros()).expect("micros fit in i64"))
+}

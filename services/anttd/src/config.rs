@@ -204,6 +204,11 @@ impl Config {
         self.key_dir.clone().unwrap_or_else(|| self.data_dir.join("keys"))
     }
 
+    /// Where the projections keep their indexes: beside the log, rebuildable from it.
+    pub fn projections_dir(&self) -> PathBuf {
+        self.data_dir.join("projections")
+    }
+
     /// The sled backend's settings.
     pub fn sled_config(&self) -> SledConfig {
         let mut sled = SledConfig::new(self.data_dir.clone());

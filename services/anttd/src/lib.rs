@@ -43,6 +43,7 @@ pub mod inspections;
 pub mod limits;
 pub mod logging;
 pub mod persons;
+pub mod projections;
 pub mod ratings;
 pub mod records;
 pub(crate) mod request;

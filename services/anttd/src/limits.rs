@@ -9,3 +9,11 @@ pub const EXPORT_EVENTS_MAX: usize = 10_000;
 pub const WITNESSES_MAX: usize = 16;
 /// Shortest interval between periodic checkpoints, in seconds.
 pub const CHECKPOINT_INTERVAL_SECS_MIN: u64 = 1;
+
+/// How long a projection query waits for the projections to reach its `min_position`
+/// (or the events of its `known_at`) before it answers UNAVAILABLE with the lag; the
+/// call's own deadline, if shorter, ends it first.
+pub const PROJECTION_WAIT_MILLIS_MAX: u64 = 5_000;
+
+/// The first year a projection query may ask about: the records begin after 1945.
+pub const AS_OF_YEAR_MIN: i32 = 1945;

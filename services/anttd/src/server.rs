@@ -21,6 +21,7 @@ use crate::commands::Commands;
 use crate::config::Config;
 use crate::domain_api::{self, DomainApi};
 use crate::event_store::EventStoreService;
+use crate::projections::ProjectionsService;
 use crate::shutdown::shutdown_channel;
 
 /// How often the server pings an idle HTTP/2 connection, so that a subscriber whose
@@ -50,6 +51,8 @@ pub enum ServeError {
     Witness { url: String, reason: String },
     #[error("at most {max} witnesses can be configured, {given} were given", max = crate::limits::WITNESSES_MAX)]
     TooManyWitnesses { given: usize },
+    #[error(transparent)]
+    Projections(#[from] crate::projections::ProjectionsError),
     #[error("the gRPC server failed: {0}")]
     Transport(#[from] tonic::transport::Error),
     #[error("closing the log failed; appends acknowledged before are on disk, later ones may not be: {0}")]
@@ -128,6 +131,9 @@ async fn run_server<L: VerifiableLog>(
         shutdown_signal.clone(),
     ));
     let audit = AuditService::new(log.clone(), notary.clone()).into_server(config.max_message_bytes);
+    let (stop_projections, projections_stop) = tokio::sync::watch::channel(false);
+    let projections = crate::projections::start(log.clone(), &config.projections_dir(), projections_stop).await?;
+    let projections = ProjectionsService::new(log.clone(), projections).into_server(config.max_message_bytes);
     let event_store = EventStoreService::new(log, shutdown_signal).into_server(config.max_message_bytes);
 
     let local_addr = listener
@@ -149,11 +155,12 @@ async fn run_server<L: VerifiableLog>(
         .add_service(reflection)
         .add_service(event_store)
         .add_service(audit)
+        .add_service(projections)
         .serve_with_incoming_shutdown(incoming, async {
             let _ = drain_requested.await;
         });
     let mut server = std::pin::pin!(server);
-    tracing::info!(listen = %local_addr, "serving antt.v1.EventStore, antt.v1.Audit and the domain services");
+    tracing::info!(listen = %local_addr, "serving antt.v1.EventStore, antt.v1.Audit, antt.v1.Projections and the domain services");
 
     tokio::select! {
         result = &mut server => {
@@ -176,6 +183,7 @@ async fn run_server<L: VerifiableLog>(
         ),
     }
     final_checkpoint(&notary, grace).await;
+    let _ = stop_projections.send(true);
     Ok(())
 }
 

@@ -277,6 +277,47 @@ pub fn request_id_reused(request_id: uuid::Uuid, why: &str) -> Status {
     )
 }
 
+/// `ErrorInfo.reason` when the projections had not read far enough in time.
+pub const REASON_PROJECTIONS_BEHIND: &str = "PROJECTIONS_BEHIND";
+
+/// UNAVAILABLE for a query whose `min_position` (or `known_at`) the projections did not
+/// reach within the wait; the lag is in `google.rpc.ErrorInfo`.
+pub fn projections_behind(wanted: u64, applied: u64, head: u64) -> Status {
+    let metadata = HashMap::from([
+        ("min_position".to_string(), wanted.to_string()),
+        ("applied_position".to_string(), applied.to_string()),
+        ("lag_events".to_string(), head.saturating_sub(applied).to_string()),
+    ]);
+    Status::with_error_details(
+        Code::Unavailable,
+        format!(
+            "the projections have read the log up to position {applied}, not yet {wanted} ({} events behind the head); retry shortly",
+            head.saturating_sub(applied)
+        ),
+        ErrorDetails::with_error_info(REASON_PROJECTIONS_BEHIND, ERROR_DOMAIN, metadata),
+    )
+}
+
+/// INTERNAL when the projections stopped on a stored event they cannot read: damage,
+/// said instead of answering from less than the log holds.
+pub fn projections_halted(reason: &str) -> Status {
+    tracing::error!(reason, "a query was refused: the projections are halted");
+    Status::internal(format!(
+        "the projections stopped applying the log ({reason}); answers would leave out what follows, so none are given. \
+         Run `antt admin verify` on a copy of the data directory"
+    ))
+}
+
+/// Why a projection query could not be answered.
+pub fn query_error(error: antt_projections::query::QueryError) -> Status {
+    use antt_projections::query::QueryError;
+    match error {
+        QueryError::NotFound(message) => Status::not_found(message),
+        QueryError::TooLarge(_) => Status::resource_exhausted(error.to_string()),
+        QueryError::Layout(error) => inconsistent_records(error.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use antt_log::StorageError;

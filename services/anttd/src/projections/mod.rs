@@ -1,0 +1,14 @@
+//! The `antt.v1.Projections` service: rosters and statistics for any day, as the records
+//! stood at any moment, read from `antt-projections`' indexes.
+//!
+//! - `axes.rs`: the two time axes of a query (and its period), read and checked, and
+//!   turned into a snapshot of the store once the engine has read far enough.
+//! - `service.rs`: the RPCs.
+//! - `runner.rs`: opens the store beside the log and runs the engine on its own task.
+
+mod axes;
+mod runner;
+mod service;
+
+pub use runner::{start, Projections, ProjectionsError};
+pub use service::ProjectionsService;

@@ -1,0 +1,224 @@
+//! The RPCs of `antt.v1.Projections`. Each reads its request through [`Fields`], waits
+//! for the projections to have read what its axes need, and answers from one snapshot
+//! of the store, on a blocking thread (a subtree walk reads many small rows).
+
+use std::sync::Arc;
+
+use antt_log::EventLog;
+use antt_projections::bitemporal::Snapshot;
+use antt_projections::query::{self, QueryError};
+use antt_projections::store::SledStore;
+use antt_proto::v1 as pb;
+use antt_proto::v1::projections_server::{Projections as ProjectionsRpc, ProjectionsServer};
+use tonic::{Request, Response, Status};
+
+use super::axes::{self, Axes, Resolved};
+use super::runner::Projections;
+use crate::request::{self, Fields};
+use crate::status;
+
+pub struct ProjectionsService<L> {
+    log: Arc<L>,
+    projections: Projections,
+}
+
+impl<L: EventLog> ProjectionsService<L> {
+    pub fn new(log: Arc<L>, projections: Projections) -> Self {
+        ProjectionsService { log, projections }
+    }
+
+    pub fn into_server(self, max_message_bytes: usize) -> ProjectionsServer<Self> {
+        ProjectionsServer::new(self)
+            .max_decoding_message_size(max_message_bytes)
+            .max_encoding_message_size(max_message_bytes)
+    }
+
+    /// Resolves `axes` and runs `answer` over the snapshot they name.
+    async fn answer<T: Send + 'static>(
+        &self,
+        axes: Axes,
+        answer: impl FnOnce(&Snapshot<'_, SledStore>, &Resolved) -> Result<T, QueryError> + Send + 'static,
+    ) -> Result<T, Status> {
+        let resolved = axes::resolve(self.log.as_ref(), &self.projections, &axes).await?;
+        let store = Arc::clone(&self.projections.store);
+        tokio::task::spawn_blocking(move || answer(&resolved.snapshot(&store), &resolved))
+            .await
+            .map_err(|error| status::inconsistent_records(format!("a projection query failed: {error}")))?
+            .map_err(status::query_error)
+    }
+}
+
+/// Reads a request with `read`, or refuses it naming every malformed field.
+fn read<T>(read: impl FnOnce(&mut Fields) -> T) -> Result<T, Status> {
+    let mut fields = Fields::default();
+    let value = read(&mut fields);
+    fields.finish()?;
+    Ok(value)
+}
+
+fn area_label(area: &Option<pb::AreaSelector>) -> String {
+    match area.as_ref().and_then(|selector| selector.area.as_ref()) {
+        Some(pb::area_selector::Area::AreaId(id)) => id.clone(),
+        Some(pb::area_selector::Area::Code(code)) => format!("code {code}"),
+        None => String::new(),
+    }
+}
+
+#[tonic::async_trait]
+impl<L: EventLog> ProjectionsRpc for ProjectionsService<L> {
+    async fn get_area_tree(
+        &self,
+        request: Request<pb::AreaTreeRequest>,
+    ) -> Result<Response<pb::AreaTreeResponse>, Status> {
+        let span =
+            |r: &pb::AreaTreeRequest| tracing::info_span!("query", rpc = "GetAreaTree", area = area_label(&r.area));
+        request::traced(request, span, |_, r| async move {
+            let (axes, area) = read(|fields| (fields.axes(r.axes.as_ref()), fields.area(r.area.as_ref())))?;
+            self.answer(axes, move |snapshot, resolved| {
+                let response = query::area_tree(snapshot, &area)?;
+                Ok(pb::AreaTreeResponse {
+                    answered: Some(resolved.answered()),
+                    ..response
+                })
+            })
+            .await
+        })
+        .await
+    }
+
+    async fn get_roster(&self, request: Request<pb::RosterRequest>) -> Result<Response<pb::RosterResponse>, Status> {
+        let span = |r: &pb::RosterRequest| tracing::info_span!("query", rpc = "GetRoster", area = area_label(&r.area));
+        request::traced(request, span, |_, r| async move {
+            let (axes, area, force) = read(|fields| {
+                let force: pb::ForceType = fields.optional_enumeration("force_type", r.force_type);
+                (fields.axes(r.axes.as_ref()), fields.area(r.area.as_ref()), force)
+            })?;
+            let force = (force != pb::ForceType::Unspecified).then_some(force);
+            self.answer(axes, move |snapshot, resolved| {
+                let response = query::roster(snapshot, &area, force)?;
+                Ok(pb::RosterResponse {
+                    answered: Some(resolved.answered()),
+                    ..response
+                })
+            })
+            .await
+        })
+        .await
+    }
+
+    async fn get_forces_summary(
+        &self,
+        request: Request<pb::ForcesSummaryRequest>,
+    ) -> Result<Response<pb::ForcesSummaryResponse>, Status> {
+        let span = |r: &pb::ForcesSummaryRequest| {
+            tracing::info_span!("query", rpc = "GetForcesSummary", area = area_label(&r.area))
+        };
+        request::traced(request, span, |_, r| async move {
+            let (axes, area, period) = read(|fields| {
+                let axes = fields.axes(r.axes.as_ref());
+                let period = fields.period(r.period.as_ref(), axes.as_of);
+                (axes, fields.area(r.area.as_ref()), period)
+            })?;
+            self.answer(axes, move |snapshot, resolved| {
+                let response = query::forces_summary(snapshot, &area, period)?;
+                Ok(pb::ForcesSummaryResponse {
+                    answered: Some(resolved.answered()),
+                    ..response
+                })
+            })
+            .await
+        })
+        .await
+    }
+
+    async fn get_coverage(
+        &self,
+        request: Request<pb::CoverageRequest>,
+    ) -> Result<Response<pb::CoverageResponse>, Status> {
+        let span =
+            |r: &pb::CoverageRequest| tracing::info_span!("query", rpc = "GetCoverage", area = area_label(&r.area));
+        request::traced(request, span, |_, r| async move {
+            let (axes, area) = read(|fields| (fields.axes(r.axes.as_ref()), fields.area(r.area.as_ref())))?;
+            self.answer(axes, move |snapshot, resolved| {
+                let response = query::coverage(snapshot, &area)?;
+                Ok(pb::CoverageResponse {
+                    answered: Some(resolved.answered()),
+                    ..response
+                })
+            })
+            .await
+        })
+        .await
+    }
+
+    async fn get_incident_summary(
+        &self,
+        request: Request<pb::IncidentSummaryRequest>,
+    ) -> Result<Response<pb::IncidentSummaryResponse>, Status> {
+        let span = |r: &pb::IncidentSummaryRequest| {
+            tracing::info_span!("query", rpc = "GetIncidentSummary", area = area_label(&r.area))
+        };
+        request::traced(request, span, |_, r| async move {
+            let (axes, area, period) = read(|fields| {
+                let axes = fields.axes(r.axes.as_ref());
+                let period = fields.period(r.period.as_ref(), axes.as_of);
+                (axes, fields.area(r.area.as_ref()), period)
+            })?;
+            self.answer(axes, move |snapshot, resolved| {
+                let response = query::incident_summary(snapshot, &area, period)?;
+                Ok(pb::IncidentSummaryResponse {
+                    answered: Some(resolved.answered()),
+                    ..response
+                })
+            })
+            .await
+        })
+        .await
+    }
+
+    async fn get_rating_summary(
+        &self,
+        request: Request<pb::RatingSummaryRequest>,
+    ) -> Result<Response<pb::RatingSummaryResponse>, Status> {
+        let span = |r: &pb::RatingSummaryRequest| {
+            tracing::info_span!("query", rpc = "GetRatingSummary", area = area_label(&r.area))
+        };
+        request::traced(request, span, |_, r| async move {
+            let (axes, area, year, level) = read(|fields| {
+                let level: pb::AreaLevel = fields.enumeration("unit_level", r.unit_level);
+                (
+                    fields.axes(r.axes.as_ref()),
+                    fields.area(r.area.as_ref()),
+                    fields.year("year", r.year),
+                    level,
+                )
+            })?;
+            self.answer(axes, move |snapshot, resolved| {
+                let response = query::rating_summary(snapshot, &area, year, level)?;
+                Ok(pb::RatingSummaryResponse {
+                    answered: Some(resolved.answered()),
+                    ..response
+                })
+            })
+            .await
+        })
+        .await
+    }
+
+    async fn get_projection_status(
+        &self,
+        _request: Request<pb::ProjectionStatusRequest>,
+    ) -> Result<Response<pb::ProjectionStatus>, Status> {
+        let progress = self.projections.progress.borrow().clone();
+        let head = self.log.head().next_position;
+        Ok(Response::new(pb::ProjectionStatus {
+            applied_position: progress.applied,
+            head_position: head,
+            lag_events: head.saturating_sub(progress.applied),
+            halted: progress.halted.unwrap_or_default(),
+            rebuilding: false,
+            rebuild_position: 0,
+            version: antt_projections::bitemporal::FORMAT_VERSION,
+        }))
+    }
+}
