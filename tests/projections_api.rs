@@ -111,12 +111,7 @@ async fn rosters_answer_for_a_day_as_the_records_stood_at_a_moment() {
     ];
     expected.sort();
     assert_eq!(after, expected, "now the records say both served in summer 2021");
-    let as_stood = roster(
-        &mut projections,
-        &province,
-        axes(summer_2021, Some(inspection_day.clone()), 0),
-    )
-    .await;
+    let as_stood = roster(&mut projections, &province, axes(summer_2021, Some(inspection_day), 0)).await;
     assert_eq!(
         as_stood,
         vec![(an.clone(), MemberRole::Leader as i32)],
