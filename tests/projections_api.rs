@@ -11,10 +11,12 @@
 
 use antt_e2e::v1::forces_client::ForcesClient;
 use antt_e2e::v1::projections_client::ProjectionsClient;
+use antt_e2e::v1::records_client::RecordsClient;
 use antt_e2e::v1::{
-    area_selector, AppointMemberRequest, AreaLevel, AreaSelector, AreaTreeRequest, Date, ForceType,
-    ForcesSummaryRequest, LeaveReason, MemberLeavesRequest, MemberRole, Period, ProjectionStatusRequest, RosterRequest,
-    TimeAxes,
+    area_selector, report_figure_request, AppointMemberRequest, AreaLevel, AreaSelector, AreaTreeRequest, Date,
+    FigureIndicator, FigurePrecision, FigureValue, ForceType, ForcesSummaryRequest, LeaveReason, MemberLeavesRequest,
+    MemberRole, Period, ProjectionStatusRequest, ReportFigureRequest, ReportedFiguresRequest, RosterRequest,
+    TeamHistoryRequest, TimeAxes, YearlySeriesRequest,
 };
 use antt_e2e::{
     assert_field_violation, date, decided_by, register_person_named, thanh_hoa_and_nga_thai, thon_8,
@@ -166,6 +168,92 @@ async fn rosters_answer_for_a_day_as_the_records_stood_at_a_moment() {
         levels,
         vec![(AreaLevel::Commune as i32, 1), (AreaLevel::ResidentialArea as i32, 1)]
     );
+
+    // The team's history: no members, An, An and Bình, Bình.
+    let history = projections
+        .get_team_history(TeamHistoryRequest {
+            axes: axes(date(2022, 12, 31), None, 0),
+            team_id: team_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let sizes: Vec<(Date, usize)> = history
+        .periods
+        .iter()
+        .map(|period| (period.from.unwrap(), period.team.as_ref().unwrap().members.len()))
+        .collect();
+    assert_eq!(
+        sizes,
+        vec![
+            (date(2020, 3, 1), 0),
+            (date(2020, 6, 1), 1),
+            (date(2021, 3, 1), 2),
+            (date(2022, 4, 1), 1)
+        ]
+    );
+    assert!(history.periods.last().unwrap().until.is_none(), "the last period lasts");
+
+    // The year-end members, year by year.
+    let series = projections
+        .get_yearly_series(YearlySeriesRequest {
+            axes: axes(date(2022, 12, 31), None, 0),
+            area: by_id(&province),
+            first_year: 2019,
+            last_year: 2022,
+            rating_unit_level: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let members: Vec<(i32, u32)> = series
+        .years
+        .iter()
+        .map(|year| {
+            (
+                year.year,
+                year.forces.as_ref().unwrap().forces.iter().map(|f| f.members).sum(),
+            )
+        })
+        .collect();
+    assert_eq!(members, vec![(2019, 0), (2020, 1), (2021, 2), (2022, 1)]);
+
+    // The province reported 3 members for 2021; the records give 2.
+    let figure = ReportFigureRequest {
+        header: decided_by(date(2022, 1, 15), "05/BC-BCĐ", "Ban Chỉ đạo tỉnh"),
+        figure_id: antt_e2e::new_id(),
+        unit_area_id: province.clone(),
+        indicator: FigureIndicator::Members.into(),
+        force_type: ForceType::SecurityProtectionTeam.into(),
+        period: Some(report_figure_request::Period::Year(2021)),
+        value: Some(FigureValue {
+            count: 3,
+            precision: FigurePrecision::Exact.into(),
+            out_of: None,
+            share_permille: None,
+        }),
+        ..Default::default()
+    };
+    let reported = RecordsClient::new(channel.clone())
+        .report_figure(figure)
+        .await
+        .unwrap()
+        .into_inner();
+    let figures = projections
+        .get_reported_figures(ReportedFiguresRequest {
+            axes: axes(date(2022, 12, 31), None, reported.last_position + 1),
+            area: by_id(&province),
+            period: Some(Period {
+                from: Some(date(2021, 1, 1)),
+                to: Some(date(2021, 12, 31)),
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let comparison = &figures.figures[0];
+    assert!(comparison.derivable);
+    assert_eq!((comparison.derived, comparison.difference), (2, -1));
 }
 
 #[tokio::test]

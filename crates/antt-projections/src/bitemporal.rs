@@ -22,8 +22,13 @@ use crate::derive::ValidRow;
 use crate::key::{decode_date, encode_date, prefix_end, sortable_i64};
 use crate::store::{Store, StoreError, Write};
 
-/// A row key and its value, borrowed from the store.
-type KeyAndValue<'v> = (&'v [u8], &'v [u8]);
+/// A stored row version a snapshot sees, borrowed from the store.
+struct Seen<'v> {
+    row_key: &'v [u8],
+    from: Date,
+    until: Date,
+    value: &'v [u8],
+}
 
 const CURRENT: u8 = b'C';
 const HISTORY: u8 = b'H';
@@ -221,21 +226,46 @@ impl<'s, S: Store> Snapshot<'s, S> {
         to: Option<&[u8]>,
         visit: &mut dyn FnMut(&[u8], &[u8]),
     ) -> Result<(), LayoutError> {
-        self.scan_tag(CURRENT, from, to, 4, visit)?;
-        if !self.is_latest {
-            self.scan_tag(HISTORY, from, to, 12, visit)?;
+        for &tag in self.tags() {
+            self.scan_tag(tag, from, to, false, &mut |seen| visit(seen.row_key, seen.value))?;
         }
         Ok(())
     }
 
+    /// The tags to read: withdrawn versions only for a reader of the past.
+    fn tags(&self) -> &'static [u8] {
+        if self.is_latest {
+            &[CURRENT]
+        } else {
+            &[CURRENT, HISTORY]
+        }
+    }
+
+    /// Every valid interval of the rows under `prefix`, whatever day they hold, as the
+    /// records stood: `(from, until, value)` in order of `from`. A record's history.
+    pub fn intervals(&self, prefix: &[u8]) -> Result<Vec<(Date, Date, Vec<u8>)>, LayoutError> {
+        let mut found = Vec::new();
+        let end = prefix_end(prefix);
+        for &tag in self.tags() {
+            self.scan_tag(tag, prefix, end.as_deref(), true, &mut |seen| {
+                found.push((seen.from, seen.until, seen.value.to_vec()));
+            })?;
+        }
+        found.sort_by_key(|(from, _, _)| *from);
+        Ok(found)
+    }
+
+    /// Every version under `[from, to)` of one tag that the snapshot sees (on any day,
+    /// with `any_day`).
     fn scan_tag(
         &self,
         tag: u8,
         from: &[u8],
         to: Option<&[u8]>,
-        suffix: usize,
-        visit: &mut dyn FnMut(&[u8], &[u8]),
+        any_day: bool,
+        visit: &mut dyn FnMut(&Seen<'_>),
     ) -> Result<(), LayoutError> {
+        let suffix = if tag == HISTORY { 12 } else { 4 };
         let start = [&[tag], from].concat();
         let end = match to {
             Some(to) => [&[tag], to].concat(),
@@ -243,8 +273,8 @@ impl<'s, S: Store> Snapshot<'s, S> {
         };
         let mut damage = None;
         self.store.scan(&start, Some(&end), &mut |key, value| {
-            match self.visible(tag, key, value, suffix) {
-                Ok(Some((row_key, payload))) => visit(row_key, payload),
+            match self.visible(tag, key, value, suffix, any_day) {
+                Ok(Some(seen)) => visit(&seen),
                 Ok(None) => {}
                 Err(error) => {
                     damage = Some(error);
@@ -256,14 +286,15 @@ impl<'s, S: Store> Snapshot<'s, S> {
         damage.map_or(Ok(()), Err)
     }
 
-    /// The row key and value of a stored version, if the snapshot sees it.
+    /// A stored version, if the snapshot sees it (on any day, with `any_day`).
     fn visible<'v>(
         &self,
         tag: u8,
         key: &'v [u8],
         value: &'v [u8],
         suffix: usize,
-    ) -> Result<Option<KeyAndValue<'v>>, LayoutError> {
+        any_day: bool,
+    ) -> Result<Option<Seen<'v>>, LayoutError> {
         let row_key_end = key
             .len()
             .checked_sub(suffix)
@@ -282,13 +313,18 @@ impl<'s, S: Store> Snapshot<'s, S> {
         };
         let (until, rest) = split_date(value).ok_or_else(|| bad("row version"))?;
         let (position, payload) = split_u64(rest).ok_or_else(|| bad("row version"))?;
-        let holds = from <= self.as_of && self.as_of < until;
+        let holds = any_day || (from <= self.as_of && self.as_of < until);
         let said = match recorded_from {
             // History: `position` is the event that withdrew it.
             Some(recorded_from) => recorded_from < self.known && self.known <= position,
             // Current: `position` is the event that made it.
             None => position < self.known,
         };
-        Ok((holds && said).then_some((&key[1..row_key_end], payload)))
+        Ok((holds && said).then_some(Seen {
+            row_key: &key[1..row_key_end],
+            from,
+            until,
+            value: payload,
+        }))
     }
 }

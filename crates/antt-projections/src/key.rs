@@ -28,6 +28,22 @@ pub enum Kind {
     Incident = 7,
     /// A rating of a unit: `rating ‖ unit_id ‖ year`.
     Rating = 8,
+    /// An arrest of a wanted person: `arrest ‖ area_id ‖ date ‖ arrest_id`.
+    Arrest = 9,
+    /// A tip from the public: `tip ‖ area_id ‖ date ‖ tip_id`.
+    Tip = 10,
+    /// A key complex area's designation: `hotspot ‖ area_id ‖ designated_on`.
+    Hotspot = 11,
+    /// A directive document: `document ‖ issuer area_id ‖ date ‖ document_id`.
+    Document = 12,
+    /// A conference or class: `conference ‖ organiser area_id ‖ date ‖ conference_id`.
+    Conference = 13,
+    /// An award: `award ‖ area_id ‖ date ‖ award_id`.
+    Award = 14,
+    /// A reported figure: `figure ‖ unit area_id ‖ period's last day ‖ figure_id`.
+    Figure = 15,
+    /// A team by its id alone, for its history: `team-by-id ‖ team_id`.
+    TeamById = 16,
 }
 
 /// Builds a key part by part.

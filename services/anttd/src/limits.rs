@@ -17,3 +17,7 @@ pub const PROJECTION_WAIT_MILLIS_MAX: u64 = 5_000;
 
 /// The first year a projection query may ask about: the records begin after 1945.
 pub const AS_OF_YEAR_MIN: i32 = 1945;
+
+/// Years one yearly series spans: a few decades of reports, each year a handful of
+/// subtree walks.
+pub const YEARLY_SERIES_YEARS_MAX: i32 = 30;

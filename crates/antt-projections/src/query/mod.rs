@@ -2,15 +2,21 @@
 //! the moment whose records are read. Pure reads of the store; the service adds the
 //! axes it answered on.
 
+mod activity;
 mod areas;
+mod figures;
 mod forces;
 mod incidents;
 mod ratings;
+mod series;
 
+pub use activity::activity_summary;
 pub use areas::{area_tree, resolve_area, subtree};
+pub use figures::reported_figures;
 pub use forces::{coverage, forces_summary, roster};
 pub use incidents::incident_summary;
 pub use ratings::rating_summary;
+pub use series::{team_history, yearly_series};
 
 use antt_domain::Date;
 use prost::Message;

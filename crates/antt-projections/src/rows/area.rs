@@ -14,6 +14,18 @@ impl Rows for Area {
             return;
         };
         let node = node(state, registered_on);
+        // Hotspots outlive the area's end: a designation is a fact of its period.
+        for period in &state.key_complex_periods {
+            let hotspot = pb::HotspotRow {
+                area_id: state.area_id.clone(),
+                designated_on: Some(period.designated_on.to_proto()),
+                transformed_on: period.transformed_on.map(|on| on.to_proto()),
+            };
+            let key = KeyBuilder::new(Kind::Hotspot)
+                .text(&state.area_id)
+                .date(period.designated_on);
+            out.push(row(key.build(), &hotspot));
+        }
         match &state.ending {
             None => {
                 out.push(row(KeyBuilder::new(Kind::Area).text(&state.area_id).build(), &node));

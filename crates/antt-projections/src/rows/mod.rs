@@ -4,7 +4,9 @@
 //! (`proto/antt/v1/projections.proto`), encoded as they are served. Only ids are stored:
 //! a member's personal data stays sealed in their own record and is never copied here.
 
+mod activity;
 mod area;
+mod figure;
 mod incident;
 mod rating;
 

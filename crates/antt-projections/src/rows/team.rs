@@ -15,13 +15,10 @@ impl Rows for Team {
             return;
         };
         if state.ending.is_none() {
-            out.push(row(
-                KeyBuilder::new(Kind::Team)
-                    .text(&state.area_id)
-                    .text(&state.team_id)
-                    .build(),
-                &team_row(state, established_on),
-            ));
+            let team = team_row(state, established_on);
+            let in_area = KeyBuilder::new(Kind::Team).text(&state.area_id).text(&state.team_id);
+            out.push(row(in_area.build(), &team));
+            out.push(row(KeyBuilder::new(Kind::TeamById).text(&state.team_id).build(), &team));
         }
         for (person_id, membership) in &state.members {
             member_changes(state, person_id, membership, out);

@@ -96,6 +96,21 @@ impl Fields {
         Period { from, to }
     }
 
+    /// `first_year..=last_year`: a range of at most `YEARLY_SERIES_YEARS_MAX` years.
+    pub(crate) fn years(&mut self, first_year: i32, last_year: i32) -> (i32, i32) {
+        let first = self.year("first_year", first_year);
+        let last = self.year("last_year", last_year);
+        if first > last {
+            self.violate("last_year", format!("is before first_year ({first})"));
+        } else if i64::from(last) - i64::from(first) >= i64::from(limits::YEARLY_SERIES_YEARS_MAX) {
+            self.violate(
+                "last_year",
+                format!("a series spans at most {} years", limits::YEARLY_SERIES_YEARS_MAX),
+            );
+        }
+        (first, last)
+    }
+
     /// `area`: by id or by official code.
     pub(crate) fn area(&mut self, area: Option<&pb::AreaSelector>) -> AreaRef {
         use pb::area_selector::Area;

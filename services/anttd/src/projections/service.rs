@@ -205,6 +205,107 @@ impl<L: EventLog> ProjectionsRpc for ProjectionsService<L> {
         .await
     }
 
+    async fn get_activity_summary(
+        &self,
+        request: Request<pb::ActivitySummaryRequest>,
+    ) -> Result<Response<pb::ActivitySummaryResponse>, Status> {
+        let span = |r: &pb::ActivitySummaryRequest| {
+            tracing::info_span!("query", rpc = "GetActivitySummary", area = area_label(&r.area))
+        };
+        request::traced(request, span, |_, r| async move {
+            let (axes, area, period) = read(|fields| {
+                let axes = fields.axes(r.axes.as_ref());
+                let period = fields.period(r.period.as_ref(), axes.as_of);
+                (axes, fields.area(r.area.as_ref()), period)
+            })?;
+            self.answer(axes, move |snapshot, resolved| {
+                let response = query::activity_summary(snapshot, &area, period)?;
+                Ok(pb::ActivitySummaryResponse {
+                    answered: Some(resolved.answered()),
+                    ..response
+                })
+            })
+            .await
+        })
+        .await
+    }
+
+    async fn get_reported_figures(
+        &self,
+        request: Request<pb::ReportedFiguresRequest>,
+    ) -> Result<Response<pb::ReportedFiguresResponse>, Status> {
+        let span = |r: &pb::ReportedFiguresRequest| {
+            tracing::info_span!("query", rpc = "GetReportedFigures", area = area_label(&r.area))
+        };
+        request::traced(request, span, |_, r| async move {
+            let (axes, area, period) = read(|fields| {
+                let axes = fields.axes(r.axes.as_ref());
+                let period = fields.period(r.period.as_ref(), axes.as_of);
+                (axes, fields.area(r.area.as_ref()), period)
+            })?;
+            self.answer(axes, move |snapshot, resolved| {
+                let response = query::reported_figures(snapshot, &area, period)?;
+                Ok(pb::ReportedFiguresResponse {
+                    answered: Some(resolved.answered()),
+                    ..response
+                })
+            })
+            .await
+        })
+        .await
+    }
+
+    async fn get_yearly_series(
+        &self,
+        request: Request<pb::YearlySeriesRequest>,
+    ) -> Result<Response<pb::YearlySeriesResponse>, Status> {
+        let span = |r: &pb::YearlySeriesRequest| {
+            tracing::info_span!("query", rpc = "GetYearlySeries", area = area_label(&r.area))
+        };
+        request::traced(request, span, |_, r| async move {
+            let (axes, area, years, level) = read(|fields| {
+                let axes = fields.axes(r.axes.as_ref());
+                let years = fields.years(r.first_year, r.last_year);
+                let level: pb::AreaLevel = fields.optional_enumeration("rating_unit_level", r.rating_unit_level);
+                (axes, fields.area(r.area.as_ref()), years, level)
+            })?;
+            let level = if level == pb::AreaLevel::Unspecified {
+                pb::AreaLevel::ResidentialArea
+            } else {
+                level
+            };
+            self.answer(axes, move |snapshot, resolved| {
+                let response = query::yearly_series(snapshot, &area, years.0, years.1, level)?;
+                Ok(pb::YearlySeriesResponse {
+                    answered: Some(resolved.answered()),
+                    ..response
+                })
+            })
+            .await
+        })
+        .await
+    }
+
+    async fn get_team_history(
+        &self,
+        request: Request<pb::TeamHistoryRequest>,
+    ) -> Result<Response<pb::TeamHistoryResponse>, Status> {
+        let span =
+            |r: &pb::TeamHistoryRequest| tracing::info_span!("query", rpc = "GetTeamHistory", team_id = r.team_id);
+        request::traced(request, span, |_, r| async move {
+            let (axes, team_id) = read(|fields| (fields.axes(r.axes.as_ref()), fields.uuid("team_id", &r.team_id)))?;
+            self.answer(axes, move |snapshot, resolved| {
+                let response = query::team_history(snapshot, &team_id.to_string())?;
+                Ok(pb::TeamHistoryResponse {
+                    answered: Some(resolved.answered()),
+                    ..response
+                })
+            })
+            .await
+        })
+        .await
+    }
+
     async fn get_projection_status(
         &self,
         _request: Request<pb::ProjectionStatusRequest>,
