@@ -15,8 +15,8 @@ use antt_e2e::v1::records_client::RecordsClient;
 use antt_e2e::v1::{
     area_selector, report_figure_request, AppointMemberRequest, AreaLevel, AreaSelector, AreaTreeRequest, Date,
     FigureIndicator, FigurePrecision, FigureValue, ForceType, ForcesSummaryRequest, LeaveReason, MemberLeavesRequest,
-    MemberRole, Period, ProjectionStatusRequest, ReportFigureRequest, ReportedFiguresRequest, RosterRequest,
-    TeamHistoryRequest, TimeAxes, YearlySeriesRequest,
+    MemberRole, Period, PersonHistoryRequest, ProjectionStatusRequest, ReportFigureRequest, ReportedFiguresRequest,
+    RosterRequest, TeamHistoryRequest, TimeAxes, YearlySeriesRequest,
 };
 use antt_e2e::{
     assert_field_violation, date, decided_by, register_person_named, thanh_hoa_and_nga_thai, thon_8,
@@ -193,6 +193,20 @@ async fn rosters_answer_for_a_day_as_the_records_stood_at_a_moment() {
         ]
     );
     assert!(history.periods.last().unwrap().until.is_none(), "the last period lasts");
+    let an_served = projections
+        .get_person_history(PersonHistoryRequest {
+            axes: axes(date(2022, 12, 31), None, 0),
+            person_id: an.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let term = &an_served.terms[0];
+    assert_eq!(
+        (term.from, term.until),
+        (Some(date(2020, 6, 1)), Some(date(2022, 4, 1)))
+    );
+    assert_eq!(term.reason, LeaveReason::Relocated as i32);
 
     // The year-end members, year by year.
     let series = projections

@@ -44,6 +44,12 @@ pub enum Kind {
     Figure = 15,
     /// A team by its id alone, for its history: `team-by-id ‖ team_id`.
     TeamById = 16,
+    /// An office held: `office ‖ area_id ‖ tenure_id`.
+    Office = 17,
+    /// An office by its holder: `office-of ‖ person_id ‖ tenure_id`.
+    OfficeOf = 18,
+    /// A person's term in a team: `term ‖ person_id ‖ from ‖ team_id ‖ n`.
+    PersonTerm = 19,
 }
 
 /// Builds a key part by part.

@@ -7,6 +7,7 @@ use antt_domain::conference::Conference;
 use antt_domain::document::Document;
 use antt_domain::figure::Figure;
 use antt_domain::incident::Incident;
+use antt_domain::office::Office;
 use antt_domain::rating::Rating;
 use antt_domain::team::Team;
 use antt_domain::tip::Tip;
@@ -61,7 +62,7 @@ macro_rules! records {
     };
 }
 
-records!(Area, Team, Incident, Rating, Arrest, Tip, Document, Conference, Award, Figure);
+records!(Area, Team, Incident, Rating, Arrest, Tip, Document, Conference, Award, Figure, Office);
 
 impl Record {
     pub fn is_empty(&self) -> bool {

@@ -16,14 +16,51 @@ pub fn roster<S: Store>(
     area: &AreaRef,
     force_type: Option<pb::ForceType>,
 ) -> Result<pb::RosterResponse, QueryError> {
-    let mut teams = teams_under(snapshot, area)?;
+    let areas = areas_of(snapshot, area)?;
+    let mut teams = Vec::new();
+    let mut offices = Vec::new();
+    for node in &areas {
+        teams.extend(decoded::<pb::TeamRow, S>(
+            snapshot,
+            &KeyBuilder::new(Kind::Team).text(&node.area_id).build(),
+        )?);
+        offices.extend(decoded::<pb::OfficeRow, S>(
+            snapshot,
+            &KeyBuilder::new(Kind::Office).text(&node.area_id).build(),
+        )?);
+    }
     if let Some(force_type) = force_type {
         teams.retain(|team| team.force_type == force_type as i32);
     }
     teams.sort_by(|a, b| {
         (a.force_type, &a.area_id, &a.name, &a.team_id).cmp(&(b.force_type, &b.area_id, &b.name, &b.team_id))
     });
-    Ok(pb::RosterResponse { answered: None, teams })
+    Ok(pb::RosterResponse {
+        answered: None,
+        teams,
+        offices,
+    })
+}
+
+/// A person's terms in every team up to the snapshot's day, and the offices they held
+/// that day; NOT_FOUND if the records know of neither.
+pub fn person_history<S: Store>(
+    snapshot: &Snapshot<'_, S>,
+    person_id: &str,
+) -> Result<pb::PersonHistoryResponse, QueryError> {
+    let terms: Vec<pb::PersonTermRow> = decoded(snapshot, &KeyBuilder::new(Kind::PersonTerm).text(person_id).build())?;
+    let offices: Vec<pb::OfficeRow> = decoded(snapshot, &KeyBuilder::new(Kind::OfficeOf).text(person_id).build())?;
+    if terms.is_empty() && offices.is_empty() {
+        return Err(QueryError::NotFound(format!(
+            "person {person_id} served in no team and held no office by {} (chưa có trong hồ sơ)",
+            snapshot.as_of()
+        )));
+    }
+    Ok(pb::PersonHistoryResponse {
+        answered: None,
+        terms,
+        offices,
+    })
 }
 
 fn teams_under<S: Store>(snapshot: &Snapshot<'_, S>, area: &AreaRef) -> Result<Vec<pb::TeamRow>, QueryError> {

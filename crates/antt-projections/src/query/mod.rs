@@ -13,7 +13,7 @@ mod series;
 pub use activity::activity_summary;
 pub use areas::{area_tree, resolve_area, subtree};
 pub use figures::reported_figures;
-pub use forces::{coverage, forces_summary, roster};
+pub use forces::{coverage, forces_summary, person_history, roster};
 pub use incidents::incident_summary;
 pub use ratings::rating_summary;
 pub use series::{team_history, yearly_series};

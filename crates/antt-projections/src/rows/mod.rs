@@ -8,6 +8,7 @@ mod activity;
 mod area;
 mod figure;
 mod incident;
+mod office;
 mod rating;
 
 pub use rating::rating_key;

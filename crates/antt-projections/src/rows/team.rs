@@ -66,7 +66,22 @@ fn member_changes(state: &State, person_id: &str, membership: &Membership, out: 
             ..pb::MemberChangeRow::default()
         };
         out.push(row(change_key(state, term.from, person_id, index, true), &change));
+        let mut served = pb::PersonTermRow {
+            person_id: person_id.to_owned(),
+            team_id: state.team_id.clone(),
+            force_type: state.force_type as i32,
+            area_id: state.area_id.clone(),
+            from: Some(term.from.to_proto()),
+            ..pb::PersonTermRow::default()
+        };
+        let term_key = KeyBuilder::new(Kind::PersonTerm)
+            .text(person_id)
+            .date(term.from)
+            .text(&state.team_id)
+            .number(index as u64)
+            .build();
         let Some(until) = term.until else {
+            out.push(row(term_key, &served));
             continue;
         };
         let (end, reason) = match (&membership.stage, index == last) {
@@ -85,6 +100,10 @@ fn member_changes(state: &State, person_id: &str, membership: &Membership, out: 
             replaced: index == last && membership.replaced_by.is_some(),
             ..change
         };
+        served.until = Some(until.to_proto());
+        served.end = ended.end;
+        served.reason = ended.reason;
+        out.push(row(term_key, &served));
         out.push(row(change_key(state, until, person_id, index, false), &ended));
     }
 }

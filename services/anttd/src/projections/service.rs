@@ -306,6 +306,28 @@ impl<L: EventLog> ProjectionsRpc for ProjectionsService<L> {
         .await
     }
 
+    async fn get_person_history(
+        &self,
+        request: Request<pb::PersonHistoryRequest>,
+    ) -> Result<Response<pb::PersonHistoryResponse>, Status> {
+        let span = |r: &pb::PersonHistoryRequest| {
+            tracing::info_span!("query", rpc = "GetPersonHistory", person_id = r.person_id)
+        };
+        request::traced(request, span, |_, r| async move {
+            let (axes, person_id) =
+                read(|fields| (fields.axes(r.axes.as_ref()), fields.uuid("person_id", &r.person_id)))?;
+            self.answer(axes, move |snapshot, resolved| {
+                let response = query::person_history(snapshot, &person_id.to_string())?;
+                Ok(pb::PersonHistoryResponse {
+                    answered: Some(resolved.answered()),
+                    ..response
+                })
+            })
+            .await
+        })
+        .await
+    }
+
     async fn get_projection_status(
         &self,
         _request: Request<pb::ProjectionStatusRequest>,
