@@ -7,6 +7,8 @@
 //! - [`engine`]: applies the log (catch-up, then live), atomically with its position.
 //! - [`query`]: the questions inspectors and analysts ask, over a [`bitemporal::Snapshot`].
 //! - [`store`]: the ordered key space underneath (sled, or memory for tests).
+//! - [`generations`] and [`rebuild`]: stores built beside the serving one, switched to
+//!   when caught up.
 //!
 //! *Invariant:* a row's valid interval is a pure function of its record's timeline, so
 //! the answer for a moment depends only on the events recorded before it, never on the
@@ -18,9 +20,11 @@
 pub mod bitemporal;
 pub mod derive;
 pub mod engine;
+pub mod generations;
 pub mod key;
 pub mod limits;
 pub mod query;
+pub mod rebuild;
 pub mod record;
 pub mod rows;
 pub mod store;

@@ -270,6 +270,19 @@ pub enum AdminCommand {
     },
     /// Erase a person's personal data for good (Decree 13/2023/NĐ-CP), over gRPC.
     ForgetPerson(crate::forget::ForgetPersonArgs),
+    /// Build a stopped server's projections again from its whole log, in a new
+    /// generation that replaces the old one; prints the new store's digest.
+    Rebuild {
+        /// The data directory (anttd's --data-dir). Stop anttd first: the store is locked.
+        #[arg(long, env = "ANTT_DATA_DIR", default_value = "./data")]
+        data: PathBuf,
+    },
+    /// How far a running server's projections have read its log (lag, rebuild progress).
+    Status {
+        /// Start a rebuild beside the serving projections (they keep answering).
+        #[arg(long)]
+        rebuild: bool,
+    },
 }
 
 /// `--expected`, as typed.

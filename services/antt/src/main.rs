@@ -11,6 +11,7 @@ mod error;
 mod forget;
 mod import;
 mod output;
+mod projections_admin;
 mod read;
 mod recover;
 mod tail;
@@ -33,6 +34,8 @@ async fn main() -> ExitCode {
         Command::Admin(AdminCommand::Verify { data, checkpoints }) => verify::run(data, checkpoints).await,
         Command::Admin(AdminCommand::Recover { data, reason, operator }) => recover::run(data, reason, operator).await,
         Command::Admin(AdminCommand::ForgetPerson(args)) => forget::run(&cli.server, args).await,
+        Command::Admin(AdminCommand::Rebuild { data }) => projections_admin::rebuild(data).await,
+        Command::Admin(AdminCommand::Status { rebuild }) => projections_admin::status(&cli.server, rebuild).await,
         // Import prints its own errors: they name the unit that failed.
         Command::Import(command) => return import::main(&cli.server, command).await,
         Command::Audit(command) => audit::run_audit(&cli.server, command).await,

@@ -1,5 +1,6 @@
 //! The time axes of a query: read, checked, and made into a snapshot of the store.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use antt_domain::Date;
@@ -7,7 +8,9 @@ use antt_log::{EventLog, Timestamp};
 use antt_projections::bitemporal::{known_position, Snapshot};
 use antt_projections::query::{AreaRef, Period};
 use antt_projections::store::SledStore;
+use antt_projections::Progress;
 use antt_proto::v1 as pb;
+use tokio::sync::watch;
 use tonic::Status;
 
 use super::runner::Projections;
@@ -129,55 +132,58 @@ impl Fields {
     }
 }
 
-/// Waits until the projections have read what `axes` needs, then the positions to read.
-pub(crate) async fn resolve<L: EventLog>(log: &L, projections: &Projections, axes: &Axes) -> Result<Resolved, Status> {
+/// Waits until the projections have read what `axes` needs, then the positions to read
+/// and the store to read them from.
+pub(crate) async fn resolve<L: EventLog>(
+    log: &L,
+    projections: &Projections,
+    axes: &Axes,
+) -> Result<(Resolved, Arc<SledStore>), Status> {
     let head = log.head().next_position;
     if axes.min_position > head {
         return Err(status::beyond_head(axes.min_position, head));
     }
+    let (store, progress) = projections.current();
     let mut wanted = axes.min_position;
     if let Some(known_at) = axes.known_at {
         // Events recorded by `known_at` may still be unread if the last one read is no
         // later than it: then everything committed now must be read first.
-        let progress = projections.progress.borrow().clone();
-        if progress
-            .last_recorded_at
-            .is_none_or(|last| last <= known_at.as_micros())
-        {
+        let last = progress.borrow().last_recorded_at;
+        if last.is_none_or(|last| last <= known_at.as_micros()) {
             wanted = wanted.max(head);
         }
     }
-    let applied = wait_for(projections, wanted, head).await?;
-    let store = projections.store.as_ref();
+    let applied = wait_for(progress, wanted, head).await?;
     let (known, known_at) = match axes.known_at {
         Some(known_at) => {
-            let known = known_position(store, known_at.as_micros())
+            let known = known_position(store.as_ref(), known_at.as_micros())
                 .map_err(|error| status::inconsistent_records(error.to_string()))?;
             (known.min(applied), known_at)
         }
         None => (applied, Timestamp::now()),
     };
-    Ok(Resolved {
+    let resolved = Resolved {
         as_of: axes.as_of,
         known_at,
         known,
         applied,
-    })
+    };
+    Ok((resolved, store))
 }
 
 /// The applied position once it reaches `wanted`; UNAVAILABLE with the lag if it does
 /// not within the wait, INTERNAL if the projections halted.
-async fn wait_for(projections: &Projections, wanted: u64, head: u64) -> Result<u64, Status> {
-    let mut progress = projections.progress.clone();
-    let reached = |progress: &antt_projections::Progress| progress.applied >= wanted || progress.halted.is_some();
+async fn wait_for(mut progress: watch::Receiver<Progress>, wanted: u64, head: u64) -> Result<u64, Status> {
+    let reached = |progress: &Progress| progress.applied >= wanted || progress.halted.is_some();
     let wait = Duration::from_millis(limits::PROJECTION_WAIT_MILLIS_MAX);
-    let outcome = tokio::time::timeout(wait, progress.wait_for(reached)).await;
-    let now = projections.progress.borrow().clone();
+    let reached_in_time = matches!(tokio::time::timeout(wait, progress.wait_for(reached)).await, Ok(Ok(_)));
+    let now = progress.borrow().clone();
     if let Some(reason) = &now.halted {
         return Err(status::projections_halted(reason));
     }
-    match outcome {
-        Ok(Ok(_)) => Ok(now.applied),
-        _ => Err(status::projections_behind(wanted, now.applied, head)),
+    if reached_in_time {
+        Ok(now.applied)
+    } else {
+        Err(status::projections_behind(wanted, now.applied, head))
     }
 }

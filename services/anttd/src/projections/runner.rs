@@ -1,10 +1,17 @@
-//! The projection engine of a running server: its store in `<data>/projections`, and the
-//! task that applies the log to it.
+//! The projections of a running server: the serving generation's store under
+//! `<data>/projections/`, the task applying the log to it, and rebuilds beside it.
+//!
+//! A rebuild (`RebuildProjections`) builds a new generation from position 0 while the
+//! serving one keeps answering, then swaps it in under the lock queries take their store
+//! from, retires the old engine and switches `CURRENT`. A query that took the old store
+//! finishes on it. On start, generations other than `CURRENT` (an abandoned rebuild) are
+//! removed, and a store of another format version is rebuilt before anything is served.
 
-use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use antt_log::EventLog;
+use antt_projections::generations::Generations;
+use antt_projections::rebuild::{build, Built, RebuildError};
 use antt_projections::store::{SledStore, StoreError};
 use antt_projections::{Engine, EngineError, Progress};
 use tokio::sync::watch;
@@ -15,39 +22,185 @@ pub enum ProjectionsError {
     Store(#[from] StoreError),
     #[error("opening the projections: {0}")]
     Engine(#[from] EngineError),
+    #[error("rebuilding the projections: {0}")]
+    Rebuild(#[from] RebuildError),
+    #[error("projection generations: {0}")]
+    Io(#[from] std::io::Error),
     #[error("the projection store's task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
 }
 
-/// What the queries read: the store and how far the engine has got.
+/// The store that serves and how far its engine has got.
+struct Serving {
+    store: Arc<SledStore>,
+    progress: watch::Receiver<Progress>,
+    /// Stops its engine when the generation is replaced.
+    retire: watch::Sender<bool>,
+}
+
+/// A rebuild's progress, while one runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RebuildProgress {
+    pub running: bool,
+    pub applied: u64,
+}
+
+struct Inner {
+    serving: RwLock<Serving>,
+    rebuild: watch::Sender<RebuildProgress>,
+    generations: Generations,
+    stop: watch::Receiver<bool>,
+}
+
+/// What the queries read; cheap to clone.
+#[derive(Clone)]
 pub struct Projections {
-    pub store: Arc<SledStore>,
-    pub progress: watch::Receiver<Progress>,
+    inner: Arc<Inner>,
 }
 
-impl Clone for Projections {
-    fn clone(&self) -> Self {
-        Projections {
-            store: Arc::clone(&self.store),
-            progress: self.progress.clone(),
-        }
-    }
-}
-
-/// Opens the store in `dir` and starts applying `log` to it until `stop` turns true.
+/// Opens the serving generation in `root` (or builds the first) and starts applying
+/// `log` to it until `stop` turns true.
 pub async fn start<L: EventLog>(
     log: Arc<L>,
-    dir: &Path,
+    root: &std::path::Path,
     stop: watch::Receiver<bool>,
 ) -> Result<Projections, ProjectionsError> {
-    let dir = dir.to_owned();
-    let store = Arc::new(tokio::task::spawn_blocking(move || SledStore::open(&dir)).await??);
-    let engine = Engine::open(log, Arc::clone(&store))?;
-    let progress = engine.watch();
+    let generations = Generations::new(root);
+    let serving = match generations.current()? {
+        Some(name) => {
+            generations.remove_others(&name)?;
+            let path = generations.path(&name);
+            let store = Arc::new(tokio::task::spawn_blocking(move || SledStore::open(&path)).await??);
+            match Engine::open(Arc::clone(&log), Arc::clone(&store)) {
+                Ok(engine) => Some((store, engine)),
+                Err(EngineError::OtherVersion { found }) => {
+                    tracing::warn!(found, "the projection store has another format version; rebuilding it");
+                    None
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        None => None,
+    };
+    let (store, engine) = match serving {
+        Some(serving) => serving,
+        None => {
+            let built = build(Arc::clone(&log), &generations, |_, _| {}).await?;
+            generations.switch_to(&built.name)?;
+            generations.remove_others(&built.name)?;
+            (built.store, built.engine)
+        }
+    };
     tracing::info!(applied = engine.applied(), "projections opened");
+    let progress = engine.watch();
+    let retire = spawn_engine(engine, stop.clone());
+    let (rebuild, _) = watch::channel(RebuildProgress::default());
+    Ok(Projections {
+        inner: Arc::new(Inner {
+            serving: RwLock::new(Serving {
+                store,
+                progress,
+                retire,
+            }),
+            rebuild,
+            generations,
+            stop,
+        }),
+    })
+}
+
+/// Runs `engine` until the server stops or its generation is retired; the sender retires it.
+fn spawn_engine<L: EventLog>(
+    engine: Engine<L, SledStore>,
+    mut server_stop: watch::Receiver<bool>,
+) -> watch::Sender<bool> {
+    let (retire, mut retired) = watch::channel(false);
+    let (stop, stopped) = watch::channel(false);
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = server_stop.wait_for(|stop| *stop) => {}
+            _ = retired.wait_for(|retired| *retired) => {}
+        }
+        let _ = stop.send(true);
+    });
     tokio::spawn(async move {
         // A halt is logged by the engine and shown in its progress, which every query reads.
-        let _ = engine.run(stop).await;
+        let _ = engine.run(stopped).await;
     });
-    Ok(Projections { store, progress })
+    retire
+}
+
+impl Projections {
+    /// The serving store and its engine's progress, for one query.
+    pub fn current(&self) -> (Arc<SledStore>, watch::Receiver<Progress>) {
+        let serving = self
+            .inner
+            .serving
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        (Arc::clone(&serving.store), serving.progress.clone())
+    }
+
+    pub fn rebuild_progress(&self) -> RebuildProgress {
+        *self.inner.rebuild.borrow()
+    }
+
+    /// Starts a rebuild beside the serving generation; false if one is running already.
+    pub fn start_rebuild<L: EventLog>(&self, log: Arc<L>) -> bool {
+        let mut started = false;
+        self.inner.rebuild.send_if_modified(|progress| {
+            started = !progress.running;
+            *progress = RebuildProgress {
+                running: true,
+                applied: 0,
+            };
+            started
+        });
+        if started {
+            let projections = self.clone();
+            tokio::spawn(async move {
+                if let Err(error) = projections.rebuild(log).await {
+                    tracing::error!(%error, "the rebuild failed; the serving projections are unchanged");
+                }
+                projections.inner.rebuild.send_replace(RebuildProgress::default());
+            });
+        }
+        started
+    }
+
+    async fn rebuild<L: EventLog>(&self, log: Arc<L>) -> Result<(), ProjectionsError> {
+        let rebuild = &self.inner.rebuild;
+        let built = build(log, &self.inner.generations, |applied, _| {
+            rebuild.send_modify(|progress| progress.applied = applied);
+        })
+        .await?;
+        let Built { name, store, engine } = built;
+        let progress = engine.watch();
+        let retire = spawn_engine(engine, self.inner.stop.clone());
+        let old = {
+            let mut serving = self
+                .inner
+                .serving
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            std::mem::replace(
+                &mut *serving,
+                Serving {
+                    store,
+                    progress,
+                    retire,
+                },
+            )
+        };
+        let _ = old.retire.send(true);
+        self.inner.generations.switch_to(&name)?;
+        drop(old);
+        // The old generation's files go once no query holds its store; until then, or if
+        // this fails, the next start removes them.
+        if let Err(error) = self.inner.generations.remove_others(&name) {
+            tracing::warn!(%error, "the replaced projection generation stays until the next start");
+        }
+        tracing::info!(generation = name, "projections rebuilt and swapped in");
+        Ok(())
+    }
 }

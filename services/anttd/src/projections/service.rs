@@ -33,14 +33,29 @@ impl<L: EventLog> ProjectionsService<L> {
             .max_encoding_message_size(max_message_bytes)
     }
 
+    fn status(&self) -> pb::ProjectionStatus {
+        let (_, progress) = self.projections.current();
+        let progress = progress.borrow().clone();
+        let rebuild = self.projections.rebuild_progress();
+        let head = self.log.head().next_position;
+        pb::ProjectionStatus {
+            applied_position: progress.applied,
+            head_position: head,
+            lag_events: head.saturating_sub(progress.applied),
+            halted: progress.halted.unwrap_or_default(),
+            rebuilding: rebuild.running,
+            rebuild_position: rebuild.applied,
+            version: antt_projections::bitemporal::FORMAT_VERSION,
+        }
+    }
+
     /// Resolves `axes` and runs `answer` over the snapshot they name.
     async fn answer<T: Send + 'static>(
         &self,
         axes: Axes,
         answer: impl FnOnce(&Snapshot<'_, SledStore>, &Resolved) -> Result<T, QueryError> + Send + 'static,
     ) -> Result<T, Status> {
-        let resolved = axes::resolve(self.log.as_ref(), &self.projections, &axes).await?;
-        let store = Arc::clone(&self.projections.store);
+        let (resolved, store) = axes::resolve(self.log.as_ref(), &self.projections, &axes).await?;
         tokio::task::spawn_blocking(move || answer(&resolved.snapshot(&store), &resolved))
             .await
             .map_err(|error| status::inconsistent_records(format!("a projection query failed: {error}")))?
@@ -332,16 +347,16 @@ impl<L: EventLog> ProjectionsRpc for ProjectionsService<L> {
         &self,
         _request: Request<pb::ProjectionStatusRequest>,
     ) -> Result<Response<pb::ProjectionStatus>, Status> {
-        let progress = self.projections.progress.borrow().clone();
-        let head = self.log.head().next_position;
-        Ok(Response::new(pb::ProjectionStatus {
-            applied_position: progress.applied,
-            head_position: head,
-            lag_events: head.saturating_sub(progress.applied),
-            halted: progress.halted.unwrap_or_default(),
-            rebuilding: false,
-            rebuild_position: 0,
-            version: antt_projections::bitemporal::FORMAT_VERSION,
-        }))
+        Ok(Response::new(self.status()))
+    }
+
+    async fn rebuild_projections(
+        &self,
+        _request: Request<pb::RebuildProjectionsRequest>,
+    ) -> Result<Response<pb::ProjectionStatus>, Status> {
+        if !self.projections.start_rebuild(Arc::clone(&self.log)) {
+            tracing::info!("a rebuild was asked for while one runs");
+        }
+        Ok(Response::new(self.status()))
     }
 }
