@@ -338,3 +338,50 @@ async fn bad_axes_are_named_and_unknown_areas_not_found() {
         Code::OutOfRange
     );
 }
+
+#[tokio::test]
+async fn a_domain_event_that_does_not_decode_halts_the_projections_loudly() {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    use tonic_health::pb::health_client::HealthClient;
+    use tonic_health::pb::HealthCheckRequest;
+
+    let server = TestServer::start().await.unwrap();
+    let (province, _) = thanh_hoa_and_nga_thai(&server).await;
+    let mut projections = ProjectionsClient::new(server.channel.clone());
+    let request = || RosterRequest {
+        axes: None,
+        area: by_id(&province),
+        force_type: 0,
+    };
+    projections.get_roster(request()).await.unwrap();
+
+    // A client writes bytes that are no AreaRegistered under that type, through the raw API.
+    let mut event = antt_e2e::json_event("antt.v1.AreaRegistered", "{}");
+    event.content_type = "application/x-protobuf".into();
+    event.payload = vec![0xFF, 0xFF, 0xFF];
+    let mut log = server.connect().await.unwrap();
+    antt_e2e::append(&mut log, "area-not-a-protobuf", vec![event])
+        .await
+        .unwrap();
+
+    let mut health = HealthClient::new(server.channel.clone());
+    let mut status = ServingStatus::Serving;
+    for _ in 0..100 {
+        let check = HealthCheckRequest {
+            service: "antt.v1.Projections".into(),
+        };
+        status = health.check(check).await.unwrap().into_inner().status();
+        if status == ServingStatus::NotServing {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, ServingStatus::NotServing, "health says the projections stopped");
+    let refused = projections.get_roster(request()).await.unwrap_err();
+    assert_eq!(refused.code(), Code::Internal);
+    assert!(
+        refused.message().contains("stopped applying the log"),
+        "{}",
+        refused.message()
+    );
+}

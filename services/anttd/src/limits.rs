@@ -21,3 +21,11 @@ pub const AS_OF_YEAR_MIN: i32 = 1945;
 /// Years one yearly series spans: a few decades of reports, each year a handful of
 /// subtree walks.
 pub const YEARLY_SERIES_YEARS_MAX: i32 = 30;
+
+/// How far behind the log's head the projections may be and still answer "now" from
+/// what they have read (a query then says the position it answers for); further behind,
+/// a query waits for the head like one with `min_position`.
+pub const PROJECTION_LAG_EVENTS_MAX: u64 = 10_000;
+
+/// How often the health service's word on the projections is brought up to date.
+pub const PROJECTION_HEALTH_POLL_MILLIS: u64 = 500;

@@ -133,6 +133,12 @@ async fn run_server<L: VerifiableLog>(
     let audit = AuditService::new(log.clone(), notary.clone()).into_server(config.max_message_bytes);
     let (stop_projections, projections_stop) = tokio::sync::watch::channel(false);
     let projections = crate::projections::start(log.clone(), &config.projections_dir(), projections_stop).await?;
+    tokio::spawn(crate::projections::report_health(
+        log.clone(),
+        projections.clone(),
+        health.clone(),
+        shutdown_signal.clone(),
+    ));
     let projections = ProjectionsService::new(log.clone(), projections).into_server(config.max_message_bytes);
     let event_store = EventStoreService::new(log, shutdown_signal).into_server(config.max_message_bytes);
 

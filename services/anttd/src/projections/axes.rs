@@ -144,7 +144,13 @@ pub(crate) async fn resolve<L: EventLog>(
         return Err(status::beyond_head(axes.min_position, head));
     }
     let (store, progress) = projections.current();
+    // Far behind (catching up after a start or an upgrade), an answer "as the records
+    // stand now" would leave out much of the log: wait for the head instead.
+    let applied_now = progress.borrow().applied;
     let mut wanted = axes.min_position;
+    if head.saturating_sub(applied_now) > limits::PROJECTION_LAG_EVENTS_MAX {
+        wanted = wanted.max(head);
+    }
     if let Some(known_at) = axes.known_at {
         // Events recorded by `known_at` may still be unread if the last one read is no
         // later than it: then everything committed now must be read first.

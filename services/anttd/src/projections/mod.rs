@@ -10,5 +10,5 @@ mod axes;
 mod runner;
 mod service;
 
-pub use runner::{start, Projections, ProjectionsError};
+pub use runner::{report_health, start, Projections, ProjectionsError, SERVICE_NAME};
 pub use service::ProjectionsService;

@@ -5,7 +5,8 @@
 //! serving one keeps answering, then swaps it in under the lock queries take their store
 //! from, retires the old engine and switches `CURRENT`. A query that took the old store
 //! finishes on it. On start, generations other than `CURRENT` (an abandoned rebuild) are
-//! removed, and a store of another format version is rebuilt before anything is served.
+//! removed, and a store of another format version is replaced by a fresh one that catches
+//! up on its own.
 
 use std::sync::{Arc, RwLock};
 
@@ -85,10 +86,15 @@ pub async fn start<L: EventLog>(
     let (store, engine) = match serving {
         Some(serving) => serving,
         None => {
-            let built = build(Arc::clone(&log), &generations, |_, _| {}).await?;
-            generations.switch_to(&built.name)?;
-            generations.remove_others(&built.name)?;
-            (built.store, built.engine)
+            // A fresh generation serves at once and catches up on its own task: the log
+            // is not held up, and queries wait while it is far behind (see axes.rs).
+            let name = generations.next_name()?;
+            let path = generations.path(&name);
+            let store = Arc::new(tokio::task::spawn_blocking(move || SledStore::open(&path)).await??);
+            let engine = Engine::open(Arc::clone(&log), Arc::clone(&store))?;
+            generations.switch_to(&name)?;
+            generations.remove_others(&name)?;
+            (store, engine)
         }
     };
     tracing::info!(applied = engine.applied(), "projections opened");
@@ -204,3 +210,38 @@ impl Projections {
         Ok(())
     }
 }
+
+/// The health service's word on `antt.v1.Projections`: serving while the projections
+/// apply the log and are at most `PROJECTION_LAG_EVENTS_MAX` behind it; not serving
+/// while halted or further behind (queries then wait or refuse, see axes.rs).
+pub async fn report_health<L: EventLog>(
+    log: Arc<L>,
+    projections: Projections,
+    health: tonic_health::server::HealthReporter,
+    mut shutdown: crate::shutdown::ShutdownSignal,
+) {
+    use tonic_health::ServingStatus;
+    let mut last = None;
+    loop {
+        let (_, progress) = projections.current();
+        let progress = progress.borrow().clone();
+        let lag = log.head().next_position.saturating_sub(progress.applied);
+        let status = if progress.halted.is_some() || lag > crate::limits::PROJECTION_LAG_EVENTS_MAX {
+            ServingStatus::NotServing
+        } else {
+            ServingStatus::Serving
+        };
+        if last != Some(status) {
+            health.set_service_status(SERVICE_NAME, status).await;
+            last = Some(status);
+        }
+        let poll = std::time::Duration::from_millis(crate::limits::PROJECTION_HEALTH_POLL_MILLIS);
+        tokio::select! {
+            () = shutdown.stopped() => return,
+            () = tokio::time::sleep(poll) => {}
+        }
+    }
+}
+
+/// The gRPC service name the health service reports the projections under.
+pub const SERVICE_NAME: &str = "antt.v1.Projections";
