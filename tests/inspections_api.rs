@@ -15,11 +15,12 @@
 
 use antt_e2e::v1::inspections_client::InspectionsClient;
 use antt_e2e::v1::plan_remedial_action_request::Deadline;
+use antt_e2e::v1::projections_client::ProjectionsClient;
 use antt_e2e::v1::{
     ActionPurpose, AreaLevel, CloseInspectionRequest, CommandHeader, CompleteRemedialActionRequest, Date, FindingKind,
     GetInspectionRequest, InspectionView, LeadBodyYearlyReport, MonthDay, OngoingDeadline, OpenInspectionRequest,
-    PlanRemedialActionRequest, RecordFindingRequest, RegisterAreaRequest, RemedialActionStatus,
-    ReportRemedialProgressRequest,
+    PlanRemedialActionRequest, RecordFindingRequest, RegisterAreaRequest, RemedialActionStatus, RemediationRequest,
+    RemediationResponse, ReportRemedialProgressRequest, TimeAxes,
 };
 use antt_e2e::{area_request, assert_field_violation, date as ymd, decided_by, header, register_area, TestServer};
 use tonic::transport::Channel;
@@ -141,6 +142,7 @@ async fn a_shortcoming_is_remedied_and_the_inspection_closes() {
     // without a report that year, the dated one once its day passes.
     let view = get(&mut client, &inspection_id, ymd(2023, 12, 15)).await;
     assert_eq!(view.overdue_action_ids, [yearly.action_id.as_str()]);
+    let before_the_report = antt_e2e::now_timestamp();
     let progress = ReportRemedialProgressRequest {
         header: header_with(ymd(2023, 12, 1), None),
         inspection_id: inspection_id.clone(),
@@ -155,6 +157,43 @@ async fn a_shortcoming_is_remedied_and_the_inspection_closes() {
     assert_eq!(yearly_view.progress_reported_on, [ymd(2023, 12, 1)]);
     assert_eq!(yearly_view.status(), RemedialActionStatus::Open);
     assert!(!yearly_view.overdue);
+
+    // The projections judge by the same rule, on both time axes: the report typed in
+    // after 15 December for 1 December clears the yearly action for now, not for a
+    // reader before it was recorded.
+    let mut projections = ProjectionsClient::new(server.channel.clone());
+    let remediation = |as_of: Date, known_at: Option<prost_types::Timestamp>| RemediationRequest {
+        axes: Some(TimeAxes {
+            as_of: Some(as_of),
+            known_at,
+            min_position: 0,
+        }),
+        inspection_id: inspection_id.clone(),
+    };
+    let overdue = |response: &RemediationResponse| -> Vec<String> {
+        let mut ids: Vec<String> = response
+            .actions
+            .iter()
+            .filter(|standing| standing.overdue)
+            .map(|standing| standing.action.as_ref().unwrap().action_id.clone())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let now = projections
+        .get_remediation(remediation(ymd(2024, 1, 15), None))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(overdue(&now), [dated.action_id.clone()]);
+    assert_eq!((now.open, now.done, now.overdue), (2, 0, 1));
+    assert_eq!(now.by_lead_body[0].lead_body, "Đảng ủy Công an tỉnh");
+    let then = projections
+        .get_remediation(remediation(ymd(2023, 12, 15), Some(before_the_report)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(overdue(&then), [yearly.action_id.clone()]);
 
     let close = |day: u32| CloseInspectionRequest {
         header: header_with(ymd(2024, 2, day), None),

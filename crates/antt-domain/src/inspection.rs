@@ -261,7 +261,8 @@ impl ActionRecord {
         Some(reports.collect())
     }
 
-    fn is_overdue(&self, as_of: Date) -> bool {
+    /// Whether the action is late on `as_of` (see [`State::overdue_actions`]).
+    pub fn is_overdue(&self, as_of: Date) -> bool {
         if !self.is_open_on(as_of) {
             return false;
         }

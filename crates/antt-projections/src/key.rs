@@ -50,6 +50,8 @@ pub enum Kind {
     OfficeOf = 18,
     /// A person's term in a team: `term ‖ person_id ‖ from ‖ team_id ‖ n`.
     PersonTerm = 19,
+    /// An inspection's action: `action ‖ inspection_id ‖ action_id`.
+    Action = 20,
 }
 
 /// Builds a key part by part.

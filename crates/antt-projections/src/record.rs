@@ -7,6 +7,7 @@ use antt_domain::conference::Conference;
 use antt_domain::document::Document;
 use antt_domain::figure::Figure;
 use antt_domain::incident::Incident;
+use antt_domain::inspection::Inspection;
 use antt_domain::office::Office;
 use antt_domain::rating::Rating;
 use antt_domain::team::Team;
@@ -62,7 +63,7 @@ macro_rules! records {
     };
 }
 
-records!(Area, Team, Incident, Rating, Arrest, Tip, Document, Conference, Award, Figure, Office);
+records!(Area, Team, Incident, Rating, Arrest, Tip, Document, Conference, Award, Figure, Office, Inspection);
 
 impl Record {
     pub fn is_empty(&self) -> bool {

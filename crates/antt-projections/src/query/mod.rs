@@ -8,6 +8,7 @@ mod figures;
 mod forces;
 mod incidents;
 mod ratings;
+mod remediation;
 mod series;
 
 pub use activity::activity_summary;
@@ -16,6 +17,7 @@ pub use figures::reported_figures;
 pub use forces::{coverage, forces_summary, person_history, roster};
 pub use incidents::incident_summary;
 pub use ratings::rating_summary;
+pub use remediation::remediation;
 pub use series::{team_history, yearly_series};
 
 use antt_domain::Date;

@@ -8,9 +8,11 @@ mod activity;
 mod area;
 mod figure;
 mod incident;
+mod inspection;
 mod office;
 mod rating;
 
+pub use inspection::{action_record, actions_prefix};
 pub use rating::rating_key;
 mod team;
 

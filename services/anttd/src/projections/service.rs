@@ -343,6 +343,32 @@ impl<L: EventLog> ProjectionsRpc for ProjectionsService<L> {
         .await
     }
 
+    async fn get_remediation(
+        &self,
+        request: Request<pb::RemediationRequest>,
+    ) -> Result<Response<pb::RemediationResponse>, Status> {
+        let span = |r: &pb::RemediationRequest| {
+            tracing::info_span!("query", rpc = "GetRemediation", inspection_id = r.inspection_id)
+        };
+        request::traced(request, span, |_, r| async move {
+            let (axes, inspection_id) = read(|fields| {
+                (
+                    fields.axes(r.axes.as_ref()),
+                    fields.uuid("inspection_id", &r.inspection_id),
+                )
+            })?;
+            self.answer(axes, move |snapshot, resolved| {
+                let response = query::remediation(snapshot, &inspection_id.to_string())?;
+                Ok(pb::RemediationResponse {
+                    answered: Some(resolved.answered()),
+                    ..response
+                })
+            })
+            .await
+        })
+        .await
+    }
+
     async fn get_projection_status(
         &self,
         _request: Request<pb::ProjectionStatusRequest>,
