@@ -185,7 +185,7 @@ async fn a_shortcoming_is_remedied_and_the_inspection_closes() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(overdue(&now), [dated.action_id.clone()]);
+    assert_eq!(overdue(&now), vec![dated.action_id.clone()]);
     assert_eq!((now.open, now.done, now.overdue), (2, 0, 1));
     assert_eq!(now.by_lead_body[0].lead_body, "Đảng ủy Công an tỉnh");
     let then = projections
@@ -193,7 +193,7 @@ async fn a_shortcoming_is_remedied_and_the_inspection_closes() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(overdue(&then), [yearly.action_id.clone()]);
+    assert_eq!(overdue(&then), vec![yearly.action_id.clone()]);
 
     let close = |day: u32| CloseInspectionRequest {
         header: header_with(ymd(2024, 2, day), None),
