@@ -212,22 +212,41 @@ impl<'s, S: Store> Snapshot<'s, S> {
         Snapshot { as_of, ..*self }
     }
 
-    /// Every row whose key starts with `prefix`, in key order (current and withdrawn
-    /// versions each in order), as `(row key, value)`.
+    /// Every row whose key starts with `prefix`, in key order, as `(row key, value)`.
     pub fn rows(&self, prefix: &[u8], visit: &mut dyn FnMut(&[u8], &[u8])) -> Result<(), LayoutError> {
         let end = prefix_end(prefix);
         self.range(prefix, end.as_deref(), visit)
     }
 
-    /// Every row with a key in `[from, to)`.
+    /// Every row with a key in `[from, to)`, in key order.
+    ///
+    /// A snapshot of the past sees current versions and versions withdrawn since; which
+    /// of the two a row is depends on events after `known`, so the two are merged by key
+    /// for the order, like the rows, to depend only on the events before it. A snapshot
+    /// sees at most one version of a row key (one derivation, whose intervals of one key
+    /// do not overlap), and row keys are prefix-free, so row-key order is stored order.
     pub fn range(
         &self,
         from: &[u8],
         to: Option<&[u8]>,
         visit: &mut dyn FnMut(&[u8], &[u8]),
     ) -> Result<(), LayoutError> {
-        for &tag in self.tags() {
-            self.scan_tag(tag, from, to, false, &mut |seen| visit(seen.row_key, seen.value))?;
+        if self.is_latest {
+            return self.scan_tag(CURRENT, from, to, false, &mut |seen| visit(seen.row_key, seen.value));
+        }
+        let mut withdrawn: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+        self.scan_tag(HISTORY, from, to, false, &mut |seen| {
+            withdrawn.push((seen.row_key.to_vec(), seen.value.to_vec()));
+        })?;
+        let mut withdrawn = withdrawn.into_iter().peekable();
+        self.scan_tag(CURRENT, from, to, false, &mut |seen| {
+            while let Some((earlier, payload)) = withdrawn.next_if(|(earlier, _)| earlier.as_slice() < seen.row_key) {
+                visit(&earlier, &payload);
+            }
+            visit(seen.row_key, seen.value);
+        })?;
+        for (key, value) in withdrawn {
+            visit(&key, &value);
         }
         Ok(())
     }

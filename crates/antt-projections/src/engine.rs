@@ -65,12 +65,20 @@ pub struct Engine<L: EventLog, S: Store> {
     store: Arc<S>,
     cache: HashMap<String, Cached>,
     tick: u64,
+    /// Records kept in [`Engine::cache`] between runs of events.
+    cached_records_max: usize,
     progress: watch::Sender<Progress>,
 }
 
 impl<L: EventLog, S: Store> Engine<L, S> {
     /// An engine continuing from what `store` holds.
     pub fn open(log: Arc<L>, store: Arc<S>) -> Result<Self, EngineError> {
+        Self::open_with_cache(log, store, limits::CACHED_RECORDS_MAX)
+    }
+
+    /// [`Engine::open`], keeping at most about `cached_records_max` records' timelines in
+    /// memory between runs of events (tests use a tiny bound to read records again).
+    pub fn open_with_cache(log: Arc<L>, store: Arc<S>, cached_records_max: usize) -> Result<Self, EngineError> {
         let (applied, version) = read_meta(store.as_ref())?;
         if let Some(found) = version.filter(|found| *found != FORMAT_VERSION) {
             return Err(EngineError::OtherVersion { found });
@@ -84,6 +92,7 @@ impl<L: EventLog, S: Store> Engine<L, S> {
             store,
             cache: HashMap::new(),
             tick: 0,
+            cached_records_max,
             progress,
         })
     }
@@ -249,7 +258,7 @@ impl<L: EventLog, S: Store> Engine<L, S> {
 
     /// Keeps the cache within its bound, dropping the least recently used half.
     fn evict(&mut self) {
-        if self.cache.len() <= limits::CACHED_RECORDS_MAX {
+        if self.cache.len() <= self.cached_records_max {
             return;
         }
         let mut ticks: Vec<u64> = self.cache.values().map(|cached| cached.last_used).collect();

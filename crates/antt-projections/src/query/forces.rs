@@ -152,6 +152,12 @@ pub fn coverage<S: Store>(snapshot: &Snapshot<'_, S>, area: &AreaRef) -> Result<
 
 /// The root's own household figure, or else the sum over the areas under it that have
 /// one and no ancestor with one.
+///
+/// Every area after the root has as parent an area listed before it ([`subtree`] walks
+/// breadth first), so its ancestors end at the root; the walk stops there, as the root's
+/// own parent may be under it when the records contradict each other (a cycle).
+///
+/// [`subtree`]: super::subtree
 fn households_of(areas: &[pb::AreaNode]) -> u32 {
     let Some(root) = areas.first() else { return 0 };
     if root.households > 0 {
@@ -160,7 +166,7 @@ fn households_of(areas: &[pb::AreaNode]) -> u32 {
     let by_id: BTreeMap<&str, &pb::AreaNode> = areas.iter().map(|node| (node.area_id.as_str(), node)).collect();
     let counted_above = |node: &pb::AreaNode| {
         let mut parent = by_id.get(node.parent_area_id.as_str());
-        while let Some(above) = parent {
+        while let Some(above) = parent.filter(|above| above.area_id != root.area_id) {
             if above.households > 0 {
                 return true;
             }

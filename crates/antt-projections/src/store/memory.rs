@@ -33,6 +33,11 @@ impl Store for MemoryStore {
         to: Option<&[u8]>,
         visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
     ) -> Result<(), StoreError> {
+        // `[from, to)` is empty when `to` is not after `from`, as sled reads it; a
+        // BTreeMap range would panic (a period ending before it starts asks for one).
+        if to.is_some_and(|to| to <= from) {
+            return Ok(());
+        }
         let end = to.map_or(Bound::Unbounded, Bound::Excluded);
         for (key, value) in self.read().range::<[u8], _>((Bound::Included(from), end)) {
             if !visit(key, value) {
