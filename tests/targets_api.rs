@@ -10,13 +10,14 @@
 //! communes through the Areas API and drives the Targets API for 2022–2023.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+use antt_e2e::v1::projections_client::ProjectionsClient;
 use antt_e2e::v1::record_target_value_request::Value;
 use antt_e2e::v1::set_target_request::Threshold;
 use antt_e2e::v1::targets_client::TargetsClient;
 use antt_e2e::v1::{
     AreaLevel, CommandHeader, GetTargetRequest, IndicatorRatio, LowerThanPreviousYear, MonthDay,
-    RecordTargetReportSubmittedRequest, RecordTargetValueRequest, SetTargetRequest, ShareAtLeast, TargetIndicator,
-    TargetView,
+    RecordTargetReportSubmittedRequest, RecordTargetValueRequest, SetTargetRequest, ShareAtLeast,
+    TargetAttainmentRequest, TargetIndicator, TargetView, TimeAxes,
 };
 use antt_e2e::{area_request, assert_field_violation, date, decided_by, header, register_area, TestServer};
 use tonic::transport::Channel;
@@ -190,6 +191,25 @@ async fn the_six_targets_of_seed_004_are_set_and_measured() {
         assert_eq!(view.values.len(), 4, "{view:?}");
         let attained: Vec<Option<bool>> = view.years.iter().map(|year| year.attained).collect();
         assert_eq!(attained, case.attained, "{:?}", case.indicator);
+        // The projections say the same, year by year and commune by commune.
+        let request = TargetAttainmentRequest {
+            axes: Some(TimeAxes {
+                min_position: antt_e2e::head(&mut server.connect().await.unwrap())
+                    .await
+                    .unwrap()
+                    .next_position,
+                ..TimeAxes::default()
+            }),
+            target_id: target_id.clone(),
+        };
+        let projected = ProjectionsClient::new(server.channel.clone())
+            .get_target_attainment(request)
+            .await
+            .unwrap()
+            .into_inner();
+        let projected_attained: Vec<Option<bool>> = projected.years.iter().map(|year| year.attained).collect();
+        assert_eq!(projected_attained, case.attained, "{:?}", case.indicator);
+        assert!(projected.years.iter().all(|year| year.units.len() == 2));
     }
     server.shutdown().await.unwrap();
 }

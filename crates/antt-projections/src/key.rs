@@ -52,6 +52,8 @@ pub enum Kind {
     PersonTerm = 19,
     /// An inspection's action: `action ‖ inspection_id ‖ action_id`.
     Action = 20,
+    /// A target's year: `target ‖ target_id ‖ year`.
+    Target = 21,
 }
 
 /// Builds a key part by part.

@@ -10,6 +10,7 @@ use antt_domain::incident::Incident;
 use antt_domain::inspection::Inspection;
 use antt_domain::office::Office;
 use antt_domain::rating::Rating;
+use antt_domain::target::Target;
 use antt_domain::team::Team;
 use antt_domain::tip::Tip;
 use antt_domain::{AnyEvent, Timeline};
@@ -63,7 +64,7 @@ macro_rules! records {
     };
 }
 
-records!(Area, Team, Incident, Rating, Arrest, Tip, Document, Conference, Award, Figure, Office, Inspection);
+records!(Area, Team, Incident, Rating, Arrest, Tip, Document, Conference, Award, Figure, Office, Inspection, Target);
 
 impl Record {
     pub fn is_empty(&self) -> bool {

@@ -17,7 +17,7 @@ pub use figures::reported_figures;
 pub use forces::{coverage, forces_summary, person_history, roster};
 pub use incidents::incident_summary;
 pub use ratings::rating_summary;
-pub use remediation::remediation;
+pub use remediation::{remediation, target_attainment};
 pub use series::{team_history, yearly_series};
 
 use antt_domain::Date;

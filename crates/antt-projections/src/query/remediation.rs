@@ -1,5 +1,5 @@
-//! An inspection's remediation as of a day: its actions open, done and overdue, by lead
-//! body, judged by the domain's own rule.
+//! Follow-up as of a day: an inspection's remediation (actions open, done and overdue, by
+//! lead body) and a target's attainment, judged by the domain's own rules.
 
 use std::collections::BTreeMap;
 
@@ -44,4 +44,19 @@ pub fn remediation<S: Store>(
         .map(|(lead_body, count)| pb::LeadBodyCount { lead_body, ..count })
         .collect();
     Ok(response)
+}
+
+/// A target's years with values, oldest first; NOT_FOUND when it has none by the day.
+pub fn target_attainment<S: Store>(
+    snapshot: &Snapshot<'_, S>,
+    target_id: &str,
+) -> Result<pb::TargetAttainmentResponse, QueryError> {
+    let years: Vec<pb::TargetYearRow> = decoded(snapshot, &crate::rows::target_prefix(target_id))?;
+    if years.is_empty() {
+        return Err(QueryError::NotFound(format!(
+            "target {target_id} has no values recorded by {} (chưa có số liệu)",
+            snapshot.as_of()
+        )));
+    }
+    Ok(pb::TargetAttainmentResponse { answered: None, years })
 }

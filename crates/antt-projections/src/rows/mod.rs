@@ -11,9 +11,11 @@ mod incident;
 mod inspection;
 mod office;
 mod rating;
+mod target;
 
 pub use inspection::{action_record, actions_prefix};
 pub use rating::rating_key;
+pub use target::target_prefix;
 mod team;
 
 use prost::Message;

@@ -369,6 +369,28 @@ impl<L: EventLog> ProjectionsRpc for ProjectionsService<L> {
         .await
     }
 
+    async fn get_target_attainment(
+        &self,
+        request: Request<pb::TargetAttainmentRequest>,
+    ) -> Result<Response<pb::TargetAttainmentResponse>, Status> {
+        let span = |r: &pb::TargetAttainmentRequest| {
+            tracing::info_span!("query", rpc = "GetTargetAttainment", target_id = r.target_id)
+        };
+        request::traced(request, span, |_, r| async move {
+            let (axes, target_id) =
+                read(|fields| (fields.axes(r.axes.as_ref()), fields.uuid("target_id", &r.target_id)))?;
+            self.answer(axes, move |snapshot, resolved| {
+                let response = query::target_attainment(snapshot, &target_id.to_string())?;
+                Ok(pb::TargetAttainmentResponse {
+                    answered: Some(resolved.answered()),
+                    ..response
+                })
+            })
+            .await
+        })
+        .await
+    }
+
     async fn get_projection_status(
         &self,
         _request: Request<pb::ProjectionStatusRequest>,
