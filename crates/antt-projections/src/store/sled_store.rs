@@ -1,19 +1,36 @@
 //! The store on sled: one tree, one `sled::Batch` per apply (atomic across a crash).
 
 use std::path::Path;
+use std::sync::{RwLock, RwLockReadGuard};
 
 use super::{Entry, Store, StoreError, Write};
 
 pub struct SledStore {
     db: sled::Db,
     tree: sled::Tree,
+    /// Held to write a batch, and by a query for all its scans: sled's iterators do not
+    /// see a batch all or nothing, and a query that saw half of one could count a row
+    /// twice (moved to history between two scans) or miss it.
+    gate: RwLock<()>,
 }
 
 impl SledStore {
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         let db = sled::Config::new().path(dir).open()?;
         let tree = db.open_tree("rows")?;
-        Ok(SledStore { db, tree })
+        Ok(SledStore {
+            db,
+            tree,
+            gate: RwLock::new(()),
+        })
+    }
+
+    /// Holds off the engine's writes while the guard lives: every read in between sees
+    /// the store at one applied position. For queries, which are short; not for a
+    /// stream a slow client drains.
+    pub fn hold_writes(&self) -> RwLockReadGuard<'_, ()> {
+        // The gate guards no data; a panic while it was held leaves nothing half done.
+        self.gate.read().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -59,6 +76,7 @@ impl Store for SledStore {
                 None => batch.remove(key),
             }
         }
+        let _writing = self.gate.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         self.tree.apply_batch(batch)?;
         Ok(())
     }

@@ -29,12 +29,12 @@ pub(crate) struct Resolved {
     pub as_of: Date,
     pub known_at: Timestamp,
     pub known: u64,
-    pub applied: u64,
 }
 
 impl Resolved {
-    pub fn snapshot<'s>(&self, store: &'s SledStore) -> Snapshot<'s, SledStore> {
-        Snapshot::new(store, self.as_of, self.known, self.applied)
+    /// The snapshot of these axes in a store that has applied the log up to `applied`.
+    pub fn snapshot_at<'s>(&self, store: &'s SledStore, applied: u64) -> Snapshot<'s, SledStore> {
+        Snapshot::new(store, self.as_of, self.known, applied)
     }
 
     pub fn answered(&self) -> pb::AnswerAxes {
@@ -172,7 +172,6 @@ pub(crate) async fn resolve<L: EventLog>(
         as_of: axes.as_of,
         known_at,
         known,
-        applied,
     };
     Ok((resolved, store))
 }

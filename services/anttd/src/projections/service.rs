@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use antt_log::EventLog;
-use antt_projections::bitemporal::Snapshot;
+use antt_projections::bitemporal::{read_meta, Snapshot};
 use antt_projections::query::{self, QueryError};
 use antt_projections::store::SledStore;
 use antt_proto::v1 as pb;
@@ -56,7 +56,14 @@ impl<L: EventLog> ProjectionsService<L> {
         answer: impl FnOnce(&Snapshot<'_, SledStore>, &Resolved) -> Result<T, QueryError> + Send + 'static,
     ) -> Result<T, Status> {
         let (resolved, store) = axes::resolve(self.log.as_ref(), &self.projections, &axes).await?;
-        tokio::task::spawn_blocking(move || answer(&resolved.snapshot(&store), &resolved))
+        tokio::task::spawn_blocking(move || {
+            // Every scan of the query sees the store at one applied position, which may
+            // have moved on since the axes were resolved: the snapshot then reads the
+            // versions withdrawn since as well.
+            let _held = store.hold_writes();
+            let (applied, _) = read_meta(store.as_ref())?;
+            answer(&resolved.snapshot_at(&store, applied), &resolved)
+        })
             .await
             .map_err(|error| status::inconsistent_records(format!("a projection query failed: {error}")))?
             .map_err(status::query_error)
