@@ -3,11 +3,13 @@
 //! axes it answered on.
 
 mod areas;
+mod export;
 mod forces;
 mod incidents;
 mod ratings;
 
 pub use areas::{area_tree, resolve_area, subtree};
+pub use export::{export_areas, export_snapshot, incidents_in, member_changes_in, ratings_of, teams_in};
 pub use forces::{coverage, forces_summary, roster};
 pub use incidents::incident_summary;
 pub use ratings::rating_summary;
