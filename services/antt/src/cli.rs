@@ -48,6 +48,9 @@ pub enum Command {
     /// Run a witness: cosign a log's checkpoints after checking that each extends the last.
     #[command(subcommand)]
     Witness(WitnessCommand),
+    /// Print an area's report over a range of years: forces, member changes, social
+    /// security coverage, incidents and ratings, per year and in total (Markdown or JSON).
+    Report(antt::report::ReportArgs),
 }
 
 #[derive(Subcommand, Debug)]
