@@ -51,6 +51,10 @@ pub enum Command {
     /// Print an area's report over a range of years: forces, member changes, social
     /// security coverage, incidents and ratings, per year and in total (Markdown or JSON).
     Report(antt::report::ReportArgs),
+    /// Write rows for analysis (members, teams, member changes, incidents, ratings, areas)
+    /// to a CSV or Parquet file for pandas, DuckDB or Polars. Not `audit export`, which
+    /// writes a stream's events with their proofs.
+    Export(antt::export::ExportRowsArgs),
 }
 
 #[derive(Subcommand, Debug)]

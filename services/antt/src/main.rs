@@ -37,6 +37,7 @@ async fn main() -> ExitCode {
         Command::Verify(command) => audit::run_verify(&cli.server, command).await,
         Command::Witness(WitnessCommand::Serve(args)) => witness::serve(args).await,
         Command::Report(args) => antt::report::run(&cli.server, args).await,
+        Command::Export(args) => antt::export::run(&cli.server, args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
