@@ -26,7 +26,7 @@ pub struct Answers {
     pub scope: Scope,
     /// The area as of the last day.
     pub area: pb::AreaNode,
-    /// The moment and log position every answer was read at.
+    /// The moment every answer was read at, and the log position of the figures.
     pub answered: pb::AnswerAxes,
     pub years: Vec<YearAnswers>,
     pub totals: Totals,
@@ -73,7 +73,7 @@ pub async fn fetch(channel: Channel, scope: &Scope) -> Result<Answers, CliError>
     let area = tree.root.ok_or_else(|| {
         CliError::Failed("the server answered an area tree without its root (a server of another version?)".into())
     })?;
-    let answered = tree.answered.ok_or_else(|| {
+    let mut answered = tree.answered.ok_or_else(|| {
         CliError::Failed("the server answered without the axes it read on (a server of another version?)".into())
     })?;
     let asker = Asker {
@@ -96,6 +96,12 @@ pub async fn fetch(channel: Channel, scope: &Scope) -> Result<Answers, CliError>
         forces: asker.forces(scope.last_day(), whole).await?,
         incidents: asker.incidents(scope.last_day(), whole).await?,
     };
+    // Without --known-at the tree was read at the position applied when it was asked, and
+    // every later answer at the moment it states, which may cover a few more events: the
+    // figures are those of the later position.
+    if let Some(read) = &totals.forces.answered {
+        answered.known_position = read.known_position;
+    }
     Ok(Answers {
         scope: scope.clone(),
         area,
