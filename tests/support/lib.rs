@@ -37,6 +37,9 @@ use uuid::Uuid;
 
 pub use antt_proto::v1;
 
+/// Two years of a commune's records, for the report and the analytics export.
+pub mod two_years;
+
 /// Bounds the readiness poll: attempts times delay is the longest a start may take.
 const READY_ATTEMPTS_MAX: u32 = 400;
 const READY_POLL_DELAY: Duration = Duration::from_millis(25);

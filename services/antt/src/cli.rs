@@ -48,6 +48,13 @@ pub enum Command {
     /// Run a witness: cosign a log's checkpoints after checking that each extends the last.
     #[command(subcommand)]
     Witness(WitnessCommand),
+    /// Print an area's report over a range of years: forces, member changes, social
+    /// security coverage, incidents and ratings, per year and in total (Markdown or JSON).
+    Report(antt::report::ReportArgs),
+    /// Write rows for analysis (members, teams, member changes, incidents, ratings, areas)
+    /// to a CSV or Parquet file for pandas, DuckDB or Polars. Not `audit export`, which
+    /// writes a stream's events with their proofs.
+    Export(antt::export::ExportRowsArgs),
 }
 
 #[derive(Subcommand, Debug)]

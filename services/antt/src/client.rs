@@ -28,3 +28,11 @@ pub async fn connect(server: &str) -> Result<EventStoreClient<Channel>, CliError
     })?;
     Ok(EventStoreClient::new(channel))
 }
+
+/// A [`channel`] to `server`, or the error that says the server is unreachable.
+pub async fn connected(server: &str) -> Result<Channel, CliError> {
+    channel(server).await.map_err(|source| CliError::Connect {
+        server: server.to_string(),
+        source,
+    })
+}

@@ -5,9 +5,6 @@ mod append;
 mod audit;
 mod bundle;
 mod cli;
-mod client;
-mod dates;
-mod error;
 mod forget;
 mod import;
 mod output;
@@ -20,6 +17,7 @@ mod witness;
 
 use std::process::ExitCode;
 
+use antt::{client, dates, error};
 use clap::Parser;
 
 use crate::cli::{AdminCommand, Cli, Command, WitnessCommand};
@@ -41,6 +39,8 @@ async fn main() -> ExitCode {
         Command::Audit(command) => audit::run_audit(&cli.server, command).await,
         Command::Verify(command) => audit::run_verify(&cli.server, command).await,
         Command::Witness(WitnessCommand::Serve(args)) => witness::serve(args).await,
+        Command::Report(args) => antt::report::run(&cli.server, args).await,
+        Command::Export(args) => antt::export::run(&cli.server, args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

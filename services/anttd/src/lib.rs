@@ -1,6 +1,7 @@
 //! `anttd`: the gRPC server of antt-ledger.
 //!
 //! # Layout
+//! - [`analytics`]: the `antt.v1.Analytics` service: the projections' rows, streamed for analysis.
 //! - [`areas`]: the `antt.v1.Areas` service: administrative areas, their changes and views.
 //! - [`audit`]: the `antt.v1.Audit` service, the notary that signs and witnesses checkpoints.
 //! - [`commands`]: the one path by which a domain command is decided and recorded.
@@ -30,6 +31,7 @@
 //! - [`logging`]: the tracing subscriber.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod analytics;
 pub mod areas;
 pub mod audit;
 pub mod commands;

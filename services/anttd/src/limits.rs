@@ -15,6 +15,14 @@ pub const CHECKPOINT_INTERVAL_SECS_MIN: u64 = 1;
 /// call's own deadline, if shorter, ends it first.
 pub const PROJECTION_WAIT_MILLIS_MAX: u64 = 5_000;
 
+/// Most rows in one chunk of an analytics export. A team row carries its active members
+/// (a few dozen at most, ~60 bytes each), so a chunk stays far below the 8 MiB default
+/// message size while a province's export still needs only a few hundred chunks.
+pub const EXPORT_CHUNK_ROWS_MAX: usize = 500;
+/// Chunks an analytics export reads ahead of its client: a slow client holds up the
+/// reading of the store, not the server's memory.
+pub const EXPORT_CHUNKS_BUFFERED_MAX: usize = 4;
+
 /// The first year a projection query may ask about: the records begin after 1945.
 pub const AS_OF_YEAR_MIN: i32 = 1945;
 

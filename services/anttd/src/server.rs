@@ -16,6 +16,7 @@ use tonic_health::ServingStatus;
 
 use antt_keystore::KeyStore;
 
+use crate::analytics::AnalyticsService;
 use crate::audit::{self, AuditService, Notary, Witness};
 use crate::commands::Commands;
 use crate::config::Config;
@@ -139,6 +140,7 @@ async fn run_server<L: VerifiableLog>(
         health.clone(),
         shutdown_signal.clone(),
     ));
+    let analytics = AnalyticsService::new(log.clone(), projections.clone()).into_server(config.max_message_bytes);
     let projections = ProjectionsService::new(log.clone(), projections).into_server(config.max_message_bytes);
     let event_store = EventStoreService::new(log, shutdown_signal).into_server(config.max_message_bytes);
 
@@ -162,11 +164,12 @@ async fn run_server<L: VerifiableLog>(
         .add_service(event_store)
         .add_service(audit)
         .add_service(projections)
+        .add_service(analytics)
         .serve_with_incoming_shutdown(incoming, async {
             let _ = drain_requested.await;
         });
     let mut server = std::pin::pin!(server);
-    tracing::info!(listen = %local_addr, "serving antt.v1.EventStore, antt.v1.Audit, antt.v1.Projections and the domain services");
+    tracing::info!(listen = %local_addr, "serving antt.v1.EventStore, antt.v1.Audit, antt.v1.Projections, antt.v1.Analytics and the domain services");
 
     tokio::select! {
         result = &mut server => {

@@ -4,6 +4,7 @@
 
 mod activity;
 mod areas;
+mod export;
 mod figures;
 mod forces;
 mod incidents;
@@ -13,6 +14,7 @@ mod series;
 
 pub use activity::activity_summary;
 pub use areas::{area_tree, resolve_area, subtree};
+pub use export::{export_areas, export_snapshot, incidents_in, member_changes_in, ratings_of, teams_in};
 pub use figures::reported_figures;
 pub use forces::{coverage, forces_summary, person_history, roster};
 pub use incidents::incident_summary;

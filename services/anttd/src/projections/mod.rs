@@ -6,7 +6,7 @@
 //! - `service.rs`: the RPCs.
 //! - `runner.rs`: opens the store beside the log and runs the engine on its own task.
 
-mod axes;
+pub(crate) mod axes;
 mod runner;
 mod service;
 

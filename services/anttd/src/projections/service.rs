@@ -64,9 +64,9 @@ impl<L: EventLog> ProjectionsService<L> {
             let (applied, _) = read_meta(store.as_ref())?;
             answer(&resolved.snapshot_at(&store, applied), &resolved)
         })
-            .await
-            .map_err(|error| status::inconsistent_records(format!("a projection query failed: {error}")))?
-            .map_err(status::query_error)
+        .await
+        .map_err(|error| status::inconsistent_records(format!("a projection query failed: {error}")))?
+        .map_err(status::query_error)
     }
 }
 
