@@ -1,27 +1,12 @@
 //! `antt`: the command-line client of antt-ledger.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
-mod append;
-mod audit;
-mod bundle;
-mod cli;
-mod client;
-mod dates;
-mod error;
-mod forget;
-mod import;
-mod output;
-mod read;
-mod recover;
-mod tail;
-mod verify;
-mod witness;
-
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{AdminCommand, Cli, Command, WitnessCommand};
+use antt::cli::{AdminCommand, Cli, Command, WitnessCommand};
+use antt::{append, audit, forget, import, read, recover, tail, verify, witness};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
