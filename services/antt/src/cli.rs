@@ -38,6 +38,10 @@ pub enum Command {
     /// Import official administrative areas (GSO code lists) as area events.
     #[command(subcommand)]
     Import(crate::import::ImportCommand),
+    /// Record a synthetic history through the public API (idempotent), e.g. Nga Sơn
+    /// district's decade 2008–2018 after `antt import areas`.
+    #[command(subcommand)]
+    Demo(crate::demo::DemoCommand),
     /// Fetch what an inspector keeps: the log's key, signed checkpoints, proven exports.
     #[command(subcommand)]
     Audit(AuditCommand),

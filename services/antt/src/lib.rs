@@ -8,6 +8,7 @@ pub mod bundle;
 pub mod cli;
 pub mod client;
 pub mod dates;
+pub mod demo;
 pub mod error;
 pub mod forget;
 pub mod import;

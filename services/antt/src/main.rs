@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use antt::cli::{AdminCommand, Cli, Command, WitnessCommand};
-use antt::{append, audit, forget, import, read, recover, tail, verify, witness};
+use antt::{append, audit, demo, forget, import, read, recover, tail, verify, witness};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -20,6 +20,8 @@ async fn main() -> ExitCode {
         Command::Admin(AdminCommand::ForgetPerson(args)) => forget::run(&cli.server, args).await,
         // Import prints its own errors: they name the unit that failed.
         Command::Import(command) => return import::main(&cli.server, command).await,
+        // So does the demo.
+        Command::Demo(command) => return demo::main(&cli.server, command).await,
         Command::Audit(command) => audit::run_audit(&cli.server, command).await,
         Command::Verify(command) => audit::run_verify(&cli.server, command).await,
         Command::Witness(WitnessCommand::Serve(args)) => witness::serve(args).await,
