@@ -11,13 +11,14 @@
 //!
 //! # Areas
 //!
-//! The 2024 list holds 23 communes under Nga Sơn (code 401): in 2019 six of the 27
-//! communes of the report were merged into two new ones (Nga Lĩnh and Nga Nhân into Nga
-//! Phượng; Nga Trung, Nga Bạch, Nga Hưng and Nga Mỹ into Nga Hiệp). The demo uses the 21
-//! imported communes that existed throughout and registers the six that were merged
-//! itself (without codes: the list no longer has them), so that 2008–2018 has its 27. The
-//! two communes formed in 2019 are left alone; the importer registers them from its
-//! default date, as it does every unit.
+//! The 2024 list holds 23 communes under Nga Sơn (code 401), not the report's 27: in 2019
+//! six communes were merged away and two new ones formed (Nga Phượng from Nga Lĩnh and
+//! Nga Nhân; Nga Hiệp). The demo uses the 21 imported communes that existed throughout
+//! and registers the six that are gone itself, by their pre-2019 names (Nga Lĩnh, Nga
+//! Nhân, Nga Trung, Nga Bạch, Nga Hưng, Nga Mỹ; from the old GSO list, which this
+//! repository does not hold) and without codes, so that 2008–2018 has its 27. The 2019
+//! mergers themselves are not recorded, and the two communes formed in 2019 are left
+//! alone: the importer registers them, as every unit, from its default date (2004).
 
 mod areas;
 mod forces;
