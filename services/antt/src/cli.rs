@@ -38,6 +38,10 @@ pub enum Command {
     /// Import official administrative areas (GSO code lists) as area events.
     #[command(subcommand)]
     Import(crate::import::ImportCommand),
+    /// Record a synthetic history through the public API (idempotent), e.g. Nga Sơn
+    /// district's decade 2008–2018 after `antt import areas`.
+    #[command(subcommand)]
+    Demo(crate::demo::DemoCommand),
     /// Fetch what an inspector keeps: the log's key, signed checkpoints, proven exports.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -50,11 +54,11 @@ pub enum Command {
     Witness(WitnessCommand),
     /// Print an area's report over a range of years: forces, member changes, social
     /// security coverage, incidents and ratings, per year and in total (Markdown or JSON).
-    Report(antt::report::ReportArgs),
+    Report(crate::report::ReportArgs),
     /// Write rows for analysis (members, teams, member changes, incidents, ratings, areas)
     /// to a CSV or Parquet file for pandas, DuckDB or Polars. Not `audit export`, which
     /// writes a stream's events with their proofs.
-    Export(antt::export::ExportRowsArgs),
+    Export(crate::export::ExportRowsArgs),
 }
 
 #[derive(Subcommand, Debug)]

@@ -1,26 +1,13 @@
 //! `antt`: the command-line client of antt-ledger.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
-mod append;
-mod audit;
-mod bundle;
-mod cli;
-mod forget;
-mod import;
-mod output;
-mod projections_admin;
-mod read;
-mod recover;
-mod tail;
-mod verify;
-mod witness;
-
 use std::process::ExitCode;
 
-use antt::{client, dates, error};
+use antt::cli::{AdminCommand, Cli, Command, WitnessCommand};
+use antt::{
+    append, audit, demo, export, forget, import, projections_admin, read, recover, report, tail, verify, witness,
+};
 use clap::Parser;
-
-use crate::cli::{AdminCommand, Cli, Command, WitnessCommand};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -36,11 +23,13 @@ async fn main() -> ExitCode {
         Command::Admin(AdminCommand::Status { rebuild }) => projections_admin::status(&cli.server, rebuild).await,
         // Import prints its own errors: they name the unit that failed.
         Command::Import(command) => return import::main(&cli.server, command).await,
+        // So does the demo.
+        Command::Demo(command) => return demo::main(&cli.server, command).await,
         Command::Audit(command) => audit::run_audit(&cli.server, command).await,
         Command::Verify(command) => audit::run_verify(&cli.server, command).await,
         Command::Witness(WitnessCommand::Serve(args)) => witness::serve(args).await,
-        Command::Report(args) => antt::report::run(&cli.server, args).await,
-        Command::Export(args) => antt::export::run(&cli.server, args).await,
+        Command::Report(args) => report::run(&cli.server, args).await,
+        Command::Export(args) => export::run(&cli.server, args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -153,7 +153,8 @@ pub async fn main(server: &str, command: ImportCommand) -> ExitCode {
     }
 }
 
-async fn run_areas(server: &str, args: AreasArgs) -> anyhow::Result<()> {
+/// `antt import areas`: registers the units of a list (prints one JSON summary line).
+pub async fn run_areas(server: &str, args: AreasArgs) -> anyhow::Result<()> {
     let list_id = list_id_or_year(args.list_id, &args.file, "--list-id")?;
     let units = source::read_units(&args.file)?;
     let plan = plan::plan_areas(
