@@ -1,0 +1,1212 @@
+//! Projections (`--only-projections`, and part of the full run): what keeping the
+//! bitemporal projections of `antt-projections` costs, next to baselines of the same run.
+//!
+//! 1. A store of domain events appended through `SledLog` (flush mode, one command's
+//!    events per append, [`BUILD_WRITERS`] writers): areas (province → districts →
+//!    communes → villages), then security protection teams in the villages filled the way
+//!    the domain rows fill them ([`crate::domain`]: quota [`domain::LONG_TEAM_QUOTA`], so a
+//!    team stream ends at 51 events, every [`domain::BACKDATED_EVERY`]th member nominated
+//!    and appointed with dates before the members already recorded). Each command is
+//!    decided through the team's timeline as the server decides it, and its events carry
+//!    the envelope `anttd` gives them (request id, request SHA-256, decision number).
+//! 2. In a fresh child process (`--projection-probe DIR`): `read_all` of the whole log,
+//!    twice, then a rebuild of the projections from scratch into a fresh `SledStore`
+//!    (`Engine::step` until the head), resident memory after it, then the same rebuild
+//!    again by a replica of `Engine::apply` with a timer per phase.
+//! 3. Durable appends (fsync, as the log rows) of team commands at 1 and 16 writers,
+//!    with an `Engine::run` following the log live on its own tokio task and without, in
+//!    alternating windows on fresh stores.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use antt_domain::area::{self, Area};
+use antt_domain::team::{self, Team};
+use antt_domain::{AnyEvent, AreaFacts, Context, Date, Decision, DomainEvent, Timeline};
+use antt_log::event::{Direction, ReadAllRequest, ReadStreamRequest};
+use antt_log::sled_log::{SledConfig, SledLog, SyncMode};
+use antt_log::{AppendRequest, EventLog, ExpectedVersion, NewEvent};
+use antt_projections::bitemporal::Pending;
+use antt_projections::derive::{diff, ValidRow};
+use antt_projections::record::Record;
+use antt_projections::store::{SledStore, Store};
+use antt_projections::{limits, Engine};
+use antt_proto::v1 as pb;
+use anyhow::{bail, Context as _};
+use uuid::Uuid;
+
+use crate::domain;
+use crate::driver::{Measured, Samples, Timing, Window};
+use crate::log_api;
+use crate::memory;
+use crate::report::{self, rate, Better, Goal};
+
+/// Writers appending while the store is built.
+pub const BUILD_WRITERS: usize = 32;
+/// Writer counts of the append rows.
+pub const WRITERS: [usize; 2] = [1, 16];
+/// Windows each append row is split into, per variant, taken in turn (without, with,
+/// without, …) so that both see the same load on a busy machine.
+pub const ROUNDS: usize = 3;
+/// The area tree: districts of the province, communes per district, villages per commune.
+pub const DISTRICTS: usize = 4;
+pub const COMMUNES_PER_DISTRICT: usize = 10;
+pub const VILLAGES_PER_COMMUNE: usize = 5;
+/// Commands per team: establish, then nominate and appoint each member.
+pub const COMMANDS_PER_TEAM: usize = 1 + 2 * domain::LONG_TEAM_QUOTA as usize;
+/// Recorded as the events' actor.
+const ACTOR: &str = "antt-bench";
+
+/// Everything the projections section measured.
+pub struct ProjectionsReport {
+    pub events_n: u64,
+    pub area_events_n: u64,
+    pub teams_n: u64,
+    pub build_events_per_s: f64,
+    pub build_duration: Duration,
+    pub log_size_bytes: u64,
+    pub probe: ProjectionProbe,
+    pub appends: Vec<AppendRow>,
+    pub timing: Timing,
+}
+
+/// One append row: the same writers with and without the engine following the log.
+pub struct AppendRow {
+    pub writers: usize,
+    pub without: Result<Measured, String>,
+    pub with: Result<WithEngine, String>,
+}
+
+pub struct WithEngine {
+    pub measured: Measured,
+    /// Events the engine had still to apply when a window closed (largest over the
+    /// windows), and the longest it then took to reach the head.
+    pub lag_events_max: u64,
+    pub catch_up_max: Duration,
+}
+
+/// What the child process measured.
+#[derive(Clone, Debug, Default)]
+pub struct ProjectionProbe {
+    pub rss_before_open_kib: u64,
+    pub events_read_n: u64,
+    pub read_cold_s: f64,
+    pub read_warm_s: f64,
+    pub rss_after_read_kib: u64,
+    pub rebuild_s: f64,
+    pub rebuild_flush_s: f64,
+    pub rebuild_applied: u64,
+    pub rebuild_steps: u64,
+    pub rss_after_rebuild_kib: u64,
+    pub rss_peak_kib: u64,
+    pub current_rows_n: u64,
+    pub history_rows_n: u64,
+    pub time_marks_n: u64,
+    pub store_bytes: u64,
+    pub store_size_on_disk_bytes: u64,
+    pub phases: Phases,
+}
+
+impl ProjectionProbe {
+    pub fn read_cold_events_per_s(&self) -> f64 {
+        self.events_read_n as f64 / self.read_cold_s
+    }
+
+    pub fn read_warm_events_per_s(&self) -> f64 {
+        self.events_read_n as f64 / self.read_warm_s
+    }
+
+    pub fn rebuild_events_per_s(&self) -> f64 {
+        self.rebuild_applied as f64 / self.rebuild_s
+    }
+}
+
+/// Seconds spent in each phase of applying the log, measured by [`timed_rebuild`].
+#[derive(Clone, Debug, Default)]
+pub struct Phases {
+    /// `read_all` pages.
+    pub read_s: f64,
+    /// `AnyEvent::decode` of every event.
+    pub decode_s: f64,
+    /// A record's earlier events read from its stream, the first time it is met.
+    pub load_s: f64,
+    /// The record's rows derived before (when loaded) and after each event.
+    pub derive_s: f64,
+    /// The two derivations compared.
+    pub diff_s: f64,
+    /// The differences turned into writes (a withdrawn row is read back first).
+    pub pending_s: f64,
+    /// One `Store::apply` per page.
+    pub apply_s: f64,
+    pub total_s: f64,
+    pub events_n: u64,
+    pub loads_n: u64,
+    pub rows_opened_n: u64,
+    pub rows_closed_n: u64,
+    /// Rows derived, summed over every derivation.
+    pub rows_derived_n: u64,
+    pub writes_n: u64,
+}
+
+impl Phases {
+    fn set(&mut self, key: &str, value: f64) -> bool {
+        let field = match key {
+            "phase_read_s" => &mut self.read_s,
+            "phase_decode_s" => &mut self.decode_s,
+            "phase_load_s" => &mut self.load_s,
+            "phase_derive_s" => &mut self.derive_s,
+            "phase_diff_s" => &mut self.diff_s,
+            "phase_pending_s" => &mut self.pending_s,
+            "phase_apply_s" => &mut self.apply_s,
+            "phase_total_s" => &mut self.total_s,
+            _ => return false,
+        };
+        *field = value;
+        true
+    }
+
+    fn set_count(&mut self, key: &str, value: u64) -> bool {
+        let field = match key {
+            "phase_events_n" => &mut self.events_n,
+            "phase_loads_n" => &mut self.loads_n,
+            "phase_rows_opened_n" => &mut self.rows_opened_n,
+            "phase_rows_closed_n" => &mut self.rows_closed_n,
+            "phase_rows_derived_n" => &mut self.rows_derived_n,
+            "phase_writes_n" => &mut self.writes_n,
+            _ => return false,
+        };
+        *field = value;
+        true
+    }
+
+    fn print_lines(&self) {
+        for (key, value) in [
+            ("phase_read_s", self.read_s),
+            ("phase_decode_s", self.decode_s),
+            ("phase_load_s", self.load_s),
+            ("phase_derive_s", self.derive_s),
+            ("phase_diff_s", self.diff_s),
+            ("phase_pending_s", self.pending_s),
+            ("phase_apply_s", self.apply_s),
+            ("phase_total_s", self.total_s),
+        ] {
+            println!("{key}={value}");
+        }
+        for (key, value) in [
+            ("phase_events_n", self.events_n),
+            ("phase_loads_n", self.loads_n),
+            ("phase_rows_opened_n", self.rows_opened_n),
+            ("phase_rows_closed_n", self.rows_closed_n),
+            ("phase_rows_derived_n", self.rows_derived_n),
+            ("phase_writes_n", self.writes_n),
+        ] {
+            println!("{key}={value}");
+        }
+    }
+}
+
+/// Builds the store, probes it in a child process, then runs the append rows.
+pub async fn run(base_dir: &Path, events_n: u64, timing: Timing) -> anyhow::Result<ProjectionsReport> {
+    let temp = tempfile::Builder::new()
+        .prefix("antt-bench-projections-")
+        .tempdir_in(base_dir)
+        .context("creating a temporary directory")?;
+    let path = temp.path().join("log");
+    eprintln!("projections: building {events_n} domain events");
+    let started = Instant::now();
+    let built = build_store(&path, events_n).await?;
+    let build_duration = started.elapsed();
+    let log_size_bytes = crate::directory_size_bytes(&path)?;
+    eprintln!("projections: read_all and a rebuild in a child process");
+    let probe_path = path.clone();
+    let probe = tokio::task::spawn_blocking(move || probe_in_child(&probe_path))
+        .await
+        .context("probe task panicked")??;
+    temp.close().context("removing the temporary directory")?;
+    let mut appends = Vec::new();
+    for writers in WRITERS {
+        eprintln!("projections: appends at {writers} writers, with and without the engine");
+        appends.push(append_row(base_dir, writers, timing).await);
+    }
+    Ok(ProjectionsReport {
+        events_n,
+        area_events_n: built.area_events_n,
+        teams_n: built.teams_n,
+        build_events_per_s: events_n as f64 / build_duration.as_secs_f64(),
+        build_duration,
+        log_size_bytes,
+        probe,
+        appends,
+        timing,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// The events.
+
+fn date(year: i32, month: u32, day: u32) -> Date {
+    // The generator's dates are constants that exist.
+    Date::new(year, month, day).unwrap_or(Date::MIN)
+}
+
+fn days_after(day: Date, days: i64) -> Date {
+    Date::from_days_since_unix_epoch(day.days_since_unix_epoch() + days)
+}
+
+fn context() -> Context {
+    Context {
+        recorded_date: date(2024, 12, 31),
+        actor: ACTOR.to_owned(),
+    }
+}
+
+fn decision(number: &str, issued_by: &str, issued_on: Date) -> Decision {
+    Decision {
+        number: number.to_owned(),
+        issued_by: issued_by.to_owned(),
+        issued_on,
+    }
+}
+
+/// One command's events as `anttd` appends them (`commands::new_event`): ids derived from
+/// the request id, its digest and decision number in the metadata, protobuf payloads.
+fn command_request<E: DomainEvent>(
+    stream_id: String,
+    expected: ExpectedVersion,
+    rpc: &str,
+    decision: Option<&Decision>,
+    events: &[E],
+) -> AppendRequest {
+    let request_id = Uuid::new_v4();
+    let digest = anttd::commands::request_digest(rpc, &request_id.to_string());
+    let events = events
+        .iter()
+        .enumerate()
+        .map(|(index, event)| {
+            let encoded = event.encode();
+            let mut metadata = std::collections::BTreeMap::from([
+                (anttd::commands::METADATA_REQUEST_ID.to_owned(), request_id.to_string()),
+                (
+                    anttd::commands::METADATA_REQUEST_SHA256.to_owned(),
+                    antt_audit::encoding::hex(&digest),
+                ),
+            ]);
+            if let Some(decision) = decision {
+                metadata.insert(anttd::commands::METADATA_DECISION.to_owned(), decision.number.clone());
+            }
+            NewEvent {
+                event_id: anttd::commands::event_id(request_id, index),
+                event_type: encoded.event_type.to_owned(),
+                schema_version: encoded.schema_version,
+                effective_at: Some(anttd::commands::effective_instant(event.effective_date())),
+                actor: ACTOR.to_owned(),
+                correlation_id: Some(request_id),
+                causation_id: None,
+                metadata,
+                content_type: anttd::commands::CONTENT_TYPE_PROTOBUF.to_owned(),
+                payload: encoded.payload,
+            }
+        })
+        .collect();
+    AppendRequest {
+        stream_id,
+        expected,
+        events,
+    }
+}
+
+/// The area tree, registered through each area's timeline: the appends in order (a
+/// parent before its children), and the villages teams are formed in.
+pub fn area_requests() -> anyhow::Result<(Vec<AppendRequest>, Vec<AreaFacts>)> {
+    let registered_on = date(2008, 1, 1);
+    let mut requests = Vec::new();
+    let mut register = |parent: Option<&AreaFacts>,
+                        level: pb::AreaLevel,
+                        code: Option<String>,
+                        name: String,
+                        division_type: &str|
+     -> anyhow::Result<AreaFacts> {
+        let area_id = Uuid::new_v4();
+        let command = area::Command::Register(area::Register {
+            area_id,
+            official_code: code,
+            name,
+            level,
+            division_type: division_type.to_owned(),
+            parent: parent.cloned(),
+            formed_from: Vec::new(),
+            effective_date: registered_on,
+            decision: None,
+        });
+        let events = Timeline::<Area>::new()
+            .decide(command, &context())
+            .map_err(|error| anyhow::anyhow!("registering an area: {error}"))?;
+        requests.push(command_request(
+            anttd::areas::stream_id(area_id),
+            ExpectedVersion::NoStream,
+            "antt.v1.Areas/RegisterArea",
+            None,
+            &events,
+        ));
+        Ok(AreaFacts {
+            area_id,
+            level,
+            valid_from: registered_on,
+            ended_on: None,
+            division_type: division_type.to_owned(),
+        })
+    };
+    let province = register(
+        None,
+        pb::AreaLevel::Province,
+        Some("38".to_owned()),
+        "Tỉnh Thanh Hóa".to_owned(),
+        "tỉnh",
+    )?;
+    let mut villages = Vec::new();
+    for district_n in 0..DISTRICTS {
+        let district = register(
+            Some(&province),
+            pb::AreaLevel::District,
+            Some(format!("{}", 401 + district_n)),
+            format!("Huyện {}", district_n + 1),
+            "huyện",
+        )?;
+        for commune_n in 0..COMMUNES_PER_DISTRICT {
+            let commune = register(
+                Some(&district),
+                pb::AreaLevel::Commune,
+                Some(format!("{}", 16_000 + district_n * 100 + commune_n)),
+                format!("Xã {}-{}", district_n + 1, commune_n + 1),
+                "xã",
+            )?;
+            for village_n in 0..VILLAGES_PER_COMMUNE {
+                villages.push(register(
+                    Some(&commune),
+                    pb::AreaLevel::ResidentialArea,
+                    None,
+                    format!("Thôn {}", village_n + 1),
+                    "thôn",
+                )?);
+            }
+        }
+    }
+    Ok((requests, villages))
+}
+
+/// A writer filling teams one command per append, as a client of the domain rows does:
+/// establish a team in a village, then nominate and appoint its members one after
+/// another (every [`domain::BACKDATED_EVERY`]th with earlier dates) until the quota is
+/// full, then the next team. Each command is decided through the team's timeline.
+pub struct TeamWriter {
+    villages: Arc<Vec<AreaFacts>>,
+    next_village: usize,
+    village_step: usize,
+    /// The writer's persons, appointed into each of its teams in turn.
+    persons: Vec<Uuid>,
+    team: Option<TeamInProgress>,
+    teams_started: u64,
+    ctx: Context,
+}
+
+struct TeamInProgress {
+    team_id: Uuid,
+    stream_id: String,
+    timeline: Timeline<Team>,
+    /// The next command: 0 establishes, then nominate and appoint per member.
+    next: usize,
+    /// Local positions: only their order matters to the timeline.
+    position: u64,
+}
+
+impl TeamWriter {
+    pub fn new(villages: Arc<Vec<AreaFacts>>, writer_idx: usize, writers: usize) -> TeamWriter {
+        TeamWriter {
+            next_village: writer_idx % villages.len().max(1),
+            village_step: writers.max(1),
+            villages,
+            persons: (0..domain::LONG_TEAM_QUOTA).map(|_| Uuid::new_v4()).collect(),
+            team: None,
+            teams_started: 0,
+            ctx: context(),
+        }
+    }
+
+    pub fn teams_started(&self) -> u64 {
+        self.teams_started
+    }
+
+    /// The next command's append (one event).
+    pub fn next_request(&mut self) -> anyhow::Result<AppendRequest> {
+        if self.team.as_ref().is_none_or(|team| team.next >= COMMANDS_PER_TEAM) {
+            let team_id = Uuid::new_v4();
+            self.team = Some(TeamInProgress {
+                team_id,
+                stream_id: anttd::forces::team_stream(team_id),
+                timeline: Timeline::new(),
+                next: 0,
+                position: 0,
+            });
+            self.teams_started += 1;
+        }
+        let village = self.villages[self.next_village].clone();
+        let (Some(team), ctx) = (self.team.as_mut(), &self.ctx) else {
+            bail!("no team in progress");
+        };
+        let established_on = date(2024, 7, 15);
+        let (rpc, command, decided_by) = match team.next {
+            0 => {
+                let decision = decision("12/QĐ-UBND", "Chủ tịch UBND xã", established_on);
+                let command = team::Command::Establish(team::Establish {
+                    team_id: team.team_id,
+                    name: format!("Tổ bảo vệ ANTT {}", self.teams_started),
+                    force_type: pb::ForceType::SecurityProtectionTeam,
+                    area: village,
+                    sponsor_organisation: String::new(),
+                    quota: Some(domain::LONG_TEAM_QUOTA),
+                    managing_level: pb::AreaLevel::Commune,
+                    managing_body: "UBND xã".to_owned(),
+                    formed_from: Vec::new(),
+                    effective_date: established_on,
+                    decision: Some(decision.clone()),
+                });
+                ("antt.v1.Forces/EstablishTeam", command, Some(decision))
+            }
+            n => {
+                let person = (n - 1) / 2;
+                let (nominated_on, appointed_on) = member_dates(person);
+                let person_id = self.persons[person];
+                if (n - 1).is_multiple_of(2) {
+                    let command = team::Command::Nominate(team::Nominate {
+                        person_id,
+                        nominated_by: "Hội Cựu chiến binh xã".to_owned(),
+                        effective_date: nominated_on,
+                    });
+                    ("antt.v1.Forces/NominateMember", command, None)
+                } else {
+                    let decision = decision("45/QĐ-UBND", "Chủ tịch UBND xã", appointed_on);
+                    let command = team::Command::Appoint(team::Appoint {
+                        person_id,
+                        role: pb::MemberRole::Member,
+                        effective_date: appointed_on,
+                        decision: decision.clone(),
+                        term_end: None,
+                    });
+                    ("antt.v1.Forces/AppointMember", command, Some(decision))
+                }
+            }
+        };
+        let events = team
+            .timeline
+            .decide(command, ctx)
+            .map_err(|error| anyhow::anyhow!("{rpc} on {}: {error}", team.stream_id))?;
+        let expected = match team.next {
+            0 => ExpectedVersion::NoStream,
+            n => ExpectedVersion::Exact(n as u64 - 1),
+        };
+        let request = command_request(team.stream_id.clone(), expected, rpc, decided_by.as_ref(), &events);
+        for event in events {
+            team.timeline.push(team.position, event);
+            team.position += 1;
+        }
+        team.next += 1;
+        if team.next >= COMMANDS_PER_TEAM {
+            self.next_village = (self.next_village + self.village_step) % self.villages.len();
+        }
+        Ok(request)
+    }
+}
+
+/// A member's nomination and appointment days. Members join over weeks, one after
+/// another, from 1 August; every [`domain::BACKDATED_EVERY`]th is typed in backdated,
+/// with days in the second half of July, before every member already recorded.
+fn member_dates(person: usize) -> (Date, Date) {
+    let every = domain::BACKDATED_EVERY;
+    if person % every == every - 1 {
+        let nominated = days_after(date(2024, 7, 16), 2 * (person / every) as i64);
+        (nominated, days_after(nominated, 1))
+    } else {
+        let nominated = days_after(date(2024, 8, 1), 2 * person as i64);
+        (nominated, days_after(nominated, 1))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The store.
+
+pub struct Built {
+    pub area_events_n: u64,
+    pub teams_n: u64,
+}
+
+/// Appends the areas, then teams from [`BUILD_WRITERS`] writers until `events_n` events
+/// are stored (flush mode, one command per append).
+pub async fn build_store(path: &Path, events_n: u64) -> anyhow::Result<Built> {
+    let mut config = SledConfig::new(path);
+    config.sync_mode = SyncMode::Flush;
+    let log = Arc::new(log_api::open(config).await?);
+    let (areas, villages) = area_requests()?;
+    let area_events_n = areas.len() as u64;
+    for request in areas {
+        log.append(request).await.context("appending an area")?;
+    }
+    let villages = Arc::new(villages);
+    let claimed = Arc::new(AtomicU64::new(area_events_n));
+    let mut tasks = Vec::new();
+    for writer_idx in 0..BUILD_WRITERS {
+        let (log, villages, claimed) = (Arc::clone(&log), Arc::clone(&villages), Arc::clone(&claimed));
+        tasks.push(tokio::spawn(async move {
+            let mut writer = TeamWriter::new(villages, writer_idx, BUILD_WRITERS);
+            while claimed.fetch_add(1, Ordering::Relaxed) < events_n {
+                let request = writer.next_request()?;
+                log.append(request).await.context("append while building the store")?;
+            }
+            anyhow::Ok(writer.teams_started())
+        }));
+    }
+    let mut teams_n = 0;
+    for task in tasks {
+        teams_n += task.await.context("store builder panicked")??;
+    }
+    log.close().await.context("closing the built store")?;
+    drop(log);
+    Ok(Built { area_events_n, teams_n })
+}
+
+// ---------------------------------------------------------------------------------------
+// The child process: read_all, the rebuild, the phases.
+
+/// Runs the probe in a child process over the log at `path` and parses its report.
+pub fn probe_in_child(path: &Path) -> anyhow::Result<ProjectionProbe> {
+    let exe = std::env::current_exe().context("locating the benchmark binary")?;
+    let output = Command::new(exe)
+        .arg("--projection-probe")
+        .arg(path)
+        .output()
+        .context("running the projection probe")?;
+    if !output.status.success() {
+        bail!(
+            "projection probe failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let mut probe = ProjectionProbe::default();
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let int = || value.parse::<u64>().with_context(|| format!("probe value {line}"));
+        let float = || value.parse::<f64>().with_context(|| format!("probe value {line}"));
+        match key {
+            "rss_before_open_kib" => probe.rss_before_open_kib = int()?,
+            "events_read_n" => probe.events_read_n = int()?,
+            "read_cold_s" => probe.read_cold_s = float()?,
+            "read_warm_s" => probe.read_warm_s = float()?,
+            "rss_after_read_kib" => probe.rss_after_read_kib = int()?,
+            "rebuild_s" => probe.rebuild_s = float()?,
+            "rebuild_flush_s" => probe.rebuild_flush_s = float()?,
+            "rebuild_applied" => probe.rebuild_applied = int()?,
+            "rebuild_steps" => probe.rebuild_steps = int()?,
+            "rss_after_rebuild_kib" => probe.rss_after_rebuild_kib = int()?,
+            "rss_peak_kib" => probe.rss_peak_kib = int()?,
+            "current_rows_n" => probe.current_rows_n = int()?,
+            "history_rows_n" => probe.history_rows_n = int()?,
+            "time_marks_n" => probe.time_marks_n = int()?,
+            "store_bytes" => probe.store_bytes = int()?,
+            "store_size_on_disk_bytes" => probe.store_size_on_disk_bytes = int()?,
+            key if key.starts_with("phase_") && key.ends_with("_n") => {
+                probe.phases.set_count(key, int()?);
+            }
+            key if key.starts_with("phase_") => {
+                probe.phases.set(key, float()?);
+            }
+            _ => {}
+        }
+    }
+    Ok(probe)
+}
+
+/// The child's side: read the log twice, rebuild the projections beside it, report
+/// `key=value` lines on stdout.
+pub async fn probe_main(path: &Path) -> anyhow::Result<()> {
+    println!("rss_before_open_kib={}", memory::status_kib("VmRSS")?);
+    let log = Arc::new(log_api::open(SledConfig::new(path)).await?);
+    let (events_n, cold) = memory::read_all_pass(&log).await?;
+    let (warm_events_n, warm) = memory::read_all_pass(&log).await?;
+    if warm_events_n != events_n {
+        bail!("the warm pass read {warm_events_n} events, the cold one {events_n}");
+    }
+    println!("events_read_n={events_n}");
+    println!("read_cold_s={}", cold.as_secs_f64());
+    println!("read_warm_s={}", warm.as_secs_f64());
+    println!("rss_after_read_kib={}", memory::status_kib("VmRSS")?);
+
+    let store_dir = sibling(path, "projections");
+    let store = Arc::new(open_store(&store_dir).await?);
+    let mut engine = Engine::open(Arc::clone(&log), Arc::clone(&store)).context("opening the engine")?;
+    let started = Instant::now();
+    let mut steps = 0u64;
+    while !engine.step().await.context("Engine::step")? {
+        steps += 1;
+    }
+    let rebuild = started.elapsed();
+    let flush_started = Instant::now();
+    store.flush().context("flushing the projection store")?;
+    println!("rebuild_s={}", rebuild.as_secs_f64());
+    println!("rebuild_flush_s={}", flush_started.elapsed().as_secs_f64());
+    println!("rebuild_applied={}", engine.applied());
+    println!("rebuild_steps={}", steps + 1);
+    println!("rss_after_rebuild_kib={}", memory::status_kib("VmRSS")?);
+    println!("rss_peak_kib={}", memory::status_kib("VmHWM")?);
+    let mut counts: HashMap<u8, u64> = HashMap::new();
+    let mut bytes = 0u64;
+    store
+        .scan(&[], None, &mut |key, value| {
+            *counts.entry(key.first().copied().unwrap_or(0)).or_default() += 1;
+            bytes += (key.len() + value.len()) as u64;
+            true
+        })
+        .context("counting the rows")?;
+    println!("current_rows_n={}", counts.get(&b'C').copied().unwrap_or(0));
+    println!("history_rows_n={}", counts.get(&b'H').copied().unwrap_or(0));
+    println!("time_marks_n={}", counts.get(&b'T').copied().unwrap_or(0));
+    println!("store_bytes={bytes}");
+    drop(engine);
+    drop(store);
+    println!("store_size_on_disk_bytes={}", crate::directory_size_bytes(&store_dir)?);
+
+    let phases_dir = sibling(path, "projections-phases");
+    let phases_store = open_store(&phases_dir).await?;
+    timed_rebuild(&log, &phases_store).await?.print_lines();
+    log.close().await.context("closing the log")?;
+    Ok(())
+}
+
+fn sibling(path: &Path, name: &str) -> PathBuf {
+    path.parent()
+        .map_or_else(|| PathBuf::from(name), |parent| parent.join(name))
+}
+
+async fn open_store(dir: &Path) -> anyhow::Result<SledStore> {
+    let dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || SledStore::open(&dir).with_context(|| format!("opening {}", dir.display())))
+        .await
+        .context("open task panicked")?
+}
+
+/// What `Engine::apply` does for a whole log, from position 0 into an empty `store`,
+/// with a timer around each phase. A replica (the engine keeps its phases private):
+/// its total is printed next to the engine's own rebuild so that a drift shows.
+async fn timed_rebuild(log: &SledLog, store: &SledStore) -> anyhow::Result<Phases> {
+    struct Cached {
+        record: Record,
+        rows: Vec<ValidRow>,
+    }
+    let mut phases = Phases::default();
+    let mut cache: HashMap<String, Cached> = HashMap::new();
+    let mut applied = 0u64;
+    let started = Instant::now();
+    loop {
+        let clock = Instant::now();
+        let page = log
+            .read_all(ReadAllRequest {
+                from_position: applied,
+                max_count: limits::APPLY_BATCH_EVENTS_MAX,
+                filter: Default::default(),
+            })
+            .await
+            .context("read_all")?;
+        phases.read_s += clock.elapsed().as_secs_f64();
+        if page.events.is_empty() {
+            break;
+        }
+        let mut pending = Pending::new(store);
+        for event in &page.events {
+            let position = event.position;
+            let clock = Instant::now();
+            let decoded = AnyEvent::decode(&event.event_type, event.schema_version, &event.payload);
+            phases.decode_s += clock.elapsed().as_secs_f64();
+            phases.events_n += 1;
+            let decoded = match decoded {
+                Ok(decoded) if Record::for_event(&decoded).is_some() => Some(decoded),
+                Ok(_) | Err(antt_domain::DecodeError::UnknownEventType { .. }) => None,
+                Err(error) => bail!("the event at {position} does not decode: {error}"),
+            };
+            if let Some(decoded) = decoded {
+                if !cache.contains_key(&event.stream_id) {
+                    let clock = Instant::now();
+                    let record = load(log, &event.stream_id, &decoded, position).await?;
+                    phases.load_s += clock.elapsed().as_secs_f64();
+                    phases.loads_n += 1;
+                    let clock = Instant::now();
+                    let rows = record.derive();
+                    phases.derive_s += clock.elapsed().as_secs_f64();
+                    phases.rows_derived_n += rows.len() as u64;
+                    cache.insert(event.stream_id.clone(), Cached { record, rows });
+                }
+                let Some(cached) = cache.get_mut(&event.stream_id) else {
+                    bail!("the record just cached is missing");
+                };
+                let clock = Instant::now();
+                cached
+                    .record
+                    .push(position, decoded)
+                    .map_err(|error| anyhow::anyhow!("the event at {position}: {error}"))?;
+                let rows = cached.record.derive();
+                phases.derive_s += clock.elapsed().as_secs_f64();
+                phases.rows_derived_n += rows.len() as u64;
+                let clock = Instant::now();
+                let (gone, new) = diff(&cached.rows, &rows);
+                phases.diff_s += clock.elapsed().as_secs_f64();
+                let clock = Instant::now();
+                for row in &gone {
+                    pending.close(row, position).context("closing a row")?;
+                }
+                for row in &new {
+                    pending.open(row, position);
+                }
+                phases.pending_s += clock.elapsed().as_secs_f64();
+                phases.rows_closed_n += gone.len() as u64;
+                phases.rows_opened_n += new.len() as u64;
+                cached.rows = rows;
+            }
+            pending.mark_time(event.recorded_at.0, position + 1);
+            applied = position + 1;
+        }
+        let clock = Instant::now();
+        let writes = pending.finish(applied);
+        phases.writes_n += writes.len() as u64;
+        store.apply(writes).context("Store::apply")?;
+        phases.apply_s += clock.elapsed().as_secs_f64();
+        if page.reached_head() {
+            break;
+        }
+    }
+    phases.total_s = started.elapsed().as_secs_f64();
+    Ok(phases)
+}
+
+/// The engine's `load`: the record of `stream_id` as its events before `before` make it.
+async fn load(log: &SledLog, stream_id: &str, first: &AnyEvent, before: u64) -> anyhow::Result<Record> {
+    let Some(mut record) = Record::for_event(first) else {
+        bail!("no record of this kind");
+    };
+    let mut from_version = 0;
+    'pages: loop {
+        let page = log
+            .read_stream(ReadStreamRequest {
+                stream_id: stream_id.to_owned(),
+                from_version: Some(from_version),
+                direction: Direction::Forwards,
+                max_count: antt_log::limits::READ_PAGE_EVENTS_MAX,
+            })
+            .await
+            .context("read_stream")?;
+        let Some(last) = page.last() else { break };
+        from_version = last.stream_version + 1;
+        for event in page {
+            if event.position >= before {
+                break 'pages;
+            }
+            let decoded = AnyEvent::decode(&event.event_type, event.schema_version, &event.payload)
+                .context("decoding a stream's event")?;
+            record
+                .push(event.position, decoded)
+                .map_err(|error| anyhow::anyhow!("{error}"))?;
+        }
+    }
+    Ok(record)
+}
+
+// ---------------------------------------------------------------------------------------
+// Appends with the engine following the log, and without.
+
+async fn append_row(base_dir: &Path, writers: usize, timing: Timing) -> AppendRow {
+    let round_timing = |round: usize| Timing {
+        warmup: if round == 0 { timing.warmup } else { timing.warmup / 2 },
+        measure: timing.measure / ROUNDS as u32,
+    };
+    let mut without: Result<Samples, String> = Ok(Samples::default());
+    let mut with: Result<(Samples, u64, Duration), String> = Ok((Samples::default(), 0, Duration::ZERO));
+    for round in 0..ROUNDS {
+        if let Ok(samples) = &mut without {
+            match window(base_dir, writers, round_timing(round), false).await {
+                Ok(result) => samples.add(result.samples),
+                Err(error) => without = Err(format!("{error:#}")),
+            }
+        }
+        if let Ok((samples, lag_max, catch_up_max)) = &mut with {
+            match window(base_dir, writers, round_timing(round), true).await {
+                Ok(result) => {
+                    samples.add(result.samples);
+                    *lag_max = (*lag_max).max(result.lag_events);
+                    *catch_up_max = (*catch_up_max).max(result.catch_up);
+                }
+                Err(error) => with = Err(format!("{error:#}")),
+            }
+        }
+    }
+    AppendRow {
+        writers,
+        without: without.map(|samples| samples.measured(1)),
+        with: with.map(|(samples, lag_events_max, catch_up_max)| WithEngine {
+            measured: samples.measured(1),
+            lag_events_max,
+            catch_up_max,
+        }),
+    }
+}
+
+struct WindowResult {
+    samples: Samples,
+    lag_events: u64,
+    catch_up: Duration,
+}
+
+/// One window on a fresh store (default fsync config), the areas registered before it;
+/// with `engine`, an `Engine::run` over a fresh `SledStore` follows the log from the
+/// start, and is waited for to reach the head after the window.
+async fn window(base_dir: &Path, writers: usize, timing: Timing, engine: bool) -> anyhow::Result<WindowResult> {
+    let temp = tempfile::Builder::new()
+        .prefix("antt-bench-projections-appends-")
+        .tempdir_in(base_dir)
+        .context("creating a temporary directory")?;
+    let log = Arc::new(log_api::open(SledConfig::new(temp.path().join("log"))).await?);
+    let (areas, villages) = area_requests()?;
+    for request in areas {
+        log.append(request).await.context("appending an area")?;
+    }
+    let mut follower = None;
+    if engine {
+        let store = Arc::new(open_store(&temp.path().join("projections")).await?);
+        let engine = Engine::open(Arc::clone(&log), store).context("opening the engine")?;
+        let mut progress = engine.watch();
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(engine.run(stop_rx));
+        let head = log.head().next_position;
+        progress
+            .wait_for(|progress| progress.applied >= head || progress.halted.is_some())
+            .await
+            .context("the engine stopped")?;
+        follower = Some((progress, stop_tx, task));
+    }
+    let villages = Arc::new(villages);
+    let window = Window::after_warmup(timing);
+    let mut tasks = Vec::new();
+    for writer_idx in 0..writers {
+        let (log, villages) = (Arc::clone(&log), Arc::clone(&villages));
+        tasks.push(tokio::spawn(async move {
+            let mut writer = TeamWriter::new(villages, writer_idx, writers);
+            let mut latencies = Vec::new();
+            while Instant::now() < window.end {
+                let request = writer.next_request()?;
+                let started = Instant::now();
+                log.append(request).await.context("SledLog::append")?;
+                let finished = Instant::now();
+                if window.contains(finished) {
+                    latencies.push(finished - started);
+                }
+            }
+            anyhow::Ok(latencies)
+        }));
+    }
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await.context("writer task panicked")??);
+    }
+    let samples = Samples {
+        latencies,
+        window: window.duration(),
+    };
+    let mut result = WindowResult {
+        samples,
+        lag_events: 0,
+        catch_up: Duration::ZERO,
+    };
+    if let Some((mut progress, stop_tx, task)) = follower {
+        let head = log.head().next_position;
+        let caught_up_from = Instant::now();
+        result.lag_events = head.saturating_sub(progress.borrow().applied);
+        let reached = progress
+            .wait_for(|progress| progress.applied >= head || progress.halted.is_some())
+            .await
+            .context("the engine stopped")?
+            .clone();
+        result.catch_up = caught_up_from.elapsed();
+        if let Some(halted) = reached.halted {
+            bail!("the engine halted: {halted}");
+        }
+        let _ = stop_tx.send(true);
+        task.await.context("engine task panicked")?.context("Engine::run")?;
+    }
+    log.close().await.context("closing SledLog")?;
+    drop(log);
+    temp.close().context("removing the temporary directory")?;
+    Ok(result)
+}
+
+// ---------------------------------------------------------------------------------------
+// The report.
+
+impl ProjectionsReport {
+    pub fn print(&self) {
+        let probe = &self.probe;
+        println!("## Projections\n");
+        println!(
+            "Store: {} domain events through `SledLog` (flush mode, {BUILD_WRITERS} writers, one command per append): {} area registrations (1 province, {DISTRICTS} districts, {} communes, {} villages), then {} security protection teams in the villages, each filled to its quota of {} (1 + 2 × {} = {COMMANDS_PER_TEAM} events), every {}th member backdated; built at {} events/s ({:.1} s), {:.0} MiB on disk.\n",
+            rate(self.events_n as f64),
+            rate(self.area_events_n as f64),
+            DISTRICTS * COMMUNES_PER_DISTRICT,
+            DISTRICTS * COMMUNES_PER_DISTRICT * VILLAGES_PER_COMMUNE,
+            rate(self.teams_n as f64),
+            domain::LONG_TEAM_QUOTA,
+            domain::LONG_TEAM_QUOTA,
+            domain::BACKDATED_EVERY,
+            rate(self.build_events_per_s),
+            self.build_duration.as_secs_f64(),
+            self.log_size_bytes as f64 / report::MIB,
+        );
+        println!("In a fresh process (`--projection-probe`), in this order:\n");
+        println!("| measure | value |");
+        println!("|---|--:|");
+        println!(
+            "| read_all of the whole log, first pass after open | {} events/s ({:.2} s) |",
+            rate(probe.read_cold_events_per_s()),
+            probe.read_cold_s
+        );
+        println!(
+            "| read_all, second pass (warm) | {} events/s ({:.2} s) |",
+            rate(probe.read_warm_events_per_s()),
+            probe.read_warm_s
+        );
+        println!(
+            "| rebuild from scratch into a fresh `SledStore` (`Engine::step` × {} until the head) | {} events/s ({:.2} s, then {:.2} s to flush) |",
+            probe.rebuild_steps,
+            rate(probe.rebuild_events_per_s()),
+            probe.rebuild_s,
+            probe.rebuild_flush_s
+        );
+        println!(
+            "| rebuild ÷ read_all (warm pass) | **{}** |",
+            percent(self.rebuild_share())
+        );
+        println!(
+            "| rows written: current / history versions / time marks | {} / {} / {} ({:.0} MiB of keys and values, {:.0} MiB on disk) |",
+            rate(probe.current_rows_n as f64),
+            rate(probe.history_rows_n as f64),
+            rate(probe.time_marks_n as f64),
+            probe.store_bytes as f64 / report::MIB,
+            probe.store_size_on_disk_bytes as f64 / report::MIB
+        );
+        println!(
+            "| VmRSS before open / after the reads / after the rebuild | {} / {} / {} |",
+            report::mib(probe.rss_before_open_kib),
+            report::mib(probe.rss_after_read_kib),
+            report::mib(probe.rss_after_rebuild_kib)
+        );
+        println!(
+            "| VmHWM (peak RSS) after the rebuild | {} |",
+            report::mib(probe.rss_peak_kib)
+        );
+        println!();
+        self.print_phases();
+        self.print_appends();
+    }
+
+    fn print_phases(&self) {
+        let phases = &self.probe.phases;
+        let total = phases.total_s.max(f64::MIN_POSITIVE);
+        println!(
+            "Where a rebuild's time goes: the same rebuild again into another fresh store, by a replica of `Engine::apply` with a timer around each phase ({:.2} s in all against the engine's {:.2} s; timers add a little):\n",
+            phases.total_s, self.probe.rebuild_s
+        );
+        println!("| phase | seconds | share | per event |");
+        println!("|---|--:|--:|--:|");
+        let per_event = |seconds: f64| format!("{:.1} µs", seconds / phases.events_n.max(1) as f64 * 1e6);
+        let timed = phases.read_s
+            + phases.decode_s
+            + phases.load_s
+            + phases.derive_s
+            + phases.diff_s
+            + phases.pending_s
+            + phases.apply_s;
+        for (name, seconds) in [
+            ("read_all pages".to_owned(), phases.read_s),
+            ("decode (`AnyEvent::decode`)".to_owned(), phases.decode_s),
+            (
+                format!(
+                    "load (a record's stream, the first time it is met: {} times)",
+                    rate(phases.loads_n as f64)
+                ),
+                phases.load_s,
+            ),
+            (
+                format!(
+                    "derive (the record's rows before and after each event: {} rows derived, {:.0} per event)",
+                    rate(phases.rows_derived_n as f64),
+                    phases.rows_derived_n as f64 / phases.events_n.max(1) as f64
+                ),
+                phases.derive_s,
+            ),
+            ("diff".to_owned(), phases.diff_s),
+            (
+                format!(
+                    "writes (`Pending`: {} rows opened, {} closed, each closed one read back)",
+                    rate(phases.rows_opened_n as f64),
+                    rate(phases.rows_closed_n as f64)
+                ),
+                phases.pending_s,
+            ),
+            (
+                format!(
+                    "store apply (one sled batch per page, {} writes)",
+                    rate(phases.writes_n as f64)
+                ),
+                phases.apply_s,
+            ),
+            ("the rest (loop, cache, time marks)".to_owned(), phases.total_s - timed),
+        ] {
+            println!(
+                "| {name} | {seconds:.2} | {:.0} % | {} |",
+                seconds / total * 100.0,
+                per_event(seconds)
+            );
+        }
+        println!();
+    }
+
+    fn print_appends(&self) {
+        println!(
+            "Durable appends (default fsync config, as the log rows) of team commands, one event per append, each writer filling teams of its own as above; {ROUNDS} windows of {:.2} s per variant taken in turn (without, with, …), each on a fresh store with the areas registered before it. \"with\": an `Engine::run` over a fresh `SledStore`, spawned on the benchmark's runtime, follows the log from the first event.\n",
+            self.timing.measure.as_secs_f64() / ROUNDS as f64
+        );
+        println!("| writers | without events/s | p50 | p99 | with the engine events/s | p50 | p99 | with ÷ without | engine behind at a window's end (most) | caught up after |");
+        println!("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        for row in &self.appends {
+            let (without, without_p50, without_p99) = match &row.without {
+                Ok(m) => (
+                    rate(m.events_per_s),
+                    report::millis(m.latency_p50),
+                    report::millis(m.latency_p99),
+                ),
+                Err(error) => (report::failed(error), "—".to_owned(), "—".to_owned()),
+            };
+            let (with, with_p50, with_p99, lag, catch_up) = match &row.with {
+                Ok(w) => (
+                    rate(w.measured.events_per_s),
+                    report::millis(w.measured.latency_p50),
+                    report::millis(w.measured.latency_p99),
+                    format!("{} events", rate(w.lag_events_max as f64)),
+                    format!("{:.2} s", w.catch_up_max.as_secs_f64()),
+                ),
+                Err(error) => (
+                    report::failed(error),
+                    "—".to_owned(),
+                    "—".to_owned(),
+                    "—".to_owned(),
+                    "—".to_owned(),
+                ),
+            };
+            let ratio = match row.ratio() {
+                Some(ratio) => format!("{:.0} %", ratio * 100.0),
+                None => "—".to_owned(),
+            };
+            println!(
+                "| {} | {without} | {without_p50} | {without_p99} | {with} | {with_p50} | {with_p99} | {ratio} | {lag} | {catch_up} |",
+                row.writers
+            );
+        }
+        println!();
+    }
+
+    /// Rebuild events/s as a share of read_all's warm pass.
+    pub fn rebuild_share(&self) -> f64 {
+        self.probe.rebuild_events_per_s() / self.probe.read_warm_events_per_s()
+    }
+
+    pub fn goals(&self) -> Vec<Goal> {
+        let mut goals = vec![report::goal(
+            "projection rebuild ≥ 50 % of read_all (warm pass)".to_owned(),
+            "≥ 50 %",
+            format!(
+                "{} ({} vs {} events/s)",
+                percent(self.rebuild_share()),
+                rate(self.probe.rebuild_events_per_s()),
+                rate(self.probe.read_warm_events_per_s())
+            ),
+            self.rebuild_share(),
+            0.5,
+            Better::Higher,
+        )];
+        for row in &self.appends {
+            let name = format!(
+                "append rate with the engine following ≥ 90 % of without, {} writer(s)",
+                row.writers
+            );
+            goals.push(match (row.ratio(), &row.without, &row.with) {
+                (Some(ratio), Ok(without), Ok(with)) => report::goal(
+                    name,
+                    "≥ 90 %",
+                    format!(
+                        "{:.0} % ({} vs {} events/s)",
+                        ratio * 100.0,
+                        rate(with.measured.events_per_s),
+                        rate(without.events_per_s)
+                    ),
+                    ratio,
+                    0.9,
+                    Better::Higher,
+                ),
+                _ => report::missing(name, "≥ 90 %"),
+            });
+        }
+        goals
+    }
+
+    pub fn print_summary(&self) {
+        println!(
+            "Projections: rebuild {} ev/s = {} of read_all (warm pass, {} ev/s); RSS after the rebuild {}.",
+            rate(self.probe.rebuild_events_per_s()),
+            percent(self.rebuild_share()),
+            rate(self.probe.read_warm_events_per_s()),
+            report::mib(self.probe.rss_after_rebuild_kib)
+        );
+        for row in &self.appends {
+            if let (Some(ratio), Ok(without), Ok(with)) = (row.ratio(), &row.without, &row.with) {
+                println!(
+                    "Projections: appends at {} writer(s) with the engine {} ev/s = {:.0} % of without ({} ev/s).",
+                    row.writers,
+                    rate(with.measured.events_per_s),
+                    ratio * 100.0,
+                    rate(without.events_per_s)
+                );
+            }
+        }
+    }
+}
+
+/// A share as a percentage, with a decimal below 10 %.
+fn percent(share: f64) -> String {
+    if share < 0.1 {
+        format!("{:.1} %", share * 100.0)
+    } else {
+        format!("{:.0} %", share * 100.0)
+    }
+}
+
+impl AppendRow {
+    /// With ÷ without, when both ran.
+    pub fn ratio(&self) -> Option<f64> {
+        match (&self.without, &self.with) {
+            (Ok(without), Ok(with)) if without.events_per_s > 0.0 => {
+                Some(with.measured.events_per_s / without.events_per_s)
+            }
+            _ => None,
+        }
+    }
+}
