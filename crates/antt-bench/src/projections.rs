@@ -31,7 +31,6 @@ use antt_log::event::{Direction, ReadAllRequest, ReadStreamRequest};
 use antt_log::sled_log::{SledConfig, SledLog, SyncMode};
 use antt_log::{AppendRequest, EventLog, ExpectedVersion, NewEvent};
 use antt_projections::bitemporal::Pending;
-use antt_projections::derive::{diff, ValidRow};
 use antt_projections::record::Record;
 use antt_projections::store::{SledStore, Store};
 use antt_projections::{limits, Engine};
@@ -134,10 +133,13 @@ pub struct Phases {
     pub decode_s: f64,
     /// A record's earlier events read from its stream, the first time it is met.
     pub load_s: f64,
-    /// The record's rows derived before (when loaded) and after each event.
+    /// The rows the event withdrew and made (`Record::push_and_diff`: the record's walk
+    /// carried one day on, or walked again when the event is backdated).
     pub derive_s: f64,
-    /// The two derivations compared.
-    pub diff_s: f64,
+    /// Of which for events dated before another event of their record (the whole walk
+    /// again), and how many they were.
+    pub derive_backdated_s: f64,
+    pub backdated_n: u64,
     /// The differences turned into writes (a withdrawn row is read back first).
     pub pending_s: f64,
     /// One `Store::apply` per page.
@@ -147,8 +149,6 @@ pub struct Phases {
     pub loads_n: u64,
     pub rows_opened_n: u64,
     pub rows_closed_n: u64,
-    /// Rows derived, summed over every derivation.
-    pub rows_derived_n: u64,
     pub writes_n: u64,
 }
 
@@ -159,7 +159,7 @@ impl Phases {
             "phase_decode_s" => &mut self.decode_s,
             "phase_load_s" => &mut self.load_s,
             "phase_derive_s" => &mut self.derive_s,
-            "phase_diff_s" => &mut self.diff_s,
+            "phase_derive_backdated_s" => &mut self.derive_backdated_s,
             "phase_pending_s" => &mut self.pending_s,
             "phase_apply_s" => &mut self.apply_s,
             "phase_total_s" => &mut self.total_s,
@@ -173,9 +173,9 @@ impl Phases {
         let field = match key {
             "phase_events_n" => &mut self.events_n,
             "phase_loads_n" => &mut self.loads_n,
+            "phase_backdated_n" => &mut self.backdated_n,
             "phase_rows_opened_n" => &mut self.rows_opened_n,
             "phase_rows_closed_n" => &mut self.rows_closed_n,
-            "phase_rows_derived_n" => &mut self.rows_derived_n,
             "phase_writes_n" => &mut self.writes_n,
             _ => return false,
         };
@@ -189,7 +189,7 @@ impl Phases {
             ("phase_decode_s", self.decode_s),
             ("phase_load_s", self.load_s),
             ("phase_derive_s", self.derive_s),
-            ("phase_diff_s", self.diff_s),
+            ("phase_derive_backdated_s", self.derive_backdated_s),
             ("phase_pending_s", self.pending_s),
             ("phase_apply_s", self.apply_s),
             ("phase_total_s", self.total_s),
@@ -199,9 +199,9 @@ impl Phases {
         for (key, value) in [
             ("phase_events_n", self.events_n),
             ("phase_loads_n", self.loads_n),
+            ("phase_backdated_n", self.backdated_n),
             ("phase_rows_opened_n", self.rows_opened_n),
             ("phase_rows_closed_n", self.rows_closed_n),
-            ("phase_rows_derived_n", self.rows_derived_n),
             ("phase_writes_n", self.writes_n),
         ] {
             println!("{key}={value}");
@@ -703,12 +703,11 @@ async fn open_store(dir: &Path) -> anyhow::Result<SledStore> {
 /// with a timer around each phase. A replica (the engine keeps its phases private):
 /// its total is printed next to the engine's own rebuild so that a drift shows.
 async fn timed_rebuild(log: &SledLog, store: &SledStore) -> anyhow::Result<Phases> {
-    struct Cached {
-        record: Record,
-        rows: Vec<ValidRow>,
-    }
     let mut phases = Phases::default();
-    let mut cache: HashMap<String, Cached> = HashMap::new();
+    let mut cache: HashMap<String, Record> = HashMap::new();
+    // The latest effective date of each record so far: an event dated before it is
+    // backdated, and takes the whole walk.
+    let mut latest: HashMap<String, Date> = HashMap::new();
     let mut applied = 0u64;
     let started = Instant::now();
     loop {
@@ -740,29 +739,30 @@ async fn timed_rebuild(log: &SledLog, store: &SledStore) -> anyhow::Result<Phase
             if let Some(decoded) = decoded {
                 if !cache.contains_key(&event.stream_id) {
                     let clock = Instant::now();
-                    let record = load(log, &event.stream_id, &decoded, position).await?;
+                    let record = load(log, &event.stream_id, &decoded, position, event.stream_version).await?;
                     phases.load_s += clock.elapsed().as_secs_f64();
-                    phases.loads_n += 1;
-                    let clock = Instant::now();
-                    let rows = record.derive();
-                    phases.derive_s += clock.elapsed().as_secs_f64();
-                    phases.rows_derived_n += rows.len() as u64;
-                    cache.insert(event.stream_id.clone(), Cached { record, rows });
+                    if event.stream_version > 0 {
+                        phases.loads_n += 1;
+                    }
+                    cache.insert(event.stream_id.clone(), record);
                 }
-                let Some(cached) = cache.get_mut(&event.stream_id) else {
+                let Some(record) = cache.get_mut(&event.stream_id) else {
                     bail!("the record just cached is missing");
                 };
+                let effective = effective_date(&decoded);
+                let latest = latest.entry(event.stream_id.clone()).or_insert(effective);
+                let backdated = effective < *latest;
+                *latest = (*latest).max(effective);
                 let clock = Instant::now();
-                cached
-                    .record
-                    .push(position, decoded)
+                let (gone, new) = record
+                    .push_and_diff(position, decoded)
                     .map_err(|error| anyhow::anyhow!("the event at {position}: {error}"))?;
-                let rows = cached.record.derive();
-                phases.derive_s += clock.elapsed().as_secs_f64();
-                phases.rows_derived_n += rows.len() as u64;
-                let clock = Instant::now();
-                let (gone, new) = diff(&cached.rows, &rows);
-                phases.diff_s += clock.elapsed().as_secs_f64();
+                let seconds = clock.elapsed().as_secs_f64();
+                phases.derive_s += seconds;
+                if backdated {
+                    phases.derive_backdated_s += seconds;
+                    phases.backdated_n += 1;
+                }
                 let clock = Instant::now();
                 for row in &gone {
                     pending.close(row, position).context("closing a row")?;
@@ -773,7 +773,6 @@ async fn timed_rebuild(log: &SledLog, store: &SledStore) -> anyhow::Result<Phase
                 phases.pending_s += clock.elapsed().as_secs_f64();
                 phases.rows_closed_n += gone.len() as u64;
                 phases.rows_opened_n += new.len() as u64;
-                cached.rows = rows;
             }
             pending.mark_time(event.recorded_at.0, position + 1);
             applied = position + 1;
@@ -791,11 +790,26 @@ async fn timed_rebuild(log: &SledLog, store: &SledStore) -> anyhow::Result<Phase
     Ok(phases)
 }
 
-/// The engine's `load`: the record of `stream_id` as its events before `before` make it.
-async fn load(log: &SledLog, stream_id: &str, first: &AnyEvent, before: u64) -> anyhow::Result<Record> {
+/// The effective date of an event of a kind that has rows.
+fn effective_date(event: &AnyEvent) -> Date {
+    match event {
+        AnyEvent::Area(event) => event.effective_date(),
+        AnyEvent::Team(event) => event.effective_date(),
+        AnyEvent::Incident(event) => event.effective_date(),
+        AnyEvent::Rating(event) => event.effective_date(),
+        _ => Date::MIN,
+    }
+}
+
+/// The engine's `load`: the record of `stream_id` as its events before `before` (of
+/// stream version `version`) make it.
+async fn load(log: &SledLog, stream_id: &str, first: &AnyEvent, before: u64, version: u64) -> anyhow::Result<Record> {
     let Some(mut record) = Record::for_event(first) else {
         bail!("no record of this kind");
     };
+    if version == 0 {
+        return Ok(record);
+    }
     let mut from_version = 0;
     'pages: loop {
         let page = log
@@ -1028,32 +1042,34 @@ impl ProjectionsReport {
         println!("| phase | seconds | share | per event |");
         println!("|---|--:|--:|--:|");
         let per_event = |seconds: f64| format!("{:.1} µs", seconds / phases.events_n.max(1) as f64 * 1e6);
-        let timed = phases.read_s
-            + phases.decode_s
-            + phases.load_s
-            + phases.derive_s
-            + phases.diff_s
-            + phases.pending_s
-            + phases.apply_s;
+        let timed =
+            phases.read_s + phases.decode_s + phases.load_s + phases.derive_s + phases.pending_s + phases.apply_s;
         for (name, seconds) in [
             ("read_all pages".to_owned(), phases.read_s),
             ("decode (`AnyEvent::decode`)".to_owned(), phases.decode_s),
             (
                 format!(
-                    "load (a record's stream, the first time it is met: {} times)",
+                    "load (a record's earlier events from its stream, when it is met first after its first event: {} times)",
                     rate(phases.loads_n as f64)
                 ),
                 phases.load_s,
             ),
             (
                 format!(
-                    "derive (the record's rows before and after each event: {} rows derived, {:.0} per event)",
-                    rate(phases.rows_derived_n as f64),
-                    phases.rows_derived_n as f64 / phases.events_n.max(1) as f64
+                    "derive and diff (`Record::push_and_diff`), events dated on or after their record's others: one more day of the walk ({} events, {:.1} µs each)",
+                    rate((phases.events_n - phases.backdated_n) as f64),
+                    (phases.derive_s - phases.derive_backdated_s) / (phases.events_n - phases.backdated_n).max(1) as f64 * 1e6
                 ),
-                phases.derive_s,
+                phases.derive_s - phases.derive_backdated_s,
             ),
-            ("diff".to_owned(), phases.diff_s),
+            (
+                format!(
+                    "derive and diff, backdated events: the whole walk again ({} events, {:.1} µs each)",
+                    rate(phases.backdated_n as f64),
+                    phases.derive_backdated_s / phases.backdated_n.max(1) as f64 * 1e6
+                ),
+                phases.derive_backdated_s,
+            ),
             (
                 format!(
                     "writes (`Pending`: {} rows opened, {} closed, each closed one read back)",
