@@ -116,6 +116,11 @@ struct Args {
     #[arg(long)]
     projection_events: Option<u64>,
 
+    /// In the projections section, also time a rebuild that walks every record's whole
+    /// timeline for each event, as the engine did before it kept the walk (slow).
+    #[arg(long)]
+    projection_full_walk: bool,
+
     /// Internal: open the store at this path, read it, print memory figures, exit.
     #[arg(long, hide = true)]
     memory_probe: Option<PathBuf>,
@@ -133,7 +138,7 @@ async fn main() -> anyhow::Result<()> {
         return memory::probe_main(path).await;
     }
     if let Some(path) = &args.projection_probe {
-        return projections::probe_main(path).await;
+        return projections::probe_main(path, args.projection_full_walk).await;
     }
     if args.only_audit {
         let base_dir = args.dir.clone().unwrap_or_else(std::env::temp_dir);
@@ -174,7 +179,8 @@ async fn main() -> anyhow::Result<()> {
 
     if args.only_projections {
         report.skipped = Some("--only-projections");
-        report.projections = Some(run_projections(&base_dir, projection_events_n, timing).await);
+        report.projections =
+            Some(run_projections(&base_dir, projection_events_n, timing, args.projection_full_walk).await);
         report.load_at_end = report::load_average();
         report.run_duration = run_started.elapsed();
         report.print();
@@ -212,7 +218,8 @@ async fn main() -> anyhow::Result<()> {
         report.domain = Some(report::DomainSection { cells, import });
     }
     if !args.only_domain {
-        report.projections = Some(run_projections(&base_dir, projection_events_n, timing).await);
+        report.projections =
+            Some(run_projections(&base_dir, projection_events_n, timing, args.projection_full_walk).await);
     }
 
     report.load_at_end = report::load_average();
@@ -279,12 +286,15 @@ async fn run_projections(
     base_dir: &std::path::Path,
     events_n: u64,
     timing: Timing,
+    full_walk: bool,
 ) -> Result<projections::ProjectionsReport, String> {
-    projections::run(base_dir, events_n, timing).await.map_err(|error| {
-        let message = format!("{error:#}");
-        eprintln!("  projections failed: {message}");
-        message
-    })
+    projections::run(base_dir, events_n, timing, full_walk)
+        .await
+        .map_err(|error| {
+            let message = format!("{error:#}");
+            eprintln!("  projections failed: {message}");
+            message
+        })
 }
 
 /// Builds the big store and probes it from a fresh process.

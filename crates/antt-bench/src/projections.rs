@@ -31,6 +31,7 @@ use antt_log::event::{Direction, ReadAllRequest, ReadStreamRequest};
 use antt_log::sled_log::{SledConfig, SledLog, SyncMode};
 use antt_log::{AppendRequest, EventLog, ExpectedVersion, NewEvent};
 use antt_projections::bitemporal::Pending;
+use antt_projections::derive::{diff, ValidRow};
 use antt_projections::record::Record;
 use antt_projections::store::{SledStore, Store};
 use antt_projections::{limits, Engine};
@@ -108,6 +109,18 @@ pub struct ProjectionProbe {
     pub store_bytes: u64,
     pub store_size_on_disk_bytes: u64,
     pub phases: Phases,
+    /// The replica again, walking every record's whole timeline per event
+    /// (`--projection-full-walk`).
+    pub full_walk: Option<FullWalk>,
+}
+
+/// Seconds of the replica when every event walks its record's whole timeline again.
+#[derive(Clone, Debug, Default)]
+pub struct FullWalk {
+    pub total_s: f64,
+    pub derive_s: f64,
+    pub derive_backdated_s: f64,
+    pub apply_s: f64,
 }
 
 impl ProjectionProbe {
@@ -210,7 +223,7 @@ impl Phases {
 }
 
 /// Builds the store, probes it in a child process, then runs the append rows.
-pub async fn run(base_dir: &Path, events_n: u64, timing: Timing) -> anyhow::Result<ProjectionsReport> {
+pub async fn run(base_dir: &Path, events_n: u64, timing: Timing, full_walk: bool) -> anyhow::Result<ProjectionsReport> {
     let temp = tempfile::Builder::new()
         .prefix("antt-bench-projections-")
         .tempdir_in(base_dir)
@@ -223,7 +236,7 @@ pub async fn run(base_dir: &Path, events_n: u64, timing: Timing) -> anyhow::Resu
     let log_size_bytes = crate::directory_size_bytes(&path)?;
     eprintln!("projections: read_all and a rebuild in a child process");
     let probe_path = path.clone();
-    let probe = tokio::task::spawn_blocking(move || probe_in_child(&probe_path))
+    let probe = tokio::task::spawn_blocking(move || probe_in_child(&probe_path, full_walk))
         .await
         .context("probe task panicked")??;
     temp.close().context("removing the temporary directory")?;
@@ -581,13 +594,14 @@ pub async fn build_store(path: &Path, events_n: u64) -> anyhow::Result<Built> {
 // The child process: read_all, the rebuild, the phases.
 
 /// Runs the probe in a child process over the log at `path` and parses its report.
-pub fn probe_in_child(path: &Path) -> anyhow::Result<ProjectionProbe> {
+pub fn probe_in_child(path: &Path, full_walk: bool) -> anyhow::Result<ProjectionProbe> {
     let exe = std::env::current_exe().context("locating the benchmark binary")?;
-    let output = Command::new(exe)
-        .arg("--projection-probe")
-        .arg(path)
-        .output()
-        .context("running the projection probe")?;
+    let mut command = Command::new(exe);
+    command.arg("--projection-probe").arg(path);
+    if full_walk {
+        command.arg("--projection-full-walk");
+    }
+    let output = command.output().context("running the projection probe")?;
     if !output.status.success() {
         bail!(
             "projection probe failed ({}): {}",
@@ -619,6 +633,12 @@ pub fn probe_in_child(path: &Path) -> anyhow::Result<ProjectionProbe> {
             "time_marks_n" => probe.time_marks_n = int()?,
             "store_bytes" => probe.store_bytes = int()?,
             "store_size_on_disk_bytes" => probe.store_size_on_disk_bytes = int()?,
+            "full_walk_total_s" => probe.full_walk.get_or_insert_with(FullWalk::default).total_s = float()?,
+            "full_walk_derive_s" => probe.full_walk.get_or_insert_with(FullWalk::default).derive_s = float()?,
+            "full_walk_derive_backdated_s" => {
+                probe.full_walk.get_or_insert_with(FullWalk::default).derive_backdated_s = float()?
+            }
+            "full_walk_apply_s" => probe.full_walk.get_or_insert_with(FullWalk::default).apply_s = float()?,
             key if key.starts_with("phase_") && key.ends_with("_n") => {
                 probe.phases.set_count(key, int()?);
             }
@@ -633,7 +653,7 @@ pub fn probe_in_child(path: &Path) -> anyhow::Result<ProjectionProbe> {
 
 /// The child's side: read the log twice, rebuild the projections beside it, report
 /// `key=value` lines on stdout.
-pub async fn probe_main(path: &Path) -> anyhow::Result<()> {
+pub async fn probe_main(path: &Path, full_walk: bool) -> anyhow::Result<()> {
     println!("rss_before_open_kib={}", memory::status_kib("VmRSS")?);
     let log = Arc::new(log_api::open(SledConfig::new(path)).await?);
     let (events_n, cold) = memory::read_all_pass(&log).await?;
@@ -682,7 +702,17 @@ pub async fn probe_main(path: &Path) -> anyhow::Result<()> {
 
     let phases_dir = sibling(path, "projections-phases");
     let phases_store = open_store(&phases_dir).await?;
-    timed_rebuild(&log, &phases_store).await?.print_lines();
+    timed_rebuild(&log, &phases_store, false).await?.print_lines();
+    drop(phases_store);
+    if full_walk {
+        let full_dir = sibling(path, "projections-full-walk");
+        let full_store = open_store(&full_dir).await?;
+        let phases = timed_rebuild(&log, &full_store, true).await?;
+        println!("full_walk_total_s={}", phases.total_s);
+        println!("full_walk_derive_s={}", phases.derive_s);
+        println!("full_walk_derive_backdated_s={}", phases.derive_backdated_s);
+        println!("full_walk_apply_s={}", phases.apply_s);
+    }
     log.close().await.context("closing the log")?;
     Ok(())
 }
@@ -702,9 +732,14 @@ async fn open_store(dir: &Path) -> anyhow::Result<SledStore> {
 /// What `Engine::apply` does for a whole log, from position 0 into an empty `store`,
 /// with a timer around each phase. A replica (the engine keeps its phases private):
 /// its total is printed next to the engine's own rebuild so that a drift shows.
-async fn timed_rebuild(log: &SledLog, store: &SledStore) -> anyhow::Result<Phases> {
+///
+/// With `full_walk`, every event walks its record's whole timeline again and is diffed
+/// against the rows kept from the last walk: what the engine did before it kept the walk
+/// ([`antt_projections::derive::Derivation`]).
+async fn timed_rebuild(log: &SledLog, store: &SledStore, full_walk: bool) -> anyhow::Result<Phases> {
     let mut phases = Phases::default();
     let mut cache: HashMap<String, Record> = HashMap::new();
+    let mut full_walk_rows: HashMap<String, Vec<ValidRow>> = HashMap::new();
     // The latest effective date of each record so far: an event dated before it is
     // backdated, and takes the whole walk.
     let mut latest: HashMap<String, Date> = HashMap::new();
@@ -754,9 +789,22 @@ async fn timed_rebuild(log: &SledLog, store: &SledStore) -> anyhow::Result<Phase
                 let backdated = effective < *latest;
                 *latest = (*latest).max(effective);
                 let clock = Instant::now();
-                let (gone, new) = record
-                    .push_and_diff(position, decoded)
-                    .map_err(|error| anyhow::anyhow!("the event at {position}: {error}"))?;
+                let (gone, new) = if full_walk {
+                    let before = full_walk_rows
+                        .remove(&event.stream_id)
+                        .unwrap_or_else(|| record.derive());
+                    record
+                        .push(position, decoded)
+                        .map_err(|error| anyhow::anyhow!("the event at {position}: {error}"))?;
+                    let after = record.derive();
+                    let changed = diff(&before, &after);
+                    full_walk_rows.insert(event.stream_id.clone(), after);
+                    changed
+                } else {
+                    record
+                        .push_and_diff(position, decoded)
+                        .map_err(|error| anyhow::anyhow!("the event at {position}: {error}"))?
+                };
                 let seconds = clock.elapsed().as_secs_f64();
                 phases.derive_s += seconds;
                 if backdated {
@@ -1094,6 +1142,22 @@ impl ProjectionsReport {
             );
         }
         println!();
+        if let Some(full) = &self.probe.full_walk {
+            let events_n = phases.events_n.max(1) as f64;
+            let incremental_n = (phases.events_n - phases.backdated_n).max(1) as f64;
+            println!(
+                "The replica once more (`--projection-full-walk`), walking every record's whole timeline for each event as the engine did before it kept the walk: {:.2} s in all ({} events/s, {:.1}× the kept walk's {:.2} s), of which derive and diff {:.2} s ({:.1} µs per event; {:.1} µs per event dated on or after its record's others, {:.1} µs per backdated one) and store apply {:.2} s.\n",
+                full.total_s,
+                rate(events_n / full.total_s),
+                full.total_s / phases.total_s,
+                phases.total_s,
+                full.derive_s,
+                full.derive_s / events_n * 1e6,
+                (full.derive_s - full.derive_backdated_s) / incremental_n * 1e6,
+                full.derive_backdated_s / phases.backdated_n.max(1) as f64 * 1e6,
+                full.apply_s
+            );
+        }
     }
 
     fn print_appends(&self) {
