@@ -39,6 +39,7 @@ use antt_proto::v1 as pb;
 use anyhow::{bail, Context as _};
 use uuid::Uuid;
 
+use crate::cpu;
 use crate::domain;
 use crate::driver::{Measured, Samples, Timing, Window};
 use crate::log_api;
@@ -77,16 +78,70 @@ pub struct ProjectionsReport {
 /// One append row: the same writers with and without the engine following the log.
 pub struct AppendRow {
     pub writers: usize,
-    pub without: Result<Measured, String>,
-    pub with: Result<WithEngine, String>,
+    pub without: Result<Variant, String>,
+    /// The engine on a task of the benchmark's runtime (which its writers run on too).
+    pub with: Result<Variant, String>,
+    /// The engine on a runtime of its own (one thread): how much of the cost is the
+    /// engine's work holding up a worker of the writers' runtime.
+    pub with_own_thread: Result<Variant, String>,
 }
 
-pub struct WithEngine {
+/// How the engine follows the log in a window.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Follow {
+    Not,
+    /// `tokio::spawn(engine.run(stop))` on the benchmark's runtime.
+    Task,
+    /// `engine.run(stop)` on a current-thread runtime of its own thread.
+    OwnThread,
+}
+
+/// A running engine.
+enum Follower {
+    Task(tokio::task::JoinHandle<Result<(), antt_projections::EngineError>>),
+    Thread(std::thread::JoinHandle<anyhow::Result<()>>),
+}
+
+impl Follower {
+    async fn finish(self) -> anyhow::Result<()> {
+        match self {
+            Follower::Task(task) => task.await.context("engine task panicked")?.context("Engine::run"),
+            Follower::Thread(thread) => tokio::task::spawn_blocking(move || thread.join())
+                .await
+                .context("joining the engine thread")?
+                .map_err(|_| anyhow::anyhow!("the engine thread panicked"))?,
+        }
+    }
+}
+
+/// The windows of one variant, added up.
+pub struct Variant {
     pub measured: Measured,
     /// Events the engine had still to apply when a window closed (largest over the
-    /// windows), and the longest it then took to reach the head.
+    /// windows), and the longest it then took to reach the head; zero without it.
     pub lag_events_max: u64,
     pub catch_up_max: Duration,
+    /// The process's CPU time (every thread) from each window's start, warm-up included,
+    /// until its appends ended (with the engine: until the engine reached the head), per
+    /// event appended in that time, and as cores kept busy; None where `/proc` is unreadable.
+    pub cpu: Option<VariantCpu>,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VariantCpu {
+    pub cpu: Duration,
+    pub wall: Duration,
+    pub events_n: u64,
+}
+
+impl VariantCpu {
+    pub fn us_per_event(&self) -> f64 {
+        self.cpu.as_secs_f64() * 1e6 / self.events_n.max(1) as f64
+    }
+
+    pub fn cores(&self) -> f64 {
+        self.cpu.as_secs_f64() / self.wall.as_secs_f64().max(f64::MIN_POSITIVE)
+    }
 }
 
 /// What the child process measured.
@@ -893,34 +948,61 @@ async fn append_row(base_dir: &Path, writers: usize, timing: Timing) -> AppendRo
         warmup: if round == 0 { timing.warmup } else { timing.warmup / 2 },
         measure: timing.measure / ROUNDS as u32,
     };
-    let mut without: Result<Samples, String> = Ok(Samples::default());
-    let mut with: Result<(Samples, u64, Duration), String> = Ok((Samples::default(), 0, Duration::ZERO));
+    let mut variants: [Result<Totals, String>; 3] =
+        [Ok(Totals::default()), Ok(Totals::default()), Ok(Totals::default())];
     for round in 0..ROUNDS {
-        if let Ok(samples) = &mut without {
-            match window(base_dir, writers, round_timing(round), false).await {
-                Ok(result) => samples.add(result.samples),
-                Err(error) => without = Err(format!("{error:#}")),
-            }
-        }
-        if let Ok((samples, lag_max, catch_up_max)) = &mut with {
-            match window(base_dir, writers, round_timing(round), true).await {
-                Ok(result) => {
-                    samples.add(result.samples);
-                    *lag_max = (*lag_max).max(result.lag_events);
-                    *catch_up_max = (*catch_up_max).max(result.catch_up);
-                }
-                Err(error) => with = Err(format!("{error:#}")),
+        for (variant, follow) in variants.iter_mut().zip([Follow::Not, Follow::Task, Follow::OwnThread]) {
+            let Ok(totals) = variant else { continue };
+            match window(base_dir, writers, round_timing(round), follow).await {
+                Ok(result) => totals.add(result),
+                Err(error) => *variant = Err(format!("{error:#}")),
             }
         }
     }
+    let [without, with, with_own_thread] = variants.map(|variant| variant.map(Totals::finish));
     AppendRow {
         writers,
-        without: without.map(|samples| samples.measured(1)),
-        with: with.map(|(samples, lag_events_max, catch_up_max)| WithEngine {
-            measured: samples.measured(1),
-            lag_events_max,
-            catch_up_max,
-        }),
+        without,
+        with,
+        with_own_thread,
+    }
+}
+
+/// The windows of a variant so far.
+#[derive(Default)]
+struct Totals {
+    samples: Samples,
+    lag_events_max: u64,
+    catch_up_max: Duration,
+    /// None once a window could not read its CPU time.
+    cpu: Option<VariantCpu>,
+    windows_n: usize,
+}
+
+impl Totals {
+    fn add(&mut self, window: WindowResult) {
+        self.samples.add(window.samples);
+        self.lag_events_max = self.lag_events_max.max(window.lag_events);
+        self.catch_up_max = self.catch_up_max.max(window.catch_up);
+        self.cpu = match (self.windows_n, self.cpu, window.cpu) {
+            (0, _, Some(cpu)) => Some(cpu),
+            (_, Some(total), Some(cpu)) => Some(VariantCpu {
+                cpu: total.cpu + cpu.cpu,
+                wall: total.wall + cpu.wall,
+                events_n: total.events_n + cpu.events_n,
+            }),
+            _ => None,
+        };
+        self.windows_n += 1;
+    }
+
+    fn finish(self) -> Variant {
+        Variant {
+            measured: self.samples.measured(1),
+            lag_events_max: self.lag_events_max,
+            catch_up_max: self.catch_up_max,
+            cpu: self.cpu,
+        }
     }
 }
 
@@ -928,12 +1010,13 @@ struct WindowResult {
     samples: Samples,
     lag_events: u64,
     catch_up: Duration,
+    cpu: Option<VariantCpu>,
 }
 
 /// One window on a fresh store (default fsync config), the areas registered before it;
 /// with `engine`, an `Engine::run` over a fresh `SledStore` follows the log from the
 /// start, and is waited for to reach the head after the window.
-async fn window(base_dir: &Path, writers: usize, timing: Timing, engine: bool) -> anyhow::Result<WindowResult> {
+async fn window(base_dir: &Path, writers: usize, timing: Timing, follow: Follow) -> anyhow::Result<WindowResult> {
     let temp = tempfile::Builder::new()
         .prefix("antt-bench-projections-appends-")
         .tempdir_in(base_dir)
@@ -944,12 +1027,23 @@ async fn window(base_dir: &Path, writers: usize, timing: Timing, engine: bool) -
         log.append(request).await.context("appending an area")?;
     }
     let mut follower = None;
-    if engine {
+    if follow != Follow::Not {
         let store = Arc::new(open_store(&temp.path().join("projections")).await?);
         let engine = Engine::open(Arc::clone(&log), store).context("opening the engine")?;
         let mut progress = engine.watch();
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let task = tokio::spawn(engine.run(stop_rx));
+        let task = if follow == Follow::Task {
+            Follower::Task(tokio::spawn(engine.run(stop_rx)))
+        } else {
+            Follower::Thread(std::thread::spawn(move || {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .context("building the engine's runtime")?
+                    .block_on(engine.run(stop_rx))
+                    .context("Engine::run")
+            }))
+        };
         let head = log.head().next_position;
         progress
             .wait_for(|progress| progress.applied >= head || progress.halted.is_some())
@@ -958,6 +1052,7 @@ async fn window(base_dir: &Path, writers: usize, timing: Timing, engine: bool) -
         follower = Some((progress, stop_tx, task));
     }
     let villages = Arc::new(villages);
+    let cpu_before = (cpu::now(), Instant::now(), log.head().next_position);
     let window = Window::after_warmup(timing);
     let mut tasks = Vec::new();
     for writer_idx in 0..writers {
@@ -989,6 +1084,7 @@ async fn window(base_dir: &Path, writers: usize, timing: Timing, engine: bool) -
         samples,
         lag_events: 0,
         catch_up: Duration::ZERO,
+        cpu: None,
     };
     if let Some((mut progress, stop_tx, task)) = follower {
         let head = log.head().next_position;
@@ -1003,13 +1099,28 @@ async fn window(base_dir: &Path, writers: usize, timing: Timing, engine: bool) -
         if let Some(halted) = reached.halted {
             bail!("the engine halted: {halted}");
         }
+        result.cpu = window_cpu(cpu_before, log.head().next_position);
         let _ = stop_tx.send(true);
-        task.await.context("engine task panicked")?.context("Engine::run")?;
+        task.finish().await?;
+    } else {
+        result.cpu = window_cpu(cpu_before, log.head().next_position);
     }
     log.close().await.context("closing SledLog")?;
     drop(log);
     temp.close().context("removing the temporary directory")?;
     Ok(result)
+}
+
+/// The CPU time, wall time and events appended since `before`.
+fn window_cpu(before: (Option<cpu::CpuTimes>, Instant, u64), head: u64) -> Option<VariantCpu> {
+    let (cpu_before, started, head_before) = before;
+    let (cpu_before, cpu_after) = (cpu_before?, cpu::now()?);
+    let total = |times: cpu::CpuTimes| times.server + times.client;
+    Some(VariantCpu {
+        cpu: total(cpu_after).saturating_sub(total(cpu_before)),
+        wall: started.elapsed(),
+        events_n: head.saturating_sub(head_before),
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1162,44 +1273,54 @@ impl ProjectionsReport {
 
     fn print_appends(&self) {
         println!(
-            "Durable appends (default fsync config, as the log rows) of team commands, one event per append, each writer filling teams of its own as above; {ROUNDS} windows of {:.2} s per variant taken in turn (without, with, …), each on a fresh store with the areas registered before it. \"with\": an `Engine::run` over a fresh `SledStore`, spawned on the benchmark's runtime, follows the log from the first event.\n",
+            "Durable appends (default fsync config, as the log rows) of team commands, one event per append, each writer filling teams of its own as above; {ROUNDS} windows of {:.2} s per variant taken in turn (without, with, with on its own thread, without, …), each on a fresh store with the areas registered before it. \"with\": an `Engine::run` over a fresh `SledStore` follows the log from the first event, spawned as a task on the benchmark's runtime (2 worker threads, which the writers run on too; the goal's row); \"on a thread of its own\": the same on a current-thread runtime of its own thread. CPU: the whole process (every thread: writers, the log's writer, sled, the engine) from a window's start, warm-up included, until its appends ended (with the engine: until it reached the head), per event appended in that time; cores busy = that CPU time ÷ wall time (the machine has 2, shared).\n",
             self.timing.measure.as_secs_f64() / ROUNDS as f64
         );
-        println!("| writers | without events/s | p50 | p99 | with the engine events/s | p50 | p99 | with ÷ without | engine behind at a window's end (most) | caught up after |");
-        println!("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        println!("| writers | variant | events/s | p50 | p99 | with ÷ without | CPU per event appended (all threads) | cores busy | engine behind at a window's end (most) | caught up after |");
+        println!("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|");
         for row in &self.appends {
-            let (without, without_p50, without_p99) = match &row.without {
-                Ok(m) => (
-                    rate(m.events_per_s),
-                    report::millis(m.latency_p50),
-                    report::millis(m.latency_p99),
-                ),
-                Err(error) => (report::failed(error), "—".to_owned(), "—".to_owned()),
-            };
-            let (with, with_p50, with_p99, lag, catch_up) = match &row.with {
-                Ok(w) => (
-                    rate(w.measured.events_per_s),
-                    report::millis(w.measured.latency_p50),
-                    report::millis(w.measured.latency_p99),
-                    format!("{} events", rate(w.lag_events_max as f64)),
-                    format!("{:.2} s", w.catch_up_max.as_secs_f64()),
-                ),
-                Err(error) => (
-                    report::failed(error),
-                    "—".to_owned(),
-                    "—".to_owned(),
-                    "—".to_owned(),
-                    "—".to_owned(),
-                ),
-            };
             let ratio = match row.ratio() {
+                Some(ratio) => format!("**{:.0} %**", ratio * 100.0),
+                None => "—".to_owned(),
+            };
+            let own_ratio = match row.own_thread_ratio() {
                 Some(ratio) => format!("{:.0} %", ratio * 100.0),
                 None => "—".to_owned(),
             };
-            println!(
-                "| {} | {without} | {without_p50} | {without_p99} | {with} | {with_p50} | {with_p99} | {ratio} | {lag} | {catch_up} |",
-                row.writers
-            );
+            for (name, variant, ratio) in [
+                ("without", &row.without, "".to_owned()),
+                ("with the engine (a task)", &row.with, ratio),
+                (
+                    "with the engine on a thread of its own",
+                    &row.with_own_thread,
+                    own_ratio,
+                ),
+            ] {
+                let cells = match variant {
+                    Ok(v) => {
+                        let (cpu, cores) = match v.cpu {
+                            Some(cpu) => (format!("{:.0} µs", cpu.us_per_event()), format!("{:.2}", cpu.cores())),
+                            None => ("—".to_owned(), "—".to_owned()),
+                        };
+                        let (lag, catch_up) = if name == "without" {
+                            ("—".to_owned(), "—".to_owned())
+                        } else {
+                            (
+                                format!("{} events", rate(v.lag_events_max as f64)),
+                                format!("{:.2} s", v.catch_up_max.as_secs_f64()),
+                            )
+                        };
+                        format!(
+                            "{} | {} | {} | {ratio} | {cpu} | {cores} | {lag} | {catch_up}",
+                            rate(v.measured.events_per_s),
+                            report::millis(v.measured.latency_p50),
+                            report::millis(v.measured.latency_p99),
+                        )
+                    }
+                    Err(error) => format!("{} | — | — | — | — | — | — | —", report::failed(error)),
+                };
+                println!("| {} | {name} | {cells} |", row.writers);
+            }
         }
         println!();
     }
@@ -1236,7 +1357,7 @@ impl ProjectionsReport {
                         "{:.0} % ({} vs {} events/s)",
                         ratio * 100.0,
                         rate(with.measured.events_per_s),
-                        rate(without.events_per_s)
+                        rate(without.measured.events_per_s)
                     ),
                     ratio,
                     0.9,
@@ -1263,7 +1384,7 @@ impl ProjectionsReport {
                     row.writers,
                     rate(with.measured.events_per_s),
                     ratio * 100.0,
-                    rate(without.events_per_s)
+                    rate(without.measured.events_per_s)
                 );
             }
         }
@@ -1280,11 +1401,20 @@ fn percent(share: f64) -> String {
 }
 
 impl AppendRow {
-    /// With ÷ without, when both ran.
+    /// With (the engine on a task) ÷ without, when both ran.
     pub fn ratio(&self) -> Option<f64> {
-        match (&self.without, &self.with) {
-            (Ok(without), Ok(with)) if without.events_per_s > 0.0 => {
-                Some(with.measured.events_per_s / without.events_per_s)
+        Self::share(&self.with, &self.without)
+    }
+
+    /// With the engine on a thread of its own ÷ without.
+    pub fn own_thread_ratio(&self) -> Option<f64> {
+        Self::share(&self.with_own_thread, &self.without)
+    }
+
+    fn share(with: &Result<Variant, String>, without: &Result<Variant, String>) -> Option<f64> {
+        match (without, with) {
+            (Ok(without), Ok(with)) if without.measured.events_per_s > 0.0 => {
+                Some(with.measured.events_per_s / without.measured.events_per_s)
             }
             _ => None,
         }
