@@ -9,7 +9,9 @@
 //! ([`Pending`]). A page's rows, its time marks and the position reached are one atomic
 //! [`Store::apply`]: a crash never applies an event twice or skips one.
 //!
-//! It never slows appends: it is one more reader of committed events, on its own task.
+//! It never blocks appends: it is one more reader of committed events, on its own task.
+//! It does compete with them for CPU, and its apply runs inline on the runtime it is
+//! spawned on (BENCHMARKS.md, "Projections").
 
 use std::collections::HashMap;
 use std::sync::Arc;
