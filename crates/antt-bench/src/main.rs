@@ -13,6 +13,8 @@
 //! - [`domain`]: domain commands (Forces appointments) over gRPC next to raw appends, over a
 //!   [`counting_log`] that counts the log work per command, with [`cpu`] time per command.
 //! - [`import`]: the wall time of `antt import areas` for the full 2024 list.
+//! - [`projections`]: (`--only-projections`, and in the full run) a projection rebuild
+//!   next to read_all, and appends with the projection engine following the log and without.
 //! - [`report`]: the tables, the goals and the summary.
 //! - [`audit`]: (`--only-audit`) Merkle proofs and full verification on a large store.
 
@@ -26,6 +28,7 @@ mod import;
 mod log_api;
 mod memory;
 mod postgres;
+mod projections;
 mod raw_sled;
 mod report;
 mod workload;
@@ -103,9 +106,29 @@ struct Args {
     #[arg(long, conflicts_with_all = ["only_domain", "no_domain"])]
     only_audit: bool,
 
+    /// Run only the projections section: a store of --projection-events domain events,
+    /// read_all next to a projection rebuild, and appends with and without the engine.
+    #[arg(long, conflicts_with_all = ["only_domain", "no_domain", "only_audit"])]
+    only_projections: bool,
+
+    /// Domain events in the store the projections are rebuilt from
+    /// [default: 200,000; 50,000 with --quick].
+    #[arg(long)]
+    projection_events: Option<u64>,
+
+    /// In the projections section, also time a rebuild that walks every record's whole
+    /// timeline for each event, as the engine did before it kept the walk (slow).
+    #[arg(long)]
+    projection_full_walk: bool,
+
     /// Internal: open the store at this path, read it, print memory figures, exit.
     #[arg(long, hide = true)]
     memory_probe: Option<PathBuf>,
+
+    /// Internal: open the log at this path, read it, rebuild its projections beside it,
+    /// print the figures, exit.
+    #[arg(long, hide = true)]
+    projection_probe: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -113,6 +136,9 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     if let Some(path) = &args.memory_probe {
         return memory::probe_main(path).await;
+    }
+    if let Some(path) = &args.projection_probe {
+        return projections::probe_main(path, args.projection_full_walk).await;
     }
     if args.only_audit {
         let base_dir = args.dir.clone().unwrap_or_else(std::env::temp_dir);
@@ -136,8 +162,11 @@ async fn main() -> anyhow::Result<()> {
     let base_dir = args.dir.clone().unwrap_or_else(std::env::temp_dir);
     std::fs::create_dir_all(&base_dir).with_context(|| format!("creating {}", base_dir.display()))?;
 
-    let postgres_info = if args.only_domain {
-        Err("not run (--only-domain)".to_owned())
+    let projection_events_n = args
+        .projection_events
+        .unwrap_or(if args.quick { 50_000 } else { 200_000 });
+    let postgres_info = if args.only_domain || args.only_projections {
+        Err("not run (--only-domain or --only-projections)".to_owned())
     } else {
         postgres::probe(&args.postgres)
             .await
@@ -148,6 +177,18 @@ async fn main() -> anyhow::Result<()> {
     report.load_at_start = report::load_average();
     report.postgres_info = postgres_info;
 
+    if args.only_projections {
+        report.skipped = Some("--only-projections");
+        report.projections =
+            Some(run_projections(&base_dir, projection_events_n, timing, args.projection_full_walk).await);
+        report.load_at_end = report::load_average();
+        report.run_duration = run_started.elapsed();
+        report.print();
+        return Ok(());
+    }
+    if args.only_domain {
+        report.skipped = Some("--only-domain");
+    }
     if !args.only_domain {
         run_matrix(&args, &base_dir, timing, &record, &mut report).await;
         eprintln!("store: building {store_events_n} events, then probing it in a child process");
@@ -175,6 +216,10 @@ async fn main() -> anyhow::Result<()> {
         );
         let import = import::run(&base_dir, setup).await;
         report.domain = Some(report::DomainSection { cells, import });
+    }
+    if !args.only_domain {
+        report.projections =
+            Some(run_projections(&base_dir, projection_events_n, timing, args.projection_full_walk).await);
     }
 
     report.load_at_end = report::load_average();
@@ -234,6 +279,22 @@ async fn run_matrix(args: &Args, base_dir: &std::path::Path, timing: Timing, rec
         });
     }
     report.raw_by_group = raw_by_group;
+}
+
+/// The projections section; a failure is reported in its place.
+async fn run_projections(
+    base_dir: &std::path::Path,
+    events_n: u64,
+    timing: Timing,
+    full_walk: bool,
+) -> Result<projections::ProjectionsReport, String> {
+    projections::run(base_dir, events_n, timing, full_walk)
+        .await
+        .map_err(|error| {
+            let message = format!("{error:#}");
+            eprintln!("  projections failed: {message}");
+            message
+        })
 }
 
 /// Builds the big store and probes it from a fresh process.

@@ -199,7 +199,7 @@ fn raw_iter_passes(path: &Path) -> anyhow::Result<(u64, Duration, Duration)> {
 }
 
 /// Reads the whole log from position 0 in pages of the most events allowed.
-async fn read_all_pass(log: &SledLog) -> anyhow::Result<(u64, Duration)> {
+pub async fn read_all_pass(log: &SledLog) -> anyhow::Result<(u64, Duration)> {
     let started = Instant::now();
     let mut from_position = 0u64;
     let mut events_n = 0u64;

@@ -12,6 +12,7 @@ use crate::grpc;
 use crate::import::{ImportReport, ImportRun};
 use crate::memory::{self, Probe};
 use crate::postgres::ServerInfo;
+use crate::projections::ProjectionsReport;
 use crate::raw_sled;
 use crate::workload::{self, StreamMode};
 
@@ -52,6 +53,10 @@ pub struct Report {
     pub store: Option<Result<StoreReport, String>>,
     /// `None` with `--no-domain`.
     pub domain: Option<DomainSection>,
+    /// `None` with `--only-domain`.
+    pub projections: Option<Result<ProjectionsReport, String>>,
+    /// The `--only-…` flag that left the append matrix out, if one did.
+    pub skipped: Option<&'static str>,
     pub run_duration: Duration,
 }
 
@@ -63,12 +68,12 @@ pub struct DomainSection {
 
 /// Which way a goal's figure should go.
 #[derive(Clone, Copy)]
-enum Better {
+pub enum Better {
     Higher,
     Lower,
 }
 
-struct Goal {
+pub struct Goal {
     name: String,
     target: String,
     measured: String,
@@ -90,6 +95,8 @@ impl Report {
             raw_by_group: BTreeMap::new(),
             store: None,
             domain: None,
+            projections: None,
+            skipped: None,
             run_duration: Duration::ZERO,
         }
     }
@@ -107,6 +114,17 @@ impl Report {
         let mut goals = if self.matrix_ran() { self.goals() } else { Vec::new() };
         if let Some(section) = &self.domain {
             goals.extend(domain_goals(section));
+        }
+        match &self.projections {
+            Some(Ok(projections)) => {
+                projections.print();
+                goals.extend(projections.goals());
+            }
+            Some(Err(error)) => {
+                println!("## Projections\n\nNot measured: {}\n", error.replace('|', "/"));
+                goals.push(missing("projection rebuild ≥ 50 % of read_all".to_owned(), "≥ 50 %"));
+            }
+            None => {}
         }
         print_goals(&goals);
         self.print_summary(&goals);
@@ -155,7 +173,10 @@ impl Report {
             grpc::CONNECTIONS_MAX
         );
         if !self.matrix_ran() {
-            println!("- Append matrix, raw sled, PostgreSQL and the store: not run (--only-domain).\n");
+            println!(
+                "- Append matrix, raw sled, PostgreSQL and the store: not run ({}).\n",
+                self.skipped.unwrap_or("--only-domain")
+            );
             return;
         }
         println!(
@@ -492,6 +513,9 @@ impl Report {
         }
         if let Some(section) = &self.domain {
             print_domain_summary(section);
+        }
+        if let Some(Ok(projections)) = &self.projections {
+            projections.print_summary();
         }
         for goal in goals.iter().filter(|goal| !goal.verdict.starts_with("PASS")) {
             println!("Not met: {}: {} ({}).", goal.name, goal.measured, goal.verdict);
@@ -854,7 +878,7 @@ fn print_goals(goals: &[Goal]) {
     println!();
 }
 
-fn goal(name: String, target: &str, measured: String, value: f64, limit: f64, better: Better) -> Goal {
+pub(crate) fn goal(name: String, target: &str, measured: String, value: f64, limit: f64, better: Better) -> Goal {
     let share = value / limit;
     let verdict = match better {
         Better::Higher if share >= 1.0 => format!("PASS ({share:.2}× the target)"),
@@ -870,7 +894,7 @@ fn goal(name: String, target: &str, measured: String, value: f64, limit: f64, be
     }
 }
 
-fn missing(name: String, target: &str) -> Goal {
+pub(crate) fn missing(name: String, target: &str) -> Goal {
     Goal {
         name,
         target: target.to_owned(),
@@ -879,7 +903,7 @@ fn missing(name: String, target: &str) -> Goal {
     }
 }
 
-const MIB: f64 = 1024.0 * 1024.0;
+pub(crate) const MIB: f64 = 1024.0 * 1024.0;
 
 /// `/proc/loadavg`'s three averages, or why not.
 pub fn load_average() -> String {
@@ -915,7 +939,7 @@ fn column(outcome: &Outcome, show: impl Fn(&Measured) -> String) -> String {
     }
 }
 
-fn failed(error: &str) -> String {
+pub(crate) fn failed(error: &str) -> String {
     let mut short: String = error.chars().take(120).collect();
     if short.len() < error.len() {
         short.push('…');
@@ -950,7 +974,7 @@ pub fn rate(value: f64) -> String {
     out
 }
 
-fn millis(duration: Duration) -> String {
+pub(crate) fn millis(duration: Duration) -> String {
     let ms = duration.as_secs_f64() * 1000.0;
     if ms < 10.0 {
         format!("{ms:.2} ms")
@@ -959,6 +983,6 @@ fn millis(duration: Duration) -> String {
     }
 }
 
-fn mib(kib: u64) -> String {
+pub(crate) fn mib(kib: u64) -> String {
     format!("{:.0} MiB", kib as f64 / 1024.0)
 }

@@ -57,22 +57,121 @@ pub fn derive_entries<A: Rows>(entries: &[Entry<A::Event>]) -> Vec<ValidRow>
 where
     A::State: Clone,
 {
-    let mut state = A::State::default();
-    // Rows holding on the last day walked: key → (from, value).
-    let mut open: BTreeMap<Vec<u8>, (Date, Vec<u8>)> = BTreeMap::new();
-    let mut closed = Vec::new();
-    let mut today = Vec::new();
-    let mut index = 0;
-    while let Some(first) = entries.get(index) {
-        let day = first.effective;
-        while let Some(entry) = entries.get(index).filter(|entry| entry.effective == day) {
-            state = A::evolve(state, &entry.event);
-            index += 1;
+    Derivation::<A>::of(entries).rows()
+}
+
+/// Rows open on the last day walked: key → (from, value).
+type Open = BTreeMap<Vec<u8>, (Date, Vec<u8>)>;
+
+/// The walk of [`derive`] kept between events, so that an event taking effect on or after
+/// the last day walked (the usual case: facts typed in in date order) costs one more day
+/// instead of the whole walk again.
+///
+/// *Invariant:* after walking `entries` (all of them, in valid-time order, by [`of`] and
+/// then [`extend`]), [`rows`] equals [`derive_entries`] of the same entries.
+///
+/// [`of`]: Derivation::of
+/// [`extend`]: Derivation::extend
+/// [`rows`]: Derivation::rows
+pub struct Derivation<A: Rows> {
+    /// The state after every entry walked.
+    state: A::State,
+    /// The last day walked.
+    last_day: Option<Date>,
+    /// Rows holding on the last day.
+    open: Open,
+    /// Rows that stopped holding, in the order they stopped.
+    closed: Vec<ValidRow>,
+    /// How many of `closed` stopped before the last day (the others stopped on it).
+    closed_before_last_day: usize,
+}
+
+impl<A: Rows> Derivation<A> {
+    /// The walk over `entries`, in valid-time order.
+    pub fn of(entries: &[Entry<A::Event>]) -> Self {
+        let mut derivation = Derivation {
+            state: A::State::default(),
+            last_day: None,
+            open: BTreeMap::new(),
+            closed: Vec::new(),
+            closed_before_last_day: 0,
+        };
+        let mut index = 0;
+        while let Some(first) = entries.get(index) {
+            let day = first.effective;
+            while let Some(entry) = entries.get(index).filter(|entry| entry.effective == day) {
+                derivation.state = A::evolve(std::mem::take(&mut derivation.state), &entry.event);
+                index += 1;
+            }
+            derivation.walk_new_day(day);
         }
-        today.clear();
-        A::rows(&state, &mut today);
-        let mut seen: BTreeMap<Vec<u8>, Vec<u8>> = today.drain(..).map(|row| (row.key, row.value)).collect();
-        open.retain(|key, (from, value)| {
+        derivation
+    }
+
+    /// Whether [`Derivation::extend`] may take an entry effective on `effective`: on or
+    /// after the last day walked. (It must also come after every entry walked in
+    /// valid-time order, i.e. be recorded after those of its day.)
+    pub fn extends_to(&self, effective: Date) -> bool {
+        self.last_day.is_none_or(|last_day| effective >= last_day)
+    }
+
+    /// Walks one more entry, which comes after every entry walked so far in valid-time
+    /// order ([`Derivation::extends_to`]); the rows that went and came, each in order, as
+    /// [`diff`] of the rows before and after would name them.
+    pub fn extend(&mut self, entry: &Entry<A::Event>) -> (Vec<ValidRow>, Vec<ValidRow>) {
+        let same_day = self.last_day == Some(entry.effective);
+        // Rows that stopped before the day walked again (or before the new day) are final:
+        // only the rest can change, and none of them equals a final row (they stop later).
+        let settled = if same_day {
+            self.closed_before_last_day
+        } else {
+            self.closed.len()
+        };
+        let before = self.unsettled(settled);
+        self.state = A::evolve(std::mem::take(&mut self.state), &entry.event);
+        if same_day {
+            self.unwalk_last_day();
+            self.walk_day(entry.effective);
+        } else {
+            self.walk_new_day(entry.effective);
+        }
+        diff(&before, &self.unsettled(settled))
+    }
+
+    /// Every row of the entries walked over the days it holds, in key order then date.
+    pub fn rows(&self) -> Vec<ValidRow> {
+        let mut rows = self.unsettled(0);
+        rows.sort();
+        rows
+    }
+
+    /// The rows that stopped at or after `closed[settled]`, and the open ones, sorted.
+    fn unsettled(&self, settled: usize) -> Vec<ValidRow> {
+        let mut rows: Vec<ValidRow> = self.closed[settled..].to_vec();
+        rows.extend(self.open.iter().map(|(key, (from, value))| ValidRow {
+            key: key.clone(),
+            from: *from,
+            until: Date::MAX,
+            value: value.clone(),
+        }));
+        rows.sort();
+        rows
+    }
+
+    fn walk_new_day(&mut self, day: Date) {
+        self.closed_before_last_day = self.closed.len();
+        self.last_day = Some(day);
+        self.walk_day(day);
+    }
+
+    /// The state (with every event of `day` in) read as of `day`: a row that appears
+    /// is valid from it; one that changed or went stops on it.
+    fn walk_day(&mut self, day: Date) {
+        let mut today = Vec::new();
+        A::rows(&self.state, &mut today);
+        let mut seen: BTreeMap<Vec<u8>, Vec<u8>> = today.into_iter().map(|row| (row.key, row.value)).collect();
+        let closed = &mut self.closed;
+        self.open.retain(|key, (from, value)| {
             if seen.get(key) == Some(value) {
                 seen.remove(key);
                 true
@@ -87,17 +186,21 @@ where
             }
         });
         for (key, value) in seen {
-            open.insert(key, (day, value));
+            self.open.insert(key, (day, value));
         }
     }
-    closed.extend(open.into_iter().map(|(key, (from, value))| ValidRow {
-        key,
-        from,
-        until: Date::MAX,
-        value,
-    }));
-    closed.sort();
-    closed
+
+    /// Back to the walk as it stood before the last day: the rows it opened go, the rows
+    /// it stopped hold again.
+    fn unwalk_last_day(&mut self) {
+        let Some(last_day) = self.last_day else {
+            return;
+        };
+        self.open.retain(|_, (from, _)| *from != last_day);
+        for row in self.closed.drain(self.closed_before_last_day..) {
+            self.open.insert(row.key, (row.from, row.value));
+        }
+    }
 }
 
 /// The rows of two derivations that differ: `(gone, new)`, each in order.

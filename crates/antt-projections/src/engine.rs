@@ -3,11 +3,15 @@
 //! The engine reads committed events through the [`EventLog`] trait, a page at a time,
 //! after the position stored with the rows. For each event of a kind that has rows it
 //! takes the record's timeline (held in memory, or read again from its stream), derives
-//! the record's rows before and after the event, and writes the difference in system
-//! time ([`Pending`]). A page's rows, its time marks and the position reached are one
-//! atomic [`Store::apply`]: a crash never applies an event twice or skips one.
+//! the record's rows before and after the event (one more day of the walk when the event
+//! takes effect after the record's others, the whole walk when it is backdated:
+//! [`crate::derive::Derivation`]), and writes the difference in system time
+//! ([`Pending`]). A page's rows, its time marks and the position reached are one atomic
+//! [`Store::apply`]: a crash never applies an event twice or skips one.
 //!
-//! It never slows appends: it is one more reader of committed events, on its own task.
+//! It never blocks appends: it is one more reader of committed events. It does compete
+//! with them for CPU, and its apply runs inline on the runtime it runs on, so anttd gives
+//! it a thread of its own (BENCHMARKS.md, "Projections").
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,7 +22,6 @@ use antt_log::{EventLog, ReadError};
 use tokio::sync::watch;
 
 use crate::bitemporal::{read_meta, LayoutError, Pending, FORMAT_VERSION};
-use crate::derive::{diff, ValidRow};
 use crate::limits;
 use crate::record::{KindMismatch, Record};
 use crate::store::Store;
@@ -56,7 +59,6 @@ pub struct Progress {
 
 struct Cached {
     record: Record,
-    rows: Vec<ValidRow>,
     last_used: u64,
 }
 
@@ -190,44 +192,40 @@ impl<L: EventLog, S: Store> Engine<L, S> {
             return Ok(());
         }
         if !self.cache.contains_key(&event.stream_id) {
-            let record = self.load(&event.stream_id, &decoded, position).await?;
-            let rows = record.derive();
-            self.cache.insert(
-                event.stream_id.clone(),
-                Cached {
-                    record,
-                    rows,
-                    last_used: 0,
-                },
-            );
+            let record = self
+                .load(&event.stream_id, &decoded, position, event.stream_version)
+                .await?;
+            self.cache
+                .insert(event.stream_id.clone(), Cached { record, last_used: 0 });
         }
         self.tick += 1;
         let Some(cached) = self.cache.get_mut(&event.stream_id) else {
             return Ok(());
         };
         cached.last_used = self.tick;
-        cached
+        let (gone, new) = cached
             .record
-            .push(position, decoded)
+            .push_and_diff(position, decoded)
             .map_err(|source| EngineError::Mismatch { position, source })?;
-        let rows = cached.record.derive();
-        let (gone, new) = diff(&cached.rows, &rows);
         for row in &gone {
             pending.close(row, position)?;
         }
         for row in &new {
             pending.open(row, position);
         }
-        cached.rows = rows;
         Ok(())
     }
 
-    /// The record of `stream_id` as its events before `before` make it.
-    async fn load(&self, stream_id: &str, first: &AnyEvent, before: u64) -> Result<Record, EngineError> {
+    /// The record of `stream_id` as its events before `before` make it; `version` is the
+    /// stream version of the event at `before`, so the stream's first event needs no read.
+    async fn load(&self, stream_id: &str, first: &AnyEvent, before: u64, version: u64) -> Result<Record, EngineError> {
         let mut record = Record::for_event(first).ok_or(EngineError::Mismatch {
             position: before,
             source: KindMismatch,
         })?;
+        if version == 0 {
+            return Ok(record);
+        }
         let mut from_version = 0;
         'pages: loop {
             let page = self

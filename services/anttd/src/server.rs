@@ -141,6 +141,7 @@ async fn run_server<L: VerifiableLog>(
         shutdown_signal.clone(),
     ));
     let analytics = AnalyticsService::new(log.clone(), projections.clone()).into_server(config.max_message_bytes);
+    let projections_handle = projections.clone();
     let projections = ProjectionsService::new(log.clone(), projections).into_server(config.max_message_bytes);
     let event_store = EventStoreService::new(log, shutdown_signal).into_server(config.max_message_bytes);
 
@@ -193,6 +194,7 @@ async fn run_server<L: VerifiableLog>(
     }
     final_checkpoint(&notary, grace).await;
     let _ = stop_projections.send(true);
+    projections_handle.stopped(grace).await;
     Ok(())
 }
 

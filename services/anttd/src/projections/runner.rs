@@ -37,6 +37,8 @@ struct Serving {
     progress: watch::Receiver<Progress>,
     /// Stops its engine when the generation is replaced.
     retire: watch::Sender<bool>,
+    /// Turns true once its engine has stopped and let go of the store.
+    finished: watch::Receiver<bool>,
 }
 
 /// A rebuild's progress, while one runs.
@@ -99,7 +101,7 @@ pub async fn start<L: EventLog>(
     };
     tracing::info!(applied = engine.applied(), "projections opened");
     let progress = engine.watch();
-    let retire = spawn_engine(engine, stop.clone());
+    let (retire, finished) = spawn_engine(engine, stop.clone());
     let (rebuild, _) = watch::channel(RebuildProgress::default());
     Ok(Projections {
         inner: Arc::new(Inner {
@@ -107,6 +109,7 @@ pub async fn start<L: EventLog>(
                 store,
                 progress,
                 retire,
+                finished,
             }),
             rebuild,
             generations,
@@ -115,12 +118,16 @@ pub async fn start<L: EventLog>(
     })
 }
 
-/// Runs `engine` until the server stops or its generation is retired; the sender retires it.
+/// Runs `engine` on a thread of its own until the server stops or its generation is
+/// retired; the sender retires it. Its own thread, with a runtime of its own, because
+/// applying a page is CPU work that would otherwise hold one of the server's workers
+/// away from the appends (measured: BENCHMARKS.md, "Projections").
 fn spawn_engine<L: EventLog>(
     engine: Engine<L, SledStore>,
     mut server_stop: watch::Receiver<bool>,
-) -> watch::Sender<bool> {
+) -> (watch::Sender<bool>, watch::Receiver<bool>) {
     let (retire, mut retired) = watch::channel(false);
+    let (finish, finished) = watch::channel(false);
     let (stop, stopped) = watch::channel(false);
     tokio::spawn(async move {
         tokio::select! {
@@ -129,11 +136,23 @@ fn spawn_engine<L: EventLog>(
         }
         let _ = stop.send(true);
     });
-    tokio::spawn(async move {
-        // A halt is logged by the engine and shown in its progress, which every query reads.
-        let _ = engine.run(stopped).await;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+    let started = runtime.and_then(|runtime| {
+        std::thread::Builder::new()
+            .name("antt-projections".into())
+            .spawn(move || {
+                // A halt is logged by the engine and shown in its progress, which every
+                // query reads.
+                let _ = runtime.block_on(engine.run(stopped));
+                let _ = finish.send(true);
+            })
     });
-    retire
+    if let Err(error) = started {
+        // Without its thread the engine never moves: health and every query say so
+        // (the projections fall behind the head and stay there).
+        tracing::error!(%error, "the projections' thread could not be started");
+    }
+    (retire, finished)
 }
 
 impl Projections {
@@ -145,6 +164,25 @@ impl Projections {
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         (Arc::clone(&serving.store), serving.progress.clone())
+    }
+
+    /// Waits, at most `grace`, until the serving engine has stopped (the server's stop
+    /// was sent) and let go of its store, so that the data directory can be opened again.
+    pub async fn stopped(&self, grace: std::time::Duration) {
+        let mut finished = {
+            let serving = self
+                .inner
+                .serving
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            serving.finished.clone()
+        };
+        if tokio::time::timeout(grace, finished.wait_for(|finished| *finished))
+            .await
+            .is_err()
+        {
+            tracing::warn!("the projections had not stopped within the grace period");
+        }
     }
 
     pub fn rebuild_progress(&self) -> RebuildProgress {
@@ -182,21 +220,20 @@ impl Projections {
         .await?;
         let Built { name, store, engine } = built;
         let progress = engine.watch();
-        let retire = spawn_engine(engine, self.inner.stop.clone());
+        let (retire, finished) = spawn_engine(engine, self.inner.stop.clone());
+        let new = Serving {
+            store,
+            progress,
+            retire,
+            finished,
+        };
         let old = {
             let mut serving = self
                 .inner
                 .serving
                 .write()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
-            std::mem::replace(
-                &mut *serving,
-                Serving {
-                    store,
-                    progress,
-                    retire,
-                },
-            )
+            std::mem::replace(&mut *serving, new)
         };
         let _ = old.retire.send(true);
         self.inner.generations.switch_to(&name)?;
