@@ -30,9 +30,9 @@ pub const AS_OF_YEAR_MIN: i32 = 1945;
 /// subtree walks.
 pub const YEARLY_SERIES_YEARS_MAX: i32 = 30;
 
-/// How far behind the log's head the projections may be and still answer "now" from
-/// what they have read (a query then says the position it answers for); further behind,
-/// a query waits for the head like one with `min_position`.
+/// How far behind the log's head the projections may be for the health service to call
+/// them serving (queries wait for the head anyway; further behind, they mostly wait in
+/// vain).
 pub const PROJECTION_LAG_EVENTS_MAX: u64 = 10_000;
 
 /// How often the health service's word on the projections is brought up to date.

@@ -144,21 +144,21 @@ pub(crate) async fn resolve<L: EventLog>(
         return Err(status::beyond_head(axes.min_position, head));
     }
     let (store, progress) = projections.current();
-    // Far behind (catching up after a start or an upgrade), an answer "as the records
-    // stand now" would leave out much of the log: wait for the head instead.
-    let applied_now = progress.borrow().applied;
-    let mut wanted = axes.min_position;
-    if head.saturating_sub(applied_now) > limits::PROJECTION_LAG_EVENTS_MAX {
-        wanted = wanted.max(head);
-    }
-    if let Some(known_at) = axes.known_at {
-        // Events recorded by `known_at` may still be unread if the last one read is no
-        // later than it: then everything committed now must be read first.
-        let last = progress.borrow().last_recorded_at;
-        if last.is_none_or(|last| last <= known_at.as_micros()) {
-            wanted = wanted.max(head);
-        }
-    }
+    // "As the records stand now" is everything committed when the query arrived; a
+    // moment in the past needs every event recorded by then, which may still be unread
+    // if the last one read is no later than it.
+    let everything_now = match axes.known_at {
+        None => true,
+        Some(known_at) => progress
+            .borrow()
+            .last_recorded_at
+            .is_none_or(|last| last <= known_at.as_micros()),
+    };
+    let wanted = if everything_now {
+        axes.min_position.max(head)
+    } else {
+        axes.min_position
+    };
     let applied = wait_for(progress, wanted, head).await?;
     let (known, known_at) = match axes.known_at {
         Some(known_at) => {

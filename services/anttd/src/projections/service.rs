@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use antt_log::EventLog;
 use antt_projections::bitemporal::{read_meta, Snapshot};
-use antt_projections::query::{self, QueryError};
+use antt_projections::query::{self, AreaRef, Period, QueryError};
 use antt_projections::store::SledStore;
 use antt_proto::v1 as pb;
 use antt_proto::v1::projections_server::{Projections as ProjectionsRpc, ProjectionsServer};
@@ -86,45 +86,109 @@ fn area_label(area: &Option<pb::AreaSelector>) -> String {
     }
 }
 
+/// The axes, the area and the period of a request about an area over a period.
+fn area_over_period(
+    fields: &mut Fields,
+    axes: &Option<pb::TimeAxes>,
+    area: &Option<pb::AreaSelector>,
+    period: &Option<pb::Period>,
+) -> (Axes, (AreaRef, Period)) {
+    let axes = fields.axes(axes.as_ref());
+    let period = fields.period(period.as_ref(), axes.as_of);
+    (axes, (fields.area(area.as_ref()), period))
+}
+
+/// An answer that states the axes it was read on.
+trait Answered {
+    fn answered_on(self, axes: pb::AnswerAxes) -> Self;
+}
+
+macro_rules! answered {
+    ($($response:ty),* $(,)?) => {
+        $(impl Answered for $response {
+            fn answered_on(mut self, axes: pb::AnswerAxes) -> Self {
+                self.answered = Some(axes);
+                self
+            }
+        })*
+    };
+}
+
+answered!(
+    pb::AreaTreeResponse,
+    pb::RosterResponse,
+    pb::ForcesSummaryResponse,
+    pb::CoverageResponse,
+    pb::IncidentSummaryResponse,
+    pb::RatingSummaryResponse,
+    pb::ActivitySummaryResponse,
+    pb::ReportedFiguresResponse,
+    pb::YearlySeriesResponse,
+    pb::TeamHistoryResponse,
+    pb::PersonHistoryResponse,
+    pb::RemediationResponse,
+    pb::TargetAttainmentResponse,
+);
+
+impl<L: EventLog> ProjectionsService<L> {
+    /// One query RPC: traced with its name and what it is about (`about`); the request
+    /// read by `read` into its axes and the query's own arguments; the answer from one
+    /// snapshot, stating the axes it was read on.
+    async fn query<M, A, T>(
+        &self,
+        rpc: &'static str,
+        request: Request<M>,
+        about: fn(&M) -> String,
+        read_request: impl FnOnce(&mut Fields, &M) -> (Axes, A),
+        answer: impl FnOnce(&Snapshot<'_, SledStore>, A) -> Result<T, QueryError> + Send + 'static,
+    ) -> Result<Response<T>, Status>
+    where
+        A: Send + 'static,
+        T: Answered + Send + 'static,
+    {
+        let span = |r: &M| tracing::info_span!("query", rpc, about = about(r));
+        request::traced(request, span, |_, r| async move {
+            let (axes, arguments) = read(|fields| read_request(fields, &r))?;
+            self.answer(axes, move |snapshot, resolved| {
+                Ok(answer(snapshot, arguments)?.answered_on(resolved.answered()))
+            })
+            .await
+        })
+        .await
+    }
+}
+
 #[tonic::async_trait]
 impl<L: EventLog> ProjectionsRpc for ProjectionsService<L> {
     async fn get_area_tree(
         &self,
         request: Request<pb::AreaTreeRequest>,
     ) -> Result<Response<pb::AreaTreeResponse>, Status> {
-        let span =
-            |r: &pb::AreaTreeRequest| tracing::info_span!("query", rpc = "GetAreaTree", area = area_label(&r.area));
-        request::traced(request, span, |_, r| async move {
-            let (axes, area) = read(|fields| (fields.axes(r.axes.as_ref()), fields.area(r.area.as_ref())))?;
-            self.answer(axes, move |snapshot, resolved| {
-                let response = query::area_tree(snapshot, &area)?;
-                Ok(pb::AreaTreeResponse {
-                    answered: Some(resolved.answered()),
-                    ..response
-                })
-            })
-            .await
-        })
+        let read =
+            |fields: &mut Fields, r: &pb::AreaTreeRequest| (fields.axes(r.axes.as_ref()), fields.area(r.area.as_ref()));
+        self.query(
+            "GetAreaTree",
+            request,
+            |r| area_label(&r.area),
+            read,
+            |snapshot, area| query::area_tree(snapshot, &area),
+        )
         .await
     }
 
     async fn get_roster(&self, request: Request<pb::RosterRequest>) -> Result<Response<pb::RosterResponse>, Status> {
-        let span = |r: &pb::RosterRequest| tracing::info_span!("query", rpc = "GetRoster", area = area_label(&r.area));
-        request::traced(request, span, |_, r| async move {
-            let (axes, area, force) = read(|fields| {
-                let force: pb::ForceType = fields.optional_enumeration("force_type", r.force_type);
-                (fields.axes(r.axes.as_ref()), fields.area(r.area.as_ref()), force)
-            })?;
+        let read = |fields: &mut Fields, r: &pb::RosterRequest| {
+            let force: pb::ForceType = fields.optional_enumeration("force_type", r.force_type);
             let force = (force != pb::ForceType::Unspecified).then_some(force);
-            self.answer(axes, move |snapshot, resolved| {
-                let response = query::roster(snapshot, &area, force)?;
-                Ok(pb::RosterResponse {
-                    answered: Some(resolved.answered()),
-                    ..response
-                })
-            })
-            .await
-        })
+            (fields.axes(r.axes.as_ref()), (fields.area(r.area.as_ref()), force))
+        };
+        self.query(
+            "GetRoster",
+            request,
+            |r| area_label(&r.area),
+            read,
+            |snapshot, (area, force)| query::roster(snapshot, &area, force),
+        )
         .await
     }
 
@@ -132,24 +196,15 @@ impl<L: EventLog> ProjectionsRpc for ProjectionsService<L> {
         &self,
         request: Request<pb::ForcesSummaryRequest>,
     ) -> Result<Response<pb::ForcesSummaryResponse>, Status> {
-        let span = |r: &pb::ForcesSummaryRequest| {
-            tracing::info_span!("query", rpc = "GetForcesSummary", area = area_label(&r.area))
-        };
-        request::traced(request, span, |_, r| async move {
-            let (axes, area, period) = read(|fields| {
-                let axes = fields.axes(r.axes.as_ref());
-                let period = fields.period(r.period.as_ref(), axes.as_of);
-                (axes, fields.area(r.area.as_ref()), period)
-            })?;
-            self.answer(axes, move |snapshot, resolved| {
-                let response = query::forces_summary(snapshot, &area, period)?;
-                Ok(pb::ForcesSummaryResponse {
-                    answered: Some(resolved.answered()),
-                    ..response
-                })
-            })
-            .await
-        })
+        let read =
+            |fields: &mut Fields, r: &pb::ForcesSummaryRequest| area_over_period(fields, &r.axes, &r.area, &r.period);
+        self.query(
+            "GetForcesSummary",
+            request,
+            |r| area_label(&r.area),
+            read,
+            |snapshot, (area, period)| query::forces_summary(snapshot, &area, period),
+        )
         .await
     }
 
@@ -157,19 +212,15 @@ impl<L: EventLog> ProjectionsRpc for ProjectionsService<L> {
         &self,
         request: Request<pb::CoverageRequest>,
     ) -> Result<Response<pb::CoverageResponse>, Status> {
-        let span =
-            |r: &pb::CoverageRequest| tracing::info_span!("query", rpc = "GetCoverage", area = area_label(&r.area));
-        request::traced(request, span, |_, r| async move {
-            let (axes, area) = read(|fields| (fields.axes(r.axes.as_ref()), fields.area(r.area.as_ref())))?;
-            self.answer(axes, move |snapshot, resolved| {
-                let response = query::coverage(snapshot, &area)?;
-                Ok(pb::CoverageResponse {
-                    answered: Some(resolved.answered()),
-                    ..response
-                })
-            })
-            .await
-        })
+        let read =
+            |fields: &mut Fields, r: &pb::CoverageRequest| (fields.axes(r.axes.as_ref()), fields.area(r.area.as_ref()));
+        self.query(
+            "GetCoverage",
+            request,
+            |r| area_label(&r.area),
+            read,
+            |snapshot, area| query::coverage(snapshot, &area),
+        )
         .await
     }
 
@@ -177,24 +228,15 @@ impl<L: EventLog> ProjectionsRpc for ProjectionsService<L> {
         &self,
         request: Request<pb::IncidentSummaryRequest>,
     ) -> Result<Response<pb::IncidentSummaryResponse>, Status> {
-        let span = |r: &pb::IncidentSummaryRequest| {
-            tracing::info_span!("query", rpc = "GetIncidentSummary", area = area_label(&r.area))
-        };
-        request::traced(request, span, |_, r| async move {
-            let (axes, area, period) = read(|fields| {
-                let axes = fields.axes(r.axes.as_ref());
-                let period = fields.period(r.period.as_ref(), axes.as_of);
-                (axes, fields.area(r.area.as_ref()), period)
-            })?;
-            self.answer(axes, move |snapshot, resolved| {
-                let response = query::incident_summary(snapshot, &area, period)?;
-                Ok(pb::IncidentSummaryResponse {
-                    answered: Some(resolved.answered()),
-                    ..response
-                })
-            })
-            .await
-        })
+        let read =
+            |fields: &mut Fields, r: &pb::IncidentSummaryRequest| area_over_period(fields, &r.axes, &r.area, &r.period);
+        self.query(
+            "GetIncidentSummary",
+            request,
+            |r| area_label(&r.area),
+            read,
+            |snapshot, (area, period)| query::incident_summary(snapshot, &area, period),
+        )
         .await
     }
 
@@ -202,28 +244,18 @@ impl<L: EventLog> ProjectionsRpc for ProjectionsService<L> {
         &self,
         request: Request<pb::RatingSummaryRequest>,
     ) -> Result<Response<pb::RatingSummaryResponse>, Status> {
-        let span = |r: &pb::RatingSummaryRequest| {
-            tracing::info_span!("query", rpc = "GetRatingSummary", area = area_label(&r.area))
+        let read = |fields: &mut Fields, r: &pb::RatingSummaryRequest| {
+            let level: pb::AreaLevel = fields.enumeration("unit_level", r.unit_level);
+            let axes = fields.axes(r.axes.as_ref());
+            (axes, (fields.area(r.area.as_ref()), fields.year("year", r.year), level))
         };
-        request::traced(request, span, |_, r| async move {
-            let (axes, area, year, level) = read(|fields| {
-                let level: pb::AreaLevel = fields.enumeration("unit_level", r.unit_level);
-                (
-                    fields.axes(r.axes.as_ref()),
-                    fields.area(r.area.as_ref()),
-                    fields.year("year", r.year),
-                    level,
-                )
-            })?;
-            self.answer(axes, move |snapshot, resolved| {
-                let response = query::rating_summary(snapshot, &area, year, level)?;
-                Ok(pb::RatingSummaryResponse {
-                    answered: Some(resolved.answered()),
-                    ..response
-                })
-            })
-            .await
-        })
+        self.query(
+            "GetRatingSummary",
+            request,
+            |r| area_label(&r.area),
+            read,
+            |snapshot, (area, year, level)| query::rating_summary(snapshot, &area, year, level),
+        )
         .await
     }
 
@@ -231,24 +263,15 @@ impl<L: EventLog> ProjectionsRpc for ProjectionsService<L> {
         &self,
         request: Request<pb::ActivitySummaryRequest>,
     ) -> Result<Response<pb::ActivitySummaryResponse>, Status> {
-        let span = |r: &pb::ActivitySummaryRequest| {
-            tracing::info_span!("query", rpc = "GetActivitySummary", area = area_label(&r.area))
-        };
-        request::traced(request, span, |_, r| async move {
-            let (axes, area, period) = read(|fields| {
-                let axes = fields.axes(r.axes.as_ref());
-                let period = fields.period(r.period.as_ref(), axes.as_of);
-                (axes, fields.area(r.area.as_ref()), period)
-            })?;
-            self.answer(axes, move |snapshot, resolved| {
-                let response = query::activity_summary(snapshot, &area, period)?;
-                Ok(pb::ActivitySummaryResponse {
-                    answered: Some(resolved.answered()),
-                    ..response
-                })
-            })
-            .await
-        })
+        let read =
+            |fields: &mut Fields, r: &pb::ActivitySummaryRequest| area_over_period(fields, &r.axes, &r.area, &r.period);
+        self.query(
+            "GetActivitySummary",
+            request,
+            |r| area_label(&r.area),
+            read,
+            |snapshot, (area, period)| query::activity_summary(snapshot, &area, period),
+        )
         .await
     }
 
@@ -256,24 +279,15 @@ impl<L: EventLog> ProjectionsRpc for ProjectionsService<L> {
         &self,
         request: Request<pb::ReportedFiguresRequest>,
     ) -> Result<Response<pb::ReportedFiguresResponse>, Status> {
-        let span = |r: &pb::ReportedFiguresRequest| {
-            tracing::info_span!("query", rpc = "GetReportedFigures", area = area_label(&r.area))
-        };
-        request::traced(request, span, |_, r| async move {
-            let (axes, area, period) = read(|fields| {
-                let axes = fields.axes(r.axes.as_ref());
-                let period = fields.period(r.period.as_ref(), axes.as_of);
-                (axes, fields.area(r.area.as_ref()), period)
-            })?;
-            self.answer(axes, move |snapshot, resolved| {
-                let response = query::reported_figures(snapshot, &area, period)?;
-                Ok(pb::ReportedFiguresResponse {
-                    answered: Some(resolved.answered()),
-                    ..response
-                })
-            })
-            .await
-        })
+        let read =
+            |fields: &mut Fields, r: &pb::ReportedFiguresRequest| area_over_period(fields, &r.axes, &r.area, &r.period);
+        self.query(
+            "GetReportedFigures",
+            request,
+            |r| area_label(&r.area),
+            read,
+            |snapshot, (area, period)| query::reported_figures(snapshot, &area, period),
+        )
         .await
     }
 
@@ -281,30 +295,23 @@ impl<L: EventLog> ProjectionsRpc for ProjectionsService<L> {
         &self,
         request: Request<pb::YearlySeriesRequest>,
     ) -> Result<Response<pb::YearlySeriesResponse>, Status> {
-        let span = |r: &pb::YearlySeriesRequest| {
-            tracing::info_span!("query", rpc = "GetYearlySeries", area = area_label(&r.area))
+        let read = |fields: &mut Fields, r: &pb::YearlySeriesRequest| {
+            let axes = fields.axes(r.axes.as_ref());
+            let years = fields.years(r.first_year, r.last_year);
+            let level: pb::AreaLevel = fields.optional_enumeration("rating_unit_level", r.rating_unit_level);
+            // Residential areas unless another kind of unit is asked for.
+            let level = Some(level)
+                .filter(|level| *level != pb::AreaLevel::Unspecified)
+                .unwrap_or(pb::AreaLevel::ResidentialArea);
+            (axes, (fields.area(r.area.as_ref()), years, level))
         };
-        request::traced(request, span, |_, r| async move {
-            let (axes, area, years, level) = read(|fields| {
-                let axes = fields.axes(r.axes.as_ref());
-                let years = fields.years(r.first_year, r.last_year);
-                let level: pb::AreaLevel = fields.optional_enumeration("rating_unit_level", r.rating_unit_level);
-                (axes, fields.area(r.area.as_ref()), years, level)
-            })?;
-            let level = if level == pb::AreaLevel::Unspecified {
-                pb::AreaLevel::ResidentialArea
-            } else {
-                level
-            };
-            self.answer(axes, move |snapshot, resolved| {
-                let response = query::yearly_series(snapshot, &area, years.0, years.1, level)?;
-                Ok(pb::YearlySeriesResponse {
-                    answered: Some(resolved.answered()),
-                    ..response
-                })
-            })
-            .await
-        })
+        self.query(
+            "GetYearlySeries",
+            request,
+            |r| area_label(&r.area),
+            read,
+            |snapshot, (area, years, level)| query::yearly_series(snapshot, &area, years.0, years.1, level),
+        )
         .await
     }
 
@@ -312,19 +319,16 @@ impl<L: EventLog> ProjectionsRpc for ProjectionsService<L> {
         &self,
         request: Request<pb::TeamHistoryRequest>,
     ) -> Result<Response<pb::TeamHistoryResponse>, Status> {
-        let span =
-            |r: &pb::TeamHistoryRequest| tracing::info_span!("query", rpc = "GetTeamHistory", team_id = r.team_id);
-        request::traced(request, span, |_, r| async move {
-            let (axes, team_id) = read(|fields| (fields.axes(r.axes.as_ref()), fields.uuid("team_id", &r.team_id)))?;
-            self.answer(axes, move |snapshot, resolved| {
-                let response = query::team_history(snapshot, &team_id.to_string())?;
-                Ok(pb::TeamHistoryResponse {
-                    answered: Some(resolved.answered()),
-                    ..response
-                })
-            })
-            .await
-        })
+        let read = |fields: &mut Fields, r: &pb::TeamHistoryRequest| {
+            (fields.axes(r.axes.as_ref()), fields.uuid("team_id", &r.team_id))
+        };
+        self.query(
+            "GetTeamHistory",
+            request,
+            |r| r.team_id.clone(),
+            read,
+            |snapshot, team_id| query::team_history(snapshot, &team_id.to_string()),
+        )
         .await
     }
 
@@ -332,21 +336,16 @@ impl<L: EventLog> ProjectionsRpc for ProjectionsService<L> {
         &self,
         request: Request<pb::PersonHistoryRequest>,
     ) -> Result<Response<pb::PersonHistoryResponse>, Status> {
-        let span = |r: &pb::PersonHistoryRequest| {
-            tracing::info_span!("query", rpc = "GetPersonHistory", person_id = r.person_id)
+        let read = |fields: &mut Fields, r: &pb::PersonHistoryRequest| {
+            (fields.axes(r.axes.as_ref()), fields.uuid("person_id", &r.person_id))
         };
-        request::traced(request, span, |_, r| async move {
-            let (axes, person_id) =
-                read(|fields| (fields.axes(r.axes.as_ref()), fields.uuid("person_id", &r.person_id)))?;
-            self.answer(axes, move |snapshot, resolved| {
-                let response = query::person_history(snapshot, &person_id.to_string())?;
-                Ok(pb::PersonHistoryResponse {
-                    answered: Some(resolved.answered()),
-                    ..response
-                })
-            })
-            .await
-        })
+        self.query(
+            "GetPersonHistory",
+            request,
+            |r| r.person_id.clone(),
+            read,
+            |snapshot, person_id| query::person_history(snapshot, &person_id.to_string()),
+        )
         .await
     }
 
@@ -354,25 +353,19 @@ impl<L: EventLog> ProjectionsRpc for ProjectionsService<L> {
         &self,
         request: Request<pb::RemediationRequest>,
     ) -> Result<Response<pb::RemediationResponse>, Status> {
-        let span = |r: &pb::RemediationRequest| {
-            tracing::info_span!("query", rpc = "GetRemediation", inspection_id = r.inspection_id)
+        let read = |fields: &mut Fields, r: &pb::RemediationRequest| {
+            (
+                fields.axes(r.axes.as_ref()),
+                fields.uuid("inspection_id", &r.inspection_id),
+            )
         };
-        request::traced(request, span, |_, r| async move {
-            let (axes, inspection_id) = read(|fields| {
-                (
-                    fields.axes(r.axes.as_ref()),
-                    fields.uuid("inspection_id", &r.inspection_id),
-                )
-            })?;
-            self.answer(axes, move |snapshot, resolved| {
-                let response = query::remediation(snapshot, &inspection_id.to_string())?;
-                Ok(pb::RemediationResponse {
-                    answered: Some(resolved.answered()),
-                    ..response
-                })
-            })
-            .await
-        })
+        self.query(
+            "GetRemediation",
+            request,
+            |r| r.inspection_id.clone(),
+            read,
+            |snapshot, inspection_id| query::remediation(snapshot, &inspection_id.to_string()),
+        )
         .await
     }
 
@@ -380,21 +373,16 @@ impl<L: EventLog> ProjectionsRpc for ProjectionsService<L> {
         &self,
         request: Request<pb::TargetAttainmentRequest>,
     ) -> Result<Response<pb::TargetAttainmentResponse>, Status> {
-        let span = |r: &pb::TargetAttainmentRequest| {
-            tracing::info_span!("query", rpc = "GetTargetAttainment", target_id = r.target_id)
+        let read = |fields: &mut Fields, r: &pb::TargetAttainmentRequest| {
+            (fields.axes(r.axes.as_ref()), fields.uuid("target_id", &r.target_id))
         };
-        request::traced(request, span, |_, r| async move {
-            let (axes, target_id) =
-                read(|fields| (fields.axes(r.axes.as_ref()), fields.uuid("target_id", &r.target_id)))?;
-            self.answer(axes, move |snapshot, resolved| {
-                let response = query::target_attainment(snapshot, &target_id.to_string())?;
-                Ok(pb::TargetAttainmentResponse {
-                    answered: Some(resolved.answered()),
-                    ..response
-                })
-            })
-            .await
-        })
+        self.query(
+            "GetTargetAttainment",
+            request,
+            |r| r.target_id.clone(),
+            read,
+            |snapshot, target_id| query::target_attainment(snapshot, &target_id.to_string()),
+        )
         .await
     }
 
