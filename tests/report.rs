@@ -10,6 +10,8 @@
 
 use antt::report::{self, AreaArg, Scope};
 use antt_e2e::two_years::{self, TwoYears};
+use antt_e2e::v1::records_client::RecordsClient;
+use antt_e2e::v1::{BodyKind, BodyRef, DocumentKind, DocumentTopic, RecordDocumentRequest, YearRange};
 use antt_e2e::TestServer;
 use serde_json::Value;
 
@@ -39,6 +41,29 @@ async fn a_report_gives_each_years_figures_and_the_totals() {
         before_departure,
         ..
     } = two_years::record(&server).await;
+    // The commune's plan of 2020, for the activity table.
+    let plan = RecordDocumentRequest {
+        header: antt_e2e::header(antt_e2e::date(2020, 1, 20)),
+        document_id: antt_e2e::new_id(),
+        kind: DocumentKind::Plan.into(),
+        number: "05/KH-UBND".into(),
+        subject: "Kế hoạch bảo đảm an ninh, trật tự năm 2020".into(),
+        issued_by: Some(BodyRef {
+            kind: BodyKind::PeoplesCommittee.into(),
+            name: "UBND xã Nga Thái".into(),
+            area_id: commune.clone(),
+        }),
+        topic: DocumentTopic::SecurityAndOrder.into(),
+        years: Some(YearRange {
+            first_year: 2020,
+            last_year: 2020,
+        }),
+        ..Default::default()
+    };
+    RecordsClient::new(server.channel.clone())
+        .record_document(plan)
+        .await
+        .unwrap();
 
     let (document, markdown) = report_json(&server, &scope(2019, 2021, None)).await;
     assert_eq!(document["area"]["area_id"], commune.as_str());
@@ -66,6 +91,8 @@ async fn a_report_gives_each_years_figures_and_the_totals() {
     assert_eq!(y2020["forces"][1]["force_type"], "social_security_group");
     assert_eq!(y2020["member_changes"][0]["joins"], 2);
     assert_eq!(y2020["coverage"]["households_in_groups"], 31);
+    assert_eq!(y2020["activity"]["documents_issued"], 1);
+    assert_eq!(years[0]["activity"]["documents_issued"], 0);
     assert_eq!(y2020["coverage"]["households_of_area"], 312);
     assert_eq!(y2020["coverage"]["percent"], 9.9);
     assert_eq!(y2020["incidents"]["reported"], 1);

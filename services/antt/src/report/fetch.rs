@@ -47,6 +47,8 @@ pub struct Figures {
     pub incidents: pb::IncidentSummaryResponse,
     /// Residential areas' ratings of the year.
     pub ratings: pb::RatingSummaryResponse,
+    /// Tips, arrests, hotspots, documents, conferences, classes and awards of the year.
+    pub activity: pb::ActivitySummaryResponse,
 }
 
 /// The whole range's answers: from 1 January of the first year to the last day.
@@ -166,11 +168,20 @@ impl Asker {
             })
             .await?
             .into_inner();
+        let activity = client
+            .get_activity_summary(pb::ActivitySummaryRequest {
+                axes: self.axes(year.as_of),
+                area: self.area(),
+                period: Some(period),
+            })
+            .await?
+            .into_inner();
         Ok(Some(Figures {
             forces,
             coverage,
             incidents,
             ratings,
+            activity,
         }))
     }
 

@@ -234,6 +234,7 @@ mod tests {
         )
         .unwrap();
         let figures_2020 = Figures {
+            activity: pb::ActivitySummaryResponse::default(),
             forces: pb::ForcesSummaryResponse {
                 forces: vec![pb::ForceCount {
                     joins: 2,

@@ -130,6 +130,7 @@ pub fn tables(answers: &Answers) -> Vec<Table> {
         incidents_by_level,
         incidents_by_resolution,
         ratings,
+        activity,
     ]
     .iter()
     .map(|table| table(answers))
@@ -468,3 +469,46 @@ fn ratings(answers: &Answers) -> Table {
 
 /// The lengths of the runs of safe years the rating summary counts.
 const STREAK_YEARS: [u32; 4] = [2, 3, 4, 5];
+
+fn activity(answers: &Answers) -> Table {
+    let mut table = Table::new(
+        "activity",
+        "Tin báo, truy nã, địa bàn trọng điểm, văn bản, hội nghị và khen thưởng",
+        Shape::OnePerYear,
+        false,
+        &[
+            ("tips_received", "Tin báo của quần chúng"),
+            ("tips_valuable", "Tin có giá trị"),
+            ("wanted_persons_arrested", "Đối tượng truy nã bị bắt"),
+            ("hotspots_designated", "Địa bàn trọng điểm được xác định"),
+            ("hotspots_transformed", "Địa bàn trọng điểm được chuyển hoá"),
+            ("hotspots_standing", "Địa bàn trọng điểm còn lại"),
+            ("documents_issued", "Văn bản chỉ đạo"),
+            ("conferences_held", "Hội nghị"),
+            ("training_classes_held", "Lớp tập huấn"),
+            ("awards", "Khen thưởng"),
+        ],
+    );
+    for (year, figures) in years(answers) {
+        let activity = &figures.activity;
+        table.push(
+            RowScope::Year(year),
+            [
+                activity.tips_received,
+                activity.tips_valuable,
+                activity.wanted_persons_arrested,
+                activity.hotspots_designated,
+                activity.hotspots_transformed,
+                activity.hotspots_standing,
+                activity.documents_issued,
+                activity.conferences_held,
+                activity.training_classes_held,
+                activity.awards,
+            ]
+            .into_iter()
+            .map(Cell::count)
+            .collect(),
+        );
+    }
+    table
+}
