@@ -98,26 +98,20 @@ impl Probe {
 
 /// Runs the probe in a child process over the store at `path` and parses its report.
 pub fn probe_in_child(path: &Path) -> anyhow::Result<Probe> {
-    let exe = std::env::current_exe().context("locating the benchmark binary")?;
-    let output = Command::new(exe)
-        .arg("--memory-probe")
-        .arg(path)
-        .output()
-        .context("running the memory probe")?;
-    if !output.status.success() {
-        bail!(
-            "memory probe failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
+    let report = child_report(&["--memory-probe".as_ref(), path.as_os_str()], "memory probe")?;
     let mut probe = Probe::default();
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
+    for (key, value) in &report {
+        let (key, value) = (key.as_str(), value.as_str());
+        let int = || {
+            value
+                .parse::<u64>()
+                .with_context(|| format!("probe value {key}={value}"))
         };
-        let int = || value.parse::<u64>().with_context(|| format!("probe value {line}"));
-        let float = || value.parse::<f64>().with_context(|| format!("probe value {line}"));
+        let float = || {
+            value
+                .parse::<f64>()
+                .with_context(|| format!("probe value {key}={value}"))
+        };
         match key {
             "rss_before_open_kib" => probe.rss_before_open_kib = int()?,
             "open_ms" => probe.open_ms = float()?,
@@ -232,4 +226,27 @@ pub fn status_kib(field: &str) -> anyhow::Result<u64> {
         }
     }
     bail!("no {field} in /proc/self/status")
+}
+
+/// Runs this benchmark binary with `args` in a child process, so that what it measures
+/// (resident memory above all) is its alone, and returns the `key=value` lines it
+/// prints; `what` names it in errors.
+pub fn child_report(args: &[&std::ffi::OsStr], what: &str) -> anyhow::Result<Vec<(String, String)>> {
+    let exe = std::env::current_exe().context("locating the benchmark binary")?;
+    let output = Command::new(exe)
+        .args(args)
+        .output()
+        .with_context(|| format!("running the {what}"))?;
+    if !output.status.success() {
+        bail!(
+            "{what} failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_once('='))
+        .map(|(key, value)| (key.to_owned(), value.to_owned()))
+        .collect())
 }

@@ -19,7 +19,6 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -650,27 +649,24 @@ pub async fn build_store(path: &Path, events_n: u64) -> anyhow::Result<Built> {
 
 /// Runs the probe in a child process over the log at `path` and parses its report.
 pub fn probe_in_child(path: &Path, full_walk: bool) -> anyhow::Result<ProjectionProbe> {
-    let exe = std::env::current_exe().context("locating the benchmark binary")?;
-    let mut command = Command::new(exe);
-    command.arg("--projection-probe").arg(path);
+    let mut args = vec!["--projection-probe".as_ref(), path.as_os_str()];
     if full_walk {
-        command.arg("--projection-full-walk");
+        args.push("--projection-full-walk".as_ref());
     }
-    let output = command.output().context("running the projection probe")?;
-    if !output.status.success() {
-        bail!(
-            "projection probe failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
+    let report = crate::memory::child_report(&args, "projection probe")?;
     let mut probe = ProjectionProbe::default();
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
+    for (key, value) in &report {
+        let (key, value) = (key.as_str(), value.as_str());
+        let int = || {
+            value
+                .parse::<u64>()
+                .with_context(|| format!("probe value {key}={value}"))
         };
-        let int = || value.parse::<u64>().with_context(|| format!("probe value {line}"));
-        let float = || value.parse::<f64>().with_context(|| format!("probe value {line}"));
+        let float = || {
+            value
+                .parse::<f64>()
+                .with_context(|| format!("probe value {key}={value}"))
+        };
         match key {
             "rss_before_open_kib" => probe.rss_before_open_kib = int()?,
             "events_read_n" => probe.events_read_n = int()?,

@@ -17,13 +17,9 @@ pub fn roster<S: Store>(
     force_type: Option<pb::ForceType>,
 ) -> Result<pb::RosterResponse, QueryError> {
     let areas = areas_of(snapshot, area)?;
-    let mut teams = Vec::new();
+    let mut teams = teams_in(snapshot, &areas)?;
     let mut offices = Vec::new();
     for node in &areas {
-        teams.extend(decoded::<pb::TeamRow, S>(
-            snapshot,
-            &KeyBuilder::new(Kind::Team).text(&node.area_id).build(),
-        )?);
         offices.extend(decoded::<pb::OfficeRow, S>(
             snapshot,
             &KeyBuilder::new(Kind::Office).text(&node.area_id).build(),
@@ -63,9 +59,10 @@ pub fn person_history<S: Store>(
     })
 }
 
-fn teams_under<S: Store>(snapshot: &Snapshot<'_, S>, area: &AreaRef) -> Result<Vec<pb::TeamRow>, QueryError> {
+/// The teams standing on the snapshot's day in `areas`.
+fn teams_in<S: Store>(snapshot: &Snapshot<'_, S>, areas: &[pb::AreaNode]) -> Result<Vec<pb::TeamRow>, QueryError> {
     let mut teams = Vec::new();
-    for node in areas_of(snapshot, area)? {
+    for node in areas {
         teams.extend(decoded::<pb::TeamRow, S>(
             snapshot,
             &KeyBuilder::new(Kind::Team).text(&node.area_id).build(),
@@ -81,8 +78,9 @@ pub fn forces_summary<S: Store>(
     area: &AreaRef,
     period: Period,
 ) -> Result<pb::ForcesSummaryResponse, QueryError> {
+    let areas = areas_of(snapshot, area)?;
     let mut forces: BTreeMap<i32, pb::ForceCount> = BTreeMap::new();
-    for team in teams_under(snapshot, area)? {
+    for team in teams_in(snapshot, &areas)? {
         let count = forces.entry(team.force_type).or_default();
         let members = team.members.len() as u32;
         count.teams += 1;
@@ -95,8 +93,15 @@ pub fn forces_summary<S: Store>(
         }
     }
     let at_period_end = snapshot.on(period.to);
+    // The tree is walked again only when the period ends on another day (by default it
+    // ends on the snapshot's).
+    let areas_at_end = if period.to == snapshot.as_of() {
+        areas
+    } else {
+        areas_of(&at_period_end, area)?
+    };
     let mut reasons: BTreeMap<(i32, i32), u32> = BTreeMap::new();
-    for node in areas_of(&at_period_end, area)? {
+    for node in areas_at_end {
         let prefix = KeyBuilder::new(Kind::MemberChange).text(&node.area_id);
         let from = prefix.clone().date(period.from).build();
         let to = prefix.date(next_day(period.to)).build();
@@ -136,14 +141,13 @@ pub fn forces_summary<S: Store>(
 pub fn coverage<S: Store>(snapshot: &Snapshot<'_, S>, area: &AreaRef) -> Result<pb::CoverageResponse, QueryError> {
     let areas = areas_of(snapshot, area)?;
     let mut response = pb::CoverageResponse::default();
-    for node in &areas {
-        for team in decoded::<pb::TeamRow, S>(snapshot, &KeyBuilder::new(Kind::Team).text(&node.area_id).build())? {
-            if team.force_type == pb::ForceType::SocialSecurityGroup as i32 {
-                response.social_security_groups += 1;
-                response.groups_counted += u32::from(team.households > 0);
-                response.households_in_groups += team.households;
-            }
-        }
+    let groups = teams_in(snapshot, &areas)?
+        .into_iter()
+        .filter(|team| team.force_type == pb::ForceType::SocialSecurityGroup as i32);
+    for group in groups {
+        response.social_security_groups += 1;
+        response.groups_counted += u32::from(group.households > 0);
+        response.households_in_groups += group.households;
     }
     response.households_of_area = households_of(&areas);
     response.percent = percent(response.households_in_groups, response.households_of_area);

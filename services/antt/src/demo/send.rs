@@ -7,7 +7,7 @@
 //! one connection's framing is not the limit at tens of thousands of small calls.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use antt_proto::v1 as pb;
 use antt_proto::v1::areas_client::AreasClient;
@@ -25,11 +25,6 @@ use tonic::{Code, Status};
 use crate::client::{self, ACTOR_METADATA_KEY};
 use crate::demo::plan::{Plan, Request, Step};
 use crate::error::describe_status;
-
-/// Attempts of one request while the server answers UNAVAILABLE: about 25 s of back-off.
-const ATTEMPTS_MAX: u32 = 8;
-const BACKOFF_FIRST: Duration = Duration::from_millis(100);
-const BACKOFF_MAX: Duration = Duration::from_secs(5);
 
 /// How to send.
 #[derive(Clone, Debug)]
@@ -209,30 +204,16 @@ async fn send_step(
     step: &Step,
     actor: Option<MetadataValue<Ascii>>,
 ) -> Result<bool, StepFailed> {
-    let mut backoff = BACKOFF_FIRST;
-    let mut attempt = 1;
-    loop {
-        match call(clients, &step.request, actor.clone()).await {
-            Ok(recorded) => return Ok(recorded),
-            Err(status) if status.code() == Code::Unavailable && attempt < ATTEMPTS_MAX => {
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(BACKOFF_MAX);
-                attempt += 1;
-            }
-            Err(status) => {
-                let status = if status.code() == Code::Unavailable {
-                    Status::unavailable(format!("{} (gave up after {attempt} attempts)", status.message()))
-                } else {
-                    status
-                };
-                return Err(StepFailed {
-                    what: step.what.clone(),
-                    method: step.request.method(),
-                    status: Box::new(status),
-                });
-            }
-        }
-    }
+    let attempt = || {
+        let mut clients = clients.clone();
+        let actor = actor.clone();
+        async move { call(&mut clients, &step.request, actor).await }
+    };
+    client::retry_unavailable(attempt).await.map_err(|status| StepFailed {
+        what: step.what.clone(),
+        method: step.request.method(),
+        status: Box::new(status),
+    })
 }
 
 fn with_actor<T>(message: T, actor: Option<MetadataValue<Ascii>>) -> tonic::Request<T> {

@@ -4,7 +4,6 @@
 //! request from its log instead of recording it again.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use antt_proto::v1 as pb;
 use antt_proto::v1::areas_client::AreasClient;
@@ -18,12 +17,6 @@ use tonic::{Code, Status};
 use crate::client::{self, ACTOR_METADATA_KEY};
 use crate::error::describe_status;
 use crate::import::plan::{Plan, Request, Step};
-
-/// Attempts of one request while the server answers UNAVAILABLE (restarting, or its log
-/// refusing writes for a moment): about 25 s of back-off in all.
-const ATTEMPTS_MAX: u32 = 8;
-const BACKOFF_FIRST: Duration = Duration::from_millis(100);
-const BACKOFF_MAX: Duration = Duration::from_secs(5);
 
 /// How to send.
 #[derive(Clone, Debug)]
@@ -143,34 +136,22 @@ fn collect(
 /// Sends one step, retrying while the server is UNAVAILABLE. True if the server
 /// recorded something, false if it had all of it already.
 async fn send_step(
-    mut client: AreasClient<Channel>,
+    client: AreasClient<Channel>,
     step: &Step,
     actor: Option<MetadataValue<tonic::metadata::Ascii>>,
 ) -> Result<bool, StepFailed> {
-    let mut backoff = BACKOFF_FIRST;
-    let mut attempt = 1;
-    loop {
-        match call(&mut client, &step.request, actor.clone()).await {
-            Ok(recorded) => return Ok(recorded),
-            Err(status) if status.code() == Code::Unavailable && attempt < ATTEMPTS_MAX => {
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(BACKOFF_MAX);
-                attempt += 1;
-            }
-            Err(status) => {
-                let status = if status.code() == Code::Unavailable {
-                    Status::unavailable(format!("{} (gave up after {attempt} attempts)", status.message()))
-                } else {
-                    status
-                };
-                return Err(StepFailed {
-                    unit: step.unit.clone(),
-                    method: step.request.method(),
-                    status: Box::new(status),
-                });
-            }
-        }
-    }
+    let attempt = || {
+        let mut client = client.clone();
+        let actor = actor.clone();
+        async move { call(&mut client, &step.request, actor).await }
+    };
+    crate::client::retry_unavailable(attempt)
+        .await
+        .map_err(|status| StepFailed {
+            unit: step.unit.clone(),
+            method: step.request.method(),
+            status: Box::new(status),
+        })
 }
 
 /// One call; true if it recorded anything.
