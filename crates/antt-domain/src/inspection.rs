@@ -127,6 +127,8 @@ pub struct State {
     /// Empty until opened.
     pub inspection_id: String,
     pub opened_on: Option<Date>,
+    /// The inspected area; empty when the inspection is not of an area.
+    pub inspected_area_id: String,
     pub closed_on: Option<Date>,
     pub findings: BTreeMap<String, pb::FindingKind>,
     pub actions: BTreeMap<String, ActionRecord>,
@@ -524,6 +526,7 @@ pub fn evolve(mut state: State, event: &Event) -> State {
     match event {
         Event::Opened(e) => {
             state.inspection_id = e.inspection_id.clone();
+            state.inspected_area_id = e.inspected_area_id.clone();
             state.opened_on = Some(on);
         }
         Event::FindingRecorded(e) => {

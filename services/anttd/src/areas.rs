@@ -22,6 +22,7 @@
 //! steps carry the digest of the whole request, so reusing its request id for another
 //! request is refused even when only some steps were written.
 
+use antt_access::Principal;
 use std::collections::{BTreeMap, BTreeSet};
 
 use antt_domain::area::{self, Area};
@@ -61,7 +62,7 @@ impl<L: EventLog> AreasService<L> {
             .max_encoding_message_size(max_message_bytes)
     }
 
-    async fn register(&self, actor: String, request: pb::RegisterAreaRequest) -> Result<pb::CommandResult, Status> {
+    async fn register(&self, actor: Principal, request: pb::RegisterAreaRequest) -> Result<pb::CommandResult, Status> {
         let digest = request_digest("antt.v1.Areas/RegisterArea", &request);
         let mut check = Check::default();
         let header = check.header(request.header.as_ref());
@@ -100,7 +101,7 @@ impl<L: EventLog> AreasService<L> {
         self.execute(area_id, &header, &actor, digest, command, &renames).await
     }
 
-    async fn rename(&self, actor: String, request: pb::RenameAreaRequest) -> Result<pb::CommandResult, Status> {
+    async fn rename(&self, actor: Principal, request: pb::RenameAreaRequest) -> Result<pb::CommandResult, Status> {
         let digest = request_digest("antt.v1.Areas/RenameArea", &request);
         let mut check = Check::default();
         let header = check.header(request.header.as_ref());
@@ -122,7 +123,7 @@ impl<L: EventLog> AreasService<L> {
 
     async fn assign_code(
         &self,
-        actor: String,
+        actor: Principal,
         request: pb::AssignAreaCodeRequest,
     ) -> Result<pb::CommandResult, Status> {
         let code = |check: &mut Check| check.required("official_code", &request.official_code, limits::CODE_CHARS_MAX);
@@ -143,7 +144,7 @@ impl<L: EventLog> AreasService<L> {
         .await
     }
 
-    async fn reparent(&self, actor: String, request: pb::ReparentAreaRequest) -> Result<pb::CommandResult, Status> {
+    async fn reparent(&self, actor: Principal, request: pb::ReparentAreaRequest) -> Result<pb::CommandResult, Status> {
         let digest = request_digest("antt.v1.Areas/ReparentArea", &request);
         let mut check = Check::default();
         let header = check.header(request.header.as_ref());
@@ -168,7 +169,7 @@ impl<L: EventLog> AreasService<L> {
         self.execute(area_id, &header, &actor, digest, command, &renames).await
     }
 
-    async fn dissolve(&self, actor: String, request: pb::DissolveAreaRequest) -> Result<pb::CommandResult, Status> {
+    async fn dissolve(&self, actor: Principal, request: pb::DissolveAreaRequest) -> Result<pb::CommandResult, Status> {
         let digest = request_digest("antt.v1.Areas/DissolveArea", &request);
         let mut check = Check::default();
         let header = check.header(request.header.as_ref());
@@ -189,7 +190,7 @@ impl<L: EventLog> AreasService<L> {
 
     async fn population(
         &self,
-        actor: String,
+        actor: Principal,
         request: pb::RecordPopulationRequest,
     ) -> Result<pb::CommandResult, Status> {
         self.on_area(
@@ -212,7 +213,7 @@ impl<L: EventLog> AreasService<L> {
 
     async fn designate(
         &self,
-        actor: String,
+        actor: Principal,
         request: pb::DesignateKeyComplexAreaRequest,
     ) -> Result<pb::CommandResult, Status> {
         let read = |check: &mut Check| {
@@ -249,7 +250,7 @@ impl<L: EventLog> AreasService<L> {
 
     async fn transformation(
         &self,
-        actor: String,
+        actor: Principal,
         request: pb::RecordTransformationRequest,
     ) -> Result<pb::CommandResult, Status> {
         self.on_area(
@@ -268,7 +269,7 @@ impl<L: EventLog> AreasService<L> {
         .await
     }
 
-    async fn merge(&self, actor: String, request: pb::MergeAreasRequest) -> Result<pb::AreaCommandResults, Status> {
+    async fn merge(&self, actor: Principal, request: pb::MergeAreasRequest) -> Result<pb::AreaCommandResults, Status> {
         let digest = request_digest("antt.v1.Areas/MergeAreas", &request);
         let MergeRequest {
             header,
@@ -312,7 +313,7 @@ impl<L: EventLog> AreasService<L> {
         Ok(pb::AreaCommandResults { results })
     }
 
-    async fn split(&self, actor: String, request: pb::SplitAreaRequest) -> Result<pb::AreaCommandResults, Status> {
+    async fn split(&self, actor: Principal, request: pb::SplitAreaRequest) -> Result<pb::AreaCommandResults, Status> {
         let digest = request_digest("antt.v1.Areas/SplitArea", &request);
         let SplitRequest {
             header,
@@ -422,7 +423,7 @@ impl<L: EventLog> AreasService<L> {
     /// the header and what `read` read.
     async fn on_area<T>(
         &self,
-        actor: &str,
+        actor: &Principal,
         digest: [u8; 32],
         header: Option<&pb::CommandHeader>,
         area_id: &str,
@@ -447,7 +448,7 @@ impl<L: EventLog> AreasService<L> {
         &self,
         area_id: Uuid,
         header: &CommandHeader,
-        actor: &str,
+        actor: &Principal,
         digest: [u8; 32],
         command: area::Command,
         renames: &[(&'static str, &str)],
@@ -474,7 +475,7 @@ impl<L: EventLog> AreasService<L> {
     async fn execute_steps(
         &self,
         header: &CommandHeader,
-        actor: &str,
+        actor: &Principal,
         digest: [u8; 32],
         steps: Vec<Step>,
     ) -> Result<Vec<pb::CommandResult>, Status> {

@@ -16,6 +16,7 @@
 //! date in Vietnam (UTC+7), because clerks date decisions in local time. A domain event's
 //! `effective_at` in the log is 00:00 UTC of its effective date: read it back as a UTC date.
 
+use antt_access::Principal;
 use antt_audit::encoding::hex;
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -31,6 +32,7 @@ use sha2::{Digest, Sha256};
 use tonic::Status;
 use uuid::Uuid;
 
+use crate::access::{self, Located};
 use crate::status;
 
 /// Attempts when the stream changes between our read and our append and the client did
@@ -45,8 +47,6 @@ pub const METADATA_REQUEST_SHA256: &str = "request_sha256";
 pub const METADATA_DECISION: &str = "decision";
 /// Content type of domain event payloads: the protobuf message named by the event type.
 pub const CONTENT_TYPE_PROTOBUF: &str = "application/x-protobuf";
-/// The gRPC metadata key naming who issues a command, recorded as the events' actor.
-pub const ACTOR_METADATA_KEY: &str = "antt-actor";
 
 /// The envelope of a command, read from [`pb::CommandHeader`] by `request::Fields::header`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,11 +90,11 @@ pub fn effective_date(instant: Timestamp) -> Date {
     Date::from_days_since_unix_epoch(instant.as_micros().div_euclid(MICROS_PER_DAY))
 }
 
-/// The circumstances of a command decided now by `actor`.
-pub fn context(actor: &str) -> Context {
+/// The circumstances of a command decided now by `principal`.
+pub fn context(principal: &Principal) -> Context {
     Context {
         recorded_date: today_in_vietnam(Timestamp::now()),
-        actor: actor.to_string(),
+        actor: principal.actor(),
     }
 }
 
@@ -109,17 +109,6 @@ pub fn ensure_expected_version(stream_id: &str, expected: Option<u64>, actual: O
         })),
         _ => Ok(()),
     }
-}
-
-/// Who issues the command: the `antt-actor` request metadata, or "unknown".
-pub fn actor_of<T>(request: &tonic::Request<T>) -> String {
-    request
-        .metadata()
-        .get(ACTOR_METADATA_KEY)
-        .and_then(|value| value.to_str().ok())
-        .map(str::trim)
-        .filter(|actor| !actor.is_empty())
-        .map_or_else(|| "unknown".to_string(), str::to_string)
 }
 
 /// Loads, decides and records commands over any log.
@@ -209,15 +198,15 @@ impl<L: EventLog> Commands<L> {
         &self,
         stream_id: &str,
         header: &CommandHeader,
-        actor: &str,
+        principal: &Principal,
         digest: [u8; 32],
         command: A::Command,
     ) -> Result<pb::CommandResult, Status>
     where
-        A: Aggregate,
+        A: Located,
         A::Command: Clone,
     {
-        self.execute_checked::<A, _>(stream_id, header, actor, digest, command, std::future::ready(Ok(())))
+        self.execute_checked::<A, _>(stream_id, header, principal, digest, command, std::future::ready(Ok(())))
             .await
     }
 
@@ -229,13 +218,13 @@ impl<L: EventLog> Commands<L> {
         &self,
         stream_id: &str,
         header: &CommandHeader,
-        actor: &str,
+        principal: &Principal,
         digest: [u8; 32],
         command: A::Command,
         check: F,
     ) -> Result<pb::CommandResult, Status>
     where
-        A: Aggregate,
+        A: Located,
         A::Command: Clone,
         F: Future<Output = Result<(), Status>>,
     {
@@ -251,20 +240,22 @@ impl<L: EventLog> Commands<L> {
             }
             let loaded = self.load::<A>(stream_id).await?;
             ensure_expected_version(stream_id, header.expected_version, loaded.version)?;
+            let effective_date = A::effective_date(&command);
             let events = loaded
                 .timeline
-                .decide(command.clone(), &context(actor))
+                .decide(command.clone(), &context(principal))
                 .map_err(|e| status::domain_error(&e))?;
             if events.is_empty() {
                 return Err(status::no_events_decided());
             }
+            access::ensure_may_write(self, principal, &loaded.timeline, effective_date, &events).await?;
             let request = AppendRequest {
                 stream_id: stream_id.to_string(),
                 expected: loaded.version.map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact),
                 events: events
                     .iter()
                     .enumerate()
-                    .map(|(index, event)| new_event(header, actor, digest, index, event))
+                    .map(|(index, event)| new_event(header, &principal.actor(), digest, index, event))
                     .collect(),
             };
             let event_types = request.events.iter().map(|e| e.event_type.clone()).collect();

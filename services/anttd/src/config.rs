@@ -139,6 +139,55 @@ pub struct Config {
     /// variable takes them separated by spaces.
     #[arg(long = "witness", env = "ANTT_WITNESSES", value_delimiter = ' ', value_parser = parse_witness)]
     pub witnesses: Vec<WitnessArg>,
+
+    #[command(flatten)]
+    pub access: AccessArgs,
+}
+
+/// Who may connect and call: TLS, bearer tokens, system grants (issue 10). With none of
+/// them, on a loopback address, the server runs in development mode.
+#[derive(clap::Args, Clone, Debug, Default, PartialEq, Eq)]
+pub struct AccessArgs {
+    /// The server's TLS certificate chain (PEM); with `--tls-key`, gRPC is served over TLS.
+    #[arg(long, env = "ANTT_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The TLS certificate's private key (PEM).
+    #[arg(long, env = "ANTT_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// CA certificates (PEM) of client certificates: clients must present a certificate
+    /// one of them signed (mutual TLS).
+    #[arg(long, env = "ANTT_TLS_CLIENT_CA", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
+
+    /// With `--tls-client-ca`: also accept clients without a certificate (their bearer
+    /// token still decides what they may do).
+    #[arg(long, env = "ANTT_TLS_CLIENT_CERT_OPTIONAL", requires = "tls_client_ca")]
+    pub tls_client_cert_optional: bool,
+
+    /// The JWKS document (JSON) of the keys that sign bearer tokens (EdDSA, ES256, RS256);
+    /// read at start, never fetched. With it, every call but health needs a token.
+    #[arg(long, env = "ANTT_JWKS", requires_all = ["token_issuer", "token_audience"])]
+    pub jwks: Option<PathBuf>,
+
+    /// The `iss` every token must carry.
+    #[arg(long, env = "ANTT_TOKEN_ISSUER")]
+    pub token_issuer: Option<String>,
+
+    /// The `aud` every token must name (this service).
+    #[arg(long, env = "ANTT_TOKEN_AUDIENCE")]
+    pub token_audience: Option<String>,
+
+    /// The calls each system principal may make (JSON: `{"systems": [{"subject": "…",
+    /// "calls": ["antt.v1.Areas/*"]}]}`).
+    #[arg(long, env = "ANTT_SYSTEM_GRANTS")]
+    pub system_grants: Option<PathBuf>,
+
+    /// Serve on a non-loopback address without TLS or without token keys. Never in
+    /// production: without keys every caller is the development principal.
+    #[arg(long, env = "ANTT_INSECURE")]
+    pub insecure: bool,
 }
 
 /// One `--witness URL=VERIFIER_KEY`.
@@ -182,6 +231,7 @@ impl Config {
             checkpoint_interval_secs: DEFAULT_CHECKPOINT_INTERVAL_SECS,
             checkpoint_events: DEFAULT_CHECKPOINT_EVENTS,
             witnesses: Vec::new(),
+            access: AccessArgs::default(),
         }
     }
 

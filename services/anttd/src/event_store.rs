@@ -166,7 +166,18 @@ impl<L: EventLog> EventStoreService<L> {
 #[tonic::async_trait]
 impl<L: EventLog> EventStore for EventStoreService<L> {
     async fn append(&self, request: Request<pb::AppendRequest>) -> Result<Response<pb::AppendResponse>, Status> {
-        let request = request.into_inner();
+        let principal = crate::access::principal_of(&request)?;
+        let mut request = request.into_inner();
+        crate::access::raw::ensure_raw_append(
+            &principal,
+            &request.stream_id,
+            request.events.iter().map(|event| event.event_type.as_str()),
+        )?;
+        // The actor is who called, never what the request says.
+        let actor = principal.actor();
+        for event in &mut request.events {
+            event.actor.clone_from(&actor);
+        }
         // Debug formatting escapes control characters a client might put in an id.
         let span = tracing::info_span!(
             "Append",

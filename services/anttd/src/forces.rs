@@ -12,6 +12,7 @@
 //! RestructureTeam writes several streams without a transaction; see
 //! [`ForcesService::restructure`] for the order and why a retry completes it.
 
+use antt_access::Principal;
 use std::sync::Arc;
 
 use antt_domain::team::{self, Team};
@@ -33,6 +34,8 @@ use crate::views::{self, team::TeamViewBuilder};
 
 /// Stream id prefixes of the records this service reads or writes.
 pub const TEAM_STREAM_PREFIX: &str = "team-";
+/// The RPC recorded as having shown members' names.
+const GET_TEAM_RPC: &str = "antt.v1.Forces/GetTeam";
 
 /// The stream of a team.
 pub fn team_stream(team_id: Uuid) -> String {
@@ -64,7 +67,7 @@ impl<L: EventLog> ForcesService<L> {
     /// become request paths.
     async fn record<R: TeamRequest>(
         &self,
-        actor: &str,
+        actor: &Principal,
         request: &R,
         team_id: Uuid,
         header: &CommandHeader,
@@ -82,7 +85,7 @@ impl<L: EventLog> ForcesService<L> {
     /// recorded retry.
     async fn record_joining<R: TeamRequest>(
         &self,
-        actor: &str,
+        actor: &Principal,
         request: &R,
         team_id: Uuid,
         header: &CommandHeader,
@@ -97,7 +100,7 @@ impl<L: EventLog> ForcesService<L> {
             .map_err(request_paths)
     }
 
-    async fn establish(&self, actor: String, request: pb::EstablishTeamRequest) -> Result<pb::CommandResult, Status> {
+    async fn establish(&self, actor: Principal, request: pb::EstablishTeamRequest) -> Result<pb::CommandResult, Status> {
         let (mut checks, header, team_id) = read_team(&request);
         let area_id = checks.id("area_id", &request.area_id);
         let formed_from = checks.ids("formed_from_team_ids", &request.formed_from_team_ids);
@@ -134,7 +137,7 @@ impl<L: EventLog> ForcesService<L> {
 
     async fn change_quota(
         &self,
-        actor: String,
+        actor: Principal,
         request: pb::ChangeTeamQuotaRequest,
     ) -> Result<pb::CommandResult, Status> {
         let (checks, header, team_id) = read_team(&request);
@@ -165,7 +168,7 @@ impl<L: EventLog> ForcesService<L> {
     /// the checks and the writes can stop the sequence half way, and the retry finishes it.
     async fn restructure(
         &self,
-        actor: String,
+        actor: Principal,
         request: pb::RestructureTeamRequest,
     ) -> Result<pb::RestructureTeamResponse, Status> {
         let (mut checks, header, team_id) = read_team(&request);
@@ -256,7 +259,7 @@ impl<L: EventLog> ForcesService<L> {
         })
     }
 
-    async fn hand_over(&self, actor: String, request: pb::HandOverTeamRequest) -> Result<pb::CommandResult, Status> {
+    async fn hand_over(&self, actor: Principal, request: pb::HandOverTeamRequest) -> Result<pb::CommandResult, Status> {
         let (mut checks, header, team_id) = read_team(&request);
         let level = checks.enumeration::<pb::AreaLevel>("to_managing_level", request.to_managing_level);
         let (Some(header), Some(team_id), Some(level)) = (header, team_id, level) else {
@@ -273,7 +276,7 @@ impl<L: EventLog> ForcesService<L> {
 
     async fn record_households(
         &self,
-        actor: String,
+        actor: Principal,
         request: pb::RecordGroupHouseholdsRequest,
     ) -> Result<pb::CommandResult, Status> {
         let (checks, header, team_id) = read_team(&request);
@@ -288,7 +291,7 @@ impl<L: EventLog> ForcesService<L> {
         self.record(&actor, &request, team_id, &header, command).await
     }
 
-    async fn dissolve(&self, actor: String, request: pb::DissolveTeamRequest) -> Result<pb::CommandResult, Status> {
+    async fn dissolve(&self, actor: Principal, request: pb::DissolveTeamRequest) -> Result<pb::CommandResult, Status> {
         let (mut checks, header, team_id) = read_team(&request);
         let decision = checks.required_decision();
         let (Some(header), Some(team_id), Some(decision)) = (header, team_id, decision) else {
@@ -302,7 +305,7 @@ impl<L: EventLog> ForcesService<L> {
         self.record(&actor, &request, team_id, &header, command).await
     }
 
-    async fn nominate(&self, actor: String, request: pb::NominateMemberRequest) -> Result<pb::CommandResult, Status> {
+    async fn nominate(&self, actor: Principal, request: pb::NominateMemberRequest) -> Result<pb::CommandResult, Status> {
         let (mut checks, header, team_id) = read_team(&request);
         let person_id = checks.id("person_id", &request.person_id);
         let (Some(header), Some(team_id), Some(person_id)) = (header, team_id, person_id) else {
@@ -318,7 +321,7 @@ impl<L: EventLog> ForcesService<L> {
             .await
     }
 
-    async fn vet(&self, actor: String, request: pb::VetMemberRequest) -> Result<pb::CommandResult, Status> {
+    async fn vet(&self, actor: Principal, request: pb::VetMemberRequest) -> Result<pb::CommandResult, Status> {
         let (mut checks, header, team_id) = read_team(&request);
         let person_id = checks.id("person_id", &request.person_id);
         let outcome = checks.enumeration::<pb::VettingOutcome>("outcome", request.outcome);
@@ -335,7 +338,7 @@ impl<L: EventLog> ForcesService<L> {
         self.record(&actor, &request, team_id, &header, command).await
     }
 
-    async fn appoint(&self, actor: String, request: pb::AppointMemberRequest) -> Result<pb::CommandResult, Status> {
+    async fn appoint(&self, actor: Principal, request: pb::AppointMemberRequest) -> Result<pb::CommandResult, Status> {
         let (mut checks, header, team_id) = read_team(&request);
         let person_id = checks.id("person_id", &request.person_id);
         let role = checks.enumeration::<pb::MemberRole>("role", request.role);
@@ -360,7 +363,7 @@ impl<L: EventLog> ForcesService<L> {
 
     async fn change_role(
         &self,
-        actor: String,
+        actor: Principal,
         request: pb::ChangeMemberRoleRequest,
     ) -> Result<pb::CommandResult, Status> {
         let (mut checks, header, team_id) = read_team(&request);
@@ -379,7 +382,7 @@ impl<L: EventLog> ForcesService<L> {
         self.record(&actor, &request, team_id, &header, command).await
     }
 
-    async fn train(&self, actor: String, request: pb::RecordTrainingRequest) -> Result<pb::CommandResult, Status> {
+    async fn train(&self, actor: Principal, request: pb::RecordTrainingRequest) -> Result<pb::CommandResult, Status> {
         let (mut checks, header, team_id) = read_team(&request);
         let person_id = checks.id("person_id", &request.person_id);
         let (Some(header), Some(team_id), Some(person_id)) = (header, team_id, person_id) else {
@@ -394,7 +397,7 @@ impl<L: EventLog> ForcesService<L> {
         self.record(&actor, &request, team_id, &header, command).await
     }
 
-    async fn evaluate(&self, actor: String, request: pb::EvaluateMemberRequest) -> Result<pb::CommandResult, Status> {
+    async fn evaluate(&self, actor: Principal, request: pb::EvaluateMemberRequest) -> Result<pb::CommandResult, Status> {
         let (mut checks, header, team_id) = read_team(&request);
         let person_id = checks.id("person_id", &request.person_id);
         let grade = checks.enumeration::<pb::TaskCompletionGrade>("grade", request.grade);
@@ -411,7 +414,7 @@ impl<L: EventLog> ForcesService<L> {
         self.record(&actor, &request, team_id, &header, command).await
     }
 
-    async fn pay(&self, actor: String, request: pb::PayAllowanceRequest) -> Result<pb::CommandResult, Status> {
+    async fn pay(&self, actor: Principal, request: pb::PayAllowanceRequest) -> Result<pb::CommandResult, Status> {
         let (mut checks, header, team_id) = read_team(&request);
         let person_id = checks.optional_id("person_id", &request.person_id);
         let period_start = checks.date("period_start", request.period_start.as_ref());
@@ -432,7 +435,7 @@ impl<L: EventLog> ForcesService<L> {
         self.record(&actor, &request, team_id, &header, command).await
     }
 
-    async fn leave(&self, actor: String, request: pb::MemberLeavesRequest) -> Result<pb::CommandResult, Status> {
+    async fn leave(&self, actor: Principal, request: pb::MemberLeavesRequest) -> Result<pb::CommandResult, Status> {
         let (mut checks, header, team_id) = read_team(&request);
         let person_id = checks.id("person_id", &request.person_id);
         let reason = checks.enumeration::<pb::LeaveReason>("reason", request.reason);
@@ -448,7 +451,7 @@ impl<L: EventLog> ForcesService<L> {
         self.record(&actor, &request, team_id, &header, command).await
     }
 
-    async fn replace(&self, actor: String, request: pb::ReplaceMemberRequest) -> Result<pb::CommandResult, Status> {
+    async fn replace(&self, actor: Principal, request: pb::ReplaceMemberRequest) -> Result<pb::CommandResult, Status> {
         let (mut checks, header, team_id) = read_team(&request);
         let leaver = checks.id("leaver_person_id", &request.leaver_person_id);
         let successor = checks.id("successor_person_id", &request.successor_person_id);
@@ -472,7 +475,7 @@ impl<L: EventLog> ForcesService<L> {
             .await
     }
 
-    async fn get_team_view(&self, request: pb::GetTeamRequest) -> Result<pb::TeamView, Status> {
+    async fn get_team_view(&self, reader: &Principal, request: pb::GetTeamRequest) -> Result<pb::TeamView, Status> {
         let mut checks = Checks::default();
         let team_id = checks.id("team_id", &request.team_id);
         let as_of = checks.as_of(request.as_of.as_ref());
@@ -493,7 +496,7 @@ impl<L: EventLog> ForcesService<L> {
             return Err(never_established());
         }
         // Names are the people's current ones, from their own records.
-        let names = self.persons.display_names(&view.person_ids()).await?;
+        let names = self.persons.display_names(reader, GET_TEAM_RPC, &view.person_ids()).await?;
         Ok(view.finish(version, &names))
     }
 }
@@ -665,7 +668,7 @@ impl<L: EventLog> Forces for ForcesService<L> {
 
     async fn get_team(&self, request: Request<pb::GetTeamRequest>) -> Result<Response<pb::TeamView>, Status> {
         let span = |r: &pb::GetTeamRequest| tracing::info_span!("GetTeam", team_id = ?r.team_id);
-        request::traced(request, span, |_, r| self.get_team_view(r)).await
+        request::traced(request, span, |reader, r| async move { self.get_team_view(&reader, r).await }).await
     }
 
     async fn register_person(
@@ -693,7 +696,7 @@ impl<L: EventLog> Forces for ForcesService<L> {
 
     async fn get_person(&self, request: Request<pb::GetPersonRequest>) -> Result<Response<pb::PersonView>, Status> {
         let span = |r: &pb::GetPersonRequest| tracing::info_span!("GetPerson", person_id = ?r.person_id);
-        request::traced(request, span, |_, r| self.persons.get(r)).await
+        request::traced(request, span, |reader, r| async move { self.persons.get(&reader, r).await }).await
     }
 
     async fn forget_person(

@@ -31,6 +31,7 @@
 //! - [`logging`]: the tracing subscriber.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod access;
 pub mod analytics;
 pub mod areas;
 pub mod audit;

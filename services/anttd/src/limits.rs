@@ -37,3 +37,7 @@ pub const PROJECTION_LAG_EVENTS_MAX: u64 = 10_000;
 
 /// How often the health service's word on the projections is brought up to date.
 pub const PROJECTION_HEALTH_POLL_MILLIS: u64 = 500;
+
+/// Levels walked up the area tree to tell whether an area is within a jurisdiction
+/// (village, commune, district, province, and a margin for the 2025 reform's records).
+pub const AREA_TREE_DEPTH_MAX: usize = 8;

@@ -26,6 +26,9 @@
 //! Plaintext is never logged; the generated messages derive `Debug`, so no
 //! `PersonalData` is ever formatted with `{:?}` here.
 
+use antt_access::Principal;
+
+use crate::access;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -45,6 +48,8 @@ use crate::views::{self, person::Contents};
 
 /// Stream id prefix of person records.
 pub const PERSON_STREAM_PREFIX: &str = "person-";
+/// The RPC recorded as having shown a person's data by [`Persons::get`].
+const GET_PERSON_RPC: &str = "antt.v1.Forces/GetPerson";
 /// Bounds of the personal data fields, in characters after NFC normalisation.
 const FULL_NAME_CHARS_MAX: usize = 200;
 const ADDRESS_CHARS_MAX: usize = 500;
@@ -90,7 +95,7 @@ impl<L: EventLog> Persons<L> {
     }
 
     /// RegisterPerson: creates the key, seals, records PersonRegistered.
-    pub async fn register(&self, actor: &str, request: pb::RegisterPersonRequest) -> Result<pb::CommandResult, Status> {
+    pub async fn register(&self, actor: &Principal, request: pb::RegisterPersonRequest) -> Result<pb::CommandResult, Status> {
         let (header, person_id, data) = read_person_request(
             request.header.as_ref(),
             &request.person_id,
@@ -151,7 +156,7 @@ impl<L: EventLog> Persons<L> {
     /// records PersonDetailsUpdated.
     pub async fn correct(
         &self,
-        actor: &str,
+        actor: &Principal,
         request: pb::CorrectPersonDetailsRequest,
     ) -> Result<pb::CommandResult, Status> {
         let (header, person_id, data) = read_person_request(
@@ -200,7 +205,7 @@ impl<L: EventLog> Persons<L> {
     /// same.
     async fn record_sealed(
         &self,
-        actor: &str,
+        actor: &Principal,
         digest: [u8; 32],
         record: Sealed<'_>,
         command: impl FnOnce(SealedPersonalData) -> person::Command,
@@ -226,7 +231,7 @@ impl<L: EventLog> Persons<L> {
     }
 
     /// GetPerson: the record in effect on the day asked for, decrypted, or the erasure.
-    pub async fn get(&self, request: pb::GetPersonRequest) -> Result<pb::PersonView, Status> {
+    pub async fn get(&self, reader: &Principal, request: pb::GetPersonRequest) -> Result<pb::PersonView, Status> {
         let mut checks = Checks::default();
         let person_id = checks.id("person_id", &request.person_id);
         let as_of = checks.as_of(request.as_of.as_ref());
@@ -252,6 +257,9 @@ impl<L: EventLog> Persons<L> {
             ..on_the_day
         };
         let contents = self.open_for_view(stream_id, record).await?;
+        if let Contents::Data(_) = contents {
+            access::reads::record(&**self.commands.log(), reader, GET_PERSON_RPC, &[person_id.to_string()]).await?;
+        }
         Ok(views::person::view(
             person_id,
             registered_on,
@@ -273,7 +281,7 @@ impl<L: EventLog> Persons<L> {
     }
 
     /// ForgetPerson: destroys the key, then records PersonErased.
-    pub async fn forget(&self, actor: &str, request: pb::ForgetPersonRequest) -> Result<pb::CommandResult, Status> {
+    pub async fn forget(&self, actor: &Principal, request: pb::ForgetPersonRequest) -> Result<pb::CommandResult, Status> {
         let mut checks = Checks::default();
         let header = checks.header(request.header.as_ref());
         let person_id = checks.id("person_id", &request.person_id);
@@ -344,7 +352,12 @@ impl<L: EventLog> Persons<L> {
     /// The display names of `person_ids`, for a team view. A person without a record, or
     /// whose record cannot be opened, shows an empty name; the store being unreachable
     /// fails the whole view.
-    pub async fn display_names(&self, person_ids: &[String]) -> Result<BTreeMap<String, NameLookup>, Status> {
+    pub async fn display_names(
+        &self,
+        reader: &Principal,
+        rpc: &str,
+        person_ids: &[String],
+    ) -> Result<BTreeMap<String, NameLookup>, Status> {
         let mut records = Vec::with_capacity(person_ids.len());
         let mut names = BTreeMap::new();
         for person_id in person_ids {
@@ -384,6 +397,12 @@ impl<L: EventLog> Persons<L> {
             };
             names.insert(person_id, lookup);
         }
+        let shown: Vec<String> = names
+            .iter()
+            .filter(|(_, lookup)| !lookup.display_name.is_empty())
+            .map(|(person_id, _)| person_id.clone())
+            .collect();
+        access::reads::record(&**self.commands.log(), reader, rpc, &shown).await?;
         Ok(names)
     }
 
@@ -412,7 +431,7 @@ impl<L: EventLog> Persons<L> {
         &self,
         stream_id: &str,
         header: &CommandHeader,
-        actor: &str,
+        actor: &Principal,
         digest: [u8; 32],
         data: &pb::PersonalData,
     ) -> Result<pb::CommandResult, Status> {

@@ -130,12 +130,12 @@ pub(crate) async fn command<L, A, M, Fut>(
 ) -> Result<Response<pb::CommandResult>, Status>
 where
     L: EventLog,
-    A: Aggregate,
+    A: crate::access::Located,
     A::Command: Clone,
     M: prost::Message,
     Fut: Future<Output = Result<Planned<A>, Status>>,
 {
-    let actor = commands::actor_of(&request);
+    let actor = crate::access::principal_of(&request)?;
     let message = request.into_inner();
     let digest = commands::request_digest(rpc, &message);
     // Debug formatting escapes control characters a client might put in an id.
@@ -167,12 +167,12 @@ where
 pub(crate) async fn traced<M, T, Fut>(
     request: Request<M>,
     span: impl FnOnce(&M) -> Span,
-    handle: impl FnOnce(String, M) -> Fut,
+    handle: impl FnOnce(antt_access::Principal, M) -> Fut,
 ) -> Result<Response<T>, Status>
 where
     Fut: Future<Output = Result<T, Status>>,
 {
-    let actor = commands::actor_of(&request);
+    let actor = crate::access::principal_of(&request)?;
     let message = request.into_inner();
     let span = span(&message);
     handle(actor, message).instrument(span).await.map(Response::new)

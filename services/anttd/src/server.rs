@@ -16,6 +16,7 @@ use tonic_health::ServingStatus;
 
 use antt_keystore::KeyStore;
 
+use crate::access::GuardLayer;
 use crate::analytics::AnalyticsService;
 use crate::audit::{self, AuditService, Notary, Witness};
 use crate::commands::Commands;
@@ -54,6 +55,10 @@ pub enum ServeError {
     TooManyWitnesses { given: usize },
     #[error(transparent)]
     Projections(#[from] crate::projections::ProjectionsError),
+    #[error(transparent)]
+    Access(#[from] crate::access::setup::AccessSetupError),
+    #[error("the TLS settings are not usable: {0}")]
+    Tls(#[source] tonic::transport::Error),
     #[error("the gRPC server failed: {0}")]
     Transport(#[from] tonic::transport::Error),
     #[error("closing the log failed; appends acknowledged before are on disk, later ones may not be: {0}")]
@@ -111,6 +116,10 @@ async fn run_server<L: VerifiableLog>(
             "ANTT_MAX_MESSAGE_BYTES is below the largest append the log accepts; large batches will be refused"
         );
     }
+    // Before anything is opened for callers: a server that would be open to the network
+    // does not start.
+    let listen_addr = listener.local_addr().unwrap_or(config.listen);
+    let (gatekeeper, tls) = crate::access::setup::gatekeeper(&config.access, listen_addr)?;
     let (health, health_service) = tonic_health::server::health_reporter();
     set_status(&health, ServingStatus::Serving).await;
     let reflection = tonic_reflection::server::Builder::configure()
@@ -154,8 +163,13 @@ async fn run_server<L: VerifiableLog>(
         .with_nodelay(Some(true))
         .with_keepalive(Some(TCP_KEEPALIVE));
     let (drain, drain_requested) = tokio::sync::oneshot::channel::<()>();
+    let mut builder = Server::builder();
+    if let Some(tls) = tls {
+        builder = builder.tls_config(tls).map_err(ServeError::Tls)?;
+    }
     // The tonic layer takes the shorter of this and the client's grpc-timeout.
-    let server = Server::builder()
+    let server = builder
+        .layer(GuardLayer::new(gatekeeper))
         .timeout(config.request_timeout())
         .http2_keepalive_interval(Some(HTTP2_KEEPALIVE_INTERVAL))
         .http2_keepalive_timeout(Some(HTTP2_KEEPALIVE_TIMEOUT))

@@ -51,6 +51,39 @@ pub fn invalid_argument(violations: &[Violation]) -> Status {
     )
 }
 
+/// `ErrorInfo.reason` of a call refused to its principal.
+pub const REASON_ACCESS_DENIED: &str = "ACCESS_DENIED";
+/// `ErrorInfo.reason` of a write outside the writer's jurisdiction.
+pub const REASON_OUTSIDE_JURISDICTION: &str = "OUTSIDE_JURISDICTION";
+
+/// UNAUTHENTICATED: no credentials, or credentials that do not verify (`why` says which;
+/// it never repeats the token).
+pub fn unauthenticated(why: &str) -> Status {
+    Status::unauthenticated(format!("chưa xác thực (not authenticated): {why}"))
+}
+
+/// PERMISSION_DENIED for `denial`, with an `ErrorInfo` naming the `reason` and the role.
+pub fn permission_denied(reason: &str, role: antt_access::Role, denial: &str) -> Status {
+    Status::with_error_details(
+        Code::PermissionDenied,
+        denial.to_string(),
+        ErrorDetails::with_error_info(
+            reason,
+            ERROR_DOMAIN,
+            HashMap::from([("role".to_string(), role.as_str().to_string())]),
+        ),
+    )
+}
+
+/// UNAVAILABLE when a read of personal data could not be recorded: the data is not
+/// shown unrecorded.
+pub fn read_not_recorded(error: AppendError) -> Status {
+    tracing::error!(%error, "a read of personal data could not be recorded; the data is withheld");
+    Status::unavailable(
+        "the read of personal data could not be recorded (Nghị định 13/2023 requires it), so the data is withheld; retry later",
+    )
+}
+
 /// Why an append was refused.
 pub fn append_error(error: AppendError) -> Status {
     match error {

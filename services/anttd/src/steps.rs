@@ -14,6 +14,7 @@
 //! Only a concurrent change between the two passes can stop the writes part way; the
 //! caller words that failure (`failed`), telling the client to send the request again.
 
+use antt_access::Principal;
 use antt_domain::{Aggregate, Context, DomainError};
 use antt_log::EventLog;
 use antt_proto::v1 as pb;
@@ -51,7 +52,7 @@ pub(crate) fn step_request_id(request_id: Uuid, name: &str) -> Uuid {
 /// The two passes of one command on several records, by one actor.
 pub(crate) struct Steps<'a, L> {
     commands: &'a Commands<L>,
-    actor: &'a str,
+    actor: &'a Principal,
     digest: [u8; 32],
     written: Written,
     /// One decision date for every check.
@@ -59,7 +60,7 @@ pub(crate) struct Steps<'a, L> {
 }
 
 impl<'a, L: EventLog> Steps<'a, L> {
-    pub(crate) fn new(commands: &'a Commands<L>, actor: &'a str, digest: [u8; 32], written: Written) -> Self {
+    pub(crate) fn new(commands: &'a Commands<L>, actor: &'a Principal, digest: [u8; 32], written: Written) -> Self {
         Steps {
             commands,
             actor,
@@ -81,7 +82,7 @@ impl<'a, L: EventLog> Steps<'a, L> {
         refused: impl FnOnce(&DomainError) -> Status,
     ) -> Result<(), Status>
     where
-        A: Aggregate,
+        A: crate::access::Located,
         A::Command: Clone,
     {
         if self.was_written(step).await? {
@@ -96,11 +97,13 @@ impl<'a, L: EventLog> Steps<'a, L> {
             }
         };
         commands::ensure_expected_version(&step.stream_id, pinned, loaded.version)?;
-        loaded
+        let events = loaded
             .timeline
             .decide(step.command.clone(), &self.context)
             .map_err(|error| refused(&error))?;
-        Ok(())
+        // Every step is within the writer's jurisdiction before the first is written.
+        let effective_date = A::effective_date(&step.command);
+        crate::access::ensure_may_write(self.commands, self.actor, &loaded.timeline, effective_date, &events).await
     }
 
     /// Writes the steps in order (each already written one answers with its recorded
@@ -112,7 +115,7 @@ impl<'a, L: EventLog> Steps<'a, L> {
         mut failed: impl FnMut(usize, Status) -> Status,
     ) -> Result<Vec<pb::CommandResult>, Status>
     where
-        A: Aggregate,
+        A: crate::access::Located,
         A::Command: Clone,
     {
         let mut results = Vec::with_capacity(steps.len());
