@@ -57,15 +57,16 @@ fn positions(events: &[RecordedEvent]) -> Vec<u64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn append_then_read_back_every_field() -> TestResult {
-    // Goal: every field a client sends comes back unchanged, and every field the server adds
-    // (position, version, recorded time, hash) is consistent with the append response.
+    // Goal: every field a client sends comes back unchanged but the actor, which is who
+    // called (here the development principal), and every field the server adds (position,
+    // version, recorded time, hash) is consistent with the append response.
     // Method: append one fully populated event and one minimal binary event in one batch,
     // then read them through ReadStream, ReadAll and GetEvent and compare field by field.
     let server = TestServer::start().await?;
     let mut client = server.client.clone();
     let full = NewEvent {
         event_id: Uuid::new_v4().to_string(),
-        event_type: "antt.v1.MemberAppointed".to_string(),
+        event_type: "legacy.MemberAppointed".to_string(),
         schema_version: 3,
         effective_at: Some(timestamp(1_600_000_000_123_456)),
         actor: "clerk@nga-son".to_string(),
@@ -80,9 +81,9 @@ async fn append_then_read_back_every_field() -> TestResult {
     };
     let minimal = NewEvent {
         event_id: Uuid::new_v4().to_string(),
-        event_type: "antt.v1.TeamFormed".to_string(),
+        event_type: "legacy.TeamFormed".to_string(),
         schema_version: 0,
-        content_type: "application/x-protobuf; type=antt.v1.TeamFormed".to_string(),
+        content_type: "application/x-protobuf; type=legacy.TeamFormed".to_string(),
         payload: vec![0x00, 0x01, 0xfe, 0xff],
         ..NewEvent::default()
     };
@@ -113,7 +114,10 @@ async fn append_then_read_back_every_field() -> TestResult {
     assert_eq!(first.schema_version, 3);
     assert_eq!(first.recorded_at, response.recorded_at);
     assert_eq!(first.effective_at, full.effective_at);
-    assert_eq!(first.actor, full.actor);
+    assert_eq!(
+        first.actor, "development",
+        "the actor is the caller, not what the request says"
+    );
     assert_eq!(first.correlation_id, full.correlation_id);
     assert_eq!(first.causation_id, full.causation_id);
     assert_eq!(first.metadata, full.metadata);
@@ -132,7 +136,7 @@ async fn append_then_read_back_every_field() -> TestResult {
         second.effective_at, second.recorded_at,
         "an omitted effective time defaults to the recorded time"
     );
-    assert_eq!(second.actor, "");
+    assert_eq!(second.actor, "development");
     assert_eq!(second.correlation_id, "");
     assert_eq!(second.causation_id, "");
     assert!(second.metadata.is_empty());

@@ -345,9 +345,27 @@ async fn a_domain_event_that_does_not_decode_halts_the_projections_loudly() {
     use tonic_health::pb::health_client::HealthClient;
     use tonic_health::pb::HealthCheckRequest;
 
-    let server = TestServer::start().await.unwrap();
-    let (province, _) = thanh_hoa_and_nga_thai(&server).await;
-    let mut projections = ProjectionsClient::new(server.channel.clone());
+    // Only the migration role may append domain event types raw: that is what a broken
+    // migration would do.
+    let grants = r#"{"systems": [{"subject": "registry", "calls": ["antt.v1.Areas/*"]}]}"#;
+    let (server, issuer) = TestServer::start_with_tokens(Some(grants), |_| {}).await.unwrap();
+    let as_role = |sub: &str, role: &str| {
+        let token = issuer.token_for(sub, role, None, antt_e2e::now_secs());
+        tonic::codegen::InterceptedService::new(server.channel.clone(), antt_e2e::bearer(&token))
+    };
+    let province = antt_e2e::area_request(
+        antt_e2e::date(2008, 1, 1),
+        antt_e2e::v1::AreaLevel::Province,
+        "Tỉnh Thanh Hóa",
+        "",
+    );
+    let province_id = province.area_id.clone();
+    antt_e2e::v1::areas_client::AreasClient::new(as_role("registry", "system"))
+        .register_area(province)
+        .await
+        .unwrap();
+    let province = province_id;
+    let mut projections = ProjectionsClient::new(as_role("thanhtra", "inspector"));
     let request = || RosterRequest {
         axes: None,
         area: by_id(&province),
@@ -355,14 +373,18 @@ async fn a_domain_event_that_does_not_decode_halts_the_projections_loudly() {
     };
     projections.get_roster(request()).await.unwrap();
 
-    // A client writes bytes that are no AreaRegistered under that type, through the raw API.
+    // A migration writes bytes that are no AreaRegistered under that type, through the raw API.
     let mut event = antt_e2e::json_event("antt.v1.AreaRegistered", "{}");
     event.content_type = "application/x-protobuf".into();
     event.payload = vec![0xFF, 0xFF, 0xFF];
-    let mut log = server.connect().await.unwrap();
-    antt_e2e::append(&mut log, "area-not-a-protobuf", vec![event])
-        .await
-        .unwrap();
+    let mut log = antt_e2e::v1::event_store_client::EventStoreClient::new(as_role("chuyendoi", "migration"));
+    log.append(antt_e2e::v1::AppendRequest {
+        stream_id: "area-not-a-protobuf".into(),
+        expected: None,
+        events: vec![event],
+    })
+    .await
+    .unwrap();
 
     let mut health = HealthClient::new(server.channel.clone());
     let mut status = ServingStatus::Serving;

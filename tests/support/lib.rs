@@ -59,6 +59,36 @@ pub struct TestServer {
     config: anttd::Config,
     shutdown_tx: Option<oneshot::Sender<()>>,
     task: JoinHandle<anyhow::Result<()>>,
+    /// The JWKS and grants files of a server started with tokens, kept for restarts.
+    access_files: Option<tempfile::TempDir>,
+}
+
+/// The issuer, audience and key seed of the tokens of [`TestServer::start_with_tokens`].
+pub const TOKEN_ISSUER: &str = "https://sso.antt.test";
+pub const TOKEN_AUDIENCE: &str = "antt-ledger";
+const TOKEN_KEY_SEED: u64 = 2026;
+
+/// A client interceptor that sends `authorization: Bearer <token>`.
+#[derive(Clone)]
+pub struct Bearer(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, Status> {
+        request.metadata_mut().insert("authorization", self.0.clone());
+        Ok(request)
+    }
+}
+
+/// The interceptor of `token`.
+pub fn bearer(token: &str) -> Bearer {
+    Bearer(format!("Bearer {token}").parse().expect("a JWT is valid metadata"))
+}
+
+/// Seconds since 1970, the clock tokens are issued by.
+pub fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
 }
 
 impl TestServer {
@@ -77,6 +107,36 @@ impl TestServer {
         let mut config = anttd::Config::for_data_dir(dir.path().to_path_buf());
         configure(&mut config);
         Self::start_on(dir, config).await
+    }
+
+    /// A server that needs a bearer token on every call but health, with the issuer of
+    /// those tokens; `grants` is the system grants file, if any.
+    pub async fn start_with_tokens(
+        grants: Option<&str>,
+        configure: impl FnOnce(&mut anttd::Config),
+    ) -> anyhow::Result<(TestServer, antt_access::testing::TestIssuer)> {
+        let issuer = antt_access::testing::TestIssuer::new(TOKEN_ISSUER, TOKEN_AUDIENCE, TOKEN_KEY_SEED);
+        let files = tempfile::Builder::new().prefix("antt-e2e-access-").tempdir()?;
+        let jwks = files.path().join("jwks.json");
+        std::fs::write(&jwks, issuer.jwks())?;
+        let grants = match grants {
+            Some(text) => {
+                let path = files.path().join("grants.json");
+                std::fs::write(&path, text)?;
+                Some(path)
+            }
+            None => None,
+        };
+        let mut server = Self::start_with(|config| {
+            config.access.jwks = Some(jwks);
+            config.access.token_issuer = Some(TOKEN_ISSUER.into());
+            config.access.token_audience = Some(TOKEN_AUDIENCE.into());
+            config.access.system_grants = grants;
+            configure(config);
+        })
+        .await?;
+        server.access_files = Some(files);
+        Ok((server, issuer))
     }
 
     async fn start_on(data_dir: tempfile::TempDir, config: anttd::Config) -> anyhow::Result<TestServer> {
@@ -101,6 +161,7 @@ impl TestServer {
             config,
             shutdown_tx: Some(shutdown_tx),
             task,
+            access_files: None,
         })
     }
 
@@ -119,7 +180,15 @@ impl TestServer {
         self.stop().await.map(|_| ())
     }
 
-    async fn stop(mut self) -> anyhow::Result<(tempfile::TempDir, anttd::Config)> {
+    async fn stop(self) -> anyhow::Result<(tempfile::TempDir, anttd::Config)> {
+        self.stop_keeping_files()
+            .await
+            .map(|(data_dir, config, _)| (data_dir, config))
+    }
+
+    async fn stop_keeping_files(
+        mut self,
+    ) -> anyhow::Result<(tempfile::TempDir, anttd::Config, Option<tempfile::TempDir>)> {
         drop(self.client);
         drop(self.channel);
         if let Some(tx) = self.shutdown_tx.take() {
@@ -127,13 +196,15 @@ impl TestServer {
         }
         let result = self.task.await.context("the serve task panicked")?;
         result.context("anttd::serve returned an error")?;
-        Ok((self.data_dir, self.config))
+        Ok((self.data_dir, self.config, self.access_files.take()))
     }
 
     /// Shuts down cleanly, then serves the same data directory again on a new port.
     pub async fn restart(self) -> anyhow::Result<TestServer> {
-        let (data_dir, config) = self.stop().await?;
-        Self::start_on(data_dir, config).await
+        let (data_dir, config, access_files) = self.stop_keeping_files().await?;
+        let mut server = Self::start_on(data_dir, config).await?;
+        server.access_files = access_files;
+        Ok(server)
     }
 }
 
@@ -146,7 +217,7 @@ pub async fn connect_channel(addr: SocketAddr) -> anyhow::Result<Channel> {
     Ok(channel)
 }
 
-/// Polls `GetHead` until the server answers, failing early if `serve` returns.
+/// Polls the health service until the server answers, failing early if `serve` returns.
 async fn wait_until_serving(
     addr: SocketAddr,
     mut task: JoinHandle<anyhow::Result<()>>,
@@ -159,10 +230,12 @@ async fn wait_until_serving(
         }
         match connect_channel(addr).await {
             Ok(channel) => {
-                let mut client = EventStoreClient::new(channel.clone());
-                match client.get_head(GetHeadRequest {}).await {
+                // Health needs no credentials, whatever the server's access settings.
+                let mut health = tonic_health::pb::health_client::HealthClient::new(channel.clone());
+                let check = tonic_health::pb::HealthCheckRequest { service: String::new() };
+                match health.check(check).await {
                     Ok(_) => return Ok((channel, task)),
-                    Err(status) => last_error = format!("GetHead: {status:?}"),
+                    Err(status) => last_error = format!("health check: {status:?}"),
                 }
             }
             Err(error) => last_error = format!("{error:#}"),
@@ -171,7 +244,7 @@ async fn wait_until_serving(
     }
     task.abort();
     Err(anyhow!(
-        "anttd on {addr} never answered GetHead; last error: {last_error}"
+        "anttd on {addr} never answered a health check; last error: {last_error}"
     ))
 }
 

@@ -206,8 +206,15 @@ impl<L: EventLog> Commands<L> {
         A: Located,
         A::Command: Clone,
     {
-        self.execute_checked::<A, _>(stream_id, header, principal, digest, command, std::future::ready(Ok(())))
-            .await
+        self.execute_checked::<A, _>(
+            stream_id,
+            header,
+            principal,
+            digest,
+            command,
+            std::future::ready(Ok(())),
+        )
+        .await
     }
 
     /// Like [`Commands::execute`], with `check` (a rule about other records) awaited once

@@ -100,7 +100,11 @@ impl<L: EventLog> ForcesService<L> {
             .map_err(request_paths)
     }
 
-    async fn establish(&self, actor: Principal, request: pb::EstablishTeamRequest) -> Result<pb::CommandResult, Status> {
+    async fn establish(
+        &self,
+        actor: Principal,
+        request: pb::EstablishTeamRequest,
+    ) -> Result<pb::CommandResult, Status> {
         let (mut checks, header, team_id) = read_team(&request);
         let area_id = checks.id("area_id", &request.area_id);
         let formed_from = checks.ids("formed_from_team_ids", &request.formed_from_team_ids);
@@ -305,7 +309,11 @@ impl<L: EventLog> ForcesService<L> {
         self.record(&actor, &request, team_id, &header, command).await
     }
 
-    async fn nominate(&self, actor: Principal, request: pb::NominateMemberRequest) -> Result<pb::CommandResult, Status> {
+    async fn nominate(
+        &self,
+        actor: Principal,
+        request: pb::NominateMemberRequest,
+    ) -> Result<pb::CommandResult, Status> {
         let (mut checks, header, team_id) = read_team(&request);
         let person_id = checks.id("person_id", &request.person_id);
         let (Some(header), Some(team_id), Some(person_id)) = (header, team_id, person_id) else {
@@ -397,7 +405,11 @@ impl<L: EventLog> ForcesService<L> {
         self.record(&actor, &request, team_id, &header, command).await
     }
 
-    async fn evaluate(&self, actor: Principal, request: pb::EvaluateMemberRequest) -> Result<pb::CommandResult, Status> {
+    async fn evaluate(
+        &self,
+        actor: Principal,
+        request: pb::EvaluateMemberRequest,
+    ) -> Result<pb::CommandResult, Status> {
         let (mut checks, header, team_id) = read_team(&request);
         let person_id = checks.id("person_id", &request.person_id);
         let grade = checks.enumeration::<pb::TaskCompletionGrade>("grade", request.grade);
@@ -496,7 +508,10 @@ impl<L: EventLog> ForcesService<L> {
             return Err(never_established());
         }
         // Names are the people's current ones, from their own records.
-        let names = self.persons.display_names(reader, GET_TEAM_RPC, &view.person_ids()).await?;
+        let names = self
+            .persons
+            .display_names(reader, GET_TEAM_RPC, &view.person_ids())
+            .await?;
         Ok(view.finish(version, &names))
     }
 }
@@ -668,7 +683,10 @@ impl<L: EventLog> Forces for ForcesService<L> {
 
     async fn get_team(&self, request: Request<pb::GetTeamRequest>) -> Result<Response<pb::TeamView>, Status> {
         let span = |r: &pb::GetTeamRequest| tracing::info_span!("GetTeam", team_id = ?r.team_id);
-        request::traced(request, span, |reader, r| async move { self.get_team_view(&reader, r).await }).await
+        request::traced(request, span, |reader, r| async move {
+            self.get_team_view(&reader, r).await
+        })
+        .await
     }
 
     async fn register_person(
@@ -696,7 +714,12 @@ impl<L: EventLog> Forces for ForcesService<L> {
 
     async fn get_person(&self, request: Request<pb::GetPersonRequest>) -> Result<Response<pb::PersonView>, Status> {
         let span = |r: &pb::GetPersonRequest| tracing::info_span!("GetPerson", person_id = ?r.person_id);
-        request::traced(request, span, |reader, r| async move { self.persons.get(&reader, r).await }).await
+        request::traced(
+            request,
+            span,
+            |reader, r| async move { self.persons.get(&reader, r).await },
+        )
+        .await
     }
 
     async fn forget_person(

@@ -95,7 +95,11 @@ impl<L: EventLog> Persons<L> {
     }
 
     /// RegisterPerson: creates the key, seals, records PersonRegistered.
-    pub async fn register(&self, actor: &Principal, request: pb::RegisterPersonRequest) -> Result<pb::CommandResult, Status> {
+    pub async fn register(
+        &self,
+        actor: &Principal,
+        request: pb::RegisterPersonRequest,
+    ) -> Result<pb::CommandResult, Status> {
         let (header, person_id, data) = read_person_request(
             request.header.as_ref(),
             &request.person_id,
@@ -281,7 +285,11 @@ impl<L: EventLog> Persons<L> {
     }
 
     /// ForgetPerson: destroys the key, then records PersonErased.
-    pub async fn forget(&self, actor: &Principal, request: pb::ForgetPersonRequest) -> Result<pb::CommandResult, Status> {
+    pub async fn forget(
+        &self,
+        actor: &Principal,
+        request: pb::ForgetPersonRequest,
+    ) -> Result<pb::CommandResult, Status> {
         let mut checks = Checks::default();
         let header = checks.header(request.header.as_ref());
         let person_id = checks.id("person_id", &request.person_id);

@@ -39,7 +39,9 @@ impl Gatekeeper {
             return Err(Status::unimplemented(format!("no such method: {path}")));
         };
         let Some(access) = methods::access_of(service, method) else {
-            return Err(Status::unimplemented(format!("this server has no method {service}/{method}")));
+            return Err(Status::unimplemented(format!(
+                "this server has no method {service}/{method}"
+            )));
         };
         if access == Access::Public {
             return Ok(None);
@@ -65,7 +67,9 @@ impl Gatekeeper {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |since| since.as_secs());
-        verifier.verify(token, now).map_err(|error| unauthenticated(error.to_string()))
+        verifier
+            .verify(token, now)
+            .map_err(|error| unauthenticated(error.to_string()))
     }
 }
 
@@ -81,7 +85,10 @@ fn bearer_token(headers: &http::HeaderMap) -> Result<&str, &'static str> {
         .get(http::header::AUTHORIZATION)
         .ok_or("no authorization metadata; send `authorization: Bearer <JWT>`")?;
     let value = value.to_str().map_err(|_| "the authorization metadata is not text")?;
-    let (scheme, token) = value.trim().split_once(' ').ok_or("the authorization metadata is not `Bearer <JWT>`")?;
+    let (scheme, token) = value
+        .trim()
+        .split_once(' ')
+        .ok_or("the authorization metadata is not `Bearer <JWT>`")?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
         return Err("the authorization metadata is not `Bearer <JWT>`");
     }
@@ -180,8 +187,14 @@ mod tests {
         assert_eq!(gate.admit("/grpc.health.v1.Health/Check", &none).unwrap(), None);
         let code = |path: &str, headers: &http::HeaderMap| gate.admit(path, headers).unwrap_err().code();
         assert_eq!(code("/antt.v1.Projections/GetRoster", &none), Code::Unauthenticated);
-        assert_eq!(code("/antt.v1.Projections/GetRoster", &headers("Basic x")), Code::Unauthenticated);
-        assert_eq!(code("/antt.v1.Projections/GetRoster", &headers("Bearer x.y.z")), Code::Unauthenticated);
+        assert_eq!(
+            code("/antt.v1.Projections/GetRoster", &headers("Basic x")),
+            Code::Unauthenticated
+        );
+        assert_eq!(
+            code("/antt.v1.Projections/GetRoster", &headers("Bearer x.y.z")),
+            Code::Unauthenticated
+        );
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
         let analyst = headers(&format!("Bearer {}", issuer.token_for("a", "analyst", None, now)));
         let admitted = gate.admit("/antt.v1.Projections/GetRoster", &analyst).unwrap().unwrap();

@@ -101,7 +101,12 @@ async fn team_area<L: EventLog>(commands: &Commands<L>, team_id: &str, date: Dat
 }
 
 /// Whether `area_id` is `root` or below it in the area tree as it stood on `date`.
-async fn area_within<L: EventLog>(commands: &Commands<L>, area_id: &str, root: Uuid, date: Date) -> Result<bool, Status> {
+async fn area_within<L: EventLog>(
+    commands: &Commands<L>,
+    area_id: &str,
+    root: Uuid,
+    date: Date,
+) -> Result<bool, Status> {
     let Ok(mut current) = Uuid::parse_str(area_id) else {
         return Ok(false);
     };

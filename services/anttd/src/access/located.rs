@@ -3,8 +3,8 @@
 //! unit an event is about.
 
 use antt_domain::{
-    area, arrest, award, conference, document, figure, incident, inspection, office, person, rating, target, team,
-    tip, Aggregate,
+    area, arrest, award, conference, document, figure, incident, inspection, office, person, rating, target, team, tip,
+    Aggregate,
 };
 use antt_proto::v1 as pb;
 

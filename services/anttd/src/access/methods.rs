@@ -102,7 +102,10 @@ mod tests {
         let methods = served_methods();
         assert!(methods.len() > 100, "{} methods", methods.len());
         for (service, method) in methods {
-            assert!(access_of(&service, &method).is_some(), "{service}/{method} has no access class");
+            assert!(
+                access_of(&service, &method).is_some(),
+                "{service}/{method} has no access class"
+            );
         }
     }
 
@@ -129,7 +132,10 @@ mod tests {
 
     #[test]
     fn paths_split_into_service_and_method() {
-        assert_eq!(split_path("/antt.v1.Forces/AppointMember"), Some(("antt.v1.Forces", "AppointMember")));
+        assert_eq!(
+            split_path("/antt.v1.Forces/AppointMember"),
+            Some(("antt.v1.Forces", "AppointMember"))
+        );
         assert_eq!(split_path("/antt.v1.Forces/"), None);
         assert_eq!(split_path("antt.v1.Forces/X"), None);
         assert_eq!(split_path("/a/b/c"), None);

@@ -124,6 +124,11 @@ mod tests {
         assert!(ensure_raw_append(&migration, &team, ["antt.v1.Note"].into_iter()).is_ok());
         assert!(ensure_raw_append(&clerk, "notes", ["antt.v1.Note"].into_iter()).is_ok());
         assert!(ensure_raw_append(&clerk, "notes", ["antt.v1.Note", "antt.v1.AreaRegistered"].into_iter()).is_err());
-        assert!(ensure_raw_append(&migration, super::super::reads::PERSONAL_DATA_READS_STREAM, std::iter::empty()).is_err());
+        assert!(ensure_raw_append(
+            &migration,
+            super::super::reads::PERSONAL_DATA_READS_STREAM,
+            std::iter::empty()
+        )
+        .is_err());
     }
 }

@@ -55,10 +55,11 @@ pub fn gatekeeper(
             let jwks = read_bounded(path)?;
             let issuer = args.token_issuer.as_deref().unwrap_or_default();
             let audience = args.token_audience.as_deref().unwrap_or_default();
-            let verifier = TokenVerifier::from_jwks(&jwks, issuer, audience).map_err(|source| AccessSetupError::Jwks {
-                path: path.clone(),
-                source,
-            })?;
+            let verifier =
+                TokenVerifier::from_jwks(&jwks, issuer, audience).map_err(|source| AccessSetupError::Jwks {
+                    path: path.clone(),
+                    source,
+                })?;
             Mode::Tokens(verifier)
         }
         None => Mode::Development,
@@ -127,8 +128,20 @@ mod tests {
         let public: SocketAddr = "0.0.0.0:50051".parse().unwrap();
         let loopback: SocketAddr = "127.0.0.1:50051".parse().unwrap();
         let none = AccessArgs::default();
-        assert!(matches!(gatekeeper(&none, public), Err(AccessSetupError::Exposed { .. })));
-        assert!(matches!(gatekeeper(&none, loopback), Ok((Gatekeeper { mode: Mode::Development, .. }, None))));
+        assert!(matches!(
+            gatekeeper(&none, public),
+            Err(AccessSetupError::Exposed { .. })
+        ));
+        assert!(matches!(
+            gatekeeper(&none, loopback),
+            Ok((
+                Gatekeeper {
+                    mode: Mode::Development,
+                    ..
+                },
+                None
+            ))
+        ));
         let insecure = AccessArgs {
             insecure: true,
             ..AccessArgs::default()
