@@ -64,6 +64,17 @@ pub enum KeyStoreError {
     #[error("system random number generator failed: {0}")]
     Rng(String),
 
+    /// A key store backup that is not whole, not one, or could not be written.
+    #[error("key store backup: {0}")]
+    Backup(String),
+
+    /// A key store backup is restored only into an empty or new directory.
+    #[error("{path} is not empty; a key store backup is restored into a new directory")]
+    NotEmpty {
+        /// The directory.
+        path: PathBuf,
+    },
+
     /// Reading or writing the key directory failed.
     #[error("key store I/O on {path}: {source}")]
     Io {

@@ -21,8 +21,8 @@ pub(crate) const KEY_LEN: usize = 32;
 /// Bytes in a tombstone: the forget time (i64 big-endian), then the destroyed key's id.
 pub(crate) const TOMBSTONE_LEN: usize = 8 + 16;
 
-const KEY_EXT: &str = "key";
-const TOMBSTONE_EXT: &str = "forgotten";
+pub(crate) const KEY_EXT: &str = "key";
+pub(crate) const TOMBSTONE_EXT: &str = "forgotten";
 const TMP_SUFFIX: &str = ".tmp";
 
 /// SHA-256 of a subject id: the cache key and, hex-encoded, the file stem. Hashing keeps subject
@@ -113,7 +113,7 @@ fn read_exact_file<const N: usize>(path: &Path) -> Result<Option<Zeroizing<[u8; 
 /// Reads a key file into a ready cipher, so the raw key never leaves a zeroed-on-drop buffer
 /// except into the cipher, which zeroes it on drop too.
 pub(crate) fn read_key_file(path: &Path) -> Result<Option<(KeyId, XChaCha20Poly1305)>, KeyStoreError> {
-    let Some(buf) = read_exact_file::<KEY_FILE_LEN>(path)? else {
+    let Some(buf) = read_key_bytes(path)? else {
         return Ok(None);
     };
     let corrupt = |reason| KeyStoreError::Corrupt {
@@ -122,15 +122,38 @@ pub(crate) fn read_key_file(path: &Path) -> Result<Option<(KeyId, XChaCha20Poly1
     };
     let mut id = [0u8; 16];
     id.copy_from_slice(&buf[..16]);
-    if id == [0u8; 16] {
+    let cipher = XChaCha20Poly1305::new_from_slice(&buf[16..]).map_err(|_| corrupt("key length"))?;
+    Ok(Some((KeyId::from_bytes(id), cipher)))
+}
+
+/// A key file's bytes (key id, then key), checked to be a usable key: what a backup copies.
+pub(crate) fn read_key_bytes(path: &Path) -> Result<Option<Zeroizing<[u8; KEY_FILE_LEN]>>, KeyStoreError> {
+    let Some(buf) = read_exact_file::<KEY_FILE_LEN>(path)? else {
+        return Ok(None);
+    };
+    check_key_bytes(path, &buf)?;
+    Ok(Some(buf))
+}
+
+/// Refuses key file contents that must not be used as a key.
+pub(crate) fn check_key_bytes(path: &Path, buf: &[u8; KEY_FILE_LEN]) -> Result<(), KeyStoreError> {
+    let corrupt = |reason| KeyStoreError::Corrupt {
+        path: path.to_owned(),
+        reason,
+    };
+    if buf[..16] == [0u8; 16] {
         return Err(corrupt("nil key id"));
     }
     // All zeros is what shredding writes: a key file in that state must not be used as a key.
     if buf[16..].iter().all(|&b| b == 0) {
         return Err(corrupt("all-zero key (shredding interrupted without a tombstone?)"));
     }
-    let cipher = XChaCha20Poly1305::new_from_slice(&buf[16..]).map_err(|_| corrupt("key length"))?;
-    Ok(Some((KeyId::from_bytes(id), cipher)))
+    Ok(())
+}
+
+/// A tombstone's bytes, as a backup copies them.
+pub(crate) fn read_tombstone_bytes(path: &Path) -> Result<Option<[u8; TOMBSTONE_LEN]>, KeyStoreError> {
+    Ok(read_exact_file::<TOMBSTONE_LEN>(path)?.map(|buf| *buf))
 }
 
 pub(crate) fn read_tombstone(path: &Path) -> Result<Option<Tombstone>, KeyStoreError> {
@@ -158,7 +181,7 @@ fn tmp_path(path: &Path) -> PathBuf {
 }
 
 /// Creates or truncates a file that only the owner may read and write, from the first byte on.
-fn create_private(path: &Path) -> io::Result<File> {
+pub(crate) fn create_private(path: &Path) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]

@@ -5,6 +5,7 @@
 //! - [`store`]: the [`KeyStore`]: create a subject's key, seal and open with it, forget it.
 //! - [`sealed`]: [`KeyId`] and [`SealedData`], with the versioned byte layout stored in events.
 //! - `files` (private): the on-disk formats and the durable write and shred primitives.
+//! - [`backup`]: the whole store as one file and back, safe while the store is in use.
 //! - [`error`]: the one error enum, [`KeyStoreError`].
 //!
 //! # Why this exists
@@ -86,6 +87,7 @@
 //! - Directory fsync is done on Unix only.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod backup;
 pub mod error;
 mod files;
 pub mod sealed;

@@ -288,6 +288,18 @@ pub enum AdminCommand {
         #[arg(long, env = "ANTT_DATA_DIR", default_value = "./data")]
         data: PathBuf,
     },
+    /// Back up the log's events 0..P over gRPC while the server runs and takes writes:
+    /// one file with a manifest (position, head hash, Merkle root, the signed checkpoint).
+    Backup(crate::backup::online::BackupArgs),
+    /// Restore a log backup into a new data directory, verified in full (chain, Merkle
+    /// root, signed checkpoint) before it is moved into place. Start anttd on it after.
+    Restore(crate::backup::restore::RestoreArgs),
+    /// Back up the personal-data key store (apart from the log's backups: together they
+    /// are the personal data again). Safe while the server runs.
+    BackupKeys(crate::backup::keys::BackupKeysArgs),
+    /// Restore a key backup into a new key directory and destroy again every key whose
+    /// erasure the log recorded (from --data, or the server at --server).
+    RestoreKeys(crate::backup::keys::RestoreKeysArgs),
     /// How far a running server's projections have read its log (lag, rebuild progress).
     Status {
         /// Start a rebuild beside the serving projections (they keep answering).

@@ -6,6 +6,7 @@
 //!   as Markdown (Vietnamese headings) or JSON (stable English keys).
 //! - [`export`]: `antt export <query>`: the Analytics service's rows as CSV or Parquet.
 //! - [`demo`]: `antt demo nga-son`: a district's decade recorded through the public API.
+//! - [`backup`]: `antt admin backup | restore | backup-keys | restore-keys`.
 //! - [`names`]: enum values as stable English keys and as Vietnamese labels.
 //! - [`dates`], [`error`], [`client`]: dates and times on the command line, what can go
 //!   wrong and how it is told, connecting to anttd.
@@ -13,6 +14,7 @@
 
 pub mod append;
 pub mod audit;
+pub mod backup;
 pub mod bundle;
 pub mod cli;
 pub mod client;

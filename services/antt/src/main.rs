@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use antt::cli::{AdminCommand, Cli, Command, WitnessCommand};
 use antt::{
-    append, audit, demo, export, forget, import, projections_admin, read, recover, report, tail, verify, witness,
+    append, audit, backup, demo, export, forget, import, projections_admin, read, recover, report, tail, verify,
+    witness,
 };
 use clap::Parser;
 
@@ -20,6 +21,10 @@ async fn main() -> ExitCode {
         Command::Admin(AdminCommand::Recover { data, reason, operator }) => recover::run(data, reason, operator).await,
         Command::Admin(AdminCommand::ForgetPerson(args)) => forget::run(&cli.server, args).await,
         Command::Admin(AdminCommand::Rebuild { data }) => projections_admin::rebuild(data).await,
+        Command::Admin(AdminCommand::Backup(args)) => backup::online::run(&cli.server, args).await,
+        Command::Admin(AdminCommand::Restore(args)) => backup::restore::run(args).await,
+        Command::Admin(AdminCommand::BackupKeys(args)) => backup::keys::backup(args).await,
+        Command::Admin(AdminCommand::RestoreKeys(args)) => backup::keys::restore(&cli.server, args).await,
         Command::Admin(AdminCommand::Status { rebuild }) => projections_admin::status(&cli.server, rebuild).await,
         // Import prints its own errors: they name the unit that failed.
         Command::Import(command) => return import::main(&cli.server, command).await,

@@ -53,6 +53,7 @@ mod acknowledge;
 mod anchor;
 mod config;
 mod group;
+mod import;
 mod index;
 mod read;
 mod recover;
@@ -77,6 +78,7 @@ use uuid::Uuid;
 
 pub use anchor::{read_anchor, AnchorError, AnchoredHead};
 pub use config::{SledConfig, SyncMode, DEFAULT_CACHE_CAPACITY_BYTES};
+pub use import::{ImportError, Importer};
 pub use recover::{keep_verified_prefix, RecoveryReport};
 pub use verify::{verify, VerifyError, VerifyReport};
 

@@ -17,6 +17,7 @@ pub struct Server {
     pub channel: Channel,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<Result<(), anttd::ServeError>>,
+    data_dir: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -31,6 +32,13 @@ impl Server {
         let dir = tempfile::Builder::new().prefix(prefix).tempdir().unwrap();
         let mut config = anttd::Config::for_data_dir(dir.path().join("data"));
         configure(&mut config);
+        Server::serve(config, dir).await
+    }
+
+    /// Serves `config` as it is (its data directory is the caller's); `dir` lives as
+    /// long as the server.
+    pub async fn serve(config: anttd::Config, dir: tempfile::TempDir) -> Server {
+        let data_dir = config.data_dir.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (shutdown, stop) = oneshot::channel::<()>();
@@ -47,8 +55,14 @@ impl Server {
             channel,
             shutdown: Some(shutdown),
             task,
+            data_dir,
             _dir: dir,
         }
+    }
+
+    /// The data directory the server runs on.
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.data_dir
     }
 
     /// Signals shutdown and waits for `serve` to return cleanly.
