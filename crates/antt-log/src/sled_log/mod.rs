@@ -78,6 +78,7 @@ use uuid::Uuid;
 pub use anchor::{read_anchor, AnchorError, AnchoredHead};
 pub use config::{SledConfig, SyncMode, DEFAULT_CACHE_CAPACITY_BYTES};
 pub use recover::{keep_verified_prefix, RecoveryReport};
+pub use shared::{CommitObserver, GroupCommitted};
 pub use verify::{verify, VerifyError, VerifyReport};
 
 use antt_audit::merkle::{self, Hash, ProofError};
@@ -101,6 +102,7 @@ use crate::{limits, validate};
 /// durability guarantee.
 pub struct SledLog {
     path: PathBuf,
+    db: sled::Db,
     tree: sled::Tree,
     /// Stored Merkle nodes (see `tree.rs`).
     nodes: sled::Tree,
@@ -180,6 +182,12 @@ impl SledLog {
         SledLog::start(path, trees, writer_parts, index)
     }
 
+    /// Has `observer` told of every durable group commit from now on (say, to feed a
+    /// group-size histogram). Only one observer is kept: false if one was installed.
+    pub fn observe_commits(&self, observer: CommitObserver) -> bool {
+        self.shared.observe_commits(observer)
+    }
+
     /// Starts the writer thread over a checked store.
     fn start(
         path: PathBuf,
@@ -206,6 +214,7 @@ impl SledLog {
             .map_err(|error| store::open_error(&path, "starting the writer thread", error))?;
         Ok(SledLog {
             path,
+            db: trees.db,
             tree: trees.events,
             nodes: trees.nodes,
             checkpoints: trees.checkpoints,
@@ -344,7 +353,11 @@ impl EventLog for SledLog {
             return Err(AppendError::Storage(failure));
         }
         let (reply, outcome) = oneshot::channel();
-        self.send(Job { request, reply })?;
+        self.send(Job {
+            request,
+            reply,
+            span: tracing::Span::current(),
+        })?;
         // A writer that vanished without replying has stopped; the log is then closed.
         outcome.await.unwrap_or(Err(AppendError::Closed))
     }
@@ -399,6 +412,11 @@ impl EventLog for SledLog {
 
     fn head(&self) -> LogHead {
         self.shared.index().head()
+    }
+
+    /// sled's files: its log file and blobs (a few `stat`s).
+    fn stored_bytes(&self) -> Option<u64> {
+        self.db.size_on_disk().ok()
     }
 
     fn watch_head(&self) -> watch::Receiver<u64> {
