@@ -50,6 +50,11 @@ pub trait EventLog: Send + Sync + 'static {
     /// The committed head now.
     fn head(&self) -> LogHead;
 
+    /// Bytes the log takes on disk, when the backend can tell cheaply (for a metric).
+    fn stored_bytes(&self) -> Option<u64> {
+        None
+    }
+
     /// Watches the committed `next_position`; it changes after every group commit.
     /// Subscriptions wait on it instead of being pushed events, so a slow subscriber
     /// never holds up the writer.

@@ -20,6 +20,7 @@ use antt_domain::{AnyEvent, DecodeError};
 use antt_log::event::{Direction, ReadAllRequest, ReadStreamRequest, RecordedEvent};
 use antt_log::{EventLog, ReadError};
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use crate::bitemporal::{read_meta, LayoutError, Pending, FORMAT_VERSION};
 use crate::limits;
@@ -159,8 +160,19 @@ impl<L: EventLog, S: Store> Engine<L, S> {
         Ok(page.reached_head())
     }
 
-    /// Applies events that follow the applied position without a gap.
+    /// Applies events that follow the applied position without a gap, as one batch (one
+    /// `projection_batch` span).
     pub async fn apply(&mut self, events: &[RecordedEvent]) -> Result<(), EngineError> {
+        let span = tracing::info_span!(
+            "projection_batch",
+            // As i64: OpenTelemetry exporters of `tracing` spans turn u64 fields into text.
+            events = events.len() as i64,
+            first_position = events.first().map(|event| event.position as i64),
+        );
+        self.apply_batch(events).instrument(span).await
+    }
+
+    async fn apply_batch(&mut self, events: &[RecordedEvent]) -> Result<(), EngineError> {
         let store = Arc::clone(&self.store);
         let mut pending = Pending::new(store.as_ref());
         let mut last_recorded_at = self.progress.borrow().last_recorded_at;

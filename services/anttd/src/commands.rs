@@ -266,7 +266,7 @@ impl<L: EventLog> Commands<L> {
                     .collect(),
             };
             let event_types = request.events.iter().map(|e| e.event_type.clone()).collect();
-            match self.log.append(request).await {
+            match crate::telemetry::append(&*self.log, request).await {
                 Ok(outcome) => {
                     tracing::debug!(stream_id, first_position = outcome.first_position, "command recorded");
                     return Ok(pb::CommandResult {

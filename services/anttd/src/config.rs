@@ -142,6 +142,10 @@ pub struct Config {
 
     #[command(flatten)]
     pub access: AccessArgs,
+
+    /// Traces and metrics (OTLP, Prometheus scrape); all off by default.
+    #[command(flatten)]
+    pub telemetry: TelemetryConfig,
 }
 
 /// Who may connect and call: TLS, bearer tokens, system grants (issue 10). With none of
@@ -190,6 +194,70 @@ pub struct AccessArgs {
     pub insecure: bool,
 }
 
+/// Default `service.name` of the exported traces and metrics.
+pub const DEFAULT_SERVICE_NAME: &str = "anttd";
+/// Default delay between two OTLP exports of spans, and between two of metrics.
+pub const DEFAULT_OTLP_EXPORT_INTERVAL_MILLIS: u64 = 5_000;
+
+/// Where traces and metrics go (see `telemetry`). With nothing set, nothing is exported
+/// and nothing listens.
+#[derive(clap::Args, Clone, Debug, PartialEq, Eq)]
+pub struct TelemetryConfig {
+    /// OTLP/gRPC collector to export spans and metrics to, e.g. `http://127.0.0.1:4317`.
+    /// Unset: no OTLP export.
+    #[arg(long, env = "ANTT_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
+
+    /// Delay between two OTLP exports (spans are batched for this long; metrics are
+    /// pushed this often), in milliseconds.
+    #[arg(long, env = "ANTT_OTLP_EXPORT_INTERVAL_MILLIS", default_value_t = DEFAULT_OTLP_EXPORT_INTERVAL_MILLIS)]
+    pub otlp_export_interval_millis: u64,
+
+    /// `service.name` of the exported spans and metrics.
+    #[arg(long, env = "ANTT_SERVICE_NAME", default_value = DEFAULT_SERVICE_NAME)]
+    pub service_name: String,
+
+    /// A resource attribute of the exported spans and metrics, `KEY=VALUE` (e.g.
+    /// `deployment.environment.name=production`); repeatable. The environment variable
+    /// takes them separated by commas, as `OTEL_RESOURCE_ATTRIBUTES` does.
+    #[arg(long = "resource-attribute", env = "ANTT_RESOURCE_ATTRIBUTES", value_delimiter = ',', value_parser = parse_resource_attribute)]
+    pub resource_attributes: Vec<(String, String)>,
+
+    /// Address to serve the Prometheus text exposition on (`GET /metrics`), e.g.
+    /// `127.0.0.1:9464`. Unset: nothing listens.
+    #[arg(long, env = "ANTT_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        TelemetryConfig {
+            otlp_endpoint: None,
+            otlp_export_interval_millis: DEFAULT_OTLP_EXPORT_INTERVAL_MILLIS,
+            service_name: DEFAULT_SERVICE_NAME.to_string(),
+            resource_attributes: Vec::new(),
+            metrics_listen: None,
+        }
+    }
+}
+
+impl TelemetryConfig {
+    /// The export interval, never below `limits::OTLP_EXPORT_INTERVAL_MILLIS_MIN`.
+    pub fn otlp_export_interval(&self) -> Duration {
+        Duration::from_millis(
+            self.otlp_export_interval_millis
+                .max(crate::limits::OTLP_EXPORT_INTERVAL_MILLIS_MIN),
+        )
+    }
+}
+
+fn parse_resource_attribute(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => Ok((key.trim().to_string(), value.trim().to_string())),
+        _ => Err(format!("{text:?} is not KEY=VALUE")),
+    }
+}
+
 /// One `--witness URL=VERIFIER_KEY`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WitnessArg {
@@ -232,6 +300,7 @@ impl Config {
             checkpoint_events: DEFAULT_CHECKPOINT_EVENTS,
             witnesses: Vec::new(),
             access: AccessArgs::default(),
+            telemetry: TelemetryConfig::default(),
         }
     }
 
@@ -301,6 +370,31 @@ mod tests {
         assert_eq!(config.listen, "0.0.0.0:6000".parse::<SocketAddr>().unwrap());
         assert_eq!(config.sync_mode, SyncModeArg::Flush);
         assert_eq!(config.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn telemetry_is_off_unless_asked_for() {
+        let config = Config::try_parse_from(["anttd"]).unwrap();
+        assert_eq!(config.telemetry, TelemetryConfig::default());
+        assert_eq!(config.telemetry.otlp_endpoint, None);
+        assert_eq!(config.telemetry.metrics_listen, None);
+        let config = Config::try_parse_from([
+            "anttd",
+            "--otlp-endpoint",
+            "http://127.0.0.1:4317",
+            "--metrics-listen",
+            "127.0.0.1:9464",
+            "--resource-attribute",
+            "deployment.environment.name=staging",
+        ])
+        .unwrap();
+        assert_eq!(config.telemetry.otlp_endpoint.as_deref(), Some("http://127.0.0.1:4317"));
+        assert_eq!(config.telemetry.metrics_listen, Some("127.0.0.1:9464".parse().unwrap()));
+        assert_eq!(
+            config.telemetry.resource_attributes,
+            vec![("deployment.environment.name".to_string(), "staging".to_string())]
+        );
+        assert!(Config::try_parse_from(["anttd", "--resource-attribute", "no-equals"]).is_err());
     }
 
     #[test]

@@ -37,7 +37,9 @@ impl<L: EventLog> EventStoreService<L> {
 
     async fn handle_append(&self, request: pb::AppendRequest) -> Result<pb::AppendResponse, Status> {
         let request = convert::append_request(request).map_err(|violations| status::invalid_argument(&violations))?;
-        let outcome = self.log.append(request).await.map_err(status::append_error)?;
+        let outcome = crate::telemetry::append(&*self.log, request)
+            .await
+            .map_err(status::append_error)?;
         let span = Span::current();
         span.record("first_position", outcome.first_position);
         span.record("last_position", outcome.last_position);

@@ -29,6 +29,7 @@
 //! - [`limits`]: the server's own bounds (the log's are in `antt_log::limits`).
 //! - [`shutdown`]: tells subscriptions that the server is stopping.
 //! - [`logging`]: the tracing subscriber.
+//! - [`telemetry`]: traces and metrics over OpenTelemetry (OTLP, Prometheus scrape).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod access;
@@ -56,6 +57,7 @@ pub mod status;
 pub(crate) mod steps;
 pub mod streams;
 pub mod targets;
+pub mod telemetry;
 pub(crate) mod views;
 
 pub use config::{Config, LogFormat, SyncModeArg};

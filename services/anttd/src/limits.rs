@@ -41,3 +41,20 @@ pub const PROJECTION_HEALTH_POLL_MILLIS: u64 = 500;
 /// Levels walked up the area tree to tell whether an area is within a jurisdiction
 /// (village, commune, district, province, and a margin for the 2025 reform's records).
 pub const AREA_TREE_DEPTH_MAX: usize = 8;
+// Telemetry (`telemetry`): every exporter is bounded and drops, never blocks, when full or
+// when the collector is down, so a missing collector never slows or fails an append.
+
+/// Spans waiting for export; past it new spans are dropped (and counted by the SDK).
+pub const TRACE_QUEUE_SPANS_MAX: usize = 2_048;
+/// Spans in one OTLP export request.
+pub const TRACE_EXPORT_BATCH_SPANS_MAX: usize = 512;
+/// One OTLP export call (spans or metrics), retries included, before it is given up.
+pub const OTLP_EXPORT_MILLIS_MAX: u64 = 10_000;
+/// Shortest interval between OTLP exports: below it exporting would compete with appends.
+pub const OTLP_EXPORT_INTERVAL_MILLIS_MIN: u64 = 50;
+/// Scrapes of the Prometheus endpoint served at once; more wait in the listen backlog.
+pub const METRICS_CONNECTIONS_MAX: usize = 8;
+/// Time to receive a scrape request's headers, and the longest a scrape connection lives.
+pub const METRICS_REQUEST_MILLIS_MAX: u64 = 5_000;
+/// Largest request head read from a scraper (hyper's smallest read buffer).
+pub const METRICS_REQUEST_BYTES_MAX: usize = 8_192;

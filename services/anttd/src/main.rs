@@ -1,4 +1,5 @@
-//! `anttd`: parse the settings, start logging, bind, serve until SIGTERM or SIGINT.
+//! `anttd`: parse the settings, start logging and telemetry, bind, serve until SIGTERM or
+//! SIGINT, flush telemetry.
 
 use std::process::ExitCode;
 
@@ -18,11 +19,17 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = Config::parse();
-    if let Err(error) = anttd::logging::init(config.log_format, &config.log_filter) {
-        eprintln!("anttd: {error}");
-        return ExitCode::FAILURE;
-    }
-    match run(config).await {
+    let telemetry = match anttd::telemetry::init(&config).await {
+        Ok(telemetry) => telemetry,
+        Err(error) => {
+            eprintln!("anttd: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = run(config).await;
+    // After the server stopped, so that its last spans (the final checkpoint's) go out.
+    telemetry.shutdown().await;
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             // The open error's own text tells the operator what to run next; print it as is.

@@ -81,6 +81,8 @@ pub async fn serve(
         .map_err(ServeError::OpenTask)??;
     let head = log.head();
     tracing::info!(next_position = head.next_position, "log opened");
+    // Group sizes for the metrics; the log itself knows nothing of them.
+    log.observe_commits(Box::new(|commit| crate::telemetry::metrics().group_committed(commit)));
     serve_log(&config, Arc::new(log), listener, shutdown).await
 }
 
@@ -149,6 +151,7 @@ async fn run_server<L: VerifiableLog>(
         health.clone(),
         shutdown_signal.clone(),
     ));
+    let _observed = crate::telemetry::observe_server(observed(log.clone(), projections.clone()));
     let analytics = AnalyticsService::new(log.clone(), projections.clone()).into_server(config.max_message_bytes);
     let projections_handle = projections.clone();
     let projections = ProjectionsService::new(log.clone(), projections).into_server(config.max_message_bytes);
@@ -169,6 +172,8 @@ async fn run_server<L: VerifiableLog>(
     }
     // The tonic layer takes the shorter of this and the client's grpc-timeout.
     let server = builder
+        // Outermost: the RPC span covers the whole call, a refusal by the guard included.
+        .layer(crate::telemetry::RpcLayer)
         .layer(GuardLayer::new(gatekeeper))
         .timeout(config.request_timeout())
         .http2_keepalive_interval(Some(HTTP2_KEEPALIVE_INTERVAL))
@@ -252,6 +257,22 @@ fn notary<L: VerifiableLog>(config: &Config, log: Arc<L>) -> Result<Notary<L>, S
         .collect::<Result<Vec<_>, ServeError>>()?;
     let origin = signer.name().to_string();
     Ok(Notary::new(log, signer, origin, witnesses))
+}
+
+/// What the telemetry gauges read of this server at each collection.
+fn observed<L: VerifiableLog>(
+    log: Arc<L>,
+    projections: crate::projections::Projections,
+) -> impl Fn() -> crate::telemetry::Observed + Send + Sync + 'static {
+    move || {
+        let log_events = log.head().next_position;
+        let applied = projections.current().1.borrow().applied;
+        crate::telemetry::Observed {
+            log_events,
+            log_bytes: log.stored_bytes(),
+            projection_lag: log_events.saturating_sub(applied),
+        }
+    }
 }
 
 /// The whole server ("") and the event store share one status: there is nothing else.

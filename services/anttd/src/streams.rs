@@ -258,6 +258,8 @@ struct Subscription {
     resume_position: u64,
     finished: bool,
     span: Span,
+    /// Counts the subscription in `antt.subscribers` while it lives.
+    _counted: crate::telemetry::Subscriber,
 }
 
 /// A catch-up-then-live subscription that ends, with UNAVAILABLE and the position to
@@ -275,6 +277,7 @@ pub fn subscription<L: EventLog>(
         resume_position: from_position,
         finished: false,
         span,
+        _counted: crate::telemetry::Subscriber::start(),
     };
     Box::pin(futures::stream::unfold(state, |mut state| async move {
         if state.finished {

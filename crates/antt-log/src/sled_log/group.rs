@@ -28,6 +28,10 @@ pub(crate) type Reply = oneshot::Sender<Result<AppendOutcome, AppendError>>;
 pub(crate) struct Job {
     pub request: AppendRequest,
     pub reply: Reply,
+    /// The appender's span, which the group commit that writes it follows from: the group
+    /// runs on the writer thread for many appends, so it links to each rather than having
+    /// one parent.
+    pub span: tracing::Span,
 }
 
 pub(crate) struct Group<'a> {
@@ -39,7 +43,10 @@ pub(crate) struct Group<'a> {
     pub first_position: u64,
     pub records: Vec<IVec>,
     pub bytes: usize,
+    /// Events taken, committed or not.
     events: usize,
+    /// Appends taken, committed or not.
+    pub appends: usize,
     /// Every job's outcome, sent only once the group's fate is known.
     pub replies: Vec<(Reply, Result<AppendOutcome, AppendError>)>,
     /// Set when the group cannot be committed; every job of it then fails.
@@ -60,6 +67,7 @@ impl<'a> Group<'a> {
             records: Vec::new(),
             bytes: 0,
             events: 0,
+            appends: 0,
             replies: Vec::new(),
             failure: shared.failure(),
         }
@@ -76,6 +84,7 @@ impl<'a> Group<'a> {
 
     /// Decides one append. Its outcome waits in `replies` until the group is durable.
     pub fn take(&mut self, job: Job) {
+        self.appends += 1;
         self.events += job.request.events.len();
         let outcome = match &self.failure {
             Some(failure) => Err(AppendError::Storage(failure.clone())),

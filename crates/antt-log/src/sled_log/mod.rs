@@ -80,6 +80,7 @@ pub use anchor::{read_anchor, AnchorError, AnchoredHead};
 pub use config::{SledConfig, SyncMode, DEFAULT_CACHE_CAPACITY_BYTES};
 pub use import::{ImportError, Importer};
 pub use recover::{keep_verified_prefix, RecoveryReport};
+pub use shared::{CommitObserver, GroupCommitted};
 pub use verify::{verify, VerifyError, VerifyReport};
 
 use antt_audit::merkle::{self, Hash, ProofError};
@@ -103,6 +104,7 @@ use crate::{limits, validate};
 /// durability guarantee.
 pub struct SledLog {
     path: PathBuf,
+    db: sled::Db,
     tree: sled::Tree,
     /// Stored Merkle nodes (see `tree.rs`).
     nodes: sled::Tree,
@@ -182,6 +184,12 @@ impl SledLog {
         SledLog::start(path, trees, writer_parts, index)
     }
 
+    /// Has `observer` told of every durable group commit from now on (say, to feed a
+    /// group-size histogram). Only one observer is kept: false if one was installed.
+    pub fn observe_commits(&self, observer: CommitObserver) -> bool {
+        self.shared.observe_commits(observer)
+    }
+
     /// Starts the writer thread over a checked store.
     fn start(
         path: PathBuf,
@@ -208,6 +216,7 @@ impl SledLog {
             .map_err(|error| store::open_error(&path, "starting the writer thread", error))?;
         Ok(SledLog {
             path,
+            db: trees.db,
             tree: trees.events,
             nodes: trees.nodes,
             checkpoints: trees.checkpoints,
@@ -346,7 +355,11 @@ impl EventLog for SledLog {
             return Err(AppendError::Storage(failure));
         }
         let (reply, outcome) = oneshot::channel();
-        self.send(Job { request, reply })?;
+        self.send(Job {
+            request,
+            reply,
+            span: tracing::Span::current(),
+        })?;
         // A writer that vanished without replying has stopped; the log is then closed.
         outcome.await.unwrap_or(Err(AppendError::Closed))
     }
@@ -401,6 +414,11 @@ impl EventLog for SledLog {
 
     fn head(&self) -> LogHead {
         self.shared.index().head()
+    }
+
+    /// sled's files: its log file and blobs (a few `stat`s).
+    fn stored_bytes(&self) -> Option<u64> {
+        self.db.size_on_disk().ok()
     }
 
     fn watch_head(&self) -> watch::Receiver<u64> {

@@ -1,17 +1,49 @@
 //! State the writer thread publishes and the readers consume.
 
 use std::sync::{OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
 
 use crate::error::StorageError;
 use crate::sled_log::index::Index;
 
-#[derive(Debug)]
+/// One durable group commit, as its observer sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GroupCommitted {
+    /// Events the group wrote.
+    pub events: usize,
+    /// Appends whose events it wrote.
+    pub appends: usize,
+    /// Bytes of the records it wrote.
+    pub bytes: usize,
+    /// The log's next position after it: the log's size in events.
+    pub next_position: u64,
+    /// From the start of the write to the end of its sync (the anchor not included).
+    pub duration: Duration,
+}
+
+/// Told of every durable group commit, on the writer thread: it must be quick and must
+/// not block (a metrics counter, not I/O). The log knows nothing of what it feeds.
+pub type CommitObserver = Box<dyn Fn(&GroupCommitted) + Send + Sync>;
+
 pub(crate) struct Shared {
     /// Committed events only: the writer publishes a group after it is durable.
     index: RwLock<Index>,
     /// The first storage failure. Once set, what reached the disk is unknown, so the
     /// log takes no more appends until it is reopened and checked.
     failure: OnceLock<StorageError>,
+    /// Set at most once, by whoever serves the log.
+    commit_observer: OnceLock<CommitObserver>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Shared")
+            .field("index", &self.index)
+            .field("failure", &self.failure)
+            .field("commit_observer", &self.commit_observer.get().is_some())
+            .finish()
+    }
 }
 
 impl Shared {
@@ -19,6 +51,7 @@ impl Shared {
         Shared {
             index: RwLock::new(index),
             failure: OnceLock::new(),
+            commit_observer: OnceLock::new(),
         }
     }
 
@@ -34,6 +67,17 @@ impl Shared {
 
     pub fn failure(&self) -> Option<StorageError> {
         self.failure.get().cloned()
+    }
+
+    /// Installs the observer; false if one was installed already (the first is kept).
+    pub fn observe_commits(&self, observer: CommitObserver) -> bool {
+        self.commit_observer.set(observer).is_ok()
+    }
+
+    pub fn committed(&self, commit: &GroupCommitted) {
+        if let Some(observer) = self.commit_observer.get() {
+            observer(commit);
+        }
     }
 
     /// Records a storage failure; the first one is kept, as it is the cause.

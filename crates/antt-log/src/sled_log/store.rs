@@ -68,6 +68,8 @@ pub(crate) fn open_events_tree(db: &sled::Db, path: &Path) -> Result<sled::Tree,
 
 /// The trees of one store.
 pub(crate) struct Trees {
+    /// The database itself, for its size on disk.
+    pub db: sled::Db,
     pub events: sled::Tree,
     pub nodes: sled::Tree,
     pub checkpoints: sled::Tree,
@@ -76,6 +78,7 @@ pub(crate) struct Trees {
 pub(crate) fn open_trees(db: &sled::Db, path: &Path) -> Result<Trees, OpenError> {
     let open = |name: &str, context: &'static str| db.open_tree(name).map_err(|error| open_error(path, context, error));
     Ok(Trees {
+        db: db.clone(),
         events: open_events_tree(db, path)?,
         nodes: open(tree::NODES_TREE, "opening the Merkle tree")?,
         checkpoints: open(CHECKPOINTS_TREE, "opening the checkpoints tree")?,

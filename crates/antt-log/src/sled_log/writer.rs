@@ -19,7 +19,7 @@ use crate::sled_log::anchor::{Anchor, AnchoredHead};
 use crate::sled_log::config::SyncMode;
 use crate::sled_log::group::{Group, Job};
 use crate::sled_log::index::Index;
-use crate::sled_log::shared::Shared;
+use crate::sled_log::shared::{GroupCommitted, Shared};
 use crate::sled_log::store;
 use crate::sled_log::tree;
 
@@ -66,15 +66,25 @@ impl Writer {
     }
 
     /// Commits `first` with whatever else is queued; returns a job left for the next group.
+    ///
+    /// The group's span is a root of its own (it serves many appends, of many traces) that
+    /// follows from each append's span, so a trace viewer links both ways.
     fn commit_group(&mut self, first: Job) -> Option<Job> {
+        let span = tracing::info_span!(
+            "group_commit",
+            appends = tracing::field::Empty,
+            events = tracing::field::Empty,
+            bytes = tracing::field::Empty,
+        );
+        let _entered = span.enter();
         let tree = self.tree.clone();
         let shared = Arc::clone(&self.shared);
         let mut group = Group::new(&tree, &shared);
-        group.take(first);
+        take(&mut group, &span, first);
         let mut carried = None;
         while !group.is_full() {
             match self.jobs.try_recv() {
-                Ok(job) if group.has_room_for(&job) => group.take(job),
+                Ok(job) if group.has_room_for(&job) => take(&mut group, &span, job),
                 Ok(job) => {
                     carried = Some(job);
                     break;
@@ -82,6 +92,11 @@ impl Writer {
                 Err(_) => break,
             }
         }
+        // As i64: OpenTelemetry exporters of `tracing` spans turn u64 fields into text.
+        // Events written, not taken: refused appends write nothing.
+        span.record("appends", group.appends as i64);
+        span.record("events", group.records.len() as i64);
+        span.record("bytes", group.bytes as i64);
         self.finish(group);
         carried
     }
@@ -151,13 +166,21 @@ impl Writer {
             last_hash: group.added.head().last_hash,
         };
         self.frontier = frontier;
+        let duration = started.elapsed();
         debug!(
             events,
             stored_nodes,
             bytes = group.bytes,
-            duration_us = started.elapsed().as_micros() as u64,
+            duration_us = duration.as_micros() as u64,
             "group commit"
         );
+        self.shared.committed(&GroupCommitted {
+            events,
+            appends: group.appends,
+            bytes: group.bytes,
+            next_position: head.size,
+            duration,
+        });
         Ok(head)
     }
 
@@ -207,6 +230,12 @@ impl Writer {
             .sync_data()
             .map_err(|error| StorageError::new("syncing at close", error))
     }
+}
+
+/// Takes `job` into `group`, linking the group's span to the append's.
+fn take(group: &mut Group<'_>, span: &tracing::Span, job: Job) {
+    span.follows_from(&job.span);
+    group.take(job);
 }
 
 /// The acknowledging thread stopped (it panicked): nothing more can be anchored.

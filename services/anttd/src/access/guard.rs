@@ -74,7 +74,8 @@ impl Gatekeeper {
 }
 
 fn unauthenticated(why: String) -> Status {
-    super::count_denial("unauthenticated");
+    // No principal: the role label says so.
+    crate::telemetry::record_denial(tonic::Code::Unauthenticated, "none");
     tracing::warn!(%why, "call refused: not authenticated");
     status::unauthenticated(&why)
 }

@@ -21,8 +21,6 @@ pub mod raw;
 pub mod reads;
 pub mod setup;
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use antt_access::Principal;
 use tonic::Status;
 
@@ -30,21 +28,9 @@ pub use guard::{Gatekeeper, GuardLayer, Mode};
 pub use jurisdiction::{bounded_by_jurisdiction, ensure_may_write};
 pub use located::{Located, Location};
 
-/// Calls refused since the process started (unauthenticated or denied), for metrics.
-static DENIALS_TOTAL: AtomicU64 = AtomicU64::new(0);
-
-/// How many calls were refused since start.
-pub fn denials_total() -> u64 {
-    DENIALS_TOTAL.load(Ordering::Relaxed)
-}
-
-fn count_denial(_reason: &str) {
-    DENIALS_TOTAL.fetch_add(1, Ordering::Relaxed);
-}
-
-/// PERMISSION_DENIED for `principal`, logged and counted. Nothing has been written.
+/// PERMISSION_DENIED for `principal`, logged and counted (`antt_denials_total`). Nothing has been written.
 pub fn denied(principal: &Principal, reason: &str, why: String) -> Status {
-    count_denial(reason);
+    crate::telemetry::record_denial(tonic::Code::PermissionDenied, principal.role.as_str());
     tracing::warn!(actor = %principal.actor(), role = %principal.role, reason, %why, "call denied");
     crate::status::permission_denied(reason, principal.role, &why)
 }

@@ -47,12 +47,13 @@ pub async fn record<L: EventLog>(log: &L, reader: &Principal, rpc: &str, person_
         content_type: CONTENT_TYPE_PROTOBUF.to_string(),
         payload: read.encode_to_vec(),
     };
-    log.append(AppendRequest {
+    let request = AppendRequest {
         stream_id: PERSONAL_DATA_READS_STREAM.to_string(),
         expected: ExpectedVersion::Any,
         events: vec![event],
-    })
-    .await
-    .map(|_| ())
-    .map_err(crate::status::read_not_recorded)
+    };
+    crate::telemetry::append(log, request)
+        .await
+        .map(|_| ())
+        .map_err(crate::status::read_not_recorded)
 }

@@ -15,6 +15,7 @@ use antt_audit::witness::AddCheckpointRequest;
 use antt_log::{ReadError, StorageError, VerifiableLog};
 use antt_proto::v1 as pb;
 use tokio::sync::Mutex;
+use tracing::Instrument;
 
 use antt_witness::SubmitError;
 
@@ -79,6 +80,12 @@ impl<L: VerifiableLog> Notary<L> {
     /// Signs the committed head, unless the latest checkpoint is already of it; has it
     /// cosigned; stores it. Returns it with every cosignature gathered.
     pub async fn checkpoint_now(&self) -> Result<pb::SignedCheckpoint, NotaryError> {
+        // As i64: OpenTelemetry exporters of `tracing` spans turn u64 fields into text.
+        let span = tracing::info_span!("checkpoint", size = self.log.tree_head().size as i64);
+        self.sign_and_witness().instrument(span).await
+    }
+
+    async fn sign_and_witness(&self) -> Result<pb::SignedCheckpoint, NotaryError> {
         // Held across the witnesses' answers: checkpoints are made strictly in order.
         let mut witnessed = self.witnessed.lock().await;
         let head = self.log.tree_head();
