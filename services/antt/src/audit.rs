@@ -12,7 +12,6 @@ use antt_audit::merkle::{self, Hash};
 use antt_audit::note::Verifier;
 use antt_proto::v1 as pb;
 use antt_proto::v1::audit_client::AuditClient;
-use tonic::transport::Channel;
 
 use crate::bundle::Bundle;
 use crate::cli::{AuditCommand, ExportArgs, VerifyCommand, WitnessKeys};
@@ -39,7 +38,7 @@ pub async fn run_audit(server: &str, command: AuditCommand) -> Result<(), CliErr
     Ok(())
 }
 
-async fn connect(server: &str) -> Result<AuditClient<Channel>, CliError> {
+async fn connect(server: &str) -> Result<AuditClient<crate::client::Conn>, CliError> {
     let channel = client::channel(server).await.map_err(|source| CliError::Connect {
         server: server.to_string(),
         source,
@@ -47,7 +46,7 @@ async fn connect(server: &str) -> Result<AuditClient<Channel>, CliError> {
     Ok(AuditClient::new(channel))
 }
 
-async fn export(audit: &mut AuditClient<Channel>, args: ExportArgs) -> Result<(), CliError> {
+async fn export(audit: &mut AuditClient<crate::client::Conn>, args: ExportArgs) -> Result<(), CliError> {
     let stream_id = args.stream_id()?;
     let request = pb::ExportStreamRequest {
         stream_id: stream_id.clone(),

@@ -20,6 +20,9 @@ pub struct Cli {
     #[arg(long, global = true, env = "ANTT_SERVER", default_value = "http://127.0.0.1:50051")]
     pub server: String,
 
+    #[command(flatten)]
+    pub credentials: crate::client::CredentialArgs,
+
     #[command(subcommand)]
     pub command: Command,
 }

@@ -13,6 +13,10 @@ use clap::Parser;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(error) = antt::client::use_credentials(&cli.credentials) {
+        eprintln!("error: {error}");
+        return ExitCode::FAILURE;
+    }
     let result = match cli.command {
         Command::Append(args) => append::run(&cli.server, args).await,
         Command::Read(args) => read::run(&cli.server, args).await,

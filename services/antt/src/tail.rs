@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use antt_proto::v1 as pb;
 use antt_proto::v1::event_store_client::EventStoreClient;
-use tonic::transport::Channel;
 use tonic::Code;
 
 use crate::cli::{event_filter, TailArgs};
@@ -67,7 +66,7 @@ fn is_transient(code: Code) -> bool {
 }
 
 async fn follow(
-    client: &mut EventStoreClient<Channel>,
+    client: &mut EventStoreClient<crate::client::Conn>,
     next_position: &mut u64,
     filter: Option<pb::EventFilter>,
     retry_delay: &mut Duration,

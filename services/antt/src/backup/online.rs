@@ -24,7 +24,6 @@ use antt_proto::v1::audit_client::AuditClient;
 use antt_proto::v1::event_store_client::EventStoreClient;
 use clap::Args;
 use tokio_stream::StreamExt;
-use tonic::transport::Channel;
 use tonic::Code;
 
 use crate::backup::format::{BackupWriter, Manifest, ManifestCheckpoint, FORMAT_NAME, FORMAT_VERSION};
@@ -102,7 +101,7 @@ pub async fn run(server: &str, args: BackupArgs) -> Result<(), CliError> {
 /// P and the checkpoint to keep. By default the server signs its committed head now and
 /// P is that head; with `--to-position` the checkpoint is the one made at P, or the latest
 /// if it is below P.
-async fn target(channel: &Channel, to_position: Option<u64>) -> Result<Target, CliError> {
+async fn target(channel: &crate::client::Conn, to_position: Option<u64>) -> Result<Target, CliError> {
     let mut audit = AuditClient::new(channel.clone());
     let Some(position) = to_position else {
         let signed = audit
@@ -167,7 +166,7 @@ struct Read {
 
 /// Streams positions `0..position`, checking each event and writing its stored record.
 async fn read_into(
-    channel: &Channel,
+    channel: &crate::client::Conn,
     position: u64,
     checkpoint: Option<&(u64, Hash)>,
     writer: &mut BackupWriter,
@@ -302,7 +301,7 @@ fn micros(field: &str, timestamp: Option<&prost_types::Timestamp>) -> Result<ant
 
 /// The server's tree of size P must have the root computed from the events: the
 /// inclusion proof of the last event in it, checked against that root.
-async fn prove_root(audit: &mut AuditClient<Channel>, position: u64, read: &Read) -> Result<(), CliError> {
+async fn prove_root(audit: &mut AuditClient<crate::client::Conn>, position: u64, read: &Read) -> Result<(), CliError> {
     let Some(leaf) = read.last_leaf else {
         return Ok(());
     };

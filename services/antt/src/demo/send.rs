@@ -19,7 +19,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tonic::metadata::{Ascii, MetadataValue};
-use tonic::transport::Channel;
 use tonic::{Code, Status};
 
 use crate::client::{self, ACTOR_METADATA_KEY};
@@ -75,15 +74,15 @@ pub struct ConnectFailed {
 /// Clients of every domain service the demo calls, on one connection.
 #[derive(Clone)]
 pub struct Clients {
-    areas: AreasClient<Channel>,
-    forces: ForcesClient<Channel>,
-    incidents: IncidentsClient<Channel>,
-    ratings: RatingsClient<Channel>,
-    records: RecordsClient<Channel>,
+    areas: AreasClient<crate::client::Conn>,
+    forces: ForcesClient<crate::client::Conn>,
+    incidents: IncidentsClient<crate::client::Conn>,
+    ratings: RatingsClient<crate::client::Conn>,
+    records: RecordsClient<crate::client::Conn>,
 }
 
 impl Clients {
-    pub fn new(channel: Channel) -> Clients {
+    pub fn new(channel: crate::client::Conn) -> Clients {
         Clients {
             areas: AreasClient::new(channel.clone()),
             forces: ForcesClient::new(channel.clone()),

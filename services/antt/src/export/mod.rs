@@ -20,7 +20,6 @@ use antt_domain::Date;
 use antt_proto::v1 as pb;
 use antt_proto::v1::analytics_client::AnalyticsClient;
 use clap::{Args, ValueEnum};
-use tonic::transport::Channel;
 use tonic::Streaming;
 
 pub use columns::{Field, Get, AREAS, INCIDENTS, MEMBERS, MEMBER_CHANGES, RATINGS, TEAMS};
@@ -229,7 +228,7 @@ pub async fn run(server: &str, args: ExportRowsArgs) -> Result<(), CliError> {
 
 /// Streams the rows `request` names from the server at `channel` into `out`.
 pub async fn export(
-    channel: Channel,
+    channel: crate::client::Conn,
     request: &ExportRequest,
     format: Format,
     out: &Path,

@@ -11,7 +11,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tonic::metadata::MetadataValue;
-use tonic::transport::Channel;
 use tonic::{Code, Status};
 
 use crate::client::{self, ACTOR_METADATA_KEY};
@@ -55,7 +54,7 @@ pub struct ConnectFailed {
 }
 
 /// A client of the Areas service on one HTTP/2 connection; concurrent calls share it.
-pub async fn connect(server: &str) -> Result<AreasClient<Channel>, ConnectFailed> {
+pub async fn connect(server: &str) -> Result<AreasClient<crate::client::Conn>, ConnectFailed> {
     let channel = client::channel(server).await.map_err(|source| ConnectFailed {
         server: server.to_owned(),
         source,
@@ -66,7 +65,7 @@ pub async fn connect(server: &str) -> Result<AreasClient<Channel>, ConnectFailed
 /// Sends every stage of `plan` in order; stops at the first step that fails, after the
 /// steps already in flight have finished.
 pub async fn send_plan(
-    client: AreasClient<Channel>,
+    client: AreasClient<crate::client::Conn>,
     plan: &Plan,
     options: &SendOptions,
 ) -> Result<Outcome, StepFailed> {
@@ -136,7 +135,7 @@ fn collect(
 /// Sends one step, retrying while the server is UNAVAILABLE. True if the server
 /// recorded something, false if it had all of it already.
 async fn send_step(
-    client: AreasClient<Channel>,
+    client: AreasClient<crate::client::Conn>,
     step: &Step,
     actor: Option<MetadataValue<tonic::metadata::Ascii>>,
 ) -> Result<bool, StepFailed> {
@@ -156,7 +155,7 @@ async fn send_step(
 
 /// One call; true if it recorded anything.
 async fn call(
-    client: &mut AreasClient<Channel>,
+    client: &mut AreasClient<crate::client::Conn>,
     request: &Request,
     actor: Option<MetadataValue<tonic::metadata::Ascii>>,
 ) -> Result<bool, Status> {

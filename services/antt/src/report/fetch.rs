@@ -11,7 +11,6 @@
 use antt_domain::Date;
 use antt_proto::v1 as pb;
 use antt_proto::v1::projections_client::ProjectionsClient;
-use tonic::transport::Channel;
 use tonic::{Code, Status};
 
 use super::{AreaArg, ReportYear, Scope};
@@ -59,7 +58,7 @@ pub struct Totals {
 }
 
 /// Asks the server at `channel` everything `scope` needs.
-pub async fn fetch(channel: Channel, scope: &Scope) -> Result<Answers, CliError> {
+pub async fn fetch(channel: crate::client::Conn, scope: &Scope) -> Result<Answers, CliError> {
     let mut client = ProjectionsClient::new(channel).max_decoding_message_size(ANSWER_BYTES_MAX);
     let selector = match &scope.area {
         AreaArg::Code(code) => pb::area_selector::Area::Code(code.clone()),
@@ -123,7 +122,7 @@ fn axes(as_of: Date, known_at: Option<prost_types::Timestamp>) -> pb::TimeAxes {
 
 /// Asks about one area at one moment.
 struct Asker {
-    client: ProjectionsClient<Channel>,
+    client: ProjectionsClient<crate::client::Conn>,
     area_id: String,
     known_at: Option<prost_types::Timestamp>,
 }
