@@ -596,3 +596,131 @@ async fn every_read_of_personal_data_is_recorded() {
     assert_eq!(read.rpc, "antt.v1.Forces/GetPerson");
     assert_eq!(read.person_ids, vec![person_id]);
 }
+
+/// Files of a test PKI: a CA, a server certificate for "localhost" and a client
+/// certificate, all signed by the CA.
+struct Pki {
+    dir: tempfile::TempDir,
+    ca_pem: String,
+    client_cert_pem: String,
+    client_key_pem: String,
+}
+
+impl Pki {
+    fn new() -> Pki {
+        use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("CA key")).expect("CA");
+        let leaf = |name: &str| {
+            let key = KeyPair::generate().expect("a key");
+            let cert = CertificateParams::new(vec![name.to_string()])
+                .expect("params")
+                .signed_by(&key, &ca)
+                .expect("a certificate");
+            (cert.pem(), key.serialize_pem())
+        };
+        let (server_cert, server_key) = leaf("localhost");
+        let (client_cert_pem, client_key_pem) = leaf("he-thong-dan-cu.gov.vn");
+        let dir = tempfile::tempdir().expect("a temp dir");
+        for (name, text) in [
+            ("server.pem", &server_cert),
+            ("server.key", &server_key),
+            ("ca.pem", &ca.pem()),
+        ] {
+            std::fs::write(dir.path().join(name), text).expect("write a PEM file");
+        }
+        Pki {
+            dir,
+            ca_pem: ca.pem(),
+            client_cert_pem,
+            client_key_pem,
+        }
+    }
+
+    fn path(&self, name: &str) -> Option<std::path::PathBuf> {
+        Some(self.dir.path().join(name))
+    }
+}
+
+/// Calls health over `tls` to `addr`; the error, as text, if the call fails.
+async fn health_over_tls(addr: std::net::SocketAddr, tls: tonic::transport::ClientTlsConfig) -> Result<(), String> {
+    let channel = tonic::transport::Endpoint::from_shared(format!("https://{addr}"))
+        .map_err(|e| e.to_string())?
+        .tls_config(tls)
+        .map_err(|e| e.to_string())?
+        .connect()
+        .await
+        .map_err(|e| format!("connect: {e:?}"))?;
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+    health
+        .check(tonic_health::pb::HealthCheckRequest::default())
+        .await
+        .map(drop)
+        .map_err(|status| format!("{status:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_with_a_required_client_certificate() {
+    use tonic::transport::{Certificate, ClientTlsConfig, Identity};
+    let pki = Pki::new();
+    let data = tempfile::tempdir().expect("a data dir");
+    let mut config = anttd::Config::for_data_dir(data.path());
+    config.access.tls_cert = pki.path("server.pem");
+    config.access.tls_key = pki.path("server.key");
+    config.access.tls_client_ca = pki.path("ca.pem");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("an address");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(anttd::serve(config, listener, async move {
+        let _ = stopped.await;
+    }));
+
+    let trusting = ClientTlsConfig::new()
+        .ca_certificate(Certificate::from_pem(&pki.ca_pem))
+        .domain_name("localhost");
+    let with_certificate = trusting
+        .clone()
+        .identity(Identity::from_pem(&pki.client_cert_pem, &pki.client_key_pem));
+    let mut answered = Err(String::from("not tried"));
+    for _ in 0..200 {
+        answered = health_over_tls(addr, with_certificate.clone()).await;
+        if answered.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    answered.expect("a client with a certificate the CA signed is served");
+    let refused = health_over_tls(addr, trusting).await;
+    assert!(refused.is_err(), "a client without a certificate is refused");
+    let plain = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+        .expect("an endpoint")
+        .connect()
+        .await;
+    if let Ok(channel) = plain {
+        let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+        assert!(
+            health
+                .check(tonic_health::pb::HealthCheckRequest::default())
+                .await
+                .is_err(),
+            "plaintext is refused"
+        );
+    }
+    let _ = stop.send(());
+    server.await.expect("the server task").expect("a clean stop");
+}
+
+#[tokio::test]
+async fn an_exposed_address_without_keys_does_not_start() {
+    let data = tempfile::tempdir().expect("a data dir");
+    let listener = tokio::net::TcpListener::bind("0.0.0.0:0").await.expect("bind");
+    let refused = anttd::serve(
+        anttd::Config::for_data_dir(data.path()),
+        listener,
+        std::future::pending(),
+    )
+    .await
+    .expect_err("no keys, reachable from the network: no start");
+    assert!(refused.to_string().contains("--insecure"), "{refused}");
+}
