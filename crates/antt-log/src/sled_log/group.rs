@@ -28,6 +28,9 @@ pub(crate) type Reply = oneshot::Sender<Result<AppendOutcome, AppendError>>;
 pub(crate) struct Job {
     pub request: AppendRequest,
     pub reply: Reply,
+    /// The append's room in the queue (`limits::APPEND_QUEUE_EVENTS_MAX`), given back
+    /// when its group has been written.
+    pub room: tokio::sync::OwnedSemaphorePermit,
 }
 
 pub(crate) struct Group<'a> {
@@ -44,6 +47,8 @@ pub(crate) struct Group<'a> {
     pub replies: Vec<(Reply, Result<AppendOutcome, AppendError>)>,
     /// Set when the group cannot be committed; every job of it then fails.
     pub failure: Option<StorageError>,
+    /// The queue room of every job taken, given back when the group is dropped.
+    rooms: Vec<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl<'a> Group<'a> {
@@ -62,6 +67,7 @@ impl<'a> Group<'a> {
             events: 0,
             replies: Vec::new(),
             failure: shared.failure(),
+            rooms: Vec::new(),
         }
     }
 
@@ -77,6 +83,7 @@ impl<'a> Group<'a> {
     /// Decides one append. Its outcome waits in `replies` until the group is durable.
     pub fn take(&mut self, job: Job) {
         self.events += job.request.events.len();
+        self.rooms.push(job.room);
         let outcome = match &self.failure {
             Some(failure) => Err(AppendError::Storage(failure.clone())),
             None => self.decide(job.request),

@@ -12,7 +12,7 @@ use sled::Transactional;
 use tokio::sync::watch;
 use tracing::debug;
 
-use crate::error::StorageError;
+use crate::error::{Halt, StorageError};
 use crate::limits;
 use crate::sled_log::acknowledge::{self, Acknowledgement};
 use crate::sled_log::anchor::{Anchor, AnchoredHead};
@@ -59,14 +59,19 @@ impl Writer {
         }
         // Every group is anchored and acknowledged before the final sync.
         self.acknowledgements = None;
-        if acknowledging.join().is_err() {
-            self.shared.fail(StorageError::new("anchoring", AnchorThreadPanicked));
+        if let Err(panic) = acknowledging.join() {
+            self.shared.halt_with(Halt::Panicked {
+                thread: "anchoring",
+                message: crate::sled_log::panic_message(panic.as_ref()),
+            });
         }
         self.final_sync()
     }
 
     /// Commits `first` with whatever else is queued; returns a job left for the next group.
     fn commit_group(&mut self, first: Job) -> Option<Job> {
+        #[cfg(feature = "fault-injection")]
+        crate::fault::before_commit(&first.request);
         let tree = self.tree.clone();
         let shared = Arc::clone(&self.shared);
         let mut group = Group::new(&tree, &shared);
@@ -108,9 +113,14 @@ impl Writer {
             None => Err(acknowledgement),
         };
         if let Err(unsent) = sent {
-            // The acknowledging thread is gone: nothing can be anchored any more.
-            let failure = StorageError::new("anchoring", AnchorThreadPanicked);
-            self.shared.fail(failure.clone());
+            // The acknowledging thread is gone (it only stops early by a panic): nothing
+            // can be anchored any more.
+            let halt = Halt::Panicked {
+                thread: "anchoring",
+                message: AnchorThreadPanicked.to_string(),
+            };
+            let failure = halt.storage_error();
+            self.shared.halt_with(halt);
             acknowledge::reply(unsent.replies, Some(&failure));
         }
     }
