@@ -1,8 +1,10 @@
 //! Faults on demand, for tests of what a process does when the log's writer panics. No
 //! real input makes the writer panic (that would be a bug to fix), and a test must not
 //! depend on a bug, so this module and its one hook exist only with the `fault-injection`
-//! feature, which only anttd's dev-dependency enables: the anttd binary that `cargo test`
-//! builds has it, a `cargo build` (debug or release) does not.
+//! feature, which only anttd's dev-dependency enables: an anttd binary built for tests
+//! (`cargo test`, or any build of `--all-targets`) has it; `cargo build -p anttd`, with or
+//! without `--release`, and the Dockerfile's build do not (checked: the stream name below is
+//! absent from that binary).
 
 use crate::event::AppendRequest;
 
