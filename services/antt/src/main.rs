@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use antt::cli::{AdminCommand, Cli, Command, WitnessCommand};
 use antt::{
-    append, audit, demo, export, forget, import, projections_admin, read, recover, report, tail, verify, witness,
+    append, audit, demo, export, forget, health, import, projections_admin, read, recover, report, tail, verify,
+    witness,
 };
 use clap::Parser;
 
@@ -21,6 +22,7 @@ async fn main() -> ExitCode {
         Command::Admin(AdminCommand::ForgetPerson(args)) => forget::run(&cli.server, args).await,
         Command::Admin(AdminCommand::Rebuild { data }) => projections_admin::rebuild(data).await,
         Command::Admin(AdminCommand::Status { rebuild }) => projections_admin::status(&cli.server, rebuild).await,
+        Command::Admin(AdminCommand::Health { service }) => health::run(&cli.server, &service).await,
         // Import prints its own errors: they name the unit that failed.
         Command::Import(command) => return import::main(&cli.server, command).await,
         // So does the demo.
