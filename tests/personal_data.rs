@@ -79,7 +79,7 @@ fn assert_no_plaintext(events: &[RecordedEvent]) {
 
 /// The names of the files in the server's key directory that end with `suffix`.
 fn key_files(server: &TestServer, suffix: &str) -> Vec<String> {
-    std::fs::read_dir(server.data_dir().join("keys"))
+    std::fs::read_dir(server.key_dir())
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|name| name.ends_with(suffix))
@@ -181,6 +181,13 @@ async fn personal_data_is_sealed_readable_then_erased_for_good() {
     assert!(retried.deduplicated);
     assert_eq!(retried.first_position, registered.first_position);
     assert_eq!(key_files(&server, ".key").len(), 1, "one key for one person");
+    // By default the key store is beside the data directory, never inside it, so that a
+    // backup of the log does not carry the keys.
+    assert_eq!(server.key_dir().parent(), server.data_dir().parent());
+    assert!(
+        !server.data_dir().join("keys").exists(),
+        "no key store inside the data directory"
+    );
     // The same request id with other personal data is another command.
     let mut other = register.clone();
     other.personal_data.as_mut().unwrap().full_name = "Nguyễn Văn Hưng".into();

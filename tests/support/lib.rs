@@ -104,7 +104,9 @@ impl TestServer {
             .prefix("antt-e2e-")
             .tempdir()
             .context("create the temp data dir")?;
-        let mut config = anttd::Config::for_data_dir(dir.path().to_path_buf());
+        // The log in `<temp>/data`, so that the key store's default (beside it) is
+        // `<temp>/keys`, inside the temp directory too.
+        let mut config = anttd::Config::for_data_dir(dir.path().join("data"));
         configure(&mut config);
         Self::start_on(dir, config).await
     }
@@ -167,7 +169,12 @@ impl TestServer {
 
     /// The data directory the server runs on.
     pub fn data_dir(&self) -> PathBuf {
-        self.data_dir.path().to_path_buf()
+        self.config.data_dir.clone()
+    }
+
+    /// The personal-data key store's directory.
+    pub fn key_dir(&self) -> PathBuf {
+        self.config.key_dir()
     }
 
     /// A new client on a new connection to this server.

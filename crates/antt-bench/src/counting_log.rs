@@ -169,6 +169,10 @@ impl<L: EventLog> EventLog for CountingLog<L> {
         self.inner.watch_head()
     }
 
+    fn watch_halt(&self) -> watch::Receiver<Option<antt_log::Halt>> {
+        self.inner.watch_halt()
+    }
+
     async fn close(&self) -> Result<(), AppendError> {
         self.inner.close().await
     }

@@ -72,8 +72,6 @@ const FALLBACK_RATE_PER_S: f64 = 2_000.0;
 pub const ROUNDS: usize = 3;
 /// Attempts of one command by a client (same request id) after ABORTED or UNAVAILABLE.
 const CLIENT_ATTEMPTS_MAX: u32 = 5;
-/// Recorded as the events' actor (`antt-actor` request metadata).
-const ACTOR: &str = "antt-bench";
 
 /// Whose teams a client appoints into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -718,12 +716,7 @@ async fn send(
 }
 
 fn with_actor<T>(message: T) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
-    request.metadata_mut().insert(
-        anttd::commands::ACTOR_METADATA_KEY,
-        tonic::metadata::MetadataValue::from_static(ACTOR),
-    );
-    request
+    tonic::Request::new(message)
 }
 
 fn date(year: i32, month: u32, day: u32) -> pb::Date {

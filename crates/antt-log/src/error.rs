@@ -49,6 +49,32 @@ impl StorageError {
     }
 }
 
+/// Why a log that is still open stopped taking appends. The first cause is kept; it holds
+/// until the store is reopened (a restart), which checks what reached the disk.
+#[derive(Clone, Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Halt {
+    /// Writing, flushing or syncing failed (a full disk, an I/O error): what reached the
+    /// disk is unknown. Reads keep serving what was committed.
+    #[error("{0}")]
+    Storage(StorageError),
+    /// A thread of the log that writes (the writer or the anchoring thread) panicked: a
+    /// bug. Nothing more can be committed by this process; the store is intact up to the
+    /// last acknowledged group, and a restart checks it at open.
+    #[error("the log's {thread} thread panicked: {message}")]
+    Panicked { thread: &'static str, message: String },
+}
+
+impl Halt {
+    /// What every append refused because of this halt answers.
+    pub fn storage_error(&self) -> StorageError {
+        match self {
+            Halt::Storage(error) => error.clone(),
+            Halt::Panicked { .. } => StorageError::new("committing appends", self.clone()),
+        }
+    }
+}
+
 /// Why an append was refused. Nothing of a refused append is written.
 #[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -70,6 +96,13 @@ pub enum AppendError {
     /// because what reached the disk is then unknown.
     #[error("storage failure, the log accepts no more appends until restarted: {0}")]
     Storage(StorageError),
+    /// The append queue stayed full for the whole bounded wait
+    /// (`limits::APPEND_QUEUE_WAIT_MILLIS_MAX`): the log is taking appends more slowly
+    /// than they arrive. Nothing was queued; the client may retry later.
+    #[error(
+        "the append queue is full ({queued_events} events wait for the writer, at most {max_events}); retry later"
+    )]
+    QueueFull { queued_events: usize, max_events: usize },
     /// The log is shutting down or shut down.
     #[error("the log is closed")]
     Closed,

@@ -18,6 +18,8 @@ pub mod codec;
 pub mod conformance;
 pub mod error;
 pub mod event;
+#[cfg(feature = "fault-injection")]
+pub mod fault;
 pub mod limits;
 pub mod log;
 pub mod sled_log;
@@ -25,7 +27,7 @@ pub mod subscription;
 pub mod validate;
 
 pub use audit::VerifiableLog;
-pub use error::{AppendError, Damage, OpenError, ReadError, StorageError, Violation};
+pub use error::{AppendError, Damage, Halt, OpenError, ReadError, StorageError, Violation};
 pub use event::{
     AppendOutcome, AppendRequest, Direction, EventFilter, ExpectedVersion, ListStreamsRequest, LogHead, NewEvent,
     ReadAllPage, ReadAllRequest, ReadStreamRequest, RecordedEvent, StreamInfo, Timestamp, TreeHead,

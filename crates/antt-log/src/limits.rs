@@ -25,6 +25,15 @@ pub const EVENTS_PER_APPEND_MAX: usize = 1000;
 pub const APPEND_BYTES_MAX: usize = 4 * 1024 * 1024;
 /// Most events one group commit writes before it flushes.
 pub const GROUP_COMMIT_EVENTS_MAX: usize = 4096;
+/// Most events queued for the writer or in the group it is committing. An append whose
+/// events do not fit waits (back-pressure) at most [`APPEND_QUEUE_WAIT_MILLIS_MAX`], then
+/// is refused (`AppendError::QueueFull`, RESOURCE_EXHAUSTED over gRPC) without being
+/// queued. Two full groups: the writer always finds its next group waiting, while the
+/// queue's memory stays bounded (typical events are a few hundred bytes; at worst, every
+/// event at `EVENT_BYTES_MAX`, 384 MiB).
+pub const APPEND_QUEUE_EVENTS_MAX: usize = 2 * GROUP_COMMIT_EVENTS_MAX;
+/// How long an append waits for room in the queue before it is refused.
+pub const APPEND_QUEUE_WAIT_MILLIS_MAX: u64 = 2_000;
 /// Group commits durable in sled that may wait for their anchor at once: the writer
 /// syncs the next group while the previous one's anchor is synced, and waits beyond this.
 pub const ACKNOWLEDGE_QUEUE_GROUPS_MAX: usize = 2;
@@ -51,5 +60,8 @@ const _: () = assert!(
 );
 
 const _: () = assert!(EVENTS_PER_APPEND_MAX <= GROUP_COMMIT_EVENTS_MAX);
+// Every valid append fits in the queue (and in a permit count).
+const _: () = assert!(EVENTS_PER_APPEND_MAX <= APPEND_QUEUE_EVENTS_MAX);
+const _: () = assert!(APPEND_QUEUE_EVENTS_MAX <= u32::MAX as usize);
 const _: () = assert!(PAYLOAD_BYTES_MAX < APPEND_BYTES_MAX);
 const _: () = assert!(READ_PAGE_EVENTS_MAX <= READ_SCAN_RECORDS_MAX);

@@ -6,7 +6,7 @@ use std::future::Future;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use crate::error::{AppendError, ReadError};
+use crate::error::{AppendError, Halt, ReadError};
 use crate::event::{
     AppendOutcome, AppendRequest, ListStreamsRequest, LogHead, ReadAllPage, ReadAllRequest, ReadStreamRequest,
     RecordedEvent, StreamInfo,
@@ -59,6 +59,11 @@ pub trait EventLog: Send + Sync + 'static {
     /// Subscriptions wait on it instead of being pushed events, so a slow subscriber
     /// never holds up the writer.
     fn watch_head(&self) -> watch::Receiver<u64>;
+
+    /// Watches why the log stopped taking appends while open (`None` while it takes
+    /// them): a storage failure, or a panic of a thread that writes. It never goes back
+    /// to `None` before the log is reopened; the server's health follows it.
+    fn watch_halt(&self) -> watch::Receiver<Option<Halt>>;
 
     /// Stops accepting appends, finishes and flushes those already queued, and syncs.
     fn close(&self) -> impl Future<Output = Result<(), AppendError>> + Send;

@@ -39,6 +39,11 @@ pub enum EngineError {
     Mismatch { position: u64, source: KindMismatch },
     #[error("the projection store has format version {found}, this build reads {FORMAT_VERSION}: rebuild it")]
     OtherVersion { found: u32 },
+    /// Applying a page panicked: a bug of the projections. The engine halts as for any
+    /// other error (health NOT_SERVING for the projections, queries INTERNAL), while the log
+    /// and its appends go on: the projections are derived and can be rebuilt once fixed.
+    #[error("applying the log panicked after position {applied}: {message}")]
+    Panicked { applied: u64, message: String },
 }
 
 impl From<crate::store::StoreError> for EngineError {
@@ -100,6 +105,21 @@ impl<L: EventLog, S: Store> Engine<L, S> {
         })
     }
 
+    /// One step; a panic inside it becomes [`EngineError::Panicked`], so that it halts
+    /// the engine and says why instead of leaving its progress frozen and its health
+    /// unchanged. The engine's caches are not trusted after it: it stops.
+    async fn step_catching_panics(&mut self) -> Result<bool, EngineError> {
+        use futures::FutureExt;
+        let applied = self.applied();
+        match std::panic::AssertUnwindSafe(self.step()).catch_unwind().await {
+            Ok(stepped) => stepped,
+            Err(panic) => Err(EngineError::Panicked {
+                applied,
+                message: panic_message(panic.as_ref()),
+            }),
+        }
+    }
+
     pub fn watch(&self) -> watch::Receiver<Progress> {
         self.progress.subscribe()
     }
@@ -116,7 +136,7 @@ impl<L: EventLog, S: Store> Engine<L, S> {
             if *stop.borrow() {
                 return self.finish();
             }
-            let reached_head = match self.step().await {
+            let reached_head = match self.step_catching_panics().await {
                 Ok(reached_head) => reached_head,
                 Err(error) => {
                     self.progress
@@ -276,4 +296,13 @@ impl<L: EventLog, S: Store> Engine<L, S> {
         let keep_from = ticks[ticks.len() / 2];
         self.cache.retain(|_, cached| cached.last_used >= keep_from);
     }
+}
+
+/// The text a panic was raised with, when it was raised with text.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string())
 }

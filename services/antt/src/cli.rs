@@ -303,6 +303,14 @@ pub enum AdminCommand {
     /// Restore a key backup into a new key directory and destroy again every key whose
     /// erasure the log recorded (from --data, or the server at --server).
     RestoreKeys(crate::backup::keys::RestoreKeysArgs),
+    /// Ask a running server's gRPC health service; prints SERVING or NOT_SERVING and exits
+    /// 0 only when serving (1 not serving, 3 unreachable). For container health checks.
+    Health {
+        /// The service to ask about: "" (the default) for the whole server, or e.g.
+        /// `antt.v1.EventStore`, `antt.v1.Projections`.
+        #[arg(long, default_value = "")]
+        service: String,
+    },
     /// How far a running server's projections have read its log (lag, rebuild progress).
     Status {
         /// Start a rebuild beside the serving projections (they keep answering).

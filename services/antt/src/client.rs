@@ -96,6 +96,13 @@ impl Interceptor for Bearer {
     }
 }
 
+/// `channel` carrying this process's bearer token, if any: for callers (tests, tools)
+/// that connect themselves.
+pub fn over(channel: Channel) -> Conn {
+    let credentials = CREDENTIALS.get().cloned().unwrap_or_default();
+    InterceptedService::new(channel, Bearer(credentials.authorization))
+}
+
 /// One HTTP/2 connection to anttd (over TLS for an `https://` address); concurrent calls
 /// on clones of it share it.
 pub async fn channel(server: &str) -> Result<Conn, tonic::transport::Error> {
@@ -104,8 +111,7 @@ pub async fn channel(server: &str) -> Result<Conn, tonic::transport::Error> {
     if server.starts_with("https://") {
         endpoint = endpoint.tls_config(credentials.tls.unwrap_or_default())?;
     }
-    let channel = endpoint.connect().await?;
-    Ok(InterceptedService::new(channel, Bearer(credentials.authorization)))
+    Ok(over(endpoint.connect().await?))
 }
 
 pub async fn connect(server: &str) -> Result<EventStoreClient<Conn>, CliError> {

@@ -23,6 +23,7 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod forget;
+pub mod health;
 pub mod import;
 pub mod names;
 pub mod output;

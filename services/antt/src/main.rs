@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use antt::cli::{AdminCommand, Cli, Command, WitnessCommand};
 use antt::{
-    append, audit, backup, demo, export, forget, import, projections_admin, read, recover, report, tail, verify,
-    witness,
+    append, audit, backup, demo, export, forget, health, import, projections_admin, read, recover, report, tail,
+    verify, witness,
 };
 use clap::Parser;
 
@@ -30,6 +30,7 @@ async fn main() -> ExitCode {
         Command::Admin(AdminCommand::BackupKeys(args)) => backup::keys::backup(args).await,
         Command::Admin(AdminCommand::RestoreKeys(args)) => backup::keys::restore(&cli.server, args).await,
         Command::Admin(AdminCommand::Status { rebuild }) => projections_admin::status(&cli.server, rebuild).await,
+        Command::Admin(AdminCommand::Health { service }) => health::run(&cli.server, &service).await,
         // Import prints its own errors: they name the unit that failed.
         Command::Import(command) => return import::main(&cli.server, command).await,
         // So does the demo.

@@ -27,6 +27,9 @@ pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 10;
 pub const DEFAULT_CHECKPOINT_INTERVAL_SECS: u64 = 60;
 /// Default growth of the log, in events, that makes a checkpoint before the interval ends.
 pub const DEFAULT_CHECKPOINT_EVENTS: u64 = 10_000;
+/// The key store's directory name beside the data directory, by default (`./keys` beside
+/// `./data`); see `key_dir.rs`.
+pub const DEFAULT_KEY_DIR_NAME: &str = "keys";
 /// The signing key's file name inside the data directory, by default.
 pub const DEFAULT_SIGNING_KEY_FILE: &str = "log-signing.key";
 
@@ -73,8 +76,9 @@ pub struct Config {
     pub data_dir: PathBuf,
 
     /// Directory of the personal-data key store (one key per person; destroying a key
-    /// erases that person's data). Default: `keys` inside the data directory. In
-    /// production put it elsewhere, so that backups of the log never carry the keys.
+    /// erases that person's data). Default: `keys` beside the data directory (`./keys`
+    /// beside `./data`), so that a backup of the log does not carry the keys; a store
+    /// left in `<data-dir>/keys` by an older version stops the start until it is moved.
     #[arg(long, env = "ANTT_KEY_DIR")]
     pub key_dir: Option<PathBuf>,
 
@@ -192,6 +196,11 @@ pub struct AccessArgs {
     /// production: without keys every caller is the development principal.
     #[arg(long, env = "ANTT_INSECURE")]
     pub insecure: bool,
+
+    /// Also serve `grpc.health.v1.Health` alone, in plaintext, on this address: for probes
+    /// that cannot speak TLS (Kubernetes' gRPC probes) while the main port requires it.
+    #[arg(long, env = "ANTT_HEALTH_LISTEN")]
+    pub health_listen: Option<SocketAddr>,
 }
 
 /// Default `service.name` of the exported traces and metrics.
@@ -318,9 +327,12 @@ impl Config {
         )
     }
 
-    /// Where the personal-data keys live.
+    /// Where the personal-data keys live, before `key_dir::resolve`'s check for a store
+    /// left inside the data directory.
     pub fn key_dir(&self) -> PathBuf {
-        self.key_dir.clone().unwrap_or_else(|| self.data_dir.join("keys"))
+        self.key_dir
+            .clone()
+            .unwrap_or_else(|| crate::key_dir::default_beside(&self.data_dir))
     }
 
     /// Where the projections keep their indexes: beside the log, rebuildable from it.

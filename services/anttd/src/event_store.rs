@@ -19,13 +19,20 @@ use crate::streams::{self, LogPages, ResponseStream, StreamPages};
 pub struct EventStoreService<L> {
     log: Arc<L>,
     shutdown: ShutdownSignal,
+    /// Places for live subscriptions (`limits::SUBSCRIBERS_MAX`); each subscription holds
+    /// one until its stream is dropped.
+    subscribers: Arc<tokio::sync::Semaphore>,
 }
 
 impl<L: EventLog> EventStoreService<L> {
     /// A service over `log`. `shutdown` ends live subscriptions when the server stops
     /// (use [`ShutdownSignal::never`] when nothing stops it).
     pub fn new(log: Arc<L>, shutdown: ShutdownSignal) -> Self {
-        EventStoreService { log, shutdown }
+        EventStoreService {
+            log,
+            shutdown,
+            subscribers: Arc::new(tokio::sync::Semaphore::new(crate::limits::SUBSCRIBERS_MAX)),
+        }
     }
 
     /// Wrapped for tonic, with the message size limits of `max_message_bytes`.
@@ -86,12 +93,17 @@ impl<L: EventLog> EventStoreService<L> {
         let (from_position, filter) =
             convert::subscribe_request(request).map_err(|violations| status::invalid_argument(&violations))?;
         self.check_within_head(from_position)?;
+        // Refused at once rather than queued: a subscription is held for hours.
+        let place = Arc::clone(&self.subscribers)
+            .try_acquire_owned()
+            .map_err(|_| status::too_many_subscribers(crate::limits::SUBSCRIBERS_MAX))?;
         Ok(streams::subscription(
             self.log.clone(),
             from_position,
             filter,
             self.shutdown.clone(),
             Span::current(),
+            place,
         ))
     }
 

@@ -6,6 +6,9 @@
 //! - [`audit`]: the `antt.v1.Audit` service, the notary that signs and witnesses checkpoints.
 //! - [`commands`]: the one path by which a domain command is decided and recorded.
 //! - [`config`]: flags and `ANTT_*` variables.
+//! - [`key_dir`]: where the key store lives (beside the data directory) and the refusal of
+//!   one left inside it.
+//! - [`connections`]: the bounded accept loop (`limits::CONNECTIONS_MAX`).
 //! - [`server`]: [`serve`] and [`serve_log`]: listener, health, reflection, deadlines, shutdown.
 //! - [`domain_api`]: the domain services, registered together.
 //! - [`event_store`]: the `antt.v1.EventStore` service over any [`antt_log::EventLog`].
@@ -38,12 +41,14 @@ pub mod areas;
 pub mod audit;
 pub mod commands;
 pub mod config;
+pub mod connections;
 pub mod convert;
 pub mod domain_api;
 pub mod event_store;
 pub mod forces;
 pub mod incidents;
 pub mod inspections;
+pub mod key_dir;
 pub mod limits;
 pub mod logging;
 pub mod persons;

@@ -58,3 +58,24 @@ pub const METRICS_CONNECTIONS_MAX: usize = 8;
 pub const METRICS_REQUEST_MILLIS_MAX: u64 = 5_000;
 /// Largest request head read from a scraper (hyper's smallest read buffer).
 pub const METRICS_REQUEST_BYTES_MAX: usize = 8_192;
+
+// Bounds on what clients hold open at once. Reaching one is load, not failure: the health
+// service keeps saying SERVING (it says NOT_SERVING only while the log refuses appends or
+// the server stops). The append queue's bound is the log's own
+// (`antt_log::limits::APPEND_QUEUE_EVENTS_MAX`, `APPEND_QUEUE_WAIT_MILLIS_MAX`): an append
+// that finds no room within the wait is RESOURCE_EXHAUSTED.
+
+/// Most client connections served at once; beyond it new ones wait to be accepted
+/// (`connections.rs`). Clients are operators' tools and a few services, each multiplexing
+/// its calls over one or a few HTTP/2 connections.
+pub const CONNECTIONS_MAX: usize = 256;
+/// Most concurrent calls (HTTP/2 streams) on one connection, advertised in the server's
+/// SETTINGS: a client past it waits for one of its calls to end.
+pub const HTTP2_STREAMS_PER_CONNECTION_MAX: u32 = 128;
+/// Most live `EventStore.Subscribe` calls at once, over all connections; one more is
+/// RESOURCE_EXHAUSTED. Each holds a task and a page of events while it catches up.
+pub const SUBSCRIBERS_MAX: usize = 512;
+
+/// Concurrent calls on one connection of the plaintext health port (`--health-listen`):
+/// probes make one call at a time.
+pub const HEALTH_CALLS_PER_CONNECTION_MAX: usize = 4;

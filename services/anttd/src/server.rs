@@ -45,6 +45,12 @@ pub enum ServeError {
     OpenTask(#[source] tokio::task::JoinError),
     #[error("cannot open the personal-data key store: {0}")]
     KeyStore(#[from] antt_keystore::KeyStoreError),
+    #[error(transparent)]
+    KeyDir(#[from] crate::key_dir::KeyDirError),
+    /// A thread of the log that writes panicked: this process can commit nothing more, so
+    /// it ends (non-zero) for its supervisor to restart it; the open checks the store.
+    #[error("the event log cannot take appends any more in this process ({0}); exiting so that the supervisor restarts anttd")]
+    LogPanicked(antt_log::Halt),
     #[error("cannot build the reflection service from the descriptors: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
     #[error(transparent)]
@@ -57,6 +63,12 @@ pub enum ServeError {
     Projections(#[from] crate::projections::ProjectionsError),
     #[error(transparent)]
     Access(#[from] crate::access::setup::AccessSetupError),
+    #[error("cannot listen for health probes on {addr}: {source}")]
+    HealthListen {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("the TLS settings are not usable: {0}")]
     Tls(#[source] tonic::transport::Error),
     #[error("the gRPC server failed: {0}")]
@@ -124,17 +136,20 @@ async fn run_server<L: VerifiableLog>(
     let (gatekeeper, tls) = crate::access::setup::gatekeeper(&config.access, listen_addr)?;
     let (health, health_service) = tonic_health::server::health_reporter();
     set_status(&health, ServingStatus::Serving).await;
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(antt_proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()?;
-    let keys = Arc::new(KeyStore::open(config.key_dir())?);
+    let reflection = reflection_builder().build_v1()?;
+    let reflection_v1alpha = reflection_builder().build_v1alpha()?;
+    let keys = Arc::new(KeyStore::open(crate::key_dir::resolve(config)?)?);
     let domain_routes = domain_api::routes(DomainApi {
         commands: Commands::new(log.clone()),
         keys,
         max_message_bytes: config.max_message_bytes,
     });
     let (stop_subscriptions, shutdown_signal) = shutdown_channel();
+    if let Some(addr) = config.access.health_listen {
+        serve_plaintext_health(addr, health_service.clone(), shutdown_signal.clone()).await?;
+    }
+    let (log_panicked, panicked) = tokio::sync::oneshot::channel();
+    tokio::spawn(follow_log_halt(log.watch_halt(), health.clone(), log_panicked));
     let notary = Arc::new(notary(config, log.clone())?);
     tokio::spawn(audit::run_checkpoints(
         notary.clone(),
@@ -165,6 +180,7 @@ async fn run_server<L: VerifiableLog>(
     let incoming = TcpIncoming::from(listener)
         .with_nodelay(Some(true))
         .with_keepalive(Some(TCP_KEEPALIVE));
+    let incoming = crate::connections::bounded(incoming, crate::limits::CONNECTIONS_MAX);
     let (drain, drain_requested) = tokio::sync::oneshot::channel::<()>();
     let mut builder = Server::builder();
     if let Some(tls) = tls {
@@ -178,9 +194,11 @@ async fn run_server<L: VerifiableLog>(
         .timeout(config.request_timeout())
         .http2_keepalive_interval(Some(HTTP2_KEEPALIVE_INTERVAL))
         .http2_keepalive_timeout(Some(HTTP2_KEEPALIVE_TIMEOUT))
+        .max_concurrent_streams(Some(crate::limits::HTTP2_STREAMS_PER_CONNECTION_MAX))
         .add_routes(domain_routes)
         .add_service(health_service)
         .add_service(reflection)
+        .add_service(reflection_v1alpha)
         .add_service(event_store)
         .add_service(audit)
         .add_service(projections)
@@ -196,6 +214,7 @@ async fn run_server<L: VerifiableLog>(
             // Stopped before any shutdown signal: only an error does that.
             return result.map_err(ServeError::from);
         }
+        Ok(halt) = panicked => return Err(ServeError::LogPanicked(halt)),
         () = shutdown => {}
     }
 
@@ -215,6 +234,31 @@ async fn run_server<L: VerifiableLog>(
     let _ = stop_projections.send(true);
     projections_handle.stopped(grace).await;
     Ok(())
+}
+
+/// Health follows the log: the moment it halts (a storage failure: it refuses every
+/// append until restarted), the whole server ("") and the event store turn NOT_SERVING, so
+/// that load balancers and probes stop sending writes, while reads keep being answered. A
+/// panic of a writing thread is sent on `panicked`: nothing can fix it in this process.
+async fn follow_log_halt(
+    mut halts: tokio::sync::watch::Receiver<Option<antt_log::Halt>>,
+    health: HealthReporter,
+    panicked: tokio::sync::oneshot::Sender<antt_log::Halt>,
+) {
+    // An error means the log is gone: the server is stopping anyway.
+    let Ok(halt) = halts.wait_for(Option::is_some).await.map(|halt| halt.clone()) else {
+        return;
+    };
+    let Some(halt) = halt else { return };
+    tracing::error!(
+        error = %halt,
+        "the event log refuses every append until anttd is restarted; health is now NOT_SERVING \
+         (reads are still answered). Fix the cause (e.g. free disk space), then restart: the open checks the store"
+    );
+    set_status(&health, ServingStatus::NotServing).await;
+    if matches!(halt, antt_log::Halt::Panicked { .. }) {
+        let _ = panicked.send(halt);
+    }
 }
 
 /// Signs the head the server stops at, so that the last appends are covered by a
@@ -273,6 +317,44 @@ fn observed<L: VerifiableLog>(
             projection_lag: log_events.saturating_sub(applied),
         }
     }
+}
+
+/// Server reflection over every descriptor the server serves. Built once per protocol
+/// version: `v1` for current tools, `v1alpha` for those that only speak it (Python's
+/// grpcio-reflection client, Postman, grpcurl before 1.8.8). Each lists both reflection
+/// services, since both answer on this port.
+fn reflection_builder() -> tonic_reflection::server::Builder<'static> {
+    tonic_reflection::server::Builder::configure()
+        .include_reflection_service(false)
+        .register_encoded_file_descriptor_set(antt_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET)
+}
+
+/// Serves only `grpc.health.v1.Health`, in plaintext, on `addr` until `shutdown`: for
+/// probes that cannot speak TLS (Kubernetes' gRPC probes) when the main port requires it.
+/// Health is public and says nothing but SERVING or NOT_SERVING.
+async fn serve_plaintext_health(
+    addr: std::net::SocketAddr,
+    health: tonic_health::pb::health_server::HealthServer<impl tonic_health::pb::health_server::Health>,
+    mut shutdown: crate::shutdown::ShutdownSignal,
+) -> Result<(), ServeError> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::HealthListen { addr, source })?;
+    tracing::info!(%addr, "serving grpc.health.v1.Health in plaintext for probes");
+    tokio::spawn(async move {
+        let served = Server::builder()
+            .concurrency_limit_per_connection(crate::limits::HEALTH_CALLS_PER_CONNECTION_MAX)
+            .add_service(health)
+            .serve_with_incoming_shutdown(TcpIncoming::from(listener), async move { shutdown.stopped().await })
+            .await;
+        if let Err(error) = served {
+            tracing::error!(%error, "the plaintext health port failed");
+        }
+    });
+    Ok(())
 }
 
 /// The whole server ("") and the event store share one status: there is nothing else.

@@ -125,12 +125,32 @@ pub fn append_error(error: AppendError) -> Status {
             Status::unavailable(error.to_string())
         }
         AppendError::Closed => Status::unavailable(SHUTTING_DOWN),
+        AppendError::QueueFull { .. } => queue_full(&error),
         // A variant added to the log later: say what it is rather than guess a code.
         other => {
             tracing::error!(error = %other, "append failed");
             Status::internal(other.to_string())
         }
     }
+}
+
+/// RESOURCE_EXHAUSTED when the append queue stayed full for the whole bounded wait, with
+/// a `google.rpc.RetryInfo` that asks the client to wait as long again before retrying.
+/// Health stays SERVING: the log is busy, not failing.
+fn queue_full(error: &AppendError) -> Status {
+    let retry_after = std::time::Duration::from_millis(antt_log::limits::APPEND_QUEUE_WAIT_MILLIS_MAX);
+    Status::with_error_details(
+        Code::ResourceExhausted,
+        error.to_string(),
+        ErrorDetails::with_retry_info(Some(retry_after)),
+    )
+}
+
+/// RESOURCE_EXHAUSTED for a subscription beyond `limits::SUBSCRIBERS_MAX`.
+pub fn too_many_subscribers(max: usize) -> Status {
+    Status::resource_exhausted(format!(
+        "the server already serves {max} subscriptions, its most; retry later or subscribe on another server"
+    ))
 }
 
 /// The expected version as a script matches on it: `any`, `no_stream`, `stream_exists`
@@ -463,6 +483,14 @@ mod tests {
         let closed = append_error(AppendError::Closed);
         assert_eq!(closed.code(), Code::Unavailable);
         assert!(closed.message().contains("shutting down"));
+
+        let full = append_error(AppendError::QueueFull {
+            queued_events: 8192,
+            max_events: 8192,
+        });
+        assert_eq!(full.code(), Code::ResourceExhausted);
+        assert!(full.get_error_details().retry_info().is_some(), "{full:?}");
+        assert_eq!(too_many_subscribers(3).code(), Code::ResourceExhausted);
     }
 
     #[test]

@@ -260,16 +260,19 @@ struct Subscription {
     span: Span,
     /// Counts the subscription in `antt.subscribers` while it lives.
     _counted: crate::telemetry::Subscriber,
+    /// Its place among `limits::SUBSCRIBERS_MAX`, given back when tonic drops the stream.
+    _place: tokio::sync::OwnedSemaphorePermit,
 }
 
 /// A catch-up-then-live subscription that ends, with UNAVAILABLE and the position to
-/// resume from, when the server stops.
+/// resume from, when the server stops. It holds `place` for as long as it lives.
 pub fn subscription<L: EventLog>(
     log: Arc<L>,
     from_position: u64,
     filter: EventFilter,
     shutdown: ShutdownSignal,
     span: Span,
+    place: tokio::sync::OwnedSemaphorePermit,
 ) -> ResponseStream<pb::SubscribeResponse> {
     let state = Subscription {
         items: Box::pin(subscribe(log, from_position, filter)),
@@ -278,6 +281,7 @@ pub fn subscription<L: EventLog>(
         finished: false,
         span,
         _counted: crate::telemetry::Subscriber::start(),
+        _place: place,
     };
     Box::pin(futures::stream::unfold(state, |mut state| async move {
         if state.finished {

@@ -32,6 +32,9 @@ pub(crate) struct Job {
     /// runs on the writer thread for many appends, so it links to each rather than having
     /// one parent.
     pub span: tracing::Span,
+    /// The append's room in the queue (`limits::APPEND_QUEUE_EVENTS_MAX`), given back
+    /// when its group has been written.
+    pub room: tokio::sync::OwnedSemaphorePermit,
 }
 
 pub(crate) struct Group<'a> {
@@ -51,6 +54,8 @@ pub(crate) struct Group<'a> {
     pub replies: Vec<(Reply, Result<AppendOutcome, AppendError>)>,
     /// Set when the group cannot be committed; every job of it then fails.
     pub failure: Option<StorageError>,
+    /// The queue room of every job taken, given back when the group is dropped.
+    rooms: Vec<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl<'a> Group<'a> {
@@ -70,6 +75,7 @@ impl<'a> Group<'a> {
             appends: 0,
             replies: Vec::new(),
             failure: shared.failure(),
+            rooms: Vec::new(),
         }
     }
 
@@ -86,6 +92,7 @@ impl<'a> Group<'a> {
     pub fn take(&mut self, job: Job) {
         self.appends += 1;
         self.events += job.request.events.len();
+        self.rooms.push(job.room);
         let outcome = match &self.failure {
             Some(failure) => Err(AppendError::Storage(failure.clone())),
             None => self.decide(job.request),

@@ -41,7 +41,13 @@
 //! If writing, flushing or syncing fails, every append of that group fails with
 //! [`AppendError::Storage`] and so does every later append: what reached the disk is
 //! unknown until the store is reopened, which checks it. Reads keep serving what was
-//! committed.
+//! committed. A panic of the writer or the anchoring thread halts the log the same way.
+//! Either is published at once through [`EventLog::watch_halt`].
+//!
+//! # Back-pressure
+//! At most [`limits::APPEND_QUEUE_EVENTS_MAX`] events wait for the writer or are in the
+//! group it commits; an append that does not fit waits for room at most
+//! [`limits::APPEND_QUEUE_WAIT_MILLIS_MAX`], then fails with [`AppendError::QueueFull`].
 //!
 //! # Open checks
 //! `open` decodes every record and checks dense positions (key = record position),
@@ -86,7 +92,7 @@ pub use verify::{verify, VerifyError, VerifyReport};
 use antt_audit::merkle::{self, Hash, ProofError};
 
 use crate::audit::{self, VerifiableLog};
-use crate::error::{AppendError, OpenError, ReadError, StorageError};
+use crate::error::{AppendError, Halt, OpenError, ReadError, StorageError};
 use crate::event::{
     self, AppendOutcome, AppendRequest, ListStreamsRequest, LogHead, ReadAllPage, ReadAllRequest, ReadStreamRequest,
     RecordedEvent, StreamInfo, TreeHead,
@@ -115,6 +121,8 @@ pub struct SledLog {
     shared: Arc<Shared>,
     /// `None` once closed: appends are refused from then on.
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    /// Room in the append queue, in events (`limits::APPEND_QUEUE_EVENTS_MAX`).
+    queue_room: Arc<tokio::sync::Semaphore>,
     head: watch::Receiver<u64>,
     lifecycle: tokio::sync::Mutex<Lifecycle>,
 }
@@ -212,7 +220,7 @@ impl SledLog {
             jobs: job_receiver,
             head: head_sender,
         };
-        let lifecycle = start_writer(writer, parts.anchor)
+        let lifecycle = start_writer(writer, parts.anchor, Arc::clone(&shared))
             .map_err(|error| store::open_error(&path, "starting the writer thread", error))?;
         Ok(SledLog {
             path,
@@ -223,6 +231,7 @@ impl SledLog {
             checkpoint_sync,
             shared,
             jobs: Mutex::new(Some(job_sender)),
+            queue_room: Arc::new(tokio::sync::Semaphore::new(limits::APPEND_QUEUE_EVENTS_MAX)),
             head: head_receiver,
             lifecycle: tokio::sync::Mutex::new(lifecycle),
         })
@@ -267,6 +276,30 @@ impl SledLog {
         sender.send(job).map_err(|_| AppendError::Closed)
     }
 
+    /// Room for `events` in the append queue: waits while the writer is behind, at most
+    /// `limits::APPEND_QUEUE_WAIT_MILLIS_MAX`, then refuses.
+    async fn queue_room(&self, events: usize) -> Result<tokio::sync::OwnedSemaphorePermit, AppendError> {
+        let wanted = u32::try_from(events).unwrap_or(u32::MAX);
+        // Room at once, the usual case, needs no timer (some callers' runtimes have none).
+        if let Ok(room) = Arc::clone(&self.queue_room).try_acquire_many_owned(wanted) {
+            return Ok(room);
+        }
+        let wait = std::time::Duration::from_millis(limits::APPEND_QUEUE_WAIT_MILLIS_MAX);
+        match tokio::time::timeout(wait, Arc::clone(&self.queue_room).acquire_many_owned(wanted)).await {
+            Ok(Ok(room)) => Ok(room),
+            // The semaphore is never closed; a closed one would mean the log is.
+            Ok(Err(_)) => Err(AppendError::Closed),
+            Err(_) => {
+                let queued_events = limits::APPEND_QUEUE_EVENTS_MAX.saturating_sub(self.queue_room.available_permits());
+                tracing::warn!(queued_events, "append refused: the append queue stayed full");
+                Err(AppendError::QueueFull {
+                    queued_events,
+                    max_events: limits::APPEND_QUEUE_EVENTS_MAX,
+                })
+            }
+        }
+    }
+
     fn stop_accepting(&self) {
         self.jobs.lock().unwrap_or_else(PoisonError::into_inner).take();
     }
@@ -280,15 +313,37 @@ struct WriterParts {
     anchor: Anchor,
 }
 
-fn start_writer(writer: Writer, anchor: Anchor) -> std::io::Result<Lifecycle> {
+fn start_writer(writer: Writer, anchor: Anchor, shared: Arc<Shared>) -> std::io::Result<Lifecycle> {
     let (finished_sender, finished) = oneshot::channel();
     let thread = std::thread::Builder::new()
         .name("antt-log-writer".into())
         .spawn(move || {
-            let result = writer.run(anchor);
+            // A panic is a bug, not a storage failure, but it leaves the log just as
+            // unable to commit: record it as the log's halt, so that appends say why and
+            // the server can end the process instead of answering "closed" forever. The
+            // writer's state is not used again after it unwound (it is dropped here).
+            let result =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| writer.run(anchor))).unwrap_or_else(|panic| {
+                    let halt = Halt::Panicked {
+                        thread: "writer",
+                        message: panic_message(panic.as_ref()),
+                    };
+                    let error = halt.storage_error();
+                    shared.halt_with(halt);
+                    Err(error)
+                });
             let _ = finished_sender.send(result);
         })?;
     Ok(Lifecycle::Running { thread, finished })
+}
+
+/// The text a panic was raised with, when it was raised with text.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string())
 }
 
 fn scan_open_error(path: &std::path::Path, error: ScanError) -> OpenError {
@@ -354,14 +409,19 @@ impl EventLog for SledLog {
         if let Some(failure) = self.shared.failure() {
             return Err(AppendError::Storage(failure));
         }
+        let room = self.queue_room(request.events.len()).await?;
         let (reply, outcome) = oneshot::channel();
         self.send(Job {
             request,
             reply,
             span: tracing::Span::current(),
+            room,
         })?;
-        // A writer that vanished without replying has stopped; the log is then closed.
-        outcome.await.unwrap_or(Err(AppendError::Closed))
+        // A writer that vanished without replying has stopped: it halted (a panic) or
+        // the log closed.
+        outcome
+            .await
+            .unwrap_or_else(|_| Err(self.shared.failure().map_or(AppendError::Closed, AppendError::Storage)))
     }
 
     async fn read_stream(&self, request: ReadStreamRequest) -> Result<Vec<RecordedEvent>, ReadError> {
@@ -423,6 +483,10 @@ impl EventLog for SledLog {
 
     fn watch_head(&self) -> watch::Receiver<u64> {
         self.head.clone()
+    }
+
+    fn watch_halt(&self) -> watch::Receiver<Option<Halt>> {
+        self.shared.watch_halt()
     }
 
     async fn close(&self) -> Result<(), AppendError> {

@@ -3,7 +3,9 @@
 use std::sync::{OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
-use crate::error::StorageError;
+use tokio::sync::watch;
+
+use crate::error::{Halt, StorageError};
 use crate::sled_log::index::Index;
 
 /// One durable group commit, as its observer sees it.
@@ -28,9 +30,10 @@ pub type CommitObserver = Box<dyn Fn(&GroupCommitted) + Send + Sync>;
 pub(crate) struct Shared {
     /// Committed events only: the writer publishes a group after it is durable.
     index: RwLock<Index>,
-    /// The first storage failure. Once set, what reached the disk is unknown, so the
-    /// log takes no more appends until it is reopened and checked.
-    failure: OnceLock<StorageError>,
+    /// The first storage failure or panic of a writing thread. Once set, what reached the
+    /// disk is unknown, so the log takes no more appends until it is reopened and checked.
+    /// A watch, so that the server's health can follow it the moment it is set.
+    halt: watch::Sender<Option<Halt>>,
     /// Set at most once, by whoever serves the log.
     commit_observer: OnceLock<CommitObserver>,
 }
@@ -40,7 +43,7 @@ impl std::fmt::Debug for Shared {
         formatter
             .debug_struct("Shared")
             .field("index", &self.index)
-            .field("failure", &self.failure)
+            .field("halt", &*self.halt.borrow())
             .field("commit_observer", &self.commit_observer.get().is_some())
             .finish()
     }
@@ -50,7 +53,7 @@ impl Shared {
     pub fn new(index: Index) -> Self {
         Shared {
             index: RwLock::new(index),
-            failure: OnceLock::new(),
+            halt: watch::Sender::new(None),
             commit_observer: OnceLock::new(),
         }
     }
@@ -65,8 +68,9 @@ impl Shared {
         self.index.write().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// What an append refused because the log halted answers, if it has.
     pub fn failure(&self) -> Option<StorageError> {
-        self.failure.get().cloned()
+        self.halt.borrow().as_ref().map(Halt::storage_error)
     }
 
     /// Installs the observer; false if one was installed already (the first is kept).
@@ -80,8 +84,30 @@ impl Shared {
         }
     }
 
-    /// Records a storage failure; the first one is kept, as it is the cause.
+    /// Records a storage failure; the first cause is kept.
     pub fn fail(&self, error: StorageError) {
-        let _ = self.failure.set(error);
+        self.halt_with(Halt::Storage(error));
+    }
+
+    /// Records why the log halted; the first cause is kept.
+    pub fn halt_with(&self, halt: Halt) {
+        let message = halt.to_string();
+        let first = self.halt.send_if_modified(|current| {
+            if current.is_some() {
+                return false;
+            }
+            *current = Some(halt);
+            true
+        });
+        if first {
+            tracing::error!(
+                error = message,
+                "the event log halted: every append is refused until it is reopened"
+            );
+        }
+    }
+
+    pub fn watch_halt(&self) -> watch::Receiver<Option<Halt>> {
+        self.halt.subscribe()
     }
 }

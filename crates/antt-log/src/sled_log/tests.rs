@@ -662,3 +662,65 @@ async fn a_store_without_an_anchor_is_refused_until_adopted() {
     assert_eq!(log.tree_head().size, 10);
     log.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+// The read guard is held across awaits on purpose: it is what keeps the writer from
+// publishing, and nothing else in this test takes the index lock meanwhile.
+#[allow(clippy::await_holding_lock)]
+async fn a_full_append_queue_makes_appends_wait_then_refuses_them() {
+    // Goal: at most APPEND_QUEUE_EVENTS_MAX events wait for the writer; one more append
+    // waits (back-pressure), is refused with QueueFull after the bounded wait without being
+    // queued, and once the writer moves on, every queued append commits and room returns.
+    // Method: the test holds the index's read lock, which the writer needs to publish a
+    // group: the writer stops inside its first group (real lock contention, no flag), so
+    // appends accumulate. They are sent one at a time, each after the previous one holds
+    // its room, until the queue holds exactly its bound.
+    let dir = temp_dir();
+    let mut config = SledConfig::new(dir.path());
+    config.sync_mode = SyncMode::Flush;
+    let log = Arc::new(SledLog::open(config).unwrap());
+    let held = log.shared.index();
+    let mut queued = Vec::new();
+    let mut sent = 0usize;
+    while sent < limits::APPEND_QUEUE_EVENTS_MAX {
+        let events = (limits::APPEND_QUEUE_EVENTS_MAX - sent).min(limits::EVENTS_PER_APPEND_MAX);
+        let first_id = sent as u128 + 1;
+        let log_for_append = Arc::clone(&log);
+        let stream = format!("s-{}", queued.len());
+        queued.push(tokio::spawn(async move {
+            log_for_append
+                .append(request(
+                    &stream,
+                    ExpectedVersion::NoStream,
+                    first_id..first_id + events as u128,
+                ))
+                .await
+        }));
+        sent += events;
+        while log.queue_room.available_permits() > limits::APPEND_QUEUE_EVENTS_MAX - sent {
+            tokio::task::yield_now().await;
+        }
+    }
+    let refused = log
+        .append(request("one-more", ExpectedVersion::Any, 900_000..900_001))
+        .await;
+    match refused {
+        Err(AppendError::QueueFull {
+            queued_events,
+            max_events,
+        }) => {
+            assert_eq!(queued_events, limits::APPEND_QUEUE_EVENTS_MAX);
+            assert_eq!(max_events, limits::APPEND_QUEUE_EVENTS_MAX);
+        }
+        other => panic!("expected QueueFull, got {other:?}"),
+    }
+    drop(held);
+    for append in queued {
+        append.await.unwrap().unwrap();
+    }
+    log.append(request("one-more", ExpectedVersion::NoStream, 900_000..900_001))
+        .await
+        .unwrap();
+    assert_eq!(log.head().next_position, limits::APPEND_QUEUE_EVENTS_MAX as u64 + 1);
+    log.close().await.unwrap();
+}

@@ -12,7 +12,7 @@ use sled::Transactional;
 use tokio::sync::watch;
 use tracing::debug;
 
-use crate::error::StorageError;
+use crate::error::{Halt, StorageError};
 use crate::limits;
 use crate::sled_log::acknowledge::{self, Acknowledgement};
 use crate::sled_log::anchor::{Anchor, AnchoredHead};
@@ -59,8 +59,11 @@ impl Writer {
         }
         // Every group is anchored and acknowledged before the final sync.
         self.acknowledgements = None;
-        if acknowledging.join().is_err() {
-            self.shared.fail(StorageError::new("anchoring", AnchorThreadPanicked));
+        if let Err(panic) = acknowledging.join() {
+            self.shared.halt_with(Halt::Panicked {
+                thread: "anchoring",
+                message: crate::sled_log::panic_message(panic.as_ref()),
+            });
         }
         self.final_sync()
     }
@@ -70,6 +73,8 @@ impl Writer {
     /// The group's span is a root of its own (it serves many appends, of many traces) that
     /// follows from each append's span, so a trace viewer links both ways.
     fn commit_group(&mut self, first: Job) -> Option<Job> {
+        #[cfg(feature = "fault-injection")]
+        crate::fault::before_commit(&first.request);
         let span = tracing::info_span!(
             "group_commit",
             appends = tracing::field::Empty,
@@ -123,9 +128,14 @@ impl Writer {
             None => Err(acknowledgement),
         };
         if let Err(unsent) = sent {
-            // The acknowledging thread is gone: nothing can be anchored any more.
-            let failure = StorageError::new("anchoring", AnchorThreadPanicked);
-            self.shared.fail(failure.clone());
+            // The acknowledging thread is gone (it only stops early by a panic): nothing
+            // can be anchored any more.
+            let halt = Halt::Panicked {
+                thread: "anchoring",
+                message: AnchorThreadPanicked.to_string(),
+            };
+            let failure = halt.storage_error();
+            self.shared.halt_with(halt);
             acknowledge::reply(unsent.replies, Some(&failure));
         }
     }
