@@ -116,7 +116,7 @@ async fn exported_files_read_back_with_their_columns_and_values() {
     // Members at the end of 2020, as Parquet.
     let members = dir.path().join("members.parquet");
     let written = export::export(
-        antt::client::over(server.channel.clone()),
+        server.cli_channel().await,
         &request(Query::Members, (2020, 12, 31)),
         Format::Parquet,
         &members,
@@ -180,7 +180,7 @@ async fn exported_files_read_back_with_their_columns_and_values() {
     // The same rows as CSV: the group's name, with its comma and quotes, reads back whole.
     let members_csv = dir.path().join("members.csv");
     export::export(
-        antt::client::over(server.channel.clone()),
+        server.cli_channel().await,
         &request(Query::Members, (2020, 12, 31)),
         Format::Csv,
         &members_csv,
@@ -198,14 +198,9 @@ async fn exported_files_read_back_with_their_columns_and_values() {
     let incidents = dir.path().join("incidents.parquet");
     let mut both_years = request(Query::Incidents, (2021, 12, 31));
     both_years.period = Some((Date::new(2020, 1, 1).unwrap(), Date::new(2021, 12, 31).unwrap()));
-    let written = export::export(
-        antt::client::over(server.channel.clone()),
-        &both_years,
-        Format::Parquet,
-        &incidents,
-    )
-    .await
-    .unwrap();
+    let written = export::export(server.cli_channel().await, &both_years, Format::Parquet, &incidents)
+        .await
+        .unwrap();
     assert_eq!(written.rows, 2);
     let (names, columns) = read_parquet(&incidents);
     assert_eq!(
@@ -240,7 +235,7 @@ async fn exported_files_read_back_with_their_columns_and_values() {
     // The area tree, as CSV: the commune has a code, Thôn 8 none (empty, not quoted).
     let areas = dir.path().join("areas.csv");
     export::export(
-        antt::client::over(server.channel.clone()),
+        server.cli_channel().await,
         &request(Query::Areas, (2021, 12, 31)),
         Format::Csv,
         &areas,
@@ -274,18 +269,13 @@ async fn exported_files_read_back_with_their_columns_and_values() {
     let changes = dir.path().join("changes.csv");
     let mut before = request(Query::MemberChanges, (2021, 12, 31));
     before.known_at = Some(before_departure);
-    let written = export::export(
-        antt::client::over(server.channel.clone()),
-        &before,
-        Format::Csv,
-        &changes,
-    )
-    .await
-    .unwrap();
+    let written = export::export(server.cli_channel().await, &before, Format::Csv, &changes)
+        .await
+        .unwrap();
     assert_eq!(written.rows, 0, "no change in 2021 was known then");
     let mut now = request(Query::MemberChanges, (2021, 12, 31));
     now.known_at = None;
-    export::export(antt::client::over(server.channel.clone()), &now, Format::Csv, &changes)
+    export::export(server.cli_channel().await, &now, Format::Csv, &changes)
         .await
         .unwrap();
     let (header, records) = read_csv(&changes);

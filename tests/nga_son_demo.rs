@@ -201,7 +201,6 @@ async fn the_decade_of_nga_son_gives_the_figures_of_its_report() {
             only_under: Some("401".into()),
             send: SendArgs {
                 concurrency: 32,
-                actor: "antt-import".into(),
                 dry_run: false,
             },
         },
@@ -215,7 +214,6 @@ async fn the_decade_of_nga_son_gives_the_figures_of_its_report() {
         list_id: "2024".into(),
         concurrency: 32,
         connections: 4,
-        actor: "antt-demo".into(),
         dry_run: false,
     };
     let first = antt::demo::nga_son(&url, &args, false).await.unwrap();

@@ -16,9 +16,7 @@ use antt_e2e::TestServer;
 use serde_json::Value;
 
 async fn report_json(server: &TestServer, scope: &Scope) -> (Value, String) {
-    let answers = report::fetch(antt::client::over(server.channel.clone()), scope)
-        .await
-        .unwrap();
+    let answers = report::fetch(server.cli_channel().await, scope).await.unwrap();
     let tables = report::tables(&answers);
     (report::json(&answers, &tables), report::markdown(&answers, &tables))
 }

@@ -182,6 +182,14 @@ impl TestServer {
         Ok(EventStoreClient::new(connect_channel(self.addr).await?))
     }
 
+    /// A connection as the `antt` CLI makes one, for the CLI's library functions (the
+    /// report, the export); it carries no token, so this server must be in development mode.
+    pub async fn cli_channel(&self) -> antt::client::Conn {
+        antt::client::connected(&format!("http://{}", self.addr))
+            .await
+            .expect("the test server accepts connections")
+    }
+
     /// Signals shutdown and waits for `serve` to return; returns its result.
     pub async fn shutdown(self) -> anyhow::Result<()> {
         self.stop().await.map(|_| ())

@@ -399,10 +399,7 @@ impl CommandCell {
             .enumerate()
             .map(|(n, person_id)| register_person_request(n, person_id));
         in_flight(&forces, requests, |mut client, request| async move {
-            client
-                .register_person(with_actor(request))
-                .await
-                .context("Forces/RegisterPerson")
+            client.register_person(request).await.context("Forces/RegisterPerson")
         })
         .await?;
         let persons_duration = started.elapsed();
@@ -474,10 +471,7 @@ impl CommandCell {
             .enumerate()
             .map(|(n, team_id)| establish_team_request(first_n + n, team_id, &self.village_id, quota));
         in_flight(&self.forces, requests, |mut client, request| async move {
-            client
-                .establish_team(with_actor(request))
-                .await
-                .context("Forces/EstablishTeam")
+            client.establish_team(request).await.context("Forces/EstablishTeam")
         })
         .await?;
         for (client_idx, client) in self.clients.iter_mut().enumerate() {
@@ -693,8 +687,8 @@ async fn send(
     let mut retries = 0;
     loop {
         let (rpc, result) = match step {
-            Step::Nominate => ("NominateMember", forces.nominate_member(with_actor(nominate())).await),
-            Step::Appoint => ("AppointMember", forces.appoint_member(with_actor(appoint())).await),
+            Step::Nominate => ("NominateMember", forces.nominate_member(nominate()).await),
+            Step::Appoint => ("AppointMember", forces.appoint_member(appoint()).await),
         };
         match result {
             Ok(_) => return Ok(retries),
@@ -713,10 +707,6 @@ async fn send(
             }
         }
     }
-}
-
-fn with_actor<T>(message: T) -> tonic::Request<T> {
-    tonic::Request::new(message)
 }
 
 fn date(year: i32, month: u32, day: u32) -> pb::Date {
@@ -751,7 +741,7 @@ async fn register_areas(channel: &Channel) -> anyhow::Result<String> {
     ] {
         let area_id = Uuid::new_v4().to_string();
         areas
-            .register_area(with_actor(pb::RegisterAreaRequest {
+            .register_area(pb::RegisterAreaRequest {
                 header: header(&Uuid::new_v4().to_string(), date(2008, 1, 1), None),
                 area_id: area_id.clone(),
                 official_code: code.to_owned(),
@@ -760,7 +750,7 @@ async fn register_areas(channel: &Channel) -> anyhow::Result<String> {
                 division_type: division_type.to_owned(),
                 parent_area_id: parent,
                 formed_from_area_ids: Vec::new(),
-            }))
+            })
             .await
             .with_context(|| format!("Areas/RegisterArea {name}"))?;
         parent = area_id;

@@ -50,7 +50,8 @@ fn event_to_proto(event: NewEvent) -> pb::NewEvent {
         event_type: event.event_type,
         schema_version: event.schema_version,
         effective_at: None,
-        actor: event.actor,
+        // The server records its caller as actor (here "development"), whatever is sent.
+        actor: String::new(),
         correlation_id: event.correlation_id.map(|id| id.to_string()).unwrap_or_default(),
         causation_id: event.causation_id.map(|id| id.to_string()).unwrap_or_default(),
         metadata: event.metadata.into_iter().collect(),

@@ -27,7 +27,6 @@ pub async fn run(server: &str, args: AppendArgs) -> Result<(), CliError> {
             event_type: args.event_type,
             schema_version: args.schema_version,
             effective_at: args.effective,
-            actor: args.actor,
             content_type: "application/json".into(),
             payload,
             ..Default::default()

@@ -29,7 +29,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Append one event with a JSON payload to a stream.
+    /// Append one event with a JSON payload to a stream. The server records as its actor
+    /// who the --token names (`sub@iss`), or "development" on a server without keys.
     Append(AppendArgs),
     /// Read one stream, or the whole log with --all, as JSON lines.
     Read(ReadArgs),
@@ -199,10 +200,6 @@ pub struct AppendArgs {
     /// Event id; by default a new random one. Give the same id to retry safely.
     #[arg(long)]
     pub id: Option<Uuid>,
-
-    /// Who asks for this event (user or system id).
-    #[arg(long, env = "ANTT_ACTOR", default_value = "")]
-    pub actor: String,
 
     /// Version of the payload schema.
     #[arg(long, default_value_t = 1)]

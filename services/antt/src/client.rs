@@ -14,15 +14,12 @@ use crate::error::CliError;
 
 /// How long to wait for the TCP and HTTP/2 handshake before saying the server is down.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// The gRPC metadata key naming who issues a command (anttd's `ACTOR_METADATA_KEY`; the
-/// server records it as actor).
-pub const ACTOR_METADATA_KEY: &str = "antt-actor";
 
 /// How the CLI proves who calls and which server it trusts: flags every command takes.
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct CredentialArgs {
-    /// Bearer token (a JWT) sent with every call; the server records its subject as the
-    /// actor of what is written.
+    /// Bearer token (a JWT) sent with every call; the server records its subject and
+    /// issuer (`sub@iss`) as the actor of what is written.
     #[arg(long, global = true, env = "ANTT_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     /// CA certificate (PEM) that signed an `https://` server's certificate.

@@ -101,7 +101,27 @@ pub fn describe_status(status: &Status) -> String {
         let metadata: Vec<String> = metadata.iter().map(|(k, v)| format!("{k}={v}")).collect();
         text.push_str(&format!("\n  reason: {} ({})", info.reason, metadata.join(", ")));
     }
+    if let Some(hint) = access_hint(status.code()) {
+        text.push_str("\n  ");
+        text.push_str(hint);
+    }
     text
+}
+
+/// What to do about a refusal of who calls: the server's message says what was wrong with
+/// the token, not which flag of this CLI carries one.
+fn access_hint(code: Code) -> Option<&'static str> {
+    match code {
+        Code::Unauthenticated => Some(
+            "the server requires a valid bearer token: pass --token <JWT> or set ANTT_TOKEN \
+             (a token that has expired, or is not for this server, is refused too)",
+        ),
+        Code::PermissionDenied => Some(
+            "the server knows who you are, but your token's role or jurisdiction does not allow this; \
+             use a token that does (--token or ANTT_TOKEN)",
+        ),
+        _ => None,
+    }
 }
 
 /// The canonical gRPC name of a code, as in the gRPC documentation and server logs.
@@ -166,6 +186,32 @@ mod tests {
             text.ends_with("reason: WRONG_EXPECTED_VERSION (actual_version=3)"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn refusals_of_the_caller_say_how_to_pass_a_token() {
+        let status = Status::unauthenticated("chưa xác thực (not authenticated): no authorization metadata");
+        let text = describe_status(&status);
+        assert!(text.starts_with("UNAUTHENTICATED: chưa xác thực"), "{text}");
+        assert!(text.contains("pass --token <JWT> or set ANTT_TOKEN"), "{text}");
+        assert_eq!(CliError::from(status).exit_code(), 1);
+
+        let denied = Status::with_error_details(
+            Code::PermissionDenied,
+            "the role inspector may not call antt.v1.EventStore/Append",
+            ErrorDetails::with_error_info(
+                "ACCESS_DENIED",
+                "antt-ledger",
+                HashMap::from([("role".to_string(), "inspector".to_string())]),
+            ),
+        );
+        let text = describe_status(&denied);
+        assert!(text.contains("reason: ACCESS_DENIED (role=inspector)"), "{text}");
+        assert!(
+            text.ends_with("use a token that does (--token or ANTT_TOKEN)"),
+            "{text}"
+        );
+        assert!(!describe_status(&Status::not_found("x")).contains("--token"));
     }
 
     #[test]

@@ -12,10 +12,9 @@ use antt_domain::Date;
 use antt_proto::v1 as pb;
 use antt_proto::v1::forces_client::ForcesClient;
 use clap::Args;
-use tonic::metadata::MetadataValue;
 use uuid::Uuid;
 
-use crate::client::{self, ACTOR_METADATA_KEY};
+use crate::client;
 use crate::dates::parse_date;
 use crate::error::CliError;
 
@@ -42,10 +41,6 @@ pub struct ForgetPersonArgs {
     /// Date of the erasure request or decision, `YYYY-MM-DD`. Default: today in Vietnam.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub effective: Option<pb::Date>,
-
-    /// Who asks for the erasure (user or system id).
-    #[arg(long, env = "ANTT_ACTOR", default_value = "")]
-    pub actor: String,
 }
 
 pub async fn run(server: &str, args: ForgetPersonArgs) -> Result<(), CliError> {
@@ -54,7 +49,7 @@ pub async fn run(server: &str, args: ForgetPersonArgs) -> Result<(), CliError> {
         Some(date) => date,
         None => today_in_vietnam()?,
     };
-    let mut request = tonic::Request::new(pb::ForgetPersonRequest {
+    let request = tonic::Request::new(pb::ForgetPersonRequest {
         header: Some(pb::CommandHeader {
             request_id: request_id.to_string(),
             expected_version: None,
@@ -64,11 +59,6 @@ pub async fn run(server: &str, args: ForgetPersonArgs) -> Result<(), CliError> {
         person_id: args.person_id.to_string(),
         reason: args.reason,
     });
-    if !args.actor.trim().is_empty() {
-        let actor = MetadataValue::try_from(args.actor.trim())
-            .map_err(|_| CliError::Input("--actor must be printable ASCII text".into()))?;
-        request.metadata_mut().insert(ACTOR_METADATA_KEY, actor);
-    }
     let result = send(server, request).await;
     if result.is_err() {
         // The erasure may have happened even if the answer was lost: the same id retries

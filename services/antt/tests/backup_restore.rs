@@ -73,7 +73,8 @@ fn event(n: u64) -> pb::NewEvent {
             seconds: 1_528_761_600 + n as i64,
             nanos: 7_000,
         }),
-        actor: "can-bo-xa".into(),
+        // Set by the server: the caller ("development" here), whatever is sent.
+        actor: String::new(),
         correlation_id: Uuid::new_v4().to_string(),
         causation_id: String::new(),
         metadata: [

@@ -75,8 +75,6 @@ async fn forget_person_erases_and_is_safe_to_repeat() {
         "2024-06-01",
         "--request-id",
         request_id.as_str(),
-        "--actor",
-        "can-bo-xa-nga-thai",
     ];
     let first = json_line(&antt(&server, &args).await);
     assert_eq!(first["event_types"][0], "antt.v1.PersonErased");

@@ -60,10 +60,6 @@ pub struct NgaSonArgs {
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub connections: u16,
 
-    /// Who issues the commands, recorded as the events' actor.
-    #[arg(long, env = "ANTT_ACTOR", default_value = "antt-demo")]
-    pub actor: String,
-
     /// Print the plan (requests per stage) and send nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -160,7 +156,6 @@ pub async fn nga_son(server: &str, args: &NgaSonArgs, progress: bool) -> anyhow:
     let pool = send::connect(server, usize::from(args.connections)).await?;
     let options = SendOptions {
         concurrency: usize::from(args.concurrency),
-        actor: args.actor.clone(),
         progress,
     };
     let outcome = send::send_plan(&pool, plan, &options).await.map_err(|failed| {

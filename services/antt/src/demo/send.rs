@@ -18,10 +18,9 @@ use antt_proto::v1::records_client::RecordsClient;
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
-use tonic::metadata::{Ascii, MetadataValue};
 use tonic::{Code, Status};
 
-use crate::client::{self, ACTOR_METADATA_KEY};
+use crate::client;
 use crate::demo::plan::{Plan, Request, Step};
 use crate::error::describe_status;
 
@@ -30,8 +29,6 @@ use crate::error::describe_status;
 pub struct SendOptions {
     /// Chains in flight at most (so requests in flight at most); at least 1.
     pub concurrency: usize,
-    /// Who issues the commands, recorded as the events' actor.
-    pub actor: String,
     /// Draw a progress bar on a terminal.
     pub progress: bool,
 }
@@ -112,7 +109,6 @@ pub async fn send_plan(pool: &[Clients], plan: Plan, options: &SendOptions) -> R
     let bar = progress_bar(plan.step_count(), options.progress);
     let mut outcome = Outcome::default();
     let limit = Arc::new(Semaphore::new(options.concurrency.max(1)));
-    let actor = actor_value(&options.actor);
     for stage in plan.stages {
         let started = Instant::now();
         let steps = stage.step_count();
@@ -131,10 +127,9 @@ pub async fn send_plan(pool: &[Clients], plan: Plan, options: &SendOptions) -> R
                 break;
             };
             let clients = pool[index % pool.len().max(1)].clone();
-            let actor = actor.clone();
             let bar = bar.clone();
             tasks.spawn(async move {
-                let result = send_chain(clients, chain, actor, &bar).await;
+                let result = send_chain(clients, chain, &bar).await;
                 drop(permit);
                 result
             });
@@ -178,15 +173,10 @@ fn collect(done: Result<ChainResult, tokio::task::JoinError>, outcome: &mut Outc
     }
 }
 
-async fn send_chain(
-    mut clients: Clients,
-    chain: Vec<Step>,
-    actor: Option<MetadataValue<Ascii>>,
-    bar: &ProgressBar,
-) -> ChainResult {
+async fn send_chain(mut clients: Clients, chain: Vec<Step>, bar: &ProgressBar) -> ChainResult {
     let (mut recorded, mut already) = (0, 0);
     for step in chain {
-        if send_step(&mut clients, &step, actor.clone()).await? {
+        if send_step(&mut clients, &step).await? {
             recorded += 1;
         } else {
             already += 1;
@@ -198,15 +188,10 @@ async fn send_chain(
 
 /// Sends one step, retrying while the server is UNAVAILABLE. True if the server
 /// recorded something, false if it had all of it already.
-async fn send_step(
-    clients: &mut Clients,
-    step: &Step,
-    actor: Option<MetadataValue<Ascii>>,
-) -> Result<bool, StepFailed> {
+async fn send_step(clients: &mut Clients, step: &Step) -> Result<bool, StepFailed> {
     let attempt = || {
         let mut clients = clients.clone();
-        let actor = actor.clone();
-        async move { call(&mut clients, &step.request, actor).await }
+        async move { call(&mut clients, &step.request).await }
     };
     client::retry_unavailable(attempt).await.map_err(|status| StepFailed {
         what: step.what.clone(),
@@ -215,73 +200,44 @@ async fn send_step(
     })
 }
 
-fn with_actor<T>(message: T, actor: Option<MetadataValue<Ascii>>) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
-    if let Some(actor) = actor {
-        request.metadata_mut().insert(ACTOR_METADATA_KEY, actor);
-    }
-    request
-}
-
 /// One call; true if it recorded anything.
-async fn call(clients: &mut Clients, request: &Request, actor: Option<MetadataValue<Ascii>>) -> Result<bool, Status> {
+async fn call(clients: &mut Clients, request: &Request) -> Result<bool, Status> {
     let new = |result: tonic::Response<pb::CommandResult>| !result.into_inner().deduplicated;
     let c = clients;
     Ok(match request {
-        Request::RegisterArea(r) => new(c.areas.register_area(with_actor(r.clone(), actor)).await?),
-        Request::RecordPopulation(r) => new(c.areas.record_population(with_actor(r.clone(), actor)).await?),
-        Request::DesignateKeyComplexArea(r) => {
-            new(c.areas.designate_key_complex_area(with_actor(r.clone(), actor)).await?)
-        }
-        Request::RecordTransformation(r) => new(c.areas.record_transformation(with_actor(r.clone(), actor)).await?),
-        Request::RegisterPerson(r) => new(c.forces.register_person(with_actor(r.clone(), actor)).await?),
-        Request::EstablishTeam(r) => new(c.forces.establish_team(with_actor(r.clone(), actor)).await?),
+        Request::RegisterArea(r) => new(c.areas.register_area(r.clone()).await?),
+        Request::RecordPopulation(r) => new(c.areas.record_population(r.clone()).await?),
+        Request::DesignateKeyComplexArea(r) => new(c.areas.designate_key_complex_area(r.clone()).await?),
+        Request::RecordTransformation(r) => new(c.areas.record_transformation(r.clone()).await?),
+        Request::RegisterPerson(r) => new(c.forces.register_person(r.clone()).await?),
+        Request::EstablishTeam(r) => new(c.forces.establish_team(r.clone()).await?),
         Request::RestructureTeam(r) => {
-            let response = c
-                .forces
-                .restructure_team(with_actor(r.clone(), actor))
-                .await?
-                .into_inner();
+            let response = c.forces.restructure_team(r.clone()).await?.into_inner();
             response
                 .restructured
                 .iter()
                 .chain(&response.received)
                 .any(|result| !result.deduplicated)
         }
-        Request::AppointMember(r) => new(c.forces.appoint_member(with_actor(r.clone(), actor)).await?),
-        Request::ChangeMemberRole(r) => new(c.forces.change_member_role(with_actor(r.clone(), actor)).await?),
-        Request::MemberLeaves(r) => new(c.forces.member_leaves(with_actor(r.clone(), actor)).await?),
-        Request::ReplaceMember(r) => new(c.forces.replace_member(with_actor(r.clone(), actor)).await?),
-        Request::RecordGroupHouseholds(r) => {
-            new(c.forces.record_group_households(with_actor(r.clone(), actor)).await?)
-        }
-        Request::ReportIncident(r) => new(c.incidents.report_incident(with_actor(r.clone(), actor)).await?),
-        Request::AssignIncident(r) => new(c.incidents.assign_incident(with_actor(r.clone(), actor)).await?),
-        Request::MediateIncident(r) => new(c.incidents.mediate_incident(with_actor(r.clone(), actor)).await?),
-        Request::ResolveIncident(r) => new(c.incidents.resolve_incident(with_actor(r.clone(), actor)).await?),
-        Request::RecordArrest(r) => new(c.incidents.record_arrest(with_actor(r.clone(), actor)).await?),
-        Request::RegisterToStrive(r) => new(c.ratings.register_to_strive(with_actor(r.clone(), actor)).await?),
-        Request::RateUnit(r) => new(c.ratings.rate_unit(with_actor(r.clone(), actor)).await?),
-        Request::RecordPledges(r) => new(c.ratings.record_pledges(with_actor(r.clone(), actor)).await?),
-        Request::RecordDocument(r) => new(c.records.record_document(with_actor(r.clone(), actor)).await?),
-        Request::RecordConference(r) => new(c.records.record_conference(with_actor(r.clone(), actor)).await?),
-        Request::RecordConferenceAttendees(r) => new(c
-            .records
-            .record_conference_attendees(with_actor(r.clone(), actor))
-            .await?),
-        Request::GrantAward(r) => new(c.records.grant_award(with_actor(r.clone(), actor)).await?),
-        Request::TakeOffice(r) => new(c.records.take_office(with_actor(r.clone(), actor)).await?),
+        Request::AppointMember(r) => new(c.forces.appoint_member(r.clone()).await?),
+        Request::ChangeMemberRole(r) => new(c.forces.change_member_role(r.clone()).await?),
+        Request::MemberLeaves(r) => new(c.forces.member_leaves(r.clone()).await?),
+        Request::ReplaceMember(r) => new(c.forces.replace_member(r.clone()).await?),
+        Request::RecordGroupHouseholds(r) => new(c.forces.record_group_households(r.clone()).await?),
+        Request::ReportIncident(r) => new(c.incidents.report_incident(r.clone()).await?),
+        Request::AssignIncident(r) => new(c.incidents.assign_incident(r.clone()).await?),
+        Request::MediateIncident(r) => new(c.incidents.mediate_incident(r.clone()).await?),
+        Request::ResolveIncident(r) => new(c.incidents.resolve_incident(r.clone()).await?),
+        Request::RecordArrest(r) => new(c.incidents.record_arrest(r.clone()).await?),
+        Request::RegisterToStrive(r) => new(c.ratings.register_to_strive(r.clone()).await?),
+        Request::RateUnit(r) => new(c.ratings.rate_unit(r.clone()).await?),
+        Request::RecordPledges(r) => new(c.ratings.record_pledges(r.clone()).await?),
+        Request::RecordDocument(r) => new(c.records.record_document(r.clone()).await?),
+        Request::RecordConference(r) => new(c.records.record_conference(r.clone()).await?),
+        Request::RecordConferenceAttendees(r) => new(c.records.record_conference_attendees(r.clone()).await?),
+        Request::GrantAward(r) => new(c.records.grant_award(r.clone()).await?),
+        Request::TakeOffice(r) => new(c.records.take_office(r.clone()).await?),
     })
-}
-
-/// The actor as gRPC metadata; None (the server then records "unknown") if it cannot be
-/// sent as ASCII metadata.
-fn actor_value(actor: &str) -> Option<MetadataValue<Ascii>> {
-    let actor = actor.trim();
-    if actor.is_empty() {
-        return None;
-    }
-    actor.parse().ok()
 }
 
 fn progress_bar(steps: usize, visible: bool) -> ProgressBar {

@@ -128,10 +128,6 @@ pub struct SendArgs {
     #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
 
-    /// Who issues the commands (user or system id), recorded as the events' actor.
-    #[arg(long, env = "ANTT_ACTOR", default_value = "antt-import")]
-    pub actor: String,
-
     /// Print the plan (requests per stage and notes) and send nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -235,7 +231,6 @@ async fn execute(server: &str, import: &str, list_id: &str, plan: &Plan, args: &
         plan,
         &SendOptions {
             concurrency: usize::from(args.concurrency),
-            actor: args.actor.clone(),
         },
     )
     .await?;

@@ -10,10 +10,9 @@ use antt_proto::v1::areas_client::AreasClient;
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
-use tonic::metadata::MetadataValue;
 use tonic::{Code, Status};
 
-use crate::client::{self, ACTOR_METADATA_KEY};
+use crate::client;
 use crate::error::describe_status;
 use crate::import::plan::{Plan, Request, Step};
 
@@ -22,8 +21,6 @@ use crate::import::plan::{Plan, Request, Step};
 pub struct SendOptions {
     /// Requests in flight at most; at least 1.
     pub concurrency: usize,
-    /// Who issues the commands, recorded as the events' actor.
-    pub actor: String,
 }
 
 /// What the server answered, counted per step.
@@ -72,7 +69,6 @@ pub async fn send_plan(
     let bar = progress_bar(plan.step_count());
     let mut outcome = Outcome::default();
     let limit = Arc::new(Semaphore::new(options.concurrency.max(1)));
-    let actor = actor_value(&options.actor);
     for stage in &plan.stages {
         bar.set_message(stage.name);
         let mut tasks = JoinSet::new();
@@ -90,9 +86,8 @@ pub async fn send_plan(
             };
             let client = client.clone();
             let step = step.clone();
-            let actor = actor.clone();
             tasks.spawn(async move {
-                let result = send_step(client, &step, actor).await;
+                let result = send_step(client, &step).await;
                 drop(permit);
                 result
             });
@@ -134,15 +129,10 @@ fn collect(
 
 /// Sends one step, retrying while the server is UNAVAILABLE. True if the server
 /// recorded something, false if it had all of it already.
-async fn send_step(
-    client: AreasClient<crate::client::Conn>,
-    step: &Step,
-    actor: Option<MetadataValue<tonic::metadata::Ascii>>,
-) -> Result<bool, StepFailed> {
+async fn send_step(client: AreasClient<crate::client::Conn>, step: &Step) -> Result<bool, StepFailed> {
     let attempt = || {
         let mut client = client.clone();
-        let actor = actor.clone();
-        async move { call(&mut client, &step.request, actor).await }
+        async move { call(&mut client, &step.request).await }
     };
     crate::client::retry_unavailable(attempt)
         .await
@@ -154,37 +144,16 @@ async fn send_step(
 }
 
 /// One call; true if it recorded anything.
-async fn call(
-    client: &mut AreasClient<crate::client::Conn>,
-    request: &Request,
-    actor: Option<MetadataValue<tonic::metadata::Ascii>>,
-) -> Result<bool, Status> {
-    fn with_actor<T>(message: T, actor: Option<MetadataValue<tonic::metadata::Ascii>>) -> tonic::Request<T> {
-        let mut request = tonic::Request::new(message);
-        if let Some(actor) = actor {
-            request.metadata_mut().insert(ACTOR_METADATA_KEY, actor);
-        }
-        request
-    }
+async fn call(client: &mut AreasClient<crate::client::Conn>, request: &Request) -> Result<bool, Status> {
     let single = |result: pb::CommandResult| !result.deduplicated;
     let several = |results: pb::AreaCommandResults| results.results.iter().any(|result| !result.deduplicated);
     Ok(match request {
-        Request::Register(r) => single(client.register_area(with_actor(r.clone(), actor)).await?.into_inner()),
-        Request::Rename(r) => single(client.rename_area(with_actor(r.clone(), actor)).await?.into_inner()),
-        Request::Dissolve(r) => single(client.dissolve_area(with_actor(r.clone(), actor)).await?.into_inner()),
-        Request::Merge(r) => several(client.merge_areas(with_actor(r.clone(), actor)).await?.into_inner()),
-        Request::Split(r) => several(client.split_area(with_actor(r.clone(), actor)).await?.into_inner()),
+        Request::Register(r) => single(client.register_area(r.clone()).await?.into_inner()),
+        Request::Rename(r) => single(client.rename_area(r.clone()).await?.into_inner()),
+        Request::Dissolve(r) => single(client.dissolve_area(r.clone()).await?.into_inner()),
+        Request::Merge(r) => several(client.merge_areas(r.clone()).await?.into_inner()),
+        Request::Split(r) => several(client.split_area(r.clone()).await?.into_inner()),
     })
-}
-
-/// The actor as gRPC metadata; None (the server then records "unknown") if it cannot be
-/// sent as ASCII metadata.
-fn actor_value(actor: &str) -> Option<MetadataValue<tonic::metadata::Ascii>> {
-    let actor = actor.trim();
-    if actor.is_empty() {
-        return None;
-    }
-    actor.parse().ok()
 }
 
 fn progress_bar(steps: usize) -> ProgressBar {

@@ -11,6 +11,18 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tonic::transport::{Channel, Endpoint};
 
+/// The issuer, audience and key seed of the tokens of [`Server::start_with_tokens`].
+pub const TOKEN_ISSUER: &str = "https://sso.antt.test";
+pub const TOKEN_AUDIENCE: &str = "antt-ledger";
+const TOKEN_KEY_SEED: u64 = 2026;
+
+/// Seconds since 1970, the clock tokens are issued by.
+pub fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
+}
+
 /// An `anttd` served in-process on 127.0.0.1:<ephemeral> over a temp directory.
 pub struct Server {
     pub addr: SocketAddr,
@@ -33,6 +45,21 @@ impl Server {
         let mut config = anttd::Config::for_data_dir(dir.path().join("data"));
         configure(&mut config);
         Server::serve(config, dir).await
+    }
+
+    /// A server that needs a bearer token on every call but health, signed by the returned
+    /// issuer (`TOKEN_ISSUER`, for `TOKEN_AUDIENCE`); its JWKS is a file in the server's
+    /// temp directory.
+    pub async fn start_with_tokens(prefix: &str) -> (Server, antt_access::testing::TestIssuer) {
+        let issuer = antt_access::testing::TestIssuer::new(TOKEN_ISSUER, TOKEN_AUDIENCE, TOKEN_KEY_SEED);
+        let dir = tempfile::Builder::new().prefix(prefix).tempdir().unwrap();
+        let jwks = dir.path().join("jwks.json");
+        std::fs::write(&jwks, issuer.jwks()).unwrap();
+        let mut config = anttd::Config::for_data_dir(dir.path().join("data"));
+        config.access.jwks = Some(jwks);
+        config.access.token_issuer = Some(TOKEN_ISSUER.into());
+        config.access.token_audience = Some(TOKEN_AUDIENCE.into());
+        (Server::serve(config, dir).await, issuer)
     }
 
     /// Serves `config` as it is (its data directory is the caller's); `dir` lives as
@@ -75,7 +102,7 @@ impl Server {
     }
 }
 
-/// `antt --server http://<server>`, ignoring `ANTT_SERVER` and `ANTT_ACTOR` from the
+/// `antt --server http://<server>`, ignoring `ANTT_SERVER` and `ANTT_TOKEN` from the
 /// environment; the caller adds its arguments and runs it.
 pub fn antt_command(server: &Server) -> tokio::process::Command {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_antt"));
@@ -83,6 +110,6 @@ pub fn antt_command(server: &Server) -> tokio::process::Command {
         .arg("--server")
         .arg(format!("http://{}", server.addr))
         .env_remove("ANTT_SERVER")
-        .env_remove("ANTT_ACTOR");
+        .env_remove("ANTT_TOKEN");
     command
 }
