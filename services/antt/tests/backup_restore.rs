@@ -384,7 +384,8 @@ async fn a_person_erased_after_the_key_backup_stays_erased() {
     register(&mut forces, &kept, "Lê Văn Bình").await;
     let dir = tempfile::tempdir().unwrap();
     let keys_file = dir.path().join("keys.bak");
-    let source_keys = server.data_dir().join("keys");
+    // Where the server keeps them by default: beside its data directory.
+    let source_keys = anttd::Config::for_data_dir(server.data_dir()).key_dir();
     let keys_backup = succeeded(
         &antt(
             &server,
@@ -412,7 +413,7 @@ async fn a_person_erased_after_the_key_backup_stays_erased() {
     server.stop().await;
 
     let restored = dir.path().join("restored");
-    let keys = restored.join("keys");
+    let keys = dir.path().join("restored-keys");
     succeeded(
         &antt_offline(&[
             "admin",
