@@ -61,7 +61,13 @@ async fn register(client: &mut Client, area: NewArea<'_>) -> String {
     id
 }
 
-async fn get(client: &mut Client, id: &str) -> AreaView {
+async fn get<T>(client: &mut AreasClient<T>, id: &str) -> AreaView
+where
+    T: tonic::client::GrpcService<tonic::body::Body>,
+    T::Error: Into<tonic::codegen::StdError>,
+    T::ResponseBody: tonic::codegen::Body<Data = tonic::codegen::Bytes> + Send + 'static,
+    <T::ResponseBody as tonic::codegen::Body>::Error: Into<tonic::codegen::StdError> + Send,
+{
     client
         .get_area(GetAreaRequest {
             area_id: id.to_string(),
@@ -412,10 +418,16 @@ async fn a_merger_half_written_is_finished_by_its_retry() {
     // EventStore, exactly as the server would have (same event id, same metadata).
     let merged = client.merge_areas(request.clone()).await.unwrap().into_inner();
     let first_step = merged.results[0].clone();
-    // Start over on a fresh server with only the first step's events copied.
-    let fresh = TestServer::start().await.unwrap();
-    let mut fresh_client = AreasClient::new(fresh.channel.clone());
-    let mut store = fresh.client.clone();
+    // Start over on a fresh server with only the first step's events copied, as a
+    // migration (the one role that may append raw events to areas' streams).
+    let grants = r#"{"systems": [{"subject": "registry", "calls": ["antt.v1.Areas/*"]}]}"#;
+    let (fresh, issuer) = TestServer::start_with_tokens(Some(grants), |_| {}).await.unwrap();
+    let as_role = |sub: &str, role: &str| {
+        let token = issuer.token_for(sub, role, None, antt_e2e::now_secs());
+        tonic::codegen::InterceptedService::new(fresh.channel.clone(), antt_e2e::bearer(&token))
+    };
+    let mut fresh_client = AreasClient::new(as_role("registry", "system"));
+    let mut store = antt_e2e::v1::event_store_client::EventStoreClient::new(as_role("chuyendoi", "migration"));
     let mut source = server.client.clone();
     let all = antt_e2e::read_all(&mut source, 0).await.unwrap();
     for event in all.iter().filter(|e| e.position <= first_step.last_position) {
@@ -431,9 +443,12 @@ async fn a_merger_half_written_is_finished_by_its_retry() {
             content_type: event.content_type.clone(),
             payload: event.payload.clone(),
         };
-        antt_e2e::append(&mut store, &event.stream_id, vec![new_event])
-            .await
-            .unwrap();
+        let append = antt_e2e::v1::AppendRequest {
+            stream_id: event.stream_id.clone(),
+            expected: None,
+            events: vec![new_event],
+        };
+        store.append(append).await.unwrap();
     }
     assert_eq!(get(&mut fresh_client, &a).await.status(), AreaStatus::Merged);
     assert_eq!(get(&mut fresh_client, &b).await.status(), AreaStatus::Active);
