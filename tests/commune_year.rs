@@ -31,6 +31,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use antt_e2e::TestServer;
 use antt_proto::v1 as pb;
+use anttd::access::reads::{PERSONAL_DATA_READS_STREAM, PERSONAL_DATA_READ_EVENT};
 use pb::areas_client::AreasClient;
 use pb::event_store_client::EventStoreClient;
 use pb::forces_client::ForcesClient;
@@ -433,7 +434,19 @@ async fn a_commune_year_is_recorded_and_reads_back_whole() {
     let server = server.restart().await.unwrap();
     let after = read_back(&server.channel, &ids).await;
     check(&after, &ids, &sent);
-    assert!(after == before, "the reads differ after a restart");
+    assert_eq!(
+        before.log.len(),
+        sent.len(),
+        "nothing had read a person before the first reading"
+    );
+    assert!(
+        after.log.len() > sent.len(),
+        "the first reading's views of persons were recorded"
+    );
+    assert!(
+        without_reads_recorded(after) == without_reads_recorded(before),
+        "the reads differ after a restart"
+    );
     server.shutdown().await.unwrap();
 }
 
@@ -1461,7 +1474,13 @@ fn check_streams(readings: &Readings, ids: &Ids, sent: &[Sent]) {
         "the streams the commands wrote are the streams checked"
     );
     let listed: BTreeSet<&str> = readings.stream_ids_listed.iter().map(String::as_str).collect();
-    assert_eq!(listed, expected_ids, "ListStreams names exactly the streams written");
+    // Once views naming persons have been read, the server's record of those reads is a
+    // stream of its own (see `check_reads_recorded`).
+    let mut written = expected_ids.clone();
+    if readings.log.len() > sent.len() {
+        written.insert(PERSONAL_DATA_READS_STREAM);
+    }
+    assert_eq!(listed, written, "ListStreams names exactly the streams written");
     assert_eq!(
         listed.len(),
         readings.stream_ids_listed.len(),
@@ -1615,9 +1634,9 @@ fn check_payloads(readings: &Readings, ids: &Ids) {
 /// up to the head.
 fn check_log(readings: &Readings, sent: &[Sent]) {
     let log = &readings.log;
-    assert_eq!(log.len(), sent.len(), "the log holds exactly the year's events");
+    assert!(log.len() >= sent.len(), "the log holds the year's events");
     let mut event_ids = BTreeSet::new();
-    for (position, event) in log.iter().enumerate() {
+    for (position, event) in log.iter().enumerate().take(sent.len()) {
         assert_eq!(event.position, position as u64, "positions are dense from 0");
         assert!(
             event_ids.insert(event.event_id.clone()),
@@ -1638,6 +1657,7 @@ fn check_log(readings: &Readings, sent: &[Sent]) {
             );
         }
     }
+    check_reads_recorded(&log[sent.len()..]);
     let mut previous = GENESIS_HASH;
     for event in log {
         let canonical = antt_log::codec::canonical_bytes(&to_log_event(event));
@@ -1656,6 +1676,35 @@ fn check_log(readings: &Readings, sent: &[Sent]) {
         previous.to_vec(),
         "the head is the end of the chain"
     );
+}
+
+/// What follows the year's events is the server's own record of who was shown whose
+/// personal data: every view naming persons is recorded before it is answered.
+fn check_reads_recorded(after_the_year: &[pb::RecordedEvent]) {
+    for event in after_the_year {
+        assert_eq!(
+            event.stream_id, PERSONAL_DATA_READS_STREAM,
+            "only reads are recorded after the year"
+        );
+        assert_eq!(event.event_type, PERSONAL_DATA_READ_EVENT);
+        let read = pb::PersonalDataRead::decode(event.payload.as_slice()).unwrap();
+        assert_eq!(
+            read.reader, "development",
+            "the reader is the principal of a server without tokens"
+        );
+        assert!(!read.rpc.is_empty() && !read.person_ids.is_empty(), "{read:?}");
+    }
+}
+
+/// A reading with the server's records of personal-data reads left out: they grow with
+/// every reading, and everything else must not change across a restart.
+fn without_reads_recorded(mut readings: Readings) -> Readings {
+    readings
+        .log
+        .retain(|event| event.stream_id != PERSONAL_DATA_READS_STREAM);
+    readings.stream_ids_listed.retain(|id| id != PERSONAL_DATA_READS_STREAM);
+    readings.head = pb::LogHead::default();
+    readings
 }
 
 fn member<'a>(team: &'a pb::TeamView, person_id: &str) -> &'a pb::TeamMemberView {
