@@ -375,20 +375,19 @@ async fn get_person(server: &Server, person: &str) -> pb::PersonView {
         .into_inner()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_person_erased_after_the_key_backup_stays_erased() {
-    let server = Server::start("antt-backup-keys-").await;
+/// Registers a person to erase and one to keep, backs the key store up, then erases the
+/// first: the key backup is older than the erasure. Returns (erased, kept, key backup).
+async fn erase_after_a_key_backup(server: &Server, dir: &Path) -> (String, String, PathBuf) {
     let mut forces = ForcesClient::new(server.channel.clone());
     let (erased, kept) = (Uuid::new_v4().to_string(), Uuid::new_v4().to_string());
     register(&mut forces, &erased, "Trần Thị Lan").await;
     register(&mut forces, &kept, "Lê Văn Bình").await;
-    let dir = tempfile::tempdir().unwrap();
-    let keys_file = dir.path().join("keys.bak");
+    let keys_file = dir.join("keys.bak");
     // Where the server keeps them by default: beside its data directory.
     let source_keys = anttd::Config::for_data_dir(server.data_dir()).key_dir();
     let keys_backup = succeeded(
         &antt(
-            &server,
+            server,
             &[
                 "admin",
                 "backup-keys",
@@ -403,11 +402,57 @@ async fn a_person_erased_after_the_key_backup_stays_erased() {
     assert_eq!(field(&keys_backup, "keys"), "2");
     succeeded(
         &antt(
-            &server,
+            server,
             &["admin", "forget-person", &erased, "--reason", "Yêu cầu xoá dữ liệu"],
         )
         .await,
     );
+    (erased, kept, keys_file)
+}
+
+/// `antt admin restore-keys` of the key backup `from` into `keys`.
+fn restore_keys_args<'a>(from: &'a Path, keys: &'a Path) -> Vec<&'a str> {
+    vec![
+        "admin",
+        "restore-keys",
+        "--from",
+        path_arg(from),
+        "--keys",
+        path_arg(keys),
+    ]
+}
+
+/// What `restore-keys` said and left on disk, before any server sees it: the erased
+/// person's key is gone again, the other person's key is back.
+fn assert_keys_restored(restore_keys: &str, keys: &Path, erased: &str, kept: &str) {
+    assert_eq!(field(restore_keys, "erasures recorded in the log"), "1");
+    assert_eq!(field(restore_keys, "keys destroyed again"), "1");
+    let store = KeyStore::open(keys).unwrap();
+    assert!(matches!(
+        store.status(&format!("person-{erased}")).unwrap(),
+        KeyStatus::Forgotten { .. }
+    ));
+    assert!(matches!(
+        store.status(&format!("person-{kept}")).unwrap(),
+        KeyStatus::Live(_)
+    ));
+}
+
+/// A server on the restored keys shows the kept person and not the erased one.
+async fn assert_served(server: &Server, erased: &str, kept: &str) {
+    let gone = get_person(server, erased).await;
+    assert!(gone.erased);
+    assert!(gone.personal_data.is_none());
+    let readable = get_person(server, kept).await;
+    assert!(!readable.erased);
+    assert_eq!(readable.personal_data.unwrap().full_name, "Lê Văn Bình");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_erased_after_the_key_backup_stays_erased() {
+    let server = Server::start("antt-backup-keys-").await;
+    let dir = tempfile::tempdir().unwrap();
+    let (erased, kept, keys_file) = erase_after_a_key_backup(&server, dir.path()).await;
     let log_file = dir.path().join("log.anttbak");
     succeeded(&antt(&server, &["admin", "backup", "--out", path_arg(&log_file)]).await);
     server.stop().await;
@@ -425,40 +470,31 @@ async fn a_person_erased_after_the_key_backup_stays_erased() {
         ])
         .await,
     );
-    let restore_keys = succeeded(
-        &antt_offline(&[
-            "admin",
-            "restore-keys",
-            "--from",
-            path_arg(&keys_file),
-            "--keys",
-            path_arg(&keys),
-            "--data",
-            path_arg(&restored),
-        ])
-        .await,
-    );
-    assert_eq!(field(&restore_keys, "erasures recorded in the log"), "1");
-    assert_eq!(field(&restore_keys, "keys destroyed again"), "1");
-    {
-        // On disk, before any server sees it: the erased person's key is gone again, the
-        // other person's key is back.
-        let store = KeyStore::open(&keys).unwrap();
-        assert!(matches!(
-            store.status(&format!("person-{erased}")).unwrap(),
-            KeyStatus::Forgotten { .. }
-        ));
-        assert!(matches!(
-            store.status(&format!("person-{kept}")).unwrap(),
-            KeyStatus::Live(_)
-        ));
-    }
+    let mut offline = restore_keys_args(&keys_file, &keys);
+    offline.extend(["--data", path_arg(&restored)]);
+    let restore_keys = succeeded(&antt_offline(&offline).await);
+    assert_keys_restored(&restore_keys, &keys, &erased, &kept);
     let restored_server = serve_restored(&restored, Some(&keys)).await;
-    let gone = get_person(&restored_server, &erased).await;
-    assert!(gone.erased);
-    assert!(gone.personal_data.is_none());
-    let readable = get_person(&restored_server, &kept).await;
-    assert!(!readable.erased);
-    assert_eq!(readable.personal_data.unwrap().full_name, "Lê Văn Bình");
+    assert_served(&restored_server, &erased, &kept).await;
     restored_server.stop().await;
+}
+
+/// The key store's disk is lost while the log's server keeps running: without `--data`,
+/// `restore-keys` reads the erasures from that server over gRPC, and the server restarted
+/// on the restored keys keeps the erased person erased.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_restored_beside_a_running_server_take_its_erasures() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::serve(anttd::Config::for_data_dir(&data), tempfile::tempdir().unwrap()).await;
+    let (erased, kept, keys_file) = erase_after_a_key_backup(&server, dir.path()).await;
+
+    let keys = dir.path().join("replacement-keys");
+    let restore_keys = succeeded(&antt(&server, &restore_keys_args(&keys_file, &keys)).await);
+    assert_keys_restored(&restore_keys, &keys, &erased, &kept);
+    server.stop().await;
+
+    let restarted = serve_restored(&data, Some(&keys)).await;
+    assert_served(&restarted, &erased, &kept).await;
+    restarted.stop().await;
 }
