@@ -713,14 +713,16 @@ async fn tls_with_a_required_client_certificate() {
 
 #[tokio::test]
 async fn an_exposed_address_without_keys_does_not_start() {
-    let data = tempfile::tempdir().expect("a data dir");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("data");
     let listener = tokio::net::TcpListener::bind("0.0.0.0:0").await.expect("bind");
-    let refused = anttd::serve(
-        anttd::Config::for_data_dir(data.path()),
-        listener,
-        std::future::pending(),
-    )
-    .await
-    .expect_err("no keys, reachable from the network: no start");
+    let refused = anttd::serve(anttd::Config::for_data_dir(&data), listener, std::future::pending())
+        .await
+        .expect_err("no keys, reachable from the network: no start");
     assert!(refused.to_string().contains("--insecure"), "{refused}");
+    // Refused before the log was opened (or created): nothing was touched.
+    assert!(
+        !data.exists(),
+        "the data directory was created by a server that did not start"
+    );
 }

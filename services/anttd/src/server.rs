@@ -85,6 +85,9 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    // Before the log is opened (the open scans it): a server that would be open to the
+    // network without TLS and token keys, or whose key files are bad, stops here at once.
+    let access = prepare_access(&config, &listener)?;
     let sled_config = config.sled_config();
     tracing::info!(data_dir = %config.data_dir.display(), sync_mode = ?config.sync_mode, "opening the log");
     // Opening scans the whole log: blocking work, kept off the async workers.
@@ -95,7 +98,15 @@ pub async fn serve(
     tracing::info!(next_position = head.next_position, "log opened");
     // Group sizes for the metrics; the log itself knows nothing of them.
     log.observe_commits(Box::new(|commit| crate::telemetry::metrics().group_committed(commit)));
-    serve_log(&config, Arc::new(log), listener, shutdown).await
+    serve_and_close(&config, access, Arc::new(log), listener, shutdown).await
+}
+
+/// How callers are let in: the guard, and TLS if configured.
+type Access = (crate::access::Gatekeeper, Option<tonic::transport::ServerTlsConfig>);
+
+fn prepare_access(config: &Config, listener: &TcpListener) -> Result<Access, ServeError> {
+    let listen_addr = listener.local_addr().unwrap_or(config.listen);
+    Ok(crate::access::setup::gatekeeper(&config.access, listen_addr)?)
 }
 
 /// Serves an already open log, like [`serve`], and closes it before returning. For tests
@@ -106,7 +117,25 @@ pub async fn serve_log<L: VerifiableLog>(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let served = run_server(config, log.clone(), listener, shutdown).await;
+    match prepare_access(config, &listener) {
+        Ok(access) => serve_and_close(config, access, log, listener, shutdown).await,
+        Err(refused) => {
+            if let Err(error) = log.close().await {
+                tracing::error!(%error, "closing the log failed");
+            }
+            Err(refused)
+        }
+    }
+}
+
+async fn serve_and_close<L: VerifiableLog>(
+    config: &Config,
+    access: Access,
+    log: Arc<L>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let served = run_server(config, access, log.clone(), listener, shutdown).await;
     // Close whatever happened to the server: the log must be flushed and synced.
     let closed = log.close().await.map_err(ServeError::Close);
     match (&served, &closed) {
@@ -119,6 +148,7 @@ pub async fn serve_log<L: VerifiableLog>(
 
 async fn run_server<L: VerifiableLog>(
     config: &Config,
+    (gatekeeper, tls): Access,
     log: Arc<L>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -130,10 +160,6 @@ async fn run_server<L: VerifiableLog>(
             "ANTT_MAX_MESSAGE_BYTES is below the largest append the log accepts; large batches will be refused"
         );
     }
-    // Before anything is opened for callers: a server that would be open to the network
-    // does not start.
-    let listen_addr = listener.local_addr().unwrap_or(config.listen);
-    let (gatekeeper, tls) = crate::access::setup::gatekeeper(&config.access, listen_addr)?;
     let (health, health_service) = tonic_health::server::health_reporter();
     set_status(&health, ServingStatus::Serving).await;
     let reflection = reflection_builder().build_v1()?;
