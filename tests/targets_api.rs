@@ -418,3 +418,70 @@ async fn a_target_on_communes_and_townships_refuses_a_ward() {
         refused.message()
     );
 }
+
+/// A target measures the units inside its scope area, as the area tree stood at the end of
+/// each year: a commune of another district never, a commune that changed district in
+/// July 2023 for 2022 but not for 2023.
+#[tokio::test]
+async fn a_unit_outside_the_scope_area_is_refused_as_the_tree_stood_that_year() {
+    let server = TestServer::start().await.unwrap();
+    let area = province(&server).await;
+    let hau_loc = register(&server, AreaLevel::District, "Huyện Hậu Lộc", &area.province).await;
+    let da_loc = register(&server, AreaLevel::Commune, "Xã Đa Lộc", &hau_loc).await;
+    let nga_son = antt_e2e::v1::areas_client::AreasClient::new(server.channel.clone())
+        .get_area(antt_e2e::v1::GetAreaRequest {
+            area_id: area.communes[0].clone(),
+            as_of: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .parent_area_id;
+    let mut client = TargetsClient::new(server.channel.clone());
+    let target = set(&nga_son, TargetIndicator::HeadsRatedGoodOrBetter, full_share());
+    let target_id = target.target_id.clone();
+    client.set_target(target).await.unwrap();
+    let [moved, stays] = &area.communes;
+    antt_e2e::v1::areas_client::AreasClient::new(server.channel.clone())
+        .reparent_area(antt_e2e::v1::ReparentAreaRequest {
+            header: decided_by(date(2023, 7, 1), "1/NQ-UBTVQH", "Ủy ban Thường vụ Quốc hội"),
+            area_id: moved.clone(),
+            new_parent_area_id: hau_loc,
+        })
+        .await
+        .unwrap();
+
+    for (unit, year) in [(stays, 2022), (stays, 2023), (moved, 2022)] {
+        client
+            .record_target_value(value(&target_id, unit, year, ratio(1, 1)))
+            .await
+            .unwrap_or_else(|status| panic!("{unit} in {year}: {status:?}"));
+    }
+    let report = RecordTargetReportSubmittedRequest {
+        header: effective(2023, 11, 20),
+        target_id: target_id.clone(),
+        unit_area_id: moved.clone(),
+        year: 2023,
+    };
+    let refusals = [
+        client
+            .record_target_value(value(&target_id, &da_loc, 2022, ratio(1, 1)))
+            .await
+            .map(drop),
+        client
+            .record_target_value(value(&target_id, moved, 2023, ratio(1, 1)))
+            .await
+            .map(drop),
+        client.record_target_report_submitted(report).await.map(drop),
+    ];
+    for refused in refusals {
+        let status = refused.unwrap_err();
+        assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
+        assert!(
+            status.message().contains("ngoài địa bàn áp dụng chỉ tiêu"),
+            "{}",
+            status.message()
+        );
+    }
+    server.shutdown().await.unwrap();
+}

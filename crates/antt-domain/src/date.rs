@@ -128,12 +128,12 @@ impl Date {
         Date::new(year, month, day).unwrap_or(if days < 0 { Date::MIN } else { Date::MAX })
     }
 
-    /// The wire form.
     /// The day before.
     pub fn previous_day(self) -> Date {
         Date::from_days_since_unix_epoch(self.days_since_unix_epoch() - 1)
     }
 
+    /// The wire form.
     pub fn to_proto(self) -> pb::Date {
         pb::Date {
             year: self.year,

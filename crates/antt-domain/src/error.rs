@@ -11,6 +11,7 @@
 //! Messages are written for a commune clerk, with the Vietnamese term where natural.
 
 use crate::date::{Date, VietnameseDate};
+use uuid::Uuid;
 
 /// A command refused by `decide`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -266,6 +267,12 @@ pub enum DomainError {
     /// A value for a unit of a division type the target does not measure.
     #[error("the target measures {measured} only, not a {division_type:?} (ngoài phạm vi chỉ tiêu)")]
     UnitDivisionOutsideScope { division_type: String, measured: String },
+    /// A value for a unit that lay outside the target's scope area.
+    #[error(
+        "area {unit} is not within the target's scope area {scope} on {on} (ngoài địa bàn áp dụng chỉ tiêu): \
+         the target measures the units inside it"
+    )]
+    UnitOutsideScopeArea { unit: Uuid, scope: String, on: Date },
     /// A value for a unit of another level than the target measures.
     #[error("the target measures units of level {expected}, not {actual}")]
     UnitLevelOutsideScope {

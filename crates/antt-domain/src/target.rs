@@ -9,7 +9,8 @@
 //!
 //! Rules kept here: a target is set once; values and reports are for a year the target
 //! covers, from that year's start and not before the target was set, by units of the
-//! measured level that existed during the year; one report per unit and year. They hold
+//! measured level that existed during the year and lay inside the scope area at its end
+//! ([`unit_scope_date`]); one report per unit and year. They hold
 //! at every date (see [`crate::timeline`]): a report typed in for an earlier date than
 //! the one recorded is refused, naming the recorded one's date. The six targets of seed 004 map onto [`pb::TargetIndicator`]; attainment
 //! is computed from the recorded values by [`State::unit_meets`] and
@@ -37,6 +38,9 @@ pub enum Command {
     Set(SetTarget),
     RecordValue {
         unit: AreaFacts,
+        /// The areas `unit` lay within on [`unit_scope_date`], read by the API layer from
+        /// the area tree as it stood then.
+        unit_ancestors: Vec<Uuid>,
         year: i32,
         value: IndicatorValue,
         source: String,
@@ -44,6 +48,8 @@ pub enum Command {
     },
     RecordReportSubmitted {
         unit: AreaFacts,
+        /// As for [`Command::RecordValue`].
+        unit_ancestors: Vec<Uuid>,
         year: i32,
         report: Option<Decision>,
         effective_date: Date,
@@ -232,10 +238,10 @@ impl State {
         facts::ensure_recorded("the target", self.set_on).map(|_| ())
     }
 
-    /// `unit` is of the measured level and existed during `year`. Read when the command
-    /// is: the payload does not carry the unit's level, and the target's own terms never
-    /// change once set.
-    fn ensure_measures_unit(&self, unit: &AreaFacts, year: i32) -> Result<(), DomainError> {
+    /// `unit` is of the measured level, existed during `year` and lay inside the scope
+    /// area at its end. Read when the command is: the payload does not carry the
+    /// unit's level or place, and the target's own terms never change once set.
+    fn ensure_measures_unit(&self, unit: &AreaFacts, ancestors: &[Uuid], year: i32) -> Result<(), DomainError> {
         self.ensure_set()?;
         if unit.level != self.unit_level {
             return Err(DomainError::UnitLevelOutsideScope {
@@ -251,7 +257,15 @@ impl State {
             });
         }
         facts::ensure_since("the area", Date::last_day_of_year(year), unit.valid_from)?;
-        facts::ensure_before_end("the area", Date::first_day_of_year(year), unit.ended_on)
+        facts::ensure_before_end("the area", Date::first_day_of_year(year), unit.ended_on)?;
+        if !ancestors.iter().any(|id| id.to_string() == self.scope_area_id) {
+            return Err(DomainError::UnitOutsideScopeArea {
+                unit: unit.area_id,
+                scope: self.scope_area_id.clone(),
+                on: unit_scope_date(unit, year),
+            });
+        }
+        Ok(())
     }
 
     /// A fact for `year` on `effective`: the target covers the year, was set by then, and
@@ -279,6 +293,18 @@ impl State {
         }
         facts::ensure_since("the target", effective, set_on)?;
         facts::ensure_since("the target year", effective, Date::first_day_of_year(year))
+    }
+}
+
+/// The day on which a unit's place decides whether a target measures it for `year`: the
+/// year's last day, or the unit's last day if it ended during the year. A commune merged
+/// away in the 2025 reform still reports that year to the province it belonged to, and
+/// the commune formed from it to the province it belongs to on 31 December.
+pub fn unit_scope_date(unit: &AreaFacts, year: i32) -> Date {
+    let last_day = Date::last_day_of_year(year);
+    match unit.ended_on {
+        Some(ended_on) if ended_on <= last_day => ended_on.previous_day(),
+        _ => last_day,
     }
 }
 
@@ -313,12 +339,13 @@ fn build_event(state: &State, command: Command, ctx: &Context) -> Result<Event, 
         Command::Set(set) => build_set(set, ctx)?,
         Command::RecordValue {
             unit,
+            unit_ancestors,
             year,
             value,
             source,
             effective_date,
         } => {
-            state.ensure_measures_unit(&unit, year)?;
+            state.ensure_measures_unit(&unit, &unit_ancestors, year)?;
             let unit_area_id = unit.area_id.to_string();
             // What was known on the value's date; evolve does not read it, so a value
             // typed in later for an earlier date cannot make it wrong.
@@ -335,11 +362,12 @@ fn build_event(state: &State, command: Command, ctx: &Context) -> Result<Event, 
         }
         Command::RecordReportSubmitted {
             unit,
+            unit_ancestors,
             year,
             report,
             effective_date,
         } => {
-            state.ensure_measures_unit(&unit, year)?;
+            state.ensure_measures_unit(&unit, &unit_ancestors, year)?;
             Event::ReportSubmitted(pb::TargetReportSubmitted {
                 target_id: state.target_id.clone(),
                 unit_area_id: unit.area_id.to_string(),
@@ -536,11 +564,17 @@ mod tests {
     fn value(unit: u128, year: i32, value: IndicatorValue) -> Command {
         Command::RecordValue {
             unit: area_facts(unit, pb::AreaLevel::Commune),
+            unit_ancestors: in_scope(),
             year,
             value,
             source: "báo cáo năm".to_owned(),
             effective_date: date(year, 11, 1),
         }
+    }
+
+    /// Within the province that [`set`] scopes, id 38.
+    fn in_scope() -> Vec<Uuid> {
+        vec![id(20), id(38)]
     }
 
     fn all_communes() -> Threshold {
@@ -651,6 +685,7 @@ mod tests {
         };
         let value_for = |unit| Command::RecordValue {
             unit,
+            unit_ancestors: in_scope(),
             year: 2022,
             value: IndicatorValue::Achieved(true),
             source: String::new(),
@@ -680,6 +715,7 @@ mod tests {
         // The baseline, the year before the range, may be recorded once the target is set.
         let baseline = Command::RecordValue {
             unit: area_facts(10, pb::AreaLevel::Commune),
+            unit_ancestors: in_scope(),
             year: 2020,
             value: IndicatorValue::Achieved(false),
             source: "báo cáo tổng kết năm 2020".to_owned(),
@@ -688,6 +724,7 @@ mod tests {
         assert!(check(given.clone(), baseline).is_ok());
         let baseline_report = Command::RecordReportSubmitted {
             unit: area_facts(10, pb::AreaLevel::Commune),
+            unit_ancestors: in_scope(),
             year: 2020,
             report: None,
             effective_date: date(2021, 8, 1),
@@ -698,6 +735,7 @@ mod tests {
         ));
         let village = Command::RecordValue {
             unit: area_facts(10, pb::AreaLevel::ResidentialArea),
+            unit_ancestors: in_scope(),
             year: 2022,
             value: IndicatorValue::Achieved(true),
             source: String::new(),
@@ -721,6 +759,7 @@ mod tests {
         );
         let submit = |unit, on| Command::RecordReportSubmitted {
             unit: area_facts(unit, pb::AreaLevel::Commune),
+            unit_ancestors: in_scope(),
             year: 2022,
             report: None,
             effective_date: on,
@@ -739,6 +778,7 @@ mod tests {
     fn submit(unit: u128, year: i32, on: Date) -> Command {
         Command::RecordReportSubmitted {
             unit: area_facts(unit, pb::AreaLevel::Commune),
+            unit_ancestors: in_scope(),
             year,
             report: None,
             effective_date: on,
@@ -748,6 +788,7 @@ mod tests {
     fn value_on(unit: u128, year: i32, recorded: IndicatorValue, on: Date) -> Command {
         Command::RecordValue {
             unit: area_facts(unit, pb::AreaLevel::Commune),
+            unit_ancestors: in_scope(),
             year,
             value: recorded,
             source: "báo cáo năm".to_owned(),
@@ -846,6 +887,7 @@ mod tests {
         };
         let for_young = Command::RecordValue {
             unit: young,
+            unit_ancestors: in_scope(),
             year: 2022,
             value: achieved,
             source: String::new(),
@@ -855,5 +897,61 @@ mod tests {
             check(given, for_young),
             Err(DomainError::BeforeExistence { what: "the area", .. })
         ));
+    }
+
+    #[test]
+    fn a_unit_outside_the_scope_area_is_refused() {
+        let given = with(
+            vec![],
+            set(pb::TargetIndicator::CommuneResolutionAndPlan, all_communes()),
+        );
+        let Command::RecordValue { unit, .. } = value(10, 2022, IndicatorValue::Achieved(true)) else {
+            unreachable!("value() builds a RecordValue");
+        };
+        let elsewhere = Command::RecordValue {
+            unit: unit.clone(),
+            // Another province's commune.
+            unit_ancestors: vec![id(21), id(39)],
+            year: 2022,
+            value: IndicatorValue::Achieved(true),
+            source: String::new(),
+            effective_date: date(2022, 11, 1),
+        };
+        let refused = check(given.clone(), elsewhere).unwrap_err();
+        assert!(
+            matches!(&refused, DomainError::UnitOutsideScopeArea { on, .. } if *on == date(2022, 12, 31)),
+            "{refused:?}"
+        );
+        assert!(
+            refused.to_string().contains("ngoài địa bàn áp dụng chỉ tiêu"),
+            "{refused}"
+        );
+        let report = Command::RecordReportSubmitted {
+            unit,
+            unit_ancestors: Vec::new(),
+            year: 2022,
+            report: None,
+            effective_date: date(2022, 11, 1),
+        };
+        assert!(matches!(
+            check(given, report),
+            Err(DomainError::UnitOutsideScopeArea { .. })
+        ));
+    }
+
+    #[test]
+    fn a_unit_that_ended_during_the_year_is_placed_on_its_last_day() {
+        let merged_away = AreaFacts {
+            ended_on: Some(date(2025, 7, 1)),
+            ..area_facts(10, pb::AreaLevel::Commune)
+        };
+        assert_eq!(unit_scope_date(&merged_away, 2025), date(2025, 6, 30));
+        assert_eq!(unit_scope_date(&merged_away, 2024), date(2024, 12, 31));
+        // Ended on 1 January: its last day was the year before's.
+        let ended_at_new_year = AreaFacts {
+            ended_on: Some(date(2025, 1, 1)),
+            ..merged_away
+        };
+        assert_eq!(unit_scope_date(&ended_at_new_year, 2024), date(2024, 12, 31));
     }
 }

@@ -45,6 +45,30 @@ pub fn stream_id(area_id: Uuid) -> String {
     format!("area-{area_id}")
 }
 
+/// The areas `area_id` lay within on `date`, nearest first, as the area tree stood then:
+/// read from the areas' own records (their timelines), the same the commands' rules read,
+/// never from a projection that may lag behind. Empty for an area without a parent then
+/// (or unregistered); the walk stops after [`crate::limits::AREA_TREE_DEPTH_MAX`] levels.
+pub(crate) async fn ancestors_on<L: EventLog>(
+    commands: &Commands<L>,
+    area_id: Uuid,
+    date: Date,
+) -> Result<Vec<Uuid>, Status> {
+    let mut ancestors = Vec::new();
+    let mut current = area_id;
+    while ancestors.len() < crate::limits::AREA_TREE_DEPTH_MAX {
+        let loaded = commands.load::<Area>(&stream_id(current)).await?;
+        match loaded.timeline.state_as_of(date).parent_id() {
+            Some(parent) => {
+                ancestors.push(parent);
+                current = parent;
+            }
+            None => break,
+        }
+    }
+    Ok(ancestors)
+}
+
 /// The gRPC service; cheap to share.
 pub struct AreasService<L> {
     commands: Commands<L>,

@@ -57,6 +57,11 @@ pub(crate) struct Planned<A: Aggregate> {
 }
 
 impl<A: Aggregate> Planned<A> {
+    /// The command, for facts read after the request (which need the request's fields).
+    pub(crate) fn command_mut(&mut self) -> &mut A::Command {
+        &mut self.command
+    }
+
     pub(crate) fn new(stream_id: String, header: CommandHeader, command: A::Command) -> Self {
         Planned {
             stream_id,

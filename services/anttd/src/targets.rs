@@ -138,6 +138,7 @@ async fn plan_value<L: EventLog>(
         read,
         |_, (year, value), unit, header| target::Command::RecordValue {
             unit,
+            unit_ancestors: Vec::new(),
             year,
             value,
             source: r.source.clone(),
@@ -145,7 +146,34 @@ async fn plan_value<L: EventLog>(
         },
     )
     .await?;
-    Ok(planned.with_paths(VALUE_PATHS))
+    with_unit_ancestors(commands, planned)
+        .await
+        .map(|planned| planned.with_paths(VALUE_PATHS))
+}
+
+/// Fills in where a value's or report's unit lay at the end of its year (see
+/// [`target::unit_scope_date`]), which the domain compares with the target's scope.
+async fn with_unit_ancestors<L: EventLog>(
+    commands: &Commands<L>,
+    mut planned: Planned<Target>,
+) -> Result<Planned<Target>, Status> {
+    if let target::Command::RecordValue {
+        unit,
+        unit_ancestors,
+        year,
+        ..
+    }
+    | target::Command::RecordReportSubmitted {
+        unit,
+        unit_ancestors,
+        year,
+        ..
+    } = planned.command_mut()
+    {
+        let on = target::unit_scope_date(unit, *year);
+        *unit_ancestors = crate::areas::ancestors_on(commands, unit.area_id, on).await?;
+    }
+    Ok(planned)
 }
 
 fn value(fields: &mut Fields, value: Option<pb::record_target_value_request::Value>) -> IndicatorValue {
@@ -174,7 +202,7 @@ async fn plan_report<L: EventLog>(
     let record = ("target_id", r.target_id.as_str(), TARGET);
     let unit = ("unit_area_id", r.unit_area_id.as_str());
     let read = |fields: &mut Fields| fields.year("year", r.year);
-    request::plan_in_area(
+    let planned = request::plan_in_area(
         commands,
         r.header.as_ref(),
         record,
@@ -182,12 +210,14 @@ async fn plan_report<L: EventLog>(
         read,
         |_, year, unit, header| target::Command::RecordReportSubmitted {
             unit,
+            unit_ancestors: Vec::new(),
             year,
             report: header.decision.clone(),
             effective_date: header.effective_date,
         },
     )
-    .await
+    .await?;
+    with_unit_ancestors(commands, planned).await
 }
 
 async fn view_target<L: EventLog>(commands: &Commands<L>, r: pb::GetTargetRequest) -> Result<pb::TargetView, Status> {

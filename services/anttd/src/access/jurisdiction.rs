@@ -3,12 +3,10 @@
 //! write takes effect*. A commune that joined a district in the 2025 reform is that
 //! district's for facts dated after it joined, not before.
 //!
-//! The tree is read from the areas' own records (their timelines), the same the
-//! command's rules read, so a write is judged against exactly what is recorded when it
-//! is decided — never against a projection that may lag behind.
+//! The tree is read by [`crate::areas::ancestors_on`], from the areas' own records, so a
+//! write is judged against exactly what is recorded when it is decided.
 
 use antt_access::{Principal, Role};
-use antt_domain::area::Area;
 use antt_domain::team::Team;
 use antt_domain::{Date, Timeline, VietnameseDate};
 use antt_log::EventLog;
@@ -17,7 +15,6 @@ use uuid::Uuid;
 
 use super::located::{Located, Location};
 use crate::commands::Commands;
-use crate::limits::AREA_TREE_DEPTH_MAX;
 
 /// Whether `principal`'s writes are bounded by a jurisdiction: a clerk's always (a
 /// clerk without one may write nothing located), a system principal's when its token
@@ -107,18 +104,11 @@ async fn area_within<L: EventLog>(
     root: Uuid,
     date: Date,
 ) -> Result<bool, Status> {
-    let Ok(mut current) = Uuid::parse_str(area_id) else {
+    let Ok(area_id) = Uuid::parse_str(area_id) else {
         return Ok(false);
     };
-    for _ in 0..AREA_TREE_DEPTH_MAX {
-        if current == root {
-            return Ok(true);
-        }
-        let loaded = commands.load::<Area>(&crate::areas::stream_id(current)).await?;
-        match loaded.timeline.state_as_of(date).parent_id() {
-            Some(parent) => current = parent,
-            None => return Ok(false),
-        }
-    }
-    Ok(false)
+    Ok(area_id == root
+        || crate::areas::ancestors_on(commands, area_id, date)
+            .await?
+            .contains(&root))
 }
