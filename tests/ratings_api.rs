@@ -127,6 +127,68 @@ async fn a_unit_is_rated_once_a_year_and_corrected_by_naming_the_original() {
     server.shutdown().await.unwrap();
 }
 
+/// The view of `unit`'s `year` as the records stood on `as_of` (default today).
+async fn get_year(client: &mut Client, unit: &str, year: i32, as_of: Option<antt_e2e::v1::Date>) -> RatingView {
+    let request = GetRatingRequest {
+        unit_area_id: unit.to_string(),
+        year,
+        as_of,
+    };
+    client.get_rating(request).await.expect("GetRating").into_inner()
+}
+
+/// Rated not safe in 2007, safe 2008–2012: the run earns the commune's recognition in
+/// 2008, the district's in 2010 and the province's in 2012; a correction of 2010 breaks
+/// the run from the day it takes effect.
+#[tokio::test]
+async fn consecutive_safe_years_earn_recognition_as_the_records_stand() {
+    use antt_e2e::v1::Recognition;
+    let server = TestServer::start().await.unwrap();
+    let thon = units(&server).await.thon;
+    let mut client = Client::new(server.channel.clone());
+    let mut rating_of_2010 = String::new();
+    for year in 2007..=2012 {
+        let outcome = if year == 2007 {
+            SafetyOutcome::NotSafe
+        } else {
+            SafetyOutcome::Safe
+        };
+        let request = RateUnitRequest {
+            header: decided_by(day(year, 12, 20), "85/QĐ-UBND", NGA_THAI_CHAIRMAN),
+            year,
+            ..rate(&thon, outcome)
+        };
+        if year == 2010 {
+            rating_of_2010 = request.rating_id.clone();
+        }
+        client.rate_unit(request).await.unwrap();
+    }
+    let earned = |view: RatingView| (view.consecutive_safe_years, view.recognition());
+    for (year, run, recognition) in [
+        (2007, 0, Recognition::Unspecified),
+        (2008, 1, Recognition::Commune),
+        (2010, 3, Recognition::District),
+        (2011, 4, Recognition::District),
+        (2012, 5, Recognition::Province),
+    ] {
+        let view = get_year(&mut client, &thon, year, None).await;
+        assert_eq!(earned(view), (run, recognition), "{year}");
+    }
+
+    let correction = CorrectRatingRequest {
+        header: header(day(2013, 3, 1)),
+        year: 2010,
+        ..correct(&thon, &rating_of_2010, SafetyOutcome::NotSafe, "bỏ sót 01 vụ trộm cắp")
+    };
+    client.correct_rating(correction).await.unwrap();
+    let after = get_year(&mut client, &thon, 2012, None).await;
+    assert_eq!(earned(after), (2, Recognition::Commune));
+    // As the records stood before the correction took effect, the run was unbroken.
+    let before = get_year(&mut client, &thon, 2012, Some(day(2013, 2, 28))).await;
+    assert_eq!(earned(before), (5, Recognition::Province));
+    server.shutdown().await.unwrap();
+}
+
 #[tokio::test]
 async fn pledges_add_up_over_the_year() {
     let server = TestServer::start().await.unwrap();

@@ -136,7 +136,7 @@ async fn a_report_gives_each_years_figures_and_the_totals() {
         "| 2020 | 1 | 1 | 31 | 312 | 9,9 |\n",
         "| 2021 | Tổ bảo vệ ANTT | Chuyển nơi cư trú | 1 |\n",
         "| 2020 | Tổ an ninh xã hội | 1 | 1 | 0 | 0 | – | 0 | 0 |\n",
-        "| 2021 | 1 | 1 | 1 | 1 | 100,0 | 1 | 0 | 0 | 0 |\n",
+        "| 2021 | 1 | 1 | 1 | 1 | 100,0 | 1 | 0 | 0 | 0 | 1 | 0 | 0 |\n",
     ] {
         assert!(markdown.contains(heading), "{heading:?} is missing from:\n{markdown}");
     }

@@ -354,6 +354,27 @@ fn bind(state: &mut State, unit_area_id: &str, year: i32, level: pb::AreaLevel) 
     }
 }
 
+/// The years safe without a break that earn each recognition, highest first (Circular
+/// 124/2021/TT-BCA and the province's rules of emulation: 1 year the commune's, 3 a
+/// district decision, 5 the province's).
+pub const RECOGNITION_YEARS: [(u32, pb::Recognition); 3] = [
+    (5, pb::Recognition::Province),
+    (3, pb::Recognition::District),
+    (1, pb::Recognition::Commune),
+];
+
+/// The longest run worth counting: the one that earns the highest recognition.
+pub const RECOGNITION_YEARS_MAX: u32 = RECOGNITION_YEARS[0].0;
+
+/// What `consecutive_safe_years` (this year and the years just before it) earn: the
+/// highest level the run reaches.
+pub fn recognition(consecutive_safe_years: u32) -> pb::Recognition {
+    RECOGNITION_YEARS
+        .iter()
+        .find(|(years, _)| consecutive_safe_years >= *years)
+        .map_or(pb::Recognition::Unspecified, |(_, recognition)| *recognition)
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -760,5 +781,24 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn consecutive_safe_years_earn_the_highest_level_they_reach() {
+        use pb::Recognition as R;
+        let earned: Vec<R> = (0..=7).map(recognition).collect();
+        assert_eq!(
+            earned,
+            [
+                R::Unspecified,
+                R::Commune,
+                R::Commune,
+                R::District,
+                R::District,
+                R::Province,
+                R::Province,
+                R::Province
+            ]
+        );
     }
 }

@@ -11,5 +11,6 @@ pub const CACHED_RECORDS_MAX: usize = 20_000;
 /// provinces, so a whole-country query of communes and their villages stays under it.
 pub const SUBTREE_AREAS_MAX: usize = 200_000;
 
-/// Years a consecutive-safe-years count looks back.
-pub const SAFE_STREAK_YEARS_MAX: i32 = 5;
+/// Years a consecutive-safe-years count looks back: the run that earns the highest
+/// recognition.
+pub const SAFE_STREAK_YEARS_MAX: i32 = antt_domain::rating::RECOGNITION_YEARS_MAX as i32;

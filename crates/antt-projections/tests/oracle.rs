@@ -1936,6 +1936,20 @@ impl<'h> Oracle<'h> {
                 units: runs.iter().filter(|run| **run >= at_least).count() as u32,
             })
             .collect();
+        // 1–2 years: the commune's recognition; 3–4: the district's; 5: the province's.
+        let by_years =
+            |years: std::ops::RangeInclusive<u32>| runs.iter().filter(|run| years.contains(run)).count() as u32;
+        response.recognised = [
+            (pb::Recognition::Commune, by_years(1..=2)),
+            (pb::Recognition::District, by_years(3..=4)),
+            (pb::Recognition::Province, by_years(5..=5)),
+        ]
+        .into_iter()
+        .map(|(recognition, units)| pb::RecognitionCount {
+            recognition: recognition.into(),
+            units,
+        })
+        .collect();
         Some(response)
     }
 }

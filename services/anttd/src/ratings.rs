@@ -208,5 +208,32 @@ async fn view_rating<L: EventLog>(commands: &Commands<L>, r: pb::GetRatingReques
     let as_of = fields.as_of(r.as_of.as_ref());
     fields.finish()?;
     let (state, version) = request::load_as_of::<Rating, L>(commands, RATING, key, as_of).await?;
-    Ok(views::rating::view(unit_area_id, year, &state, version))
+    let run = if state.is_safe() == Some(true) {
+        1 + safe_years_before(commands, unit_area_id, year, as_of).await?
+    } else {
+        0
+    };
+    Ok(views::rating::view(unit_area_id, year, &state, version, run))
+}
+
+/// The years just before `year` in which the unit was rated safe without a break, as the
+/// records stood on `as_of`, up to the run that earns the highest recognition: one read of
+/// each earlier year's record.
+async fn safe_years_before<L: EventLog>(
+    commands: &Commands<L>,
+    unit_area_id: Uuid,
+    year: i32,
+    as_of: Date,
+) -> Result<u32, Status> {
+    let mut run = 0;
+    while run + 1 < rating::RECOGNITION_YEARS_MAX {
+        let earlier = year.saturating_sub(run as i32 + 1);
+        let stream = request::stream_id(RATING, format!("{unit_area_id}-{earlier}"));
+        let loaded = commands.load::<Rating>(&stream).await?;
+        if loaded.timeline.state_as_of(as_of).is_safe() != Some(true) {
+            break;
+        }
+        run += 1;
+    }
+    Ok(run)
 }

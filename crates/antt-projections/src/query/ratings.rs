@@ -1,6 +1,6 @@
 //! Safety ratings of a year for one kind of unit.
 
-use antt_domain::Date;
+use antt_domain::{rating, Date};
 use antt_proto::v1 as pb;
 
 use super::areas::areas_of;
@@ -53,7 +53,28 @@ pub fn rating_summary<S: Store>(
             units: streaks[at_least as usize..].iter().sum(),
         })
         .collect();
+    response.recognised = recognised(&streaks);
     Ok(response)
+}
+
+/// Units by the recognition their run earns (`streaks[n]`: units safe exactly n years
+/// running, as far as the count looks back), commune first.
+fn recognised(streaks: &[u32]) -> Vec<pb::RecognitionCount> {
+    let mut counts: Vec<pb::RecognitionCount> = rating::RECOGNITION_YEARS
+        .iter()
+        .rev()
+        .map(|(_, recognition)| pb::RecognitionCount {
+            recognition: (*recognition).into(),
+            units: 0,
+        })
+        .collect();
+    for (years, units) in streaks.iter().enumerate() {
+        let earned = rating::recognition(years as u32) as i32;
+        if let Some(count) = counts.iter_mut().find(|count| count.recognition == earned) {
+            count.units += units;
+        }
+    }
+    counts
 }
 
 fn rating_of<S: Store>(snapshot: &Snapshot<'_, S>, unit: &str, year: i32) -> Result<Option<pb::RatingRow>, QueryError> {

@@ -277,6 +277,10 @@ mod tests {
                     years_at_least: 2,
                     units: 0,
                 }],
+                recognised: vec![pb::RecognitionCount {
+                    recognition: pb::Recognition::Commune.into(),
+                    units: 1,
+                }],
                 ..Default::default()
             },
         };
@@ -418,7 +422,7 @@ mod tests {
         );
         assert!(text.contains("| 2020 | 1 | 1 | 31 | 312 | 9,9 |\n"), "{text}");
         assert!(
-            text.contains("| 2020 | 1 | 1 | 1 | 1 | 100,0 | 0 | – | – | – |\n"),
+            text.contains("| 2020 | 1 | 1 | 1 | 1 | 100,0 | 0 | – | – | – | 1 | – | – |\n"),
             "{text}"
         );
     }

@@ -443,6 +443,9 @@ fn ratings(answers: &Answers) -> Table {
             ("safe_3_years_running", "Từ 3 năm"),
             ("safe_4_years_running", "Từ 4 năm"),
             ("safe_5_years_running", "Từ 5 năm"),
+            ("recognised_by_commune", "Đủ điều kiện công nhận: cấp xã"),
+            ("recognised_by_district", "Cấp huyện"),
+            ("recognised_by_province", "Cấp tỉnh"),
         ],
     );
     for (year, figures) in years(answers) {
@@ -462,6 +465,14 @@ fn ratings(answers: &Answers) -> Table {
                 .find(|streak| streak.years_at_least == years);
             streak.map_or(Cell::Missing, |streak| Cell::count(streak.units))
         }));
+        // The recognition each unit's run earns, at its highest level (derived).
+        cells.extend(RECOGNITIONS.map(|level| {
+            let count = ratings
+                .recognised
+                .iter()
+                .find(|count| count.recognition == level as i32);
+            count.map_or(Cell::Missing, |count| Cell::count(count.units))
+        }));
         table.push(RowScope::Year(year), cells);
     }
     table
@@ -469,6 +480,13 @@ fn ratings(answers: &Answers) -> Table {
 
 /// The lengths of the runs of safe years the rating summary counts.
 const STREAK_YEARS: [u32; 4] = [2, 3, 4, 5];
+
+/// The recognitions the rating summary counts, one column each.
+const RECOGNITIONS: [pb::Recognition; 3] = [
+    pb::Recognition::Commune,
+    pb::Recognition::District,
+    pb::Recognition::Province,
+];
 
 fn activity(answers: &Answers) -> Table {
     let mut table = Table::new(

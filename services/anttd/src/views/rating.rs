@@ -6,7 +6,14 @@ use antt_domain::Date;
 use antt_proto::v1 as pb;
 use uuid::Uuid;
 
-pub(crate) fn view(unit_area_id: Uuid, year: i32, state: &State, version: u64) -> pb::RatingView {
+/// `consecutive_safe_years`: this year and the unbroken run of safe years before it.
+pub(crate) fn view(
+    unit_area_id: Uuid,
+    year: i32,
+    state: &State,
+    version: u64,
+    consecutive_safe_years: u32,
+) -> pb::RatingView {
     let ratings = state
         .ratings
         .iter()
@@ -29,5 +36,7 @@ pub(crate) fn view(unit_area_id: Uuid, year: i32, state: &State, version: u64) -
             .into(),
         pledges_signed_total: state.pledges_signed_total,
         version,
+        consecutive_safe_years,
+        recognition: antt_domain::rating::recognition(consecutive_safe_years).into(),
     }
 }
