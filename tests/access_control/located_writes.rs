@@ -1,0 +1,559 @@
+//! A clerk writes only inside their jurisdiction, for every kind of record that is placed
+//! in an area (issue 10): one write of each kind, [`LocatedWrite`], made by clerks of
+//! district A and district B inside and outside their districts and on either side of
+//! the day the commune `World::moved` changed from district A to district B.
+//!
+//! Each write gets what it needs first (a team, a person, a target) from principals who
+//! may write everywhere, so that only the clerk's jurisdiction can refuse it; a write that
+//! the domain refused for another reason fails the test as surely as one accepted outside.
+
+use super::*;
+use antt_e2e::{thon_8_team_request, NGA_THAI_CHAIRMAN};
+
+/// A day before the move (2020-01-01) and one after it.
+fn before_the_move() -> Date {
+    date(2019, 6, 1)
+}
+
+fn after_the_move() -> Date {
+    date(2021, 6, 1)
+}
+
+/// The day the records a write needs are made: before either day a write is dated.
+fn set_up_on() -> Date {
+    date(2019, 1, 1)
+}
+
+/// A commune and a village of it: teams are formed in villages, so a team's place is its
+/// village, which is its commune's.
+struct Place {
+    commune: String,
+    village: String,
+}
+
+/// A place in each of commune A, commune B and the commune that moved.
+struct Places {
+    a: Place,
+    b: Place,
+    moved: Place,
+}
+
+impl Places {
+    async fn new(world: &World) -> Places {
+        Places {
+            a: Place::new(world, &world.commune_a).await,
+            b: Place::new(world, &world.commune_b).await,
+            moved: Place::new(world, &world.moved).await,
+        }
+    }
+}
+
+impl Place {
+    /// Registers a village of `commune`, from 2008, as the registry.
+    async fn new(world: &World, commune: &str) -> Place {
+        let request = area_request(date(2008, 1, 1), AreaLevel::ResidentialArea, "Thôn 1", commune);
+        let mut areas = AreasClient::new(registry(world));
+        Place {
+            commune: commune.to_string(),
+            village: created(request.area_id.clone(), areas.register_area(request), "a village").await,
+        }
+    }
+}
+
+/// The "registry" system, which may write areas, forces and incidents everywhere.
+fn registry(world: &World) -> Authed {
+    world.as_role("registry", "system", None)
+}
+
+/// A clerk of the province, whose jurisdiction holds every commune.
+fn province_clerk(world: &World) -> Authed {
+    world.as_role("tinh", "clerk", Some(&world.province))
+}
+
+/// One write of each record kind that is in an area, and of each way a kind is placed
+/// (a target by its scope or by the unit a value is of; an award by an area or a team).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LocatedWrite {
+    /// Areas: a village registered in the commune.
+    RegisterVillage,
+    /// Areas: the commune's own population, a write in the district it is in on the day.
+    RecordPopulation,
+    /// Forces: a team established in the commune's village.
+    EstablishTeam,
+    /// Forces: a member appointed to a team of the commune's village.
+    AppointMember,
+    ReportIncident,
+    ReceiveTip,
+    RecordArrest,
+    /// Ratings: the commune registers to strive for the year.
+    RegisterToStrive,
+    OpenInspection,
+    /// Targets: a target set for the commune's villages.
+    SetTarget,
+    /// Targets: a value of the commune for a target of the province.
+    RecordTargetValue,
+    /// Targets: the commune's report for a target of the province.
+    RecordTargetReport,
+    /// Records: a resolution of the commune's Party committee.
+    RecordDocument,
+    ReportFigure,
+    AwardToArea,
+    AwardToTeam,
+    /// Records: a training class the commune's People's Committee held.
+    RecordConference,
+    /// Records: the commune's police chief takes office.
+    TakeOffice,
+}
+
+const LOCATED_WRITES: [LocatedWrite; 18] = [
+    LocatedWrite::RegisterVillage,
+    LocatedWrite::RecordPopulation,
+    LocatedWrite::EstablishTeam,
+    LocatedWrite::AppointMember,
+    LocatedWrite::ReportIncident,
+    LocatedWrite::ReceiveTip,
+    LocatedWrite::RecordArrest,
+    LocatedWrite::RegisterToStrive,
+    LocatedWrite::OpenInspection,
+    LocatedWrite::SetTarget,
+    LocatedWrite::RecordTargetValue,
+    LocatedWrite::RecordTargetReport,
+    LocatedWrite::RecordDocument,
+    LocatedWrite::ReportFigure,
+    LocatedWrite::AwardToArea,
+    LocatedWrite::AwardToTeam,
+    LocatedWrite::RecordConference,
+    LocatedWrite::TakeOffice,
+];
+
+/// The records a write is about besides its place, made before it (empty if none).
+#[derive(Default)]
+struct Given {
+    team_id: String,
+    person_id: String,
+    target_id: String,
+}
+
+/// Makes what `write` in `place` needs, as the registry or the province's clerk.
+async fn given(world: &World, write: LocatedWrite, place: &Place) -> Given {
+    match write {
+        LocatedWrite::AppointMember => Given {
+            team_id: team_in(world, &place.village).await,
+            person_id: world.register_person("Nguyễn Văn Hùng").await,
+            ..Given::default()
+        },
+        LocatedWrite::AwardToTeam => Given {
+            team_id: team_in(world, &place.village).await,
+            ..Given::default()
+        },
+        LocatedWrite::TakeOffice => Given {
+            person_id: world.register_person("Nguyễn Văn Hùng").await,
+            ..Given::default()
+        },
+        LocatedWrite::RecordTargetValue | LocatedWrite::RecordTargetReport => {
+            let request = target_request(&world.province, AreaLevel::Commune, set_up_on());
+            let mut targets = TargetsClient::new(province_clerk(world));
+            Given {
+                target_id: created(request.target_id.clone(), targets.set_target(request), "a target").await,
+                ..Given::default()
+            }
+        }
+        _ => Given::default(),
+    }
+}
+
+/// A security protection team of `village`, established `on` (no quota, no vetting).
+fn team_request(village: &str, on: Date) -> EstablishTeamRequest {
+    EstablishTeamRequest {
+        header: decided_by(on, "12/QĐ-UBND", NGA_THAI_CHAIRMAN),
+        ..thon_8_team_request(village, ForceType::SecurityProtectionTeam, None)
+    }
+}
+
+async fn team_in(world: &World, village: &str) -> String {
+    let request = team_request(village, set_up_on());
+    let mut forces = ForcesClient::new(registry(world));
+    created(request.team_id.clone(), forces.establish_team(request), "a team").await
+}
+
+/// A target that every unit of `unit_level` in `scope` has a resolution and a plan on
+/// security and order, 2019–2025, set `on`.
+fn target_request(scope: &str, unit_level: AreaLevel, on: Date) -> SetTargetRequest {
+    SetTargetRequest {
+        header: decided_by(on, "09-NQ/TU", "Ban Thường vụ Tỉnh ủy Thanh Hóa"),
+        target_id: new_id(),
+        indicator: TargetIndicator::CommuneResolutionAndPlan.into(),
+        description: "100% đơn vị có nghị quyết và kế hoạch về ANTT".into(),
+        threshold: Some(set_target_request::Threshold::ShareAtLeast(ShareAtLeast {
+            percent: 100,
+        })),
+        scope_area_id: scope.into(),
+        unit_level: unit_level.into(),
+        first_year: 2019,
+        last_year: 2025,
+        report_due_before: Some(MonthDay { month: 11, day: 30 }),
+        unit_division_types: Vec::new(),
+    }
+}
+
+/// The write of its kind, as the caller of `clerk`, in `place`, effective `on`.
+struct Write<'a> {
+    world: &'a World,
+    clerk: Authed,
+    place: &'a Place,
+    on: Date,
+    given: Given,
+}
+
+impl Write<'_> {
+    async fn make(self, kind: LocatedWrite) -> Result<(), Status> {
+        use LocatedWrite::*;
+        match kind {
+            RegisterVillage | RecordPopulation | EstablishTeam | AppointMember => self.areas_and_forces(kind).await,
+            ReportIncident | ReceiveTip | RecordArrest => self.incidents(kind).await,
+            RegisterToStrive | OpenInspection => self.ratings_and_inspections(kind).await,
+            SetTarget | RecordTargetValue | RecordTargetReport => self.targets(kind).await,
+            RecordDocument | ReportFigure | RecordConference | TakeOffice => self.records(kind).await,
+            AwardToArea | AwardToTeam => self.award(kind).await,
+        }
+    }
+
+    async fn areas_and_forces(self, kind: LocatedWrite) -> Result<(), Status> {
+        let mut forces = ForcesClient::new(self.clerk.clone());
+        match kind {
+            // Named by the year, so that a village of either day is new in its commune.
+            LocatedWrite::RegisterVillage => {
+                let name = format!("Thôn {}", self.on.year);
+                let village = area_request(self.on, AreaLevel::ResidentialArea, &name, &self.place.commune);
+                AreasClient::new(self.clerk).register_area(village).await.map(drop)
+            }
+            LocatedWrite::RecordPopulation => {
+                let population = RecordPopulationRequest {
+                    header: header(self.on),
+                    area_id: self.place.commune.clone(),
+                    households: 900,
+                    population: 3_600,
+                    source: String::new(),
+                };
+                AreasClient::new(self.clerk)
+                    .record_population(population)
+                    .await
+                    .map(drop)
+            }
+            LocatedWrite::EstablishTeam => forces
+                .establish_team(team_request(&self.place.village, self.on))
+                .await
+                .map(drop),
+            _ => forces
+                .appoint_member(AppointMemberRequest {
+                    header: decided_by(self.on, "45/QĐ-UBND", NGA_THAI_CHAIRMAN),
+                    team_id: self.given.team_id,
+                    person_id: self.given.person_id,
+                    role: MemberRole::Member.into(),
+                    ..AppointMemberRequest::default()
+                })
+                .await
+                .map(drop),
+        }
+    }
+
+    async fn incidents(self, kind: LocatedWrite) -> Result<(), Status> {
+        let mut incidents = IncidentsClient::new(self.clerk);
+        let area_id = self.place.commune.clone();
+        match kind {
+            LocatedWrite::ReportIncident => incidents.report_incident(report_in(&area_id, self.on)).await.map(drop),
+            LocatedWrite::ReceiveTip => incidents
+                .receive_tip(ReceiveTipRequest {
+                    header: header(self.on),
+                    tip_id: new_id(),
+                    area_id,
+                    category: IncidentCategory::Gambling.into(),
+                    channel: "hòm thư tố giác tội phạm".into(),
+                    summary: "tụ tập đánh bạc ở bãi sông".into(),
+                })
+                .await
+                .map(drop),
+            _ => incidents
+                .record_arrest(RecordArrestRequest {
+                    header: header(self.on),
+                    arrest_id: new_id(),
+                    area_id,
+                    surrendered: true,
+                    public_helped: true,
+                    arrested_by: "Công an huyện".into(),
+                    person_id: String::new(),
+                })
+                .await
+                .map(drop),
+        }
+    }
+
+    async fn ratings_and_inspections(self, kind: LocatedWrite) -> Result<(), Status> {
+        let area_id = self.place.commune.clone();
+        if kind == LocatedWrite::RegisterToStrive {
+            let strive = RegisterToStriveRequest {
+                header: header(self.on),
+                unit_area_id: area_id,
+                year: self.on.year,
+            };
+            return RatingsClient::new(self.clerk)
+                .register_to_strive(strive)
+                .await
+                .map(drop);
+        }
+        let open = OpenInspectionRequest {
+            header: decided_by(self.on, "03-BC/ĐKT", "Đoàn Kiểm tra số 02"),
+            inspection_id: new_id(),
+            delegation: "Đoàn Kiểm tra số 02".into(),
+            scope: "xây dựng phong trào toàn dân bảo vệ an ninh Tổ quốc".into(),
+            inspected_area_id: area_id,
+        };
+        InspectionsClient::new(self.clerk).open_inspection(open).await.map(drop)
+    }
+
+    async fn targets(self, kind: LocatedWrite) -> Result<(), Status> {
+        let mut targets = TargetsClient::new(self.clerk);
+        let (unit_area_id, year) = (self.place.commune.clone(), self.on.year);
+        match kind {
+            LocatedWrite::SetTarget => targets
+                .set_target(target_request(&unit_area_id, AreaLevel::ResidentialArea, self.on))
+                .await
+                .map(drop),
+            LocatedWrite::RecordTargetValue => targets
+                .record_target_value(RecordTargetValueRequest {
+                    header: header(self.on),
+                    target_id: self.given.target_id,
+                    unit_area_id,
+                    year,
+                    value: Some(record_target_value_request::Value::Achieved(true)),
+                    source: "báo cáo của Ban Chỉ đạo xã".into(),
+                })
+                .await
+                .map(drop),
+            _ => targets
+                .record_target_report_submitted(RecordTargetReportSubmittedRequest {
+                    header: header(self.on),
+                    target_id: self.given.target_id,
+                    unit_area_id,
+                    year,
+                })
+                .await
+                .map(drop),
+        }
+    }
+
+    async fn records(self, kind: LocatedWrite) -> Result<(), Status> {
+        let mut records = RecordsClient::new(self.clerk);
+        let commune = self.place.commune.clone();
+        let on = self.on;
+        match kind {
+            LocatedWrite::RecordDocument => records
+                .record_document(RecordDocumentRequest {
+                    header: header(on),
+                    document_id: new_id(),
+                    kind: DocumentKind::Resolution.into(),
+                    number: "01-NQ/ĐU".into(),
+                    subject: "Nghị quyết về công tác bảo đảm an ninh, trật tự".into(),
+                    issued_by: body(BodyKind::PartyCommittee, "Đảng ủy xã", &commune),
+                    topic: DocumentTopic::SecurityAndOrder.into(),
+                    ..RecordDocumentRequest::default()
+                })
+                .await
+                .map(drop),
+            LocatedWrite::ReportFigure => records.report_figure(figure_of(&commune, on)).await.map(drop),
+            LocatedWrite::RecordConference => records
+                .record_conference(RecordConferenceRequest {
+                    header: header(on),
+                    conference_id: new_id(),
+                    kind: ConferenceKind::TrainingClass.into(),
+                    topic: "Tập huấn nghiệp vụ cho tổ bảo vệ ANTT".into(),
+                    organiser: body(BodyKind::PeoplesCommittee, "UBND xã", &commune),
+                    last_day: Some(on),
+                    participants: Some(30),
+                })
+                .await
+                .map(drop),
+            _ => records
+                .take_office(TakeOfficeRequest {
+                    header: decided_by(on, "25/QĐ-UBND", NGA_THAI_CHAIRMAN),
+                    tenure_id: new_id(),
+                    person_id: self.given.person_id,
+                    area_id: commune,
+                    kind: OfficeKind::CommunePoliceChief.into(),
+                    ..TakeOfficeRequest::default()
+                })
+                .await
+                .map(drop),
+        }
+    }
+
+    /// A certificate of merit of the province: the recipient's place is the award's.
+    async fn award(self, kind: LocatedWrite) -> Result<(), Status> {
+        use grant_award_request::Recipient;
+        let recipient = if kind == LocatedWrite::AwardToTeam {
+            Recipient::TeamId(self.given.team_id)
+        } else {
+            Recipient::AreaId(self.place.commune.clone())
+        };
+        let grant = GrantAwardRequest {
+            header: decided_by(self.on, "1234/QĐ-UBND", "Chủ tịch UBND tỉnh Thanh Hóa"),
+            award_id: new_id(),
+            kind: AwardKind::CertificateOfMerit.into(),
+            award_name: String::new(),
+            recipient: Some(recipient),
+            granted_by: body(BodyKind::PeoplesCommittee, "UBND tỉnh Thanh Hóa", &self.world.province),
+            achievement: "thành tích xuất sắc trong phong trào toàn dân bảo vệ ANTQ".into(),
+        };
+        RecordsClient::new(self.clerk).grant_award(grant).await.map(drop)
+    }
+}
+
+fn body(kind: BodyKind, name: &str, area_id: &str) -> Option<BodyRef> {
+    Some(BodyRef {
+        kind: kind.into(),
+        name: name.into(),
+        area_id: area_id.into(),
+    })
+}
+
+/// The households in the commune's social security groups the year before `on`.
+fn figure_of(commune: &str, on: Date) -> ReportFigureRequest {
+    ReportFigureRequest {
+        header: decided_by(on, "55/BC-BCĐ", "Ban Chỉ đạo 138 huyện"),
+        figure_id: new_id(),
+        unit_area_id: commune.into(),
+        indicator: FigureIndicator::HouseholdsInSocialSecurityGroups.into(),
+        force_type: ForceType::SocialSecurityGroup.into(),
+        period: Some(report_figure_request::Period::Year(on.year - 1)),
+        value: Some(FigureValue {
+            count: 120,
+            precision: FigurePrecision::Exact.into(),
+            out_of: None,
+            share_permille: None,
+        }),
+        ..ReportFigureRequest::default()
+    }
+}
+
+/// Who writes where, on which day, and whether it is theirs to write.
+struct Case<'a> {
+    what: &'static str,
+    district_b: bool,
+    place: &'a Place,
+    on: Date,
+    allowed: bool,
+}
+
+/// The clerk of district A inside and outside it, and both clerks on either side of the
+/// move: before it the commune is A's, after it B's. Each refusal comes before the write
+/// that is accepted in the same place on the same day: a record of one unit and year (a
+/// rating) is then still new, so the domain has nothing to refuse before the jurisdiction.
+fn cases(places: &Places) -> [Case<'_>; 6] {
+    let case = |what, district_b, place, on, allowed| Case {
+        what,
+        district_b,
+        place,
+        on,
+        allowed,
+    };
+    let (before, after) = (before_the_move(), after_the_move());
+    [
+        case("clerk A in commune B", false, &places.b, after, false),
+        case("clerk A in commune A", false, &places.a, after, true),
+        case(
+            "clerk B, moved commune, before the move",
+            true,
+            &places.moved,
+            before,
+            false,
+        ),
+        case(
+            "clerk A, moved commune, before the move",
+            false,
+            &places.moved,
+            before,
+            true,
+        ),
+        case(
+            "clerk A, moved commune, after the move",
+            false,
+            &places.moved,
+            after,
+            false,
+        ),
+        case(
+            "clerk B, moved commune, after the move",
+            true,
+            &places.moved,
+            after,
+            true,
+        ),
+    ]
+}
+
+/// Makes `kind`'s write of `case`; what was wrong with the answer, if anything.
+async fn attempt(world: &World, kind: LocatedWrite, case: &Case<'_>) -> Result<(), String> {
+    let given = given(world, kind, case.place).await;
+    let clerk = if case.district_b {
+        world.as_role("tranthib", "clerk", Some(&world.district_b))
+    } else {
+        world.as_role("nguyenvana", "clerk", Some(&world.district_a))
+    };
+    let head_before = world.head().await;
+    let write = Write {
+        world,
+        clerk,
+        place: case.place,
+        on: case.on,
+        given,
+    };
+    match (case.allowed, write.make(kind).await) {
+        (true, Ok(())) => Ok(()),
+        (true, Err(status)) => Err(format!("refused: {status:?}")),
+        (false, Ok(())) => Err("accepted outside the jurisdiction".into()),
+        (false, Err(status)) => {
+            let outside = status.code() == Code::PermissionDenied && status.message().contains("ngoài địa bàn");
+            if !outside {
+                return Err(format!("refused, but not for the jurisdiction: {status:?}"));
+            }
+            // A denial writes nothing.
+            if world.head().await != head_before {
+                return Err("denied, but the log grew".into());
+            }
+            Ok(())
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_located_write_is_judged_by_the_jurisdiction_on_its_date() {
+    let world = World::new().await;
+    let places = Places::new(&world).await;
+    let mut wrong = Vec::new();
+    for kind in LOCATED_WRITES {
+        for case in cases(&places) {
+            if let Err(why) = attempt(&world, kind, &case).await {
+                wrong.push(format!("{kind:?}, {}: {why}", case.what));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// A person belongs to no area: clerks anywhere register the persons they appoint, and a
+/// clerk whose token names no jurisdiction writes nothing located, so may do this too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn any_clerk_registers_a_person() {
+    let world = World::new().await;
+    let clerks = [
+        ("nguyenvana", Some(&world.district_a)),
+        ("tranthib", Some(&world.district_b)),
+        ("vodanh", None),
+    ];
+    for (sub, jurisdiction) in clerks {
+        ForcesClient::new(world.as_role(sub, "clerk", jurisdiction.map(String::as_str)))
+            .register_person(person_request(after_the_move(), "Trần Thị Lan"))
+            .await
+            .unwrap_or_else(|status| panic!("{sub} registers a person: {status:?}"));
+    }
+}
