@@ -27,6 +27,8 @@ fn set_up_on() -> Date {
 /// A commune and a village of it: teams are formed in villages, so a team's place is its
 /// village, which is its commune's.
 struct Place {
+    /// What failures call it.
+    name: &'static str,
     commune: String,
     village: String,
 }
@@ -41,19 +43,20 @@ struct Places {
 impl Places {
     async fn new(world: &World) -> Places {
         Places {
-            a: Place::new(world, &world.commune_a).await,
-            b: Place::new(world, &world.commune_b).await,
-            moved: Place::new(world, &world.moved).await,
+            a: Place::new(world, "commune A", &world.commune_a).await,
+            b: Place::new(world, "commune B", &world.commune_b).await,
+            moved: Place::new(world, "the moved commune", &world.moved).await,
         }
     }
 }
 
 impl Place {
     /// Registers a village of `commune`, from 2008, as the registry.
-    async fn new(world: &World, commune: &str) -> Place {
+    async fn new(world: &World, name: &'static str, commune: &str) -> Place {
         let request = area_request(date(2008, 1, 1), AreaLevel::ResidentialArea, "Thôn 1", commune);
         let mut areas = AreasClient::new(registry(world));
         Place {
+            name,
             commune: commune.to_string(),
             village: created(request.area_id.clone(), areas.register_area(request), "a village").await,
         }
@@ -125,6 +128,22 @@ const LOCATED_WRITES: [LocatedWrite; 18] = [
     LocatedWrite::RecordConference,
     LocatedWrite::TakeOffice,
 ];
+
+impl LocatedWrite {
+    /// The service the write is a call of (`antt.v1.<service>`).
+    fn service(self) -> &'static str {
+        use LocatedWrite::*;
+        match self {
+            RegisterVillage | RecordPopulation => "Areas",
+            EstablishTeam | AppointMember => "Forces",
+            ReportIncident | ReceiveTip | RecordArrest => "Incidents",
+            RegisterToStrive => "Ratings",
+            OpenInspection => "Inspections",
+            SetTarget | RecordTargetValue | RecordTargetReport => "Targets",
+            RecordDocument | ReportFigure | AwardToArea | AwardToTeam | RecordConference | TakeOffice => "Records",
+        }
+    }
+}
 
 /// The records a write is about besides its place, made before it (empty if none).
 #[derive(Default)]
@@ -435,74 +454,73 @@ fn figure_of(commune: &str, on: Date) -> ReportFigureRequest {
     }
 }
 
+/// Who writes: a clerk of either district, or the registry system with a token that
+/// names district A as its jurisdiction.
+#[derive(Clone, Copy, Debug)]
+enum Writer {
+    ClerkA,
+    ClerkB,
+    SystemA,
+}
+
+impl Writer {
+    fn channel(self, world: &World) -> Authed {
+        match self {
+            Writer::ClerkA => world.as_role("nguyenvana", "clerk", Some(&world.district_a)),
+            Writer::ClerkB => world.as_role("tranthib", "clerk", Some(&world.district_b)),
+            Writer::SystemA => world.as_role("registry", "system", Some(&world.district_a)),
+        }
+    }
+}
+
 /// Who writes where, on which day, and whether it is theirs to write.
 struct Case<'a> {
-    what: &'static str,
-    district_b: bool,
+    writer: Writer,
     place: &'a Place,
     on: Date,
     allowed: bool,
+}
+
+impl Case<'_> {
+    fn describe(&self) -> String {
+        let on = self.on;
+        let (place, writer) = (self.place.name, self.writer);
+        format!("{writer:?} in {place} on {}-{:02}-{:02}", on.year, on.month, on.day)
+    }
+}
+
+fn case(writer: Writer, place: &Place, on: Date, allowed: bool) -> Case<'_> {
+    Case {
+        writer,
+        place,
+        on,
+        allowed,
+    }
 }
 
 /// The clerk of district A inside and outside it, and both clerks on either side of the
 /// move: before it the commune is A's, after it B's. Each refusal comes before the write
 /// that is accepted in the same place on the same day: a record of one unit and year (a
 /// rating) is then still new, so the domain has nothing to refuse before the jurisdiction.
-fn cases(places: &Places) -> [Case<'_>; 6] {
-    let case = |what, district_b, place, on, allowed| Case {
-        what,
-        district_b,
-        place,
-        on,
-        allowed,
-    };
+fn clerk_cases(places: &Places) -> [Case<'_>; 6] {
     let (before, after) = (before_the_move(), after_the_move());
     [
-        case("clerk A in commune B", false, &places.b, after, false),
-        case("clerk A in commune A", false, &places.a, after, true),
-        case(
-            "clerk B, moved commune, before the move",
-            true,
-            &places.moved,
-            before,
-            false,
-        ),
-        case(
-            "clerk A, moved commune, before the move",
-            false,
-            &places.moved,
-            before,
-            true,
-        ),
-        case(
-            "clerk A, moved commune, after the move",
-            false,
-            &places.moved,
-            after,
-            false,
-        ),
-        case(
-            "clerk B, moved commune, after the move",
-            true,
-            &places.moved,
-            after,
-            true,
-        ),
+        case(Writer::ClerkA, &places.b, after, false),
+        case(Writer::ClerkA, &places.a, after, true),
+        case(Writer::ClerkB, &places.moved, before, false),
+        case(Writer::ClerkA, &places.moved, before, true),
+        case(Writer::ClerkA, &places.moved, after, false),
+        case(Writer::ClerkB, &places.moved, after, true),
     ]
 }
 
 /// Makes `kind`'s write of `case`; what was wrong with the answer, if anything.
 async fn attempt(world: &World, kind: LocatedWrite, case: &Case<'_>) -> Result<(), String> {
     let given = given(world, kind, case.place).await;
-    let clerk = if case.district_b {
-        world.as_role("tranthib", "clerk", Some(&world.district_b))
-    } else {
-        world.as_role("nguyenvana", "clerk", Some(&world.district_a))
-    };
     let head_before = world.head().await;
     let write = Write {
         world,
-        clerk,
+        clerk: case.writer.channel(world),
         place: case.place,
         on: case.on,
         given,
@@ -525,18 +543,44 @@ async fn attempt(world: &World, kind: LocatedWrite, case: &Case<'_>) -> Result<(
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_located_write_is_judged_by_the_jurisdiction_on_its_date() {
+/// Every case of every kind in a fresh world; a line for each wrong answer.
+async fn wrong_answers(kinds: &[LocatedWrite], cases: fn(&Places) -> Vec<Case<'_>>) -> Vec<String> {
     let world = World::new().await;
     let places = Places::new(&world).await;
     let mut wrong = Vec::new();
-    for kind in LOCATED_WRITES {
+    for &kind in kinds {
         for case in cases(&places) {
             if let Err(why) = attempt(&world, kind, &case).await {
-                wrong.push(format!("{kind:?}, {}: {why}", case.what));
+                wrong.push(format!("{kind:?}, {}: {why}", case.describe()));
             }
         }
     }
+    wrong
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_located_write_is_judged_by_the_jurisdiction_on_its_date() {
+    let wrong = wrong_answers(&LOCATED_WRITES, |places| clerk_cases(places).into()).await;
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// A system principal whose token names a jurisdiction is bounded by it as a clerk is:
+/// the writes of the services the registry was granted (see `GRANTS`), with district A's
+/// jurisdiction.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_system_whose_token_names_a_jurisdiction_writes_only_inside_it() {
+    let granted: Vec<LocatedWrite> = LOCATED_WRITES
+        .into_iter()
+        .filter(|kind| ["Areas", "Forces", "Incidents"].contains(&kind.service()))
+        .collect();
+    let wrong = wrong_answers(&granted, |places| {
+        let after = after_the_move();
+        vec![
+            case(Writer::SystemA, &places.b, after, false),
+            case(Writer::SystemA, &places.a, after, true),
+        ]
+    })
+    .await;
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
