@@ -1,7 +1,9 @@
 //! A clerk writes only inside their jurisdiction, for every kind of record that is placed
 //! in an area (issue 10): one write of each kind, [`LocatedWrite`], made by clerks of
 //! district A and district B inside and outside their districts and on either side of
-//! the day the commune `World::moved` changed from district A to district B.
+//! the day the commune `World::moved` changed from district A to district B. The same
+//! writes by a system principal bounded to district A, and by every role that records no
+//! facts (every service's writes, not one call of each kind as in the role matrix).
 //!
 //! Each write gets what it needs first (a team, a person, a target) from principals who
 //! may write everywhere, so that only the clerk's jurisdiction can refuse it; a write that
@@ -9,6 +11,7 @@
 
 use super::*;
 use antt_e2e::{thon_8_team_request, NGA_THAI_CHAIRMAN};
+use tonic_types::StatusExt;
 
 /// A day before the move (2020-01-01) and one after it.
 fn before_the_move() -> Date {
@@ -454,13 +457,14 @@ fn figure_of(commune: &str, on: Date) -> ReportFigureRequest {
     }
 }
 
-/// Who writes: a clerk of either district, or the registry system with a token that
-/// names district A as its jurisdiction.
+/// Who writes: a clerk of either district, the registry system with a token that names
+/// district A as its jurisdiction, or another role (subject, role) with no jurisdiction.
 #[derive(Clone, Copy, Debug)]
 enum Writer {
     ClerkA,
     ClerkB,
     SystemA,
+    Unbounded(&'static str, &'static str),
 }
 
 impl Writer {
@@ -469,16 +473,27 @@ impl Writer {
             Writer::ClerkA => world.as_role("nguyenvana", "clerk", Some(&world.district_a)),
             Writer::ClerkB => world.as_role("tranthib", "clerk", Some(&world.district_b)),
             Writer::SystemA => world.as_role("registry", "system", Some(&world.district_a)),
+            Writer::Unbounded(sub, role) => world.as_role(sub, role, None),
         }
     }
 }
 
-/// Who writes where, on which day, and whether it is theirs to write.
+/// How a write must be answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Answer {
+    Accepted,
+    /// PERMISSION_DENIED, outside the writer's jurisdiction (ngoài địa bàn).
+    Outside,
+    /// PERMISSION_DENIED, not a call the writer's role (or grant) may make.
+    NotTheirs,
+}
+
+/// Who writes where, on which day, and how the write must be answered.
 struct Case<'a> {
     writer: Writer,
     place: &'a Place,
     on: Date,
-    allowed: bool,
+    answer: Answer,
 }
 
 impl Case<'_> {
@@ -489,12 +504,12 @@ impl Case<'_> {
     }
 }
 
-fn case(writer: Writer, place: &Place, on: Date, allowed: bool) -> Case<'_> {
+fn case(writer: Writer, place: &Place, on: Date, answer: Answer) -> Case<'_> {
     Case {
         writer,
         place,
         on,
-        allowed,
+        answer,
     }
 }
 
@@ -502,15 +517,16 @@ fn case(writer: Writer, place: &Place, on: Date, allowed: bool) -> Case<'_> {
 /// move: before it the commune is A's, after it B's. Each refusal comes before the write
 /// that is accepted in the same place on the same day: a record of one unit and year (a
 /// rating) is then still new, so the domain has nothing to refuse before the jurisdiction.
-fn clerk_cases(places: &Places) -> [Case<'_>; 6] {
+fn clerk_cases(places: &Places, _: LocatedWrite) -> Vec<Case<'_>> {
+    use Answer::*;
     let (before, after) = (before_the_move(), after_the_move());
-    [
-        case(Writer::ClerkA, &places.b, after, false),
-        case(Writer::ClerkA, &places.a, after, true),
-        case(Writer::ClerkB, &places.moved, before, false),
-        case(Writer::ClerkA, &places.moved, before, true),
-        case(Writer::ClerkA, &places.moved, after, false),
-        case(Writer::ClerkB, &places.moved, after, true),
+    vec![
+        case(Writer::ClerkA, &places.b, after, Outside),
+        case(Writer::ClerkA, &places.a, after, Accepted),
+        case(Writer::ClerkB, &places.moved, before, Outside),
+        case(Writer::ClerkA, &places.moved, before, Accepted),
+        case(Writer::ClerkA, &places.moved, after, Outside),
+        case(Writer::ClerkB, &places.moved, after, Accepted),
     ]
 }
 
@@ -525,31 +541,39 @@ async fn attempt(world: &World, kind: LocatedWrite, case: &Case<'_>) -> Result<(
         on: case.on,
         given,
     };
-    match (case.allowed, write.make(kind).await) {
-        (true, Ok(())) => Ok(()),
-        (true, Err(status)) => Err(format!("refused: {status:?}")),
-        (false, Ok(())) => Err("accepted outside the jurisdiction".into()),
-        (false, Err(status)) => {
-            let outside = status.code() == Code::PermissionDenied && status.message().contains("ngoài địa bàn");
-            if !outside {
-                return Err(format!("refused, but not for the jurisdiction: {status:?}"));
-            }
-            // A denial writes nothing.
-            if world.head().await != head_before {
-                return Err("denied, but the log grew".into());
-            }
-            Ok(())
+    let status = match (case.answer, write.make(kind).await) {
+        (Answer::Accepted, Ok(())) => return Ok(()),
+        (Answer::Accepted, Err(status)) => return Err(format!("refused: {status:?}")),
+        (_, Ok(())) => return Err("accepted".into()),
+        (_, Err(status)) => status,
+    };
+    let reason = status.get_details_error_info().map(|info| info.reason);
+    let right = match case.answer {
+        Answer::Outside => {
+            reason.as_deref() == Some("OUTSIDE_JURISDICTION") && status.message().contains("ngoài địa bàn")
         }
+        _ => reason.as_deref() == Some("ACCESS_DENIED"),
+    };
+    if status.code() != Code::PermissionDenied || !right {
+        return Err(format!("not refused as {:?}: {status:?}", case.answer));
     }
+    // A denial writes nothing.
+    if world.head().await != head_before {
+        return Err("denied, but the log grew".into());
+    }
+    Ok(())
 }
 
+/// The cases of a kind of write.
+type Cases = fn(&Places, LocatedWrite) -> Vec<Case<'_>>;
+
 /// Every case of every kind in a fresh world; a line for each wrong answer.
-async fn wrong_answers(kinds: &[LocatedWrite], cases: fn(&Places) -> Vec<Case<'_>>) -> Vec<String> {
+async fn wrong_answers(kinds: &[LocatedWrite], cases: Cases) -> Vec<String> {
     let world = World::new().await;
     let places = Places::new(&world).await;
     let mut wrong = Vec::new();
     for &kind in kinds {
-        for case in cases(&places) {
+        for case in cases(&places, kind) {
             if let Err(why) = attempt(&world, kind, &case).await {
                 wrong.push(format!("{kind:?}, {}: {why}", case.describe()));
             }
@@ -560,25 +584,49 @@ async fn wrong_answers(kinds: &[LocatedWrite], cases: fn(&Places) -> Vec<Case<'_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_located_write_is_judged_by_the_jurisdiction_on_its_date() {
-    let wrong = wrong_answers(&LOCATED_WRITES, |places| clerk_cases(places).into()).await;
+    let wrong = wrong_answers(&LOCATED_WRITES, clerk_cases).await;
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
+/// Whether the registry was granted the service of `kind` (see `GRANTS`).
+fn registry_may(kind: LocatedWrite) -> bool {
+    ["Areas", "Forces", "Incidents"].contains(&kind.service())
+}
+
 /// A system principal whose token names a jurisdiction is bounded by it as a clerk is:
-/// the writes of the services the registry was granted (see `GRANTS`), with district A's
-/// jurisdiction.
+/// the writes the registry was granted, with district A's jurisdiction.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_system_whose_token_names_a_jurisdiction_writes_only_inside_it() {
-    let granted: Vec<LocatedWrite> = LOCATED_WRITES
-        .into_iter()
-        .filter(|kind| ["Areas", "Forces", "Incidents"].contains(&kind.service()))
-        .collect();
-    let wrong = wrong_answers(&granted, |places| {
+    let granted: Vec<LocatedWrite> = LOCATED_WRITES.into_iter().filter(|kind| registry_may(*kind)).collect();
+    let wrong = wrong_answers(&granted, |places, _| {
         let after = after_the_move();
         vec![
-            case(Writer::SystemA, &places.b, after, false),
-            case(Writer::SystemA, &places.a, after, true),
+            case(Writer::SystemA, &places.b, after, Answer::Outside),
+            case(Writer::SystemA, &places.a, after, Answer::Accepted),
         ]
+    })
+    .await;
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Every role but the clerk, on every service's located writes: inspectors, analysts,
+/// administrators and migration record no facts; a system principal records what it was
+/// granted, and without a jurisdiction in its token, anywhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_that_record_no_facts_are_refused_every_located_write() {
+    let wrong = wrong_answers(&LOCATED_WRITES, |places, kind| {
+        // Whether the role may make the write: "courts" was granted ReportIncident alone.
+        let roles = [
+            ("thanhtra", "inspector", false),
+            ("phantich", "analyst", false),
+            ("quantri", "administrator", false),
+            ("chuyendoi", "migration", false),
+            ("courts", "system", kind == LocatedWrite::ReportIncident),
+            ("registry", "system", registry_may(kind)),
+        ];
+        let answer = |may: bool| if may { Answer::Accepted } else { Answer::NotTheirs };
+        let role_case = |(sub, role, may)| case(Writer::Unbounded(sub, role), &places.b, after_the_move(), answer(may));
+        roles.into_iter().map(role_case).collect()
     })
     .await;
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
