@@ -5,9 +5,10 @@
 //! writes by a system principal bounded to district A, and by every role that records no
 //! facts (every service's writes, not one call of each kind as in the role matrix).
 //!
-//! Each write gets what it needs first (a team, a person, a target) from principals who
-//! may write everywhere, so that only the clerk's jurisdiction can refuse it; a write that
-//! the domain refused for another reason fails the test as surely as one accepted outside.
+//! Each write gets what it needs first (a team, a person, a target, the record a
+//! follow-up writes) from the province's clerk, who may write everywhere, so that only
+//! the writer's jurisdiction can refuse it; a write that the domain refused for another
+//! reason fails the test as surely as one accepted outside.
 
 use super::*;
 use antt_e2e::{thon_8_team_request, NGA_THAI_CHAIRMAN};
@@ -54,21 +55,16 @@ impl Places {
 }
 
 impl Place {
-    /// Registers a village of `commune`, from 2008, as the registry.
+    /// Registers a village of `commune`, from 2008, as the province's clerk.
     async fn new(world: &World, name: &'static str, commune: &str) -> Place {
         let request = area_request(date(2008, 1, 1), AreaLevel::ResidentialArea, "Thôn 1", commune);
-        let mut areas = AreasClient::new(registry(world));
+        let mut areas = AreasClient::new(province_clerk(world));
         Place {
             name,
             commune: commune.to_string(),
             village: created(request.area_id.clone(), areas.register_area(request), "a village").await,
         }
     }
-}
-
-/// The "registry" system, which may write areas, forces and incidents everywhere.
-fn registry(world: &World) -> Authed {
-    world.as_role("registry", "system", None)
 }
 
 /// A clerk of the province, whose jurisdiction holds every commune.
@@ -89,11 +85,15 @@ enum LocatedWrite {
     /// Forces: a member appointed to a team of the commune's village.
     AppointMember,
     ReportIncident,
+    /// Incidents: an incident of the commune, reported before the move, assigned.
+    AssignIncident,
     ReceiveTip,
     RecordArrest,
     /// Ratings: the commune registers to strive for the year.
     RegisterToStrive,
     OpenInspection,
+    /// Inspections: a finding of an inspection of the commune opened before the move.
+    RecordFinding,
     /// Targets: a target set for the commune's villages.
     SetTarget,
     /// Targets: a value of the commune for a target of the province.
@@ -109,18 +109,22 @@ enum LocatedWrite {
     RecordConference,
     /// Records: the commune's police chief takes office.
     TakeOffice,
+    /// Records: a police chief of the commune since before the move leaves office.
+    LeaveOffice,
 }
 
-const LOCATED_WRITES: [LocatedWrite; 18] = [
+const LOCATED_WRITES: [LocatedWrite; 21] = [
     LocatedWrite::RegisterVillage,
     LocatedWrite::RecordPopulation,
     LocatedWrite::EstablishTeam,
     LocatedWrite::AppointMember,
     LocatedWrite::ReportIncident,
+    LocatedWrite::AssignIncident,
     LocatedWrite::ReceiveTip,
     LocatedWrite::RecordArrest,
     LocatedWrite::RegisterToStrive,
     LocatedWrite::OpenInspection,
+    LocatedWrite::RecordFinding,
     LocatedWrite::SetTarget,
     LocatedWrite::RecordTargetValue,
     LocatedWrite::RecordTargetReport,
@@ -130,6 +134,7 @@ const LOCATED_WRITES: [LocatedWrite; 18] = [
     LocatedWrite::AwardToTeam,
     LocatedWrite::RecordConference,
     LocatedWrite::TakeOffice,
+    LocatedWrite::LeaveOffice,
 ];
 
 impl LocatedWrite {
@@ -139,49 +144,76 @@ impl LocatedWrite {
         match self {
             RegisterVillage | RecordPopulation => "Areas",
             EstablishTeam | AppointMember => "Forces",
-            ReportIncident | ReceiveTip | RecordArrest => "Incidents",
+            ReportIncident | AssignIncident | ReceiveTip | RecordArrest => "Incidents",
             RegisterToStrive => "Ratings",
-            OpenInspection => "Inspections",
+            OpenInspection | RecordFinding => "Inspections",
             SetTarget | RecordTargetValue | RecordTargetReport => "Targets",
-            RecordDocument | ReportFigure | AwardToArea | AwardToTeam | RecordConference | TakeOffice => "Records",
-        }
-    }
-}
-
-/// The records a write is about besides its place, made before it (empty if none).
-#[derive(Default)]
-struct Given {
-    team_id: String,
-    person_id: String,
-    target_id: String,
-}
-
-/// Makes what `write` in `place` needs, as the registry or the province's clerk.
-async fn given(world: &World, write: LocatedWrite, place: &Place) -> Given {
-    match write {
-        LocatedWrite::AppointMember => Given {
-            team_id: team_in(world, &place.village).await,
-            person_id: world.register_person("Nguyễn Văn Hùng").await,
-            ..Given::default()
-        },
-        LocatedWrite::AwardToTeam => Given {
-            team_id: team_in(world, &place.village).await,
-            ..Given::default()
-        },
-        LocatedWrite::TakeOffice => Given {
-            person_id: world.register_person("Nguyễn Văn Hùng").await,
-            ..Given::default()
-        },
-        LocatedWrite::RecordTargetValue | LocatedWrite::RecordTargetReport => {
-            let request = target_request(&world.province, AreaLevel::Commune, set_up_on());
-            let mut targets = TargetsClient::new(province_clerk(world));
-            Given {
-                target_id: created(request.target_id.clone(), targets.set_target(request), "a target").await,
-                ..Given::default()
+            RecordDocument | ReportFigure | AwardToArea | AwardToTeam | RecordConference | TakeOffice | LeaveOffice => {
+                "Records"
             }
         }
-        _ => Given::default(),
     }
+}
+
+/// What a write is about besides its place, made before it (empty if nothing): the
+/// record it writes or names (a team, a target, an incident, an inspection, a tenure),
+/// and a person.
+#[derive(Default)]
+struct Given {
+    record_id: String,
+    person_id: String,
+}
+
+/// The write that makes the record `kind` writes or names, if it is such a follow-up.
+fn prerequisite(kind: LocatedWrite) -> Option<LocatedWrite> {
+    use LocatedWrite::*;
+    match kind {
+        AppointMember | AwardToTeam => Some(EstablishTeam),
+        AssignIncident => Some(ReportIncident),
+        RecordFinding => Some(OpenInspection),
+        LeaveOffice => Some(TakeOffice),
+        _ => None,
+    }
+}
+
+/// Makes what `kind` in `place` needs, as the province's clerk, before the move: a
+/// follow-up after the move writes a record begun while the commune was A's.
+async fn given(world: &World, kind: LocatedWrite, place: &Place) -> Given {
+    use LocatedWrite::*;
+    let person_id = match kind {
+        AppointMember | TakeOffice | LeaveOffice => world.register_person("Nguyễn Văn Hùng").await,
+        _ => String::new(),
+    };
+    let record_id = match (kind, prerequisite(kind)) {
+        (RecordTargetValue | RecordTargetReport, _) => province_target(world).await,
+        (_, Some(first)) => {
+            let write = Write {
+                world,
+                clerk: province_clerk(world),
+                place,
+                on: set_up_on(),
+                id: new_id(),
+                given: Given {
+                    record_id: String::new(),
+                    person_id: person_id.clone(),
+                },
+            };
+            let id = write.id.clone();
+            if let Err(status) = write.make(first).await {
+                panic!("{first:?} before {kind:?}: {status:?}");
+            }
+            id
+        }
+        _ => String::new(),
+    };
+    Given { record_id, person_id }
+}
+
+/// A target for the province's communes, whose values and reports are each commune's.
+async fn province_target(world: &World) -> String {
+    let request = target_request(&world.province, AreaLevel::Commune, set_up_on());
+    let mut targets = TargetsClient::new(province_clerk(world));
+    created(request.target_id.clone(), targets.set_target(request), "a target").await
 }
 
 /// A security protection team of `village`, established `on` (no quota, no vetting).
@@ -190,12 +222,6 @@ fn team_request(village: &str, on: Date) -> EstablishTeamRequest {
         header: decided_by(on, "12/QĐ-UBND", NGA_THAI_CHAIRMAN),
         ..thon_8_team_request(village, ForceType::SecurityProtectionTeam, None)
     }
-}
-
-async fn team_in(world: &World, village: &str) -> String {
-    let request = team_request(village, set_up_on());
-    let mut forces = ForcesClient::new(registry(world));
-    created(request.team_id.clone(), forces.establish_team(request), "a team").await
 }
 
 /// A target that every unit of `unit_level` in `scope` has a resolution and a plan on
@@ -218,12 +244,15 @@ fn target_request(scope: &str, unit_level: AreaLevel, on: Date) -> SetTargetRequ
     }
 }
 
-/// The write of its kind, as the caller of `clerk`, in `place`, effective `on`.
+/// The write of its kind, as the caller of `clerk`, in `place`, effective `on`; `id` is
+/// the record's if the write creates one that a follow-up names (a team, an incident, an
+/// inspection, a tenure).
 struct Write<'a> {
     world: &'a World,
     clerk: Authed,
     place: &'a Place,
     on: Date,
+    id: String,
     given: Given,
 }
 
@@ -232,10 +261,11 @@ impl Write<'_> {
         use LocatedWrite::*;
         match kind {
             RegisterVillage | RecordPopulation | EstablishTeam | AppointMember => self.areas_and_forces(kind).await,
-            ReportIncident | ReceiveTip | RecordArrest => self.incidents(kind).await,
-            RegisterToStrive | OpenInspection => self.ratings_and_inspections(kind).await,
+            ReportIncident | AssignIncident | ReceiveTip | RecordArrest => self.incidents(kind).await,
+            RegisterToStrive | OpenInspection | RecordFinding => self.ratings_and_inspections(kind).await,
             SetTarget | RecordTargetValue | RecordTargetReport => self.targets(kind).await,
-            RecordDocument | ReportFigure | RecordConference | TakeOffice => self.records(kind).await,
+            RecordDocument | ReportFigure | RecordConference => self.records(kind).await,
+            TakeOffice | LeaveOffice => self.offices(kind).await,
             AwardToArea | AwardToTeam => self.award(kind).await,
         }
     }
@@ -262,14 +292,17 @@ impl Write<'_> {
                     .await
                     .map(drop)
             }
-            LocatedWrite::EstablishTeam => forces
-                .establish_team(team_request(&self.place.village, self.on))
-                .await
-                .map(drop),
+            LocatedWrite::EstablishTeam => {
+                let establish = EstablishTeamRequest {
+                    team_id: self.id,
+                    ..team_request(&self.place.village, self.on)
+                };
+                forces.establish_team(establish).await.map(drop)
+            }
             _ => forces
                 .appoint_member(AppointMemberRequest {
                     header: decided_by(self.on, "45/QĐ-UBND", NGA_THAI_CHAIRMAN),
-                    team_id: self.given.team_id,
+                    team_id: self.given.record_id,
                     person_id: self.given.person_id,
                     role: MemberRole::Member.into(),
                     ..AppointMemberRequest::default()
@@ -283,7 +316,22 @@ impl Write<'_> {
         let mut incidents = IncidentsClient::new(self.clerk);
         let area_id = self.place.commune.clone();
         match kind {
-            LocatedWrite::ReportIncident => incidents.report_incident(report_in(&area_id, self.on)).await.map(drop),
+            LocatedWrite::ReportIncident => {
+                let report = ReportIncidentRequest {
+                    incident_id: self.id,
+                    ..report_in(&area_id, self.on)
+                };
+                incidents.report_incident(report).await.map(drop)
+            }
+            LocatedWrite::AssignIncident => incidents
+                .assign_incident(AssignIncidentRequest {
+                    header: header(self.on),
+                    incident_id: self.given.record_id,
+                    level: HandlingLevel::CommunePolice.into(),
+                    ..AssignIncidentRequest::default()
+                })
+                .await
+                .map(drop),
             LocatedWrite::ReceiveTip => incidents
                 .receive_tip(ReceiveTipRequest {
                     header: header(self.on),
@@ -323,14 +371,25 @@ impl Write<'_> {
                 .await
                 .map(drop);
         }
-        let open = OpenInspectionRequest {
-            header: decided_by(self.on, "03-BC/ĐKT", "Đoàn Kiểm tra số 02"),
-            inspection_id: new_id(),
-            delegation: "Đoàn Kiểm tra số 02".into(),
-            scope: "xây dựng phong trào toàn dân bảo vệ an ninh Tổ quốc".into(),
-            inspected_area_id: area_id,
+        let mut inspections = InspectionsClient::new(self.clerk);
+        if kind == LocatedWrite::OpenInspection {
+            let open = OpenInspectionRequest {
+                header: decided_by(self.on, "03-BC/ĐKT", "Đoàn Kiểm tra số 02"),
+                inspection_id: self.id,
+                delegation: "Đoàn Kiểm tra số 02".into(),
+                scope: "xây dựng phong trào toàn dân bảo vệ an ninh Tổ quốc".into(),
+                inspected_area_id: area_id,
+            };
+            return inspections.open_inspection(open).await.map(drop);
+        }
+        let finding = RecordFindingRequest {
+            header: header(self.on),
+            inspection_id: self.given.record_id,
+            finding_id: new_id(),
+            kind: FindingKind::Strength.into(),
+            text: "tổ bảo vệ ANTT hoạt động đều".into(),
         };
-        InspectionsClient::new(self.clerk).open_inspection(open).await.map(drop)
+        inspections.record_finding(finding).await.map(drop)
     }
 
     async fn targets(self, kind: LocatedWrite) -> Result<(), Status> {
@@ -344,7 +403,7 @@ impl Write<'_> {
             LocatedWrite::RecordTargetValue => targets
                 .record_target_value(RecordTargetValueRequest {
                     header: header(self.on),
-                    target_id: self.given.target_id,
+                    target_id: self.given.record_id,
                     unit_area_id,
                     year,
                     value: Some(record_target_value_request::Value::Achieved(true)),
@@ -355,7 +414,7 @@ impl Write<'_> {
             _ => targets
                 .record_target_report_submitted(RecordTargetReportSubmittedRequest {
                     header: header(self.on),
-                    target_id: self.given.target_id,
+                    target_id: self.given.record_id,
                     unit_area_id,
                     year,
                 })
@@ -383,7 +442,7 @@ impl Write<'_> {
                 .await
                 .map(drop),
             LocatedWrite::ReportFigure => records.report_figure(figure_of(&commune, on)).await.map(drop),
-            LocatedWrite::RecordConference => records
+            _ => records
                 .record_conference(RecordConferenceRequest {
                     header: header(on),
                     conference_id: new_id(),
@@ -395,25 +454,36 @@ impl Write<'_> {
                 })
                 .await
                 .map(drop),
-            _ => records
-                .take_office(TakeOfficeRequest {
-                    header: decided_by(on, "25/QĐ-UBND", NGA_THAI_CHAIRMAN),
-                    tenure_id: new_id(),
-                    person_id: self.given.person_id,
-                    area_id: commune,
-                    kind: OfficeKind::CommunePoliceChief.into(),
-                    ..TakeOfficeRequest::default()
-                })
-                .await
-                .map(drop),
         }
+    }
+
+    async fn offices(self, kind: LocatedWrite) -> Result<(), Status> {
+        let mut records = RecordsClient::new(self.clerk);
+        if kind == LocatedWrite::TakeOffice {
+            let take = TakeOfficeRequest {
+                header: decided_by(self.on, "25/QĐ-UBND", NGA_THAI_CHAIRMAN),
+                tenure_id: self.id,
+                person_id: self.given.person_id,
+                area_id: self.place.commune.clone(),
+                kind: OfficeKind::CommunePoliceChief.into(),
+                ..TakeOfficeRequest::default()
+            };
+            return records.take_office(take).await.map(drop);
+        }
+        let leave = LeaveOfficeRequest {
+            header: header(self.on),
+            tenure_id: self.given.record_id,
+            reason: LeaveReason::TermEnded.into(),
+            details: String::new(),
+        };
+        records.leave_office(leave).await.map(drop)
     }
 
     /// A certificate of merit of the province: the recipient's place is the award's.
     async fn award(self, kind: LocatedWrite) -> Result<(), Status> {
         use grant_award_request::Recipient;
         let recipient = if kind == LocatedWrite::AwardToTeam {
-            Recipient::TeamId(self.given.team_id)
+            Recipient::TeamId(self.given.record_id)
         } else {
             Recipient::AreaId(self.place.commune.clone())
         };
@@ -539,6 +609,7 @@ async fn attempt(world: &World, kind: LocatedWrite, case: &Case<'_>) -> Result<(
         clerk: case.writer.channel(world),
         place: case.place,
         on: case.on,
+        id: new_id(),
         given,
     };
     let status = match (case.answer, write.make(kind).await) {
