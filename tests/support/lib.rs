@@ -10,7 +10,7 @@
 //! - Commands of the domain services: [`date`], [`new_id`], [`header`], [`decision`],
 //!   [`decided_by`]; areas to refer to: [`area_request`], [`register_area`],
 //!   [`register_chain`], [`thanh_hoa_to_thon_8`], [`thanh_hoa_and_nga_thai`]; a team:
-//!   [`thon_8_team_request`].
+//!   [`thon_8_team_request`]; a person: [`person_request`], [`register_person_named`].
 #![allow(clippy::expect_used)]
 
 use std::collections::BTreeMap;
@@ -646,18 +646,23 @@ pub async fn thanh_hoa_and_nga_thai(server: &TestServer) -> (String, String) {
     (province, commune)
 }
 
-/// Registers a person known only by name, effective `on`, through Forces.RegisterPerson;
-/// returns their id. Panics, naming the person, if the server refuses.
-pub async fn register_person_named(channel: &Channel, on: Date, full_name: &str) -> String {
-    let person_id = new_id();
-    let request = RegisterPersonRequest {
+/// A request to register a new person (fresh id) known only by name, effective `on`.
+pub fn person_request(on: Date, full_name: &str) -> RegisterPersonRequest {
+    RegisterPersonRequest {
         header: header(on),
-        person_id: person_id.clone(),
+        person_id: new_id(),
         personal_data: Some(PersonalData {
             full_name: full_name.into(),
             ..PersonalData::default()
         }),
-    };
+    }
+}
+
+/// Registers a person known only by name, effective `on`, through Forces.RegisterPerson;
+/// returns their id. Panics, naming the person, if the server refuses.
+pub async fn register_person_named(channel: &Channel, on: Date, full_name: &str) -> String {
+    let request = person_request(on, full_name);
+    let person_id = request.person_id.clone();
     ForcesClient::new(channel.clone())
         .register_person(request)
         .await
