@@ -10,7 +10,8 @@
 //! - Raw appends never write a domain record's stream, but for migration; the actor is
 //!   always the caller.
 //! - Every read of personal data is itself recorded.
-//! - TLS with a required client certificate; an exposed address without keys.
+//! - TLS: server-side only, with a required client certificate, with an optional one;
+//!   an exposed address without keys.
 #![allow(clippy::expect_used)]
 
 use antt_access::testing::{Claims, TestIssuer};
@@ -623,40 +624,96 @@ async fn health_over_tls(addr: std::net::SocketAddr, tls: tonic::transport::Clie
         .map_err(|status| format!("{status:?}"))
 }
 
+/// How a TLS server treats client certificates.
+#[derive(Clone, Copy)]
+enum ClientCertificates {
+    /// No client CA: server-side TLS only.
+    NotAsked,
+    /// A client CA, and a client must present a certificate it signed.
+    Required,
+    /// A client CA; a client may present none, but one it did not sign is refused.
+    Optional,
+}
+
+/// A server over TLS with `pki`'s server certificate; its address, and what stops it.
+struct TlsServer {
+    addr: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), anttd::ServeError>>,
+    _data: tempfile::TempDir,
+}
+
+impl TlsServer {
+    async fn start(pki: &Pki, clients: ClientCertificates) -> TlsServer {
+        let data = tempfile::tempdir().expect("a data dir");
+        let mut config = anttd::Config::for_data_dir(data.path());
+        config.access.tls_cert = pki.path("server.pem");
+        config.access.tls_key = pki.path("server.key");
+        if !matches!(clients, ClientCertificates::NotAsked) {
+            config.access.tls_client_ca = pki.path("ca.pem");
+        }
+        config.access.tls_client_cert_optional = matches!(clients, ClientCertificates::Optional);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("an address");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(anttd::serve(config, listener, async move {
+            let _ = stopped.await;
+        }));
+        TlsServer {
+            addr,
+            stop,
+            task,
+            _data: data,
+        }
+    }
+
+    /// Health over `tls`, retried while the server opens its log; the last error if it
+    /// never answers.
+    async fn health_once_up(&self, tls: &tonic::transport::ClientTlsConfig) -> Result<(), String> {
+        let mut answered = Err(String::from("not tried"));
+        for _ in 0..200 {
+            answered = health_over_tls(self.addr, tls.clone()).await;
+            if answered.is_ok() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        answered
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.task.await.expect("the server task").expect("a clean stop");
+    }
+}
+
+/// A client that trusts `pki`'s CA, presenting no certificate.
+fn trusting(pki: &Pki) -> tonic::transport::ClientTlsConfig {
+    use tonic::transport::{Certificate, ClientTlsConfig};
+    ClientTlsConfig::new()
+        .ca_certificate(Certificate::from_pem(&pki.ca_pem))
+        .domain_name("localhost")
+}
+
+/// A client that trusts `pki`'s CA and presents the client certificate `of` issued.
+fn presenting(pki: &Pki, of: &Pki) -> tonic::transport::ClientTlsConfig {
+    trusting(pki).identity(tonic::transport::Identity::from_pem(
+        &of.client_cert_pem,
+        &of.client_key_pem,
+    ))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_with_a_required_client_certificate() {
-    use tonic::transport::{Certificate, ClientTlsConfig, Identity};
     let pki = Pki::new();
-    let data = tempfile::tempdir().expect("a data dir");
-    let mut config = anttd::Config::for_data_dir(data.path());
-    config.access.tls_cert = pki.path("server.pem");
-    config.access.tls_key = pki.path("server.key");
-    config.access.tls_client_ca = pki.path("ca.pem");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("an address");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(anttd::serve(config, listener, async move {
-        let _ = stopped.await;
-    }));
-
-    let trusting = ClientTlsConfig::new()
-        .ca_certificate(Certificate::from_pem(&pki.ca_pem))
-        .domain_name("localhost");
-    let with_certificate = trusting
-        .clone()
-        .identity(Identity::from_pem(&pki.client_cert_pem, &pki.client_key_pem));
-    let mut answered = Err(String::from("not tried"));
-    for _ in 0..200 {
-        answered = health_over_tls(addr, with_certificate.clone()).await;
-        if answered.is_ok() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    answered.expect("a client with a certificate the CA signed is served");
-    let refused = health_over_tls(addr, trusting).await;
+    let server = TlsServer::start(&pki, ClientCertificates::Required).await;
+    server
+        .health_once_up(&presenting(&pki, &pki))
+        .await
+        .expect("a client with a certificate the CA signed is served");
+    let refused = health_over_tls(server.addr, trusting(&pki)).await;
     assert!(refused.is_err(), "a client without a certificate is refused");
-    let plain = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+    let plain = tonic::transport::Endpoint::from_shared(format!("http://{}", server.addr))
         .expect("an endpoint")
         .connect()
         .await;
@@ -670,8 +727,38 @@ async fn tls_with_a_required_client_certificate() {
             "plaintext is refused"
         );
     }
-    let _ = stop.send(());
-    server.await.expect("the server task").expect("a clean stop");
+    server.stop().await;
+}
+
+/// Server-side TLS alone serves any client that trusts the server; with optional client
+/// certificates a client may present none, but not one from a CA the server does not trust.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_without_client_certificates_and_with_optional_ones() {
+    let pki = Pki::new();
+    let stranger = Pki::new();
+    let server = TlsServer::start(&pki, ClientCertificates::NotAsked).await;
+    server
+        .health_once_up(&trusting(&pki))
+        .await
+        .expect("server-side TLS serves a client without a certificate");
+    let untrusted_server = health_over_tls(server.addr, trusting(&stranger)).await;
+    assert!(
+        untrusted_server.is_err(),
+        "a client that does not trust the server's CA gets no answer"
+    );
+    server.stop().await;
+
+    let server = TlsServer::start(&pki, ClientCertificates::Optional).await;
+    server
+        .health_once_up(&trusting(&pki))
+        .await
+        .expect("optional: a client without a certificate is served");
+    health_over_tls(server.addr, presenting(&pki, &pki))
+        .await
+        .expect("optional: a client with a certificate the CA signed is served");
+    let foreign = health_over_tls(server.addr, presenting(&pki, &stranger)).await;
+    assert!(foreign.is_err(), "optional: a certificate from another CA is refused");
+    server.stop().await;
 }
 
 #[tokio::test]
