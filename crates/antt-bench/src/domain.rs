@@ -671,19 +671,8 @@ async fn send(
     } else {
         (date(2024, 8, 1), date(2024, 8, 15))
     };
-    let nominate = || pb::NominateMemberRequest {
-        header: header(&request_id, nominated_on, None),
-        team_id: team_id.to_owned(),
-        person_id: person_id.to_owned(),
-        nominated_by: "Hội Cựu chiến binh xã Nga Thái".to_owned(),
-    };
-    let appoint = || pb::AppointMemberRequest {
-        header: header(&request_id, appointed_on, Some("45/QĐ-UBND")),
-        team_id: team_id.to_owned(),
-        person_id: person_id.to_owned(),
-        role: pb::MemberRole::Member.into(),
-        ..Default::default()
-    };
+    let nominate = || nominate_request(&request_id, nominated_on, team_id, person_id);
+    let appoint = || appoint_request(&request_id, appointed_on, team_id, person_id);
     let mut retries = 0;
     loop {
         let (rpc, result) = match step {
@@ -709,12 +698,43 @@ async fn send(
     }
 }
 
-fn date(year: i32, month: u32, day: u32) -> pb::Date {
+/// The person nominated into the team by the commune's veterans' association.
+pub(crate) fn nominate_request(
+    request_id: &str,
+    on: pb::Date,
+    team_id: &str,
+    person_id: &str,
+) -> pb::NominateMemberRequest {
+    pb::NominateMemberRequest {
+        header: header(request_id, on, None),
+        team_id: team_id.to_owned(),
+        person_id: person_id.to_owned(),
+        nominated_by: "Hội Cựu chiến binh xã Nga Thái".to_owned(),
+    }
+}
+
+/// The nominated person appointed as a member by decision 45/QĐ-UBND.
+pub(crate) fn appoint_request(
+    request_id: &str,
+    on: pb::Date,
+    team_id: &str,
+    person_id: &str,
+) -> pb::AppointMemberRequest {
+    pb::AppointMemberRequest {
+        header: header(request_id, on, Some("45/QĐ-UBND")),
+        team_id: team_id.to_owned(),
+        person_id: person_id.to_owned(),
+        role: pb::MemberRole::Member.into(),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn date(year: i32, month: u32, day: u32) -> pb::Date {
     pb::Date { year, month, day }
 }
 
 /// A header for a new action; `decision` issued by the commune's chairman on the day.
-fn header(request_id: &str, on: pb::Date, decision: Option<&str>) -> Option<pb::CommandHeader> {
+pub(crate) fn header(request_id: &str, on: pb::Date, decision: Option<&str>) -> Option<pb::CommandHeader> {
     Some(pb::CommandHeader {
         request_id: request_id.to_owned(),
         expected_version: None,
@@ -731,35 +751,58 @@ fn header(request_id: &str, on: pb::Date, decision: Option<&str>) -> Option<pb::
 /// effective 2008-01-01; returns the village's id (protection teams are formed in
 /// residential areas).
 async fn register_areas(channel: &Channel) -> anyhow::Result<String> {
+    let [_, _, _, village] = register_area_chain(channel).await?;
+    Ok(village)
+}
+
+/// Registers Tỉnh Thanh Hóa → Huyện Nga Sơn → Xã Nga Thái → Thôn 1, effective
+/// 2008-01-01; returns their ids, province first.
+pub(crate) async fn register_area_chain(channel: &Channel) -> anyhow::Result<[String; 4]> {
     let mut areas = AreasClient::new(channel.clone());
+    let mut ids: [String; 4] = Default::default();
     let mut parent = String::new();
-    for (code, name, level, division_type) in [
+    for (idx, (code, name, level, division_type)) in [
         ("38", "Tỉnh Thanh Hóa", pb::AreaLevel::Province, "tỉnh"),
         ("401", "Huyện Nga Sơn", pb::AreaLevel::District, "huyện"),
         ("16162", "Xã Nga Thái", pb::AreaLevel::Commune, "xã"),
         ("", "Thôn 1", pb::AreaLevel::ResidentialArea, "thôn"),
-    ] {
-        let area_id = Uuid::new_v4().to_string();
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let request = register_area_request(code, name, level, division_type, &parent);
+        parent = request.area_id.clone();
         areas
-            .register_area(pb::RegisterAreaRequest {
-                header: header(&Uuid::new_v4().to_string(), date(2008, 1, 1), None),
-                area_id: area_id.clone(),
-                official_code: code.to_owned(),
-                name: name.to_owned(),
-                level: level.into(),
-                division_type: division_type.to_owned(),
-                parent_area_id: parent,
-                formed_from_area_ids: Vec::new(),
-            })
+            .register_area(request)
             .await
             .with_context(|| format!("Areas/RegisterArea {name}"))?;
-        parent = area_id;
+        ids[idx] = parent.clone();
     }
-    Ok(parent)
+    Ok(ids)
+}
+
+/// A new area under `parent_area_id` (empty: a province), effective 2008-01-01.
+pub(crate) fn register_area_request(
+    code: &str,
+    name: &str,
+    level: pb::AreaLevel,
+    division_type: &str,
+    parent_area_id: &str,
+) -> pb::RegisterAreaRequest {
+    pb::RegisterAreaRequest {
+        header: header(&Uuid::new_v4().to_string(), date(2008, 1, 1), None),
+        area_id: Uuid::new_v4().to_string(),
+        official_code: code.to_owned(),
+        name: name.to_owned(),
+        level: level.into(),
+        division_type: division_type.to_owned(),
+        parent_area_id: parent_area_id.to_owned(),
+        formed_from_area_ids: Vec::new(),
+    }
 }
 
 /// A person with a full record of personal data, registered on 2024-07-01.
-fn register_person_request(n: usize, person_id: &str) -> pb::RegisterPersonRequest {
+pub(crate) fn register_person_request(n: usize, person_id: &str) -> pb::RegisterPersonRequest {
     const FAMILY: [&str; 6] = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Mai"];
     const MIDDLE: [&str; 4] = ["Văn", "Thị", "Đức", "Minh"];
     const GIVEN: [&str; 7] = ["Hùng", "Lan", "Nam", "Hoa", "Tuấn", "Hạnh", "Dũng"];
@@ -786,7 +829,12 @@ fn register_person_request(n: usize, person_id: &str) -> pb::RegisterPersonReque
 }
 
 /// A security protection team (tổ bảo vệ ANTT) of the village, established on 2024-07-15.
-fn establish_team_request(n: usize, team_id: &str, village_id: &str, quota: u32) -> pb::EstablishTeamRequest {
+pub(crate) fn establish_team_request(
+    n: usize,
+    team_id: &str,
+    village_id: &str,
+    quota: u32,
+) -> pb::EstablishTeamRequest {
     pb::EstablishTeamRequest {
         header: header(&Uuid::new_v4().to_string(), date(2024, 7, 15), Some("12/QĐ-UBND")),
         team_id: team_id.to_owned(),

@@ -31,15 +31,20 @@ impl ImportSetup {
     /// The `antt` next to this binary (`target/release/antt` when the bench runs from
     /// `target/release`) and the 2024 list of the repository this bench was built from.
     pub fn defaults() -> ImportSetup {
-        let antt_bin = std::env::current_exe()
-            .ok()
-            .and_then(|exe| exe.parent().map(|dir| dir.join("antt")))
-            .unwrap_or_else(|| workspace_root().join("target/release/antt"));
         ImportSetup {
-            antt_bin,
+            antt_bin: beside_this_binary("antt"),
             file: workspace_root().join("reference/admin-units/admin-units-2024.csv"),
         }
     }
+}
+
+/// The workspace binary `name` next to this one (`target/release/<name>` when the bench
+/// runs from `target/release`), else in the repository's `target/release`.
+pub fn beside_this_binary(name: &str) -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(name)))
+        .unwrap_or_else(|| workspace_root().join("target/release").join(name))
 }
 
 /// The repository root, from this crate's manifest directory.

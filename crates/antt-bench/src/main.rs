@@ -17,7 +17,12 @@
 //!   next to read_all, and appends with the projection engine following the log and without.
 //! - [`report`]: the tables, the goals and the summary.
 //! - [`audit`]: (`--only-audit`) Merkle proofs and full verification on a large store.
+//! - [`soak`]: (`--soak SECONDS`, manual runs) a real `anttd` process under 64 clients'
+//!   mixed commands and queries ([`soak_mix`], [`soak_calls`]) for a bounded time:
+//!   errors, latencies, the server's resident memory, and the log checked at the end
+//!   ([`soak_report`]); started through [`anttd_process`].
 
+mod anttd_process;
 mod audit;
 mod counting_log;
 mod cpu;
@@ -31,6 +36,10 @@ mod postgres;
 mod projections;
 mod raw_sled;
 mod report;
+mod soak;
+mod soak_calls;
+mod soak_mix;
+mod soak_report;
 mod workload;
 
 use std::collections::BTreeMap;
@@ -121,6 +130,21 @@ struct Args {
     #[arg(long)]
     projection_full_walk: bool,
 
+    /// Run only the soak: a real `anttd` process (see --anttd-bin) under --soak-clients
+    /// clients' mixed commands and queries for this many seconds (after setup and a 5 s
+    /// warm-up); errors, latencies, the server's resident memory, the log checked.
+    #[arg(long, value_name = "SECONDS", conflicts_with_all = ["only_domain", "no_domain", "only_audit", "only_projections", "quick"])]
+    soak: Option<u64>,
+
+    /// Concurrent clients of the soak.
+    #[arg(long, default_value_t = soak::SOAK_CLIENTS_DEFAULT)]
+    soak_clients: usize,
+
+    /// The `anttd` binary the soak starts [default: `anttd` next to this binary, i.e.
+    /// target/release/anttd; build it with `cargo build --release -p anttd`].
+    #[arg(long, requires = "soak")]
+    anttd_bin: Option<PathBuf>,
+
     /// Internal: open the store at this path, read it, print memory figures, exit.
     #[arg(long, hide = true)]
     memory_probe: Option<PathBuf>,
@@ -139,6 +163,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Some(path) = &args.projection_probe {
         return projections::probe_main(path, args.projection_full_walk).await;
+    }
+    if let Some(seconds) = args.soak {
+        return run_soak(&args, seconds).await;
     }
     if args.only_audit {
         let base_dir = args.dir.clone().unwrap_or_else(std::env::temp_dir);
@@ -224,6 +251,26 @@ async fn main() -> anyhow::Result<()> {
 
     report.load_at_end = report::load_average();
     report.run_duration = run_started.elapsed();
+    report.print();
+    Ok(())
+}
+
+/// `--soak`: the soak alone, its Markdown on stdout.
+async fn run_soak(args: &Args, seconds: u64) -> anyhow::Result<()> {
+    anyhow::ensure!(args.soak_clients > 0, "--soak-clients must be at least 1");
+    let base_dir = args.dir.clone().unwrap_or_else(std::env::temp_dir);
+    let spec = soak::SoakSpec {
+        seconds,
+        clients: args.soak_clients,
+        anttd_bin: args
+            .anttd_bin
+            .clone()
+            .unwrap_or_else(|| import::beside_this_binary("anttd")),
+    };
+    let load_at_start = report::load_average();
+    let mut report = soak::run(&base_dir, spec).await?;
+    report.load_at_start = load_at_start;
+    report.load_at_end = report::load_average();
     report.print();
     Ok(())
 }

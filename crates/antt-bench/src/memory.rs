@@ -218,14 +218,23 @@ pub async fn read_all_pass(log: &SledLog) -> anyhow::Result<(u64, Duration)> {
 
 /// A `kB` line of /proc/self/status, e.g. `VmRSS`.
 pub fn status_kib(field: &str) -> anyhow::Result<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
+    status_file_kib(Path::new("/proc/self/status"), field)
+}
+
+/// A `kB` line of another process's /proc/<pid>/status, e.g. the server's `VmRSS`.
+pub fn process_status_kib(pid: u32, field: &str) -> anyhow::Result<u64> {
+    status_file_kib(&Path::new("/proc").join(pid.to_string()).join("status"), field)
+}
+
+fn status_file_kib(path: &Path, field: &str) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     for line in status.lines() {
         if let Some(rest) = line.strip_prefix(field).and_then(|rest| rest.strip_prefix(':')) {
             let number = rest.trim().trim_end_matches("kB").trim();
             return number.parse().with_context(|| format!("parsing {line}"));
         }
     }
-    bail!("no {field} in /proc/self/status")
+    bail!("no {field} in {}", path.display())
 }
 
 /// Runs this benchmark binary with `args` in a child process, so that what it measures
