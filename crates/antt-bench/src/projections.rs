@@ -775,9 +775,12 @@ fn sibling(path: &Path, name: &str) -> PathBuf {
 
 async fn open_store(dir: &Path) -> anyhow::Result<SledStore> {
     let dir = dir.to_path_buf();
-    tokio::task::spawn_blocking(move || SledStore::open(&dir).with_context(|| format!("opening {}", dir.display())))
-        .await
-        .context("open task panicked")?
+    tokio::task::spawn_blocking(move || {
+        SledStore::open(&dir, antt_projections::store::DEFAULT_CACHE_CAPACITY_BYTES)
+            .with_context(|| format!("opening {}", dir.display()))
+    })
+    .await
+    .context("open task panicked")?
 }
 
 /// What `Engine::apply` does for a whole log, from position 0 into an empty `store`,

@@ -11,16 +11,38 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use crate::store::{SledStore, StoreError, DEFAULT_CACHE_CAPACITY_BYTES};
+
 const CURRENT: &str = "CURRENT";
 const PREFIX: &str = "g";
 
+#[derive(Clone, Debug)]
 pub struct Generations {
     root: PathBuf,
+    /// The page cache of each generation's store.
+    cache_capacity_bytes: u64,
 }
 
 impl Generations {
+    /// The generations under `root`, each store with the default page cache.
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Generations { root: root.into() }
+        Generations {
+            root: root.into(),
+            cache_capacity_bytes: DEFAULT_CACHE_CAPACITY_BYTES,
+        }
+    }
+
+    /// The same, each store with a page cache of at most `bytes`.
+    pub fn with_cache_capacity(self, bytes: u64) -> Self {
+        Generations {
+            cache_capacity_bytes: bytes,
+            ..self
+        }
+    }
+
+    /// Opens (or creates) generation `name`'s store; blocking, like every sled open.
+    pub fn open_store(&self, name: &str) -> Result<SledStore, StoreError> {
+        SledStore::open(&self.path(name), self.cache_capacity_bytes)
     }
 
     pub fn root(&self) -> &Path {

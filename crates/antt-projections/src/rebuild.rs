@@ -34,9 +34,10 @@ pub async fn build<L: EventLog>(
     mut progress: impl FnMut(u64, u64),
 ) -> Result<Built<L>, RebuildError> {
     let name = generations.next_name()?;
-    let path = generations.path(&name);
+    let opener = generations.clone();
+    let opening = name.clone();
     let store = Arc::new(
-        tokio::task::spawn_blocking(move || SledStore::open(&path))
+        tokio::task::spawn_blocking(move || opener.open_store(&opening))
             .await
             .map_err(std::io::Error::other)??,
     );

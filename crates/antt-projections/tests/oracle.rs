@@ -2273,7 +2273,10 @@ async fn run_case(case: Case, seen: &mut Seen) -> Result<(), TestCaseError> {
     // chosen positions, each run a new engine on the same store; answers checked at each
     // stop, and at the end the same bytes as the rebuild.
     let incremental_dir = dir.path().join("projections");
-    let incremental = Arc::new(SledStore::open(&incremental_dir).or_fail("open the sled store")?);
+    let incremental = Arc::new(
+        SledStore::open(&incremental_dir, antt_projections::store::DEFAULT_CACHE_CAPACITY_BYTES)
+            .or_fail("open the sled store")?,
+    );
     let mut stops: Vec<u64> = case
         .stops
         .iter()

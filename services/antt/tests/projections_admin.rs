@@ -139,7 +139,11 @@ async fn rebuilds_online_and_offline_give_the_same_projections() {
 
     // Offline: the same entries as the store that followed the log.
     let live = {
-        let store = SledStore::open(&data.join("projections/g2")).unwrap();
+        let store = SledStore::open(
+            &data.join("projections/g2"),
+            antt_projections::store::DEFAULT_CACHE_CAPACITY_BYTES,
+        )
+        .unwrap();
         hex(&digest(&store).unwrap())
     };
     let rebuilt = std::process::Command::new(env!("CARGO_BIN_EXE_antt"))

@@ -90,7 +90,7 @@ pub struct Config {
     #[arg(long, env = "ANTT_SYNC_MODE", value_enum, default_value_t = SyncModeArg::Fsync)]
     pub sync_mode: SyncModeArg,
 
-    /// sled page cache size, in MiB.
+    /// sled page cache of each store, the log's and the projections', in MiB.
     #[arg(long, env = "ANTT_CACHE_CAPACITY_MIB", default_value_t = DEFAULT_CACHE_CAPACITY_MIB)]
     pub cache_capacity_mib: u64,
 

@@ -185,7 +185,13 @@ async fn run_server<L: VerifiableLog>(
     ));
     let audit = AuditService::new(log.clone(), notary.clone()).into_server(config.max_message_bytes);
     let (stop_projections, projections_stop) = tokio::sync::watch::channel(false);
-    let projections = crate::projections::start(log.clone(), &config.projections_dir(), projections_stop).await?;
+    let projections = crate::projections::start(
+        log.clone(),
+        &config.projections_dir(),
+        config.sled_config().cache_capacity_bytes,
+        projections_stop,
+    )
+    .await?;
     tokio::spawn(crate::projections::report_health(
         log.clone(),
         projections.clone(),

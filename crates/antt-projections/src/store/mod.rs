@@ -10,7 +10,7 @@ mod memory;
 mod sled_store;
 
 pub use memory::MemoryStore;
-pub use sled_store::SledStore;
+pub use sled_store::{SledStore, DEFAULT_CACHE_CAPACITY_BYTES};
 
 use sha2::{Digest, Sha256};
 
@@ -85,7 +85,7 @@ mod tests {
         let reversed = store(&[(b"b", b"2"), (b"a", b"1")]);
         assert_eq!(digest(&memory).unwrap(), digest(&reversed).unwrap());
         let dir = tempfile::tempdir().unwrap();
-        let sled = SledStore::open(dir.path()).unwrap();
+        let sled = SledStore::open(dir.path(), DEFAULT_CACHE_CAPACITY_BYTES).unwrap();
         sled.apply(vec![
             (b"b".to_vec(), Some(b"2".to_vec())),
             (b"a".to_vec(), Some(b"1".to_vec())),

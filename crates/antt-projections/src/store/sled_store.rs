@@ -14,9 +14,18 @@ pub struct SledStore {
     gate: RwLock<()>,
 }
 
+/// The page cache of a projection store unless told otherwise: the log's own default.
+/// sled's default (1 GiB) let a soak's resident memory grow by twice as much (BENCHMARKS.md).
+pub const DEFAULT_CACHE_CAPACITY_BYTES: u64 = antt_log::sled_log::DEFAULT_CACHE_CAPACITY_BYTES;
+
 impl SledStore {
-    pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        let db = sled::Config::new().path(dir).open()?;
+    /// Opens (or creates) the store in `dir` with a page cache of at most
+    /// `cache_capacity_bytes`.
+    pub fn open(dir: &Path, cache_capacity_bytes: u64) -> Result<Self, StoreError> {
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(cache_capacity_bytes)
+            .open()?;
         let tree = db.open_tree("rows")?;
         Ok(SledStore {
             db,

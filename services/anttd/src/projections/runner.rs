@@ -61,19 +61,25 @@ pub struct Projections {
     inner: Arc<Inner>,
 }
 
+/// Opens generation `name`'s store off the async workers (sled's open reads files).
+async fn open_store(generations: &Generations, name: &str) -> Result<SledStore, ProjectionsError> {
+    let (generations, name) = (generations.clone(), name.to_owned());
+    Ok(tokio::task::spawn_blocking(move || generations.open_store(&name)).await??)
+}
+
 /// Opens the serving generation in `root` (or builds the first) and starts applying
 /// `log` to it until `stop` turns true.
 pub async fn start<L: EventLog>(
     log: Arc<L>,
     root: &std::path::Path,
+    cache_capacity_bytes: u64,
     stop: watch::Receiver<bool>,
 ) -> Result<Projections, ProjectionsError> {
-    let generations = Generations::new(root);
+    let generations = Generations::new(root).with_cache_capacity(cache_capacity_bytes);
     let serving = match generations.current()? {
         Some(name) => {
             generations.remove_others(&name)?;
-            let path = generations.path(&name);
-            let store = Arc::new(tokio::task::spawn_blocking(move || SledStore::open(&path)).await??);
+            let store = Arc::new(open_store(&generations, &name).await?);
             match Engine::open(Arc::clone(&log), Arc::clone(&store)) {
                 Ok(engine) => Some((store, engine)),
                 Err(EngineError::OtherVersion { found }) => {
@@ -91,8 +97,7 @@ pub async fn start<L: EventLog>(
             // A fresh generation serves at once and catches up on its own task: the log
             // is not held up, and queries wait while it is far behind (see axes.rs).
             let name = generations.next_name()?;
-            let path = generations.path(&name);
-            let store = Arc::new(tokio::task::spawn_blocking(move || SledStore::open(&path)).await??);
+            let store = Arc::new(open_store(&generations, &name).await?);
             let engine = Engine::open(Arc::clone(&log), Arc::clone(&store))?;
             generations.switch_to(&name)?;
             generations.remove_others(&name)?;
