@@ -16,6 +16,9 @@ pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr
 pub const DEFAULT_CACHE_CAPACITY_MIB: u64 = antt_log::sled_log::DEFAULT_CACHE_CAPACITY_BYTES / (1024 * 1024);
 /// Default tracing filter.
 pub const DEFAULT_LOG_FILTER: &str = "info";
+/// Default filter of the spans exported over OTLP: the RPC, append, group commit,
+/// projection batch and checkpoint spans are all at info.
+pub const DEFAULT_TRACE_FILTER: &str = "info";
 /// Default largest gRPC message, in bytes. Must stay above the log's largest append
 /// (`limits::APPEND_BYTES_MAX`, 4 MiB) plus protobuf framing.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 8 * 1024 * 1024;
@@ -217,6 +220,11 @@ pub struct TelemetryConfig {
     #[arg(long, env = "ANTT_OTLP_ENDPOINT")]
     pub otlp_endpoint: Option<String>,
 
+    /// Which spans are exported over OTLP, a tracing filter like `--log-filter`'s and
+    /// independent of it: quieter log lines do not silence the traces.
+    #[arg(long, env = "ANTT_TRACE_FILTER", default_value = DEFAULT_TRACE_FILTER)]
+    pub trace_filter: String,
+
     /// Delay between two OTLP exports (spans are batched for this long; metrics are
     /// pushed this often), in milliseconds.
     #[arg(long, env = "ANTT_OTLP_EXPORT_INTERVAL_MILLIS", default_value_t = DEFAULT_OTLP_EXPORT_INTERVAL_MILLIS)]
@@ -242,6 +250,7 @@ impl Default for TelemetryConfig {
     fn default() -> Self {
         TelemetryConfig {
             otlp_endpoint: None,
+            trace_filter: DEFAULT_TRACE_FILTER.to_string(),
             otlp_export_interval_millis: DEFAULT_OTLP_EXPORT_INTERVAL_MILLIS,
             service_name: DEFAULT_SERVICE_NAME.to_string(),
             resource_attributes: Vec::new(),

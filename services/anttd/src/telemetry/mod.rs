@@ -24,6 +24,7 @@ use opentelemetry_otlp::WithExportConfig;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider};
 use opentelemetry_sdk::Resource;
+use tracing_subscriber::Layer as _;
 
 use crate::config::{Config, TelemetryConfig};
 use crate::limits;
@@ -77,9 +78,17 @@ pub async fn init(config: &Config) -> Result<Telemetry, TelemetryError> {
         use opentelemetry::metrics::MeterProvider as _;
         metrics::install(&meter.meter(SCOPE)).map_err(|_| TelemetryError::MetricsInUse)?;
     }
-    let trace_layer = tracer
-        .as_ref()
-        .map(|provider| tracing_opentelemetry::layer().with_tracer(provider.tracer(SCOPE)));
+    let trace_layer = match &tracer {
+        Some(provider) => {
+            let spans = logging::filter("ANTT_TRACE_FILTER", &telemetry.trace_filter)?;
+            Some(
+                tracing_opentelemetry::layer()
+                    .with_tracer(provider.tracer(SCOPE))
+                    .with_filter(spans),
+            )
+        }
+        None => None,
+    };
     logging::install(config.log_format, &config.log_filter, trace_layer)?;
     let scrape = match (telemetry.metrics_listen, registry) {
         (Some(address), Some(registry)) => Some(
