@@ -701,12 +701,12 @@ pub fn thon_8_team_request(area_id: &str, force_type: ForceType, quota: Option<u
 
 /// 32-byte hashes from the bytes fields of a proof or a checkpoint's root.
 pub fn hashes(list: &[Vec<u8>]) -> anyhow::Result<Vec<antt_audit::merkle::Hash>> {
-    list.iter().map(|bytes| hash(bytes)).collect()
+    Ok(antt_audit::merkle::hashes_from_bytes(list)?)
 }
 
 /// One 32-byte hash from a bytes field.
 pub fn hash(bytes: &[u8]) -> anyhow::Result<antt_audit::merkle::Hash> {
-    antt_audit::merkle::Hash::try_from(bytes).map_err(|_| anyhow!("a hash of {} bytes", bytes.len()))
+    Ok(antt_audit::merkle::hash_from_bytes(bytes)?)
 }
 
 /// The wall clock now, as a wire timestamp: a `known_at` between two appends.

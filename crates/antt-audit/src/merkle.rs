@@ -20,6 +20,23 @@ pub const HASH_BYTES: usize = 32;
 /// A tree hash: of a leaf, of a node, or of a whole tree.
 pub type Hash = [u8; HASH_BYTES];
 
+/// A hash from the wire (a proof's node, a checkpoint's root) that is not [`HASH_BYTES`] long.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("a hash of {len} bytes, not {HASH_BYTES}")]
+pub struct HashLength {
+    pub len: usize,
+}
+
+/// One hash from a wire bytes field.
+pub fn hash_from_bytes(bytes: &[u8]) -> Result<Hash, HashLength> {
+    Hash::try_from(bytes).map_err(|_| HashLength { len: bytes.len() })
+}
+
+/// The hashes of a proof from their wire bytes fields.
+pub fn hashes_from_bytes(list: &[Vec<u8>]) -> Result<Vec<Hash>, HashLength> {
+    list.iter().map(|bytes| hash_from_bytes(bytes)).collect()
+}
+
 /// RFC 9162 domain separation: a leaf hash can never be mistaken for a node hash.
 const LEAF_PREFIX: u8 = 0x00;
 const NODE_PREFIX: u8 = 0x01;
@@ -603,6 +620,18 @@ mod tests {
 
     fn tree(size: u64) -> MemoryTree {
         MemoryTree::from_leaves((0..size).map(|i| leaf_hash(&i.to_be_bytes())).collect())
+    }
+
+    #[test]
+    fn wire_hashes_must_be_32_bytes() {
+        let good = vec![7u8; HASH_BYTES];
+        assert_eq!(hash_from_bytes(&good), Ok([7u8; HASH_BYTES]));
+        assert_eq!(hash_from_bytes(&good[..31]), Err(HashLength { len: 31 }));
+        assert_eq!(
+            hashes_from_bytes(&[good.clone(), vec![0; 33]]),
+            Err(HashLength { len: 33 })
+        );
+        assert_eq!(hashes_from_bytes(&[good]).map(|hashes| hashes.len()), Ok(1));
     }
 
     #[test]

@@ -362,13 +362,8 @@ impl Client {
 fn verify_proven(proven: &pb::ProvenEvent, position: u64, size: u64, root: &[u8]) -> Result<(), CallError> {
     let wrong = |what: &str| CallError::Wrong(format!("proof of position {position} in {size}: {what}"));
     let proof = proven.proof.as_ref().ok_or_else(|| wrong("no proof"))?;
-    let hashes: Vec<merkle::Hash> = proof
-        .hashes
-        .iter()
-        .map(|hash| merkle::Hash::try_from(hash.as_slice()))
-        .collect::<Result<_, _>>()
-        .map_err(|_| wrong("a hash not 32 bytes long"))?;
-    let root: merkle::Hash = root.try_into().map_err(|_| wrong("a root not 32 bytes long"))?;
+    let hashes = merkle::hashes_from_bytes(&proof.hashes).map_err(|error| wrong(&error.to_string()))?;
+    let root = merkle::hash_from_bytes(root).map_err(|error| wrong(&format!("the root: {error}")))?;
     let leaf = merkle::leaf_hash(&proven.canonical);
     merkle::verify_inclusion(&leaf, position, size, &hashes, &root).map_err(|_| wrong("does not verify"))
 }

@@ -16,7 +16,7 @@ use crate::store::{SledStore, StoreError, DEFAULT_CACHE_CAPACITY_BYTES};
 const CURRENT: &str = "CURRENT";
 const PREFIX: &str = "g";
 
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Generations {
     root: PathBuf,
     /// The page cache of each generation's store.
@@ -40,9 +40,11 @@ impl Generations {
         }
     }
 
-    /// Opens (or creates) generation `name`'s store; blocking, like every sled open.
-    pub fn open_store(&self, name: &str) -> Result<SledStore, StoreError> {
-        SledStore::open(&self.path(name), self.cache_capacity_bytes)
+    /// Opens (or creates) generation `name`'s store on the blocking pool: sled's open
+    /// reads files, and the async workers must not wait on them.
+    pub async fn open_store(&self, name: &str) -> Result<SledStore, StoreError> {
+        let (path, cache_capacity_bytes) = (self.path(name), self.cache_capacity_bytes);
+        tokio::task::spawn_blocking(move || SledStore::open(&path, cache_capacity_bytes)).await?
     }
 
     pub fn root(&self) -> &Path {

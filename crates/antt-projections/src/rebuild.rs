@@ -34,13 +34,7 @@ pub async fn build<L: EventLog>(
     mut progress: impl FnMut(u64, u64),
 ) -> Result<Built<L>, RebuildError> {
     let name = generations.next_name()?;
-    let opener = generations.clone();
-    let opening = name.clone();
-    let store = Arc::new(
-        tokio::task::spawn_blocking(move || opener.open_store(&opening))
-            .await
-            .map_err(std::io::Error::other)??,
-    );
+    let store = Arc::new(generations.open_store(&name).await?);
     let mut engine = Engine::open(Arc::clone(&log), Arc::clone(&store))?;
     loop {
         let reached_head = engine.step().await?;

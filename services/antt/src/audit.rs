@@ -177,9 +177,5 @@ pub fn witness_verifiers(witnesses: &WitnessKeys) -> Result<Vec<Verifier>, CliEr
 }
 
 pub fn hashes(list: &[Vec<u8>]) -> Result<Vec<Hash>, CliError> {
-    list.iter()
-        .map(|bytes| {
-            Hash::try_from(&bytes[..]).map_err(|_| CliError::Failed(format!("a proof hash of {} bytes", bytes.len())))
-        })
-        .collect()
+    merkle::hashes_from_bytes(list).map_err(|error| CliError::Failed(format!("in a proof: {error}")))
 }

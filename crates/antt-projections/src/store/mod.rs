@@ -24,6 +24,8 @@ pub type Entry = (Vec<u8>, Vec<u8>);
 pub enum StoreError {
     #[error("projection store: {0}")]
     Sled(#[from] sled::Error),
+    #[error("the projection store's opening task failed: {0}")]
+    OpenTask(#[from] tokio::task::JoinError),
 }
 
 /// An ordered map of bytes with atomic batches.

@@ -61,12 +61,6 @@ pub struct Projections {
     inner: Arc<Inner>,
 }
 
-/// Opens generation `name`'s store off the async workers (sled's open reads files).
-async fn open_store(generations: &Generations, name: &str) -> Result<SledStore, ProjectionsError> {
-    let (generations, name) = (generations.clone(), name.to_owned());
-    Ok(tokio::task::spawn_blocking(move || generations.open_store(&name)).await??)
-}
-
 /// Opens the serving generation in `root` (or builds the first) and starts applying
 /// `log` to it until `stop` turns true.
 pub async fn start<L: EventLog>(
@@ -79,7 +73,7 @@ pub async fn start<L: EventLog>(
     let serving = match generations.current()? {
         Some(name) => {
             generations.remove_others(&name)?;
-            let store = Arc::new(open_store(&generations, &name).await?);
+            let store = Arc::new(generations.open_store(&name).await?);
             match Engine::open(Arc::clone(&log), Arc::clone(&store)) {
                 Ok(engine) => Some((store, engine)),
                 Err(EngineError::OtherVersion { found }) => {
@@ -97,7 +91,7 @@ pub async fn start<L: EventLog>(
             // A fresh generation serves at once and catches up on its own task: the log
             // is not held up, and queries wait while it is far behind (see axes.rs).
             let name = generations.next_name()?;
-            let store = Arc::new(open_store(&generations, &name).await?);
+            let store = Arc::new(generations.open_store(&name).await?);
             let engine = Engine::open(Arc::clone(&log), Arc::clone(&store))?;
             generations.switch_to(&name)?;
             generations.remove_others(&name)?;
