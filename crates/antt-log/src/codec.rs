@@ -92,6 +92,69 @@ pub fn seal(event: &mut RecordedEvent, previous_hash: &[u8; HASH_BYTES]) -> Vec<
 /// Decodes a stored record (`canonical ‖ hash`). Checks structure only; the caller checks
 /// the hash against the chain with [`verify_link`].
 pub fn decode_record(record: &[u8]) -> Result<RecordedEvent, DecodeError> {
+    decode_record_view(record).map(|view| view.to_event())
+}
+
+/// A stored record read in place: every field checked as [`decode_record`] checks it,
+/// nothing copied. The scans at open and in verification read millions of records and
+/// need only a few fields of each; an owned decode spent most of their time allocating.
+#[derive(Clone, Copy, Debug)]
+pub struct RecordView<'a> {
+    pub position: u64,
+    pub stream_id: &'a str,
+    pub stream_version: u64,
+    pub event_id: Uuid,
+    pub event_type: &'a str,
+    pub schema_version: u32,
+    pub recorded_at: Timestamp,
+    pub effective_at: Timestamp,
+    pub actor: &'a str,
+    pub correlation_id: Option<Uuid>,
+    pub causation_id: Option<Uuid>,
+    /// The metadata entries as stored (count, then key and value strings), already
+    /// checked: valid UTF-8, keys strictly ascending.
+    metadata: (u32, &'a [u8]),
+    pub content_type: &'a str,
+    pub payload: &'a [u8],
+    pub hash: [u8; HASH_BYTES],
+}
+
+impl RecordView<'_> {
+    /// The owned event, as the log hands it out.
+    pub fn to_event(&self) -> RecordedEvent {
+        RecordedEvent {
+            position: self.position,
+            stream_id: self.stream_id.to_string(),
+            stream_version: self.stream_version,
+            event_id: self.event_id,
+            event_type: self.event_type.to_string(),
+            schema_version: self.schema_version,
+            recorded_at: self.recorded_at,
+            effective_at: self.effective_at,
+            actor: self.actor.to_string(),
+            correlation_id: self.correlation_id,
+            causation_id: self.causation_id,
+            metadata: self
+                .metadata_entries()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            content_type: self.content_type.to_string(),
+            payload: self.payload.to_vec(),
+            hash: self.hash,
+        }
+    }
+
+    /// The metadata entries in key order.
+    pub fn metadata_entries(&self) -> impl Iterator<Item = (&str, &str)> {
+        let (count, bytes) = self.metadata;
+        let mut reader = Reader { bytes };
+        // Checked when the view was made, so every read here succeeds.
+        (0..count).map_while(move |_| Some((reader.str("metadata key").ok()?, reader.str("metadata value").ok()?)))
+    }
+}
+
+/// Reads a stored record (`canonical ‖ hash`) in place; see [`RecordView`].
+pub fn decode_record_view(record: &[u8]) -> Result<RecordView<'_>, DecodeError> {
     if record.len() < HASH_BYTES + 1 {
         return Err(DecodeError(format!("record of {} bytes is too short", record.len())));
     }
@@ -102,33 +165,19 @@ pub fn decode_record(record: &[u8]) -> Result<RecordedEvent, DecodeError> {
         return Err(DecodeError(format!("unknown record format version {format}")));
     }
     let position = reader.u64()?;
-    let stream_id = reader.string("stream_id")?;
+    let stream_id = reader.str("stream_id")?;
     let stream_version = reader.u64()?;
     let event_id = reader.uuid()?;
-    let event_type = reader.string("event_type")?;
+    let event_type = reader.str("event_type")?;
     let schema_version = reader.u32()?;
     let recorded_at = Timestamp(reader.i64()?);
     let effective_at = Timestamp(reader.i64()?);
-    let actor = reader.string("actor")?;
+    let actor = reader.str("actor")?;
     let correlation_id = reader.opt_uuid()?;
     let causation_id = reader.opt_uuid()?;
-    let metadata_len = reader.u32()? as usize;
-    let mut metadata = BTreeMap::new();
-    let mut previous_key: Option<String> = None;
-    for _ in 0..metadata_len {
-        let key = reader.string("metadata key")?;
-        let value = reader.string("metadata value")?;
-        if previous_key
-            .as_ref()
-            .is_some_and(|previous| previous.as_bytes() >= key.as_bytes())
-        {
-            return Err(DecodeError("metadata keys are not in strictly ascending order".into()));
-        }
-        previous_key = Some(key.clone());
-        metadata.insert(key, value);
-    }
-    let content_type = reader.string("content_type")?;
-    let payload = reader.bytes()?.to_vec();
+    let metadata = reader.metadata()?;
+    let content_type = reader.str("content_type")?;
+    let payload = reader.bytes()?;
     if !reader.bytes.is_empty() {
         return Err(DecodeError(format!(
             "{} trailing bytes after the payload",
@@ -137,7 +186,7 @@ pub fn decode_record(record: &[u8]) -> Result<RecordedEvent, DecodeError> {
     }
     let mut stored_hash = [0u8; HASH_BYTES];
     stored_hash.copy_from_slice(hash);
-    Ok(RecordedEvent {
+    Ok(RecordView {
         position,
         stream_id,
         stream_version,
@@ -298,9 +347,26 @@ impl<'a> Reader<'a> {
         self.take(len)
     }
 
-    fn string(&mut self, what: &str) -> Result<String, DecodeError> {
+    fn str(&mut self, what: &str) -> Result<&'a str, DecodeError> {
         let bytes = self.bytes()?;
-        String::from_utf8(bytes.to_vec()).map_err(|_| DecodeError(format!("{what} is not valid UTF-8")))
+        std::str::from_utf8(bytes).map_err(|_| DecodeError(format!("{what} is not valid UTF-8")))
+    }
+
+    /// The metadata entries, checked (UTF-8, keys strictly ascending), as the count and
+    /// the bytes they take.
+    fn metadata(&mut self) -> Result<(u32, &'a [u8]), DecodeError> {
+        let count = self.u32()?;
+        let start = self.bytes;
+        let mut previous_key: Option<&str> = None;
+        for _ in 0..count {
+            let key = self.str("metadata key")?;
+            self.str("metadata value")?;
+            if previous_key.is_some_and(|previous| previous.as_bytes() >= key.as_bytes()) {
+                return Err(DecodeError("metadata keys are not in strictly ascending order".into()));
+            }
+            previous_key = Some(key);
+        }
+        Ok((count, &start[..start.len() - self.bytes.len()]))
     }
 }
 
@@ -367,6 +433,26 @@ mod tests {
         unknown[0] = 2;
         assert!(decode_record(&unknown).is_err());
         assert!(decode_record(&record[..10]).is_err());
+    }
+
+    #[test]
+    fn metadata_keys_out_of_order_do_not_decode() {
+        let mut event = sample();
+        event.metadata = BTreeMap::from([("a".into(), "1".into()), ("b".into(), "2".into())]);
+        let record = seal(&mut event, &[0; 32]);
+        assert_eq!(decode_record_view(&record).unwrap().metadata_entries().count(), 2);
+        let entry = |key: &[u8], value: &[u8]| [&[0, 0, 0, 1], key, &[0, 0, 0, 1], value].concat();
+        let in_order = [entry(b"a", b"1"), entry(b"b", b"2")].concat();
+        let swapped = [entry(b"b", b"2"), entry(b"a", b"1")].concat();
+        let at = record
+            .windows(in_order.len())
+            .position(|window| window == in_order.as_slice())
+            .unwrap();
+        let mut tampered = record.clone();
+        tampered[at..at + swapped.len()].copy_from_slice(&swapped);
+        let error = decode_record_view(&tampered).unwrap_err();
+        assert!(error.0.contains("ascending"), "{error}");
+        assert!(decode_record(&tampered).is_err());
     }
 
     proptest! {

@@ -201,14 +201,14 @@ impl Checker {
             }
             Some(_) => {}
         }
-        let event =
-            codec::decode_record(record).map_err(|error| damage(format!("the record does not decode: {error}")))?;
+        let event = codec::decode_record_view(record)
+            .map_err(|error| damage(format!("the record does not decode: {error}")))?;
         if event.position != position {
             return Err(damage(format!("the record says it is at position {}", event.position)));
         }
         let expected_version = self
             .index
-            .stream(&event.stream_id)
+            .stream(event.stream_id)
             .map_or(0, |stream| stream.positions.len() as u64);
         if event.stream_version != expected_version {
             return Err(damage(format!(
@@ -234,7 +234,7 @@ impl Checker {
         }
         self.index.push(IndexedEvent {
             position,
-            stream_id: &event.stream_id,
+            stream_id: event.stream_id,
             event_id: event.event_id,
             recorded_at: event.recorded_at,
             hash: event.hash,

@@ -724,3 +724,59 @@ async fn a_full_append_queue_makes_appends_wait_then_refuses_them() {
     assert_eq!(log.head().next_position, limits::APPEND_QUEUE_EVENTS_MAX as u64 + 1);
     log.close().await.unwrap();
 }
+
+/// A closed log of 40 events (stored nodes for 0..16 and 16..32), whose nodes' tree
+/// `damage` changes through sled; returns what verification then says.
+async fn verify_after_node_damage(damage: impl FnOnce(&sled::Tree)) -> VerifyError {
+    let dir = temp_dir();
+    let log = open_log(dir.path());
+    log.append(request("s-1", ExpectedVersion::NoStream, 1..41))
+        .await
+        .unwrap();
+    log.close().await.unwrap();
+    drop(log);
+    verify(dir.path(), &[], &mut |_, _| {}).expect("intact before the damage");
+    {
+        let db = store::open_db(dir.path(), config::DEFAULT_CACHE_CAPACITY_BYTES).unwrap();
+        let nodes = db.open_tree(tree::NODES_TREE).unwrap();
+        assert_eq!(nodes.len(), 2, "two level-4 nodes");
+        damage(&nodes);
+        nodes.flush().unwrap();
+    }
+    verify(dir.path(), &[], &mut |_, _| {}).unwrap_err()
+}
+
+fn level_four(index: u64) -> [u8; 9] {
+    tree::node_key(antt_audit::merkle::NodeId { level: 4, index })
+}
+
+#[tokio::test]
+async fn verify_names_a_changed_stored_node() {
+    let error = verify_after_node_damage(|nodes| {
+        nodes.insert(level_four(1), &[7u8; 32][..]).unwrap();
+    })
+    .await;
+    assert_eq!(damaged_position(error), 16);
+}
+
+#[tokio::test]
+async fn verify_names_a_missing_stored_node() {
+    let error = verify_after_node_damage(|nodes| {
+        nodes.remove(level_four(0)).unwrap();
+    })
+    .await;
+    assert_eq!(damaged_position(error), 0);
+}
+
+#[tokio::test]
+async fn verify_refuses_a_node_stored_for_events_the_log_does_not_hold() {
+    let error = verify_after_node_damage(|nodes| {
+        nodes.insert(level_four(3), &[7u8; 32][..]).unwrap();
+    })
+    .await;
+    let VerifyError::Damaged(damage) = error else {
+        panic!("expected damage, got {error}")
+    };
+    assert_eq!(damage.position, 48);
+    assert!(damage.reason.contains("does not hold"), "{}", damage.reason);
+}

@@ -39,6 +39,15 @@ pub(crate) fn node_key(id: NodeId) -> [u8; 9] {
     key
 }
 
+/// The node a key of the nodes' tree names, if it names one.
+pub(crate) fn node_of_key(key: &[u8]) -> Option<NodeId> {
+    let (&level, index) = key.split_first()?;
+    Some(NodeId {
+        level,
+        index: u64::from_be_bytes(index.try_into().ok()?),
+    })
+}
+
 /// The leaf hash of a stored record (`canonical ‖ chain hash`).
 pub(crate) fn leaf_of_record(record: &[u8]) -> Hash {
     merkle::leaf_hash(&record[..record.len().saturating_sub(HASH_BYTES)])

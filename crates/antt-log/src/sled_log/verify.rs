@@ -76,12 +76,12 @@ pub fn verify(path: &Path, roots_at: &[u64], progress: &mut dyn FnMut(u64, u64))
         }),
     })?;
     let head = scanned.index.head();
-    let recomputed = scanned.tree.unwrap_or_default();
+    let mut recomputed = scanned.tree.unwrap_or_default();
     let stored = StoredTree {
         events: &trees.events,
         nodes: &trees.nodes,
     };
-    check_stored_nodes(&trees.nodes, &recomputed)?;
+    check_stored_nodes(&trees.nodes, &mut recomputed)?;
     let tree_root = recomputed.frontier.root();
     if let Some(anchored) = anchored {
         check_anchor(&stored, &anchored, head.next_position, tree_root)?;
@@ -100,25 +100,58 @@ pub fn verify(path: &Path, roots_at: &[u64], progress: &mut dyn FnMut(u64, u64))
     })
 }
 
-/// Every stored node must be the one recomputed from the records.
-fn check_stored_nodes(nodes: &sled::Tree, recomputed: &RecomputedTree) -> Result<(), Damage> {
-    for (id, hash) in &recomputed.stored_level_nodes {
-        let stored = nodes.get(tree::node_key(*id)).map_err(|error| Damage {
-            position: id.first_leaf(),
-            reason: format!(
-                "the stored Merkle node for positions {}..{} cannot be read: {error}",
-                id.first_leaf(),
-                id.end_leaf()
-            ),
+/// The stored nodes must be exactly those recomputed from the records: each one equal,
+/// none missing, none for events that are not there. One ordered scan of the nodes'
+/// tree, against the recomputed nodes sorted into its key order (level, then index).
+fn check_stored_nodes(nodes: &sled::Tree, recomputed: &mut RecomputedTree) -> Result<(), Damage> {
+    let expected = &mut recomputed.stored_level_nodes;
+    expected.sort_unstable_by_key(|(id, _)| *id);
+    let mut expected = expected.iter().peekable();
+    for item in nodes.iter() {
+        let (key, stored) = item.map_err(|error| Damage {
+            position: expected.peek().map_or(0, |(id, _)| id.first_leaf()),
+            reason: format!("the stored Merkle nodes cannot be read: {error}"),
         })?;
-        if stored.as_deref() != Some(&hash[..]) {
+        let Some(id) = tree::node_of_key(&key) else {
             return Err(Damage {
-                position: id.first_leaf(),
-                reason: tree::mismatch_reason(*id),
+                position: expected.peek().map_or(0, |(id, _)| id.first_leaf()),
+                reason: format!("the Merkle tree holds a key of {} bytes that names no node", key.len()),
+            });
+        };
+        // A recomputed node ordered before this stored one was never stored.
+        if let Some((missing, _)) = expected.next_if(|(next, _)| *next < id) {
+            return Err(Damage {
+                position: missing.first_leaf(),
+                reason: tree::mismatch_reason(*missing),
             });
         }
+        match expected.next_if(|(next, _)| *next == id) {
+            Some((_, hash)) if stored.as_ref() == &hash[..] => {}
+            Some(_) => {
+                return Err(Damage {
+                    position: id.first_leaf(),
+                    reason: tree::mismatch_reason(id),
+                })
+            }
+            None => {
+                return Err(Damage {
+                    position: id.first_leaf(),
+                    reason: format!(
+                        "a Merkle node is stored for positions {}..{}, which the log does not hold",
+                        id.first_leaf(),
+                        id.end_leaf()
+                    ),
+                })
+            }
+        }
     }
-    Ok(())
+    match expected.next() {
+        Some((missing, _)) => Err(Damage {
+            position: missing.first_leaf(),
+            reason: tree::mismatch_reason(*missing),
+        }),
+        None => Ok(()),
+    }
 }
 
 fn check_anchor(stored: &StoredTree<'_>, anchored: &AnchoredHead, size: u64, tree_root: Hash) -> Result<(), Damage> {
