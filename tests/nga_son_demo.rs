@@ -8,8 +8,7 @@
 //! Method: one server; the importer and the demo run as library calls of the `antt`
 //! crate (the same code as the CLI). Figures come from the Projections service where it
 //! has a query for them, and otherwise from the events themselves (EventStore.ReadAll
-//! filtered by event type): arrests, key complex areas, documents, conferences, awards,
-//! pledges and the groups consolidated. Expected counts are the report's literal figures
+//! filtered by event type): arrests, key complex areas, documents, conferences and awards. Expected counts are the report's literal figures
 //! where it gives one; yearly breakdowns it does not give come from the demo's published
 //! tables (`antt::demo::figures`), whose sums the demo's unit tests tie to the report.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -243,6 +242,7 @@ async fn the_decade_of_nga_son_gives_the_figures_of_its_report() {
     check_models(&mut reader).await;
     check_incidents(&mut reader, decade_start).await;
     check_ratings(&mut reader).await;
+    check_pledges_and_consolidation(&mut reader, decade_start).await;
     check_records_without_projection(&server).await;
     check_a_correction_on_both_axes(&server, &mut reader).await;
     eprintln!("test: {:.1} s in all", started.elapsed().as_secs_f64());
@@ -692,34 +692,23 @@ async fn check_records_without_projection(server: &TestServer) {
         count(pb::AwardKind::CertificateOfMerit, true),
         figures::INDIVIDUAL_MERIT_CERTIFICATES
     );
+}
 
-    // Pledges: between 20 and 25 thousand a year.
-    let pledges: Vec<(pb::RecordedEvent, pb::PledgesRecorded)> = events(server, "antt.v1.PledgesRecorded").await;
+/// Pledges signed each year, by units of every level, and the 517 social security groups
+/// consolidated (kiện toàn: a departing member's successor named) over the decade.
+async fn check_pledges_and_consolidation(reader: &mut Reader, decade_start: Date) {
     for (year, signed) in figures::PLEDGES_BY_YEAR {
-        let in_year: u32 = pledges
-            .iter()
-            .filter(|(_, batch)| batch.year == year)
-            .map(|(_, batch)| batch.pledges_signed)
-            .sum();
-        assert_eq!(in_year, signed, "pledges of {year}");
-        assert!((20_000..=25_000).contains(&in_year));
+        let ratings = reader
+            .ratings(year, AreaLevel::ResidentialArea, year_end(year), None)
+            .await;
+        assert_eq!(ratings.pledges_signed, u64::from(signed), "pledges of {year}");
+        assert!((20_000..=25_000).contains(&ratings.pledges_signed));
     }
-
-    // 517 groups consolidated: the groups in which someone was replaced.
-    let established: Vec<(pb::RecordedEvent, pb::TeamEstablished)> = events(server, "antt.v1.TeamEstablished").await;
-    let groups: HashSet<&str> = established
-        .iter()
-        .filter(|(_, team)| team.force_type == ForceType::SocialSecurityGroup as i32)
-        .map(|(_, team)| team.team_id.as_str())
-        .collect();
-    let replaced: Vec<(pb::RecordedEvent, pb::MemberReplaced)> = events(server, "antt.v1.MemberReplaced").await;
-    let consolidated: HashSet<&str> = replaced
-        .iter()
-        .map(|(_, replacement)| replacement.team_id.as_str())
-        .filter(|team| groups.contains(team))
-        .collect();
+    let groups = reader
+        .force(REPORT_DAY, decade_start, ForceType::SocialSecurityGroup)
+        .await;
     assert_eq!(
-        consolidated.len() as u32,
+        groups.teams_consolidated,
         figures::GROUPS_CONSOLIDATED,
         "kiện toàn 517 tổ"
     );

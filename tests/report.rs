@@ -10,8 +10,12 @@
 
 use antt::report::{self, AreaArg, Scope};
 use antt_e2e::two_years::{self, TwoYears};
+use antt_e2e::v1::ratings_client::RatingsClient;
 use antt_e2e::v1::records_client::RecordsClient;
-use antt_e2e::v1::{BodyKind, BodyRef, DocumentKind, DocumentTopic, RecordDocumentRequest, YearRange};
+use antt_e2e::v1::{
+    report_figure_request, BodyKind, BodyRef, DocumentKind, DocumentTopic, FigureIndicator, FigurePrecision,
+    FigureValue, ForceType, RecordDocumentRequest, RecordPledgesRequest, ReportFigureRequest, YearRange,
+};
 use antt_e2e::TestServer;
 use serde_json::Value;
 
@@ -38,6 +42,7 @@ async fn a_report_gives_each_years_figures_and_the_totals() {
     let server = TestServer::start().await.unwrap();
     let TwoYears {
         commune,
+        village,
         before_departure,
         ..
     } = two_years::record(&server).await;
@@ -60,10 +65,40 @@ async fn a_report_gives_each_years_figures_and_the_totals() {
         }),
         ..Default::default()
     };
-    RecordsClient::new(server.channel.clone())
-        .record_document(plan)
+    let mut records = RecordsClient::new(server.channel.clone());
+    records.record_document(plan).await.unwrap();
+    // The commune's report of 2020 says 3 members of protection teams; the records have 2.
+    records
+        .report_figure(ReportFigureRequest {
+            header: antt_e2e::decided_by(antt_e2e::date(2021, 1, 15), "12/BC-UBND", "UBND xã Nga Thái"),
+            figure_id: antt_e2e::new_id(),
+            unit_area_id: commune.clone(),
+            indicator: FigureIndicator::Members.into(),
+            force_type: ForceType::SecurityProtectionTeam.into(),
+            period: Some(report_figure_request::Period::Year(2020)),
+            value: Some(FigureValue {
+                count: 3,
+                precision: FigurePrecision::Exact.into(),
+                out_of: None,
+                share_permille: None,
+            }),
+            ..Default::default()
+        })
         .await
         .unwrap();
+    // Thôn 8's households sign their pledges of 2020, in two batches.
+    for (day, signed) in [(15, 120), (20, 178)] {
+        RatingsClient::new(server.channel.clone())
+            .record_pledges(RecordPledgesRequest {
+                header: antt_e2e::header(antt_e2e::date(2020, 2, day)),
+                unit_area_id: village.clone(),
+                year: 2020,
+                pledges_signed: signed,
+                campaign: "Ký cam kết đầu năm 2020".into(),
+            })
+            .await
+            .unwrap();
+    }
 
     let (document, markdown) = report_json(&server, &scope(2019, 2021, None)).await;
     assert_eq!(document["area"]["area_id"], commune.as_str());
@@ -103,6 +138,22 @@ async fn a_report_gives_each_years_figures_and_the_totals() {
     assert_eq!(y2020["incidents_by_resolution"][0]["resolution"], "mediated");
     assert_eq!(y2020["ratings"]["safe"], 1);
     assert_eq!(y2020["ratings"]["safe_percent"], 100.0);
+    assert_eq!(y2020["ratings"]["pledges_signed"], 298);
+    assert_eq!(years[0]["ratings"]["pledges_signed"], 0);
+    let figure = &y2020["reported_figures"][0];
+    assert_eq!(figure["indicator"], "members");
+    assert_eq!(figure["unit"], "Xã Nga Thái");
+    assert_eq!(
+        (
+            figure["reported"].as_i64(),
+            figure["derived"].as_i64(),
+            figure["difference"].as_i64()
+        ),
+        (Some(3), Some(2), Some(-1)),
+        "reported 3, the records have An and Bình"
+    );
+    assert_eq!(y2020["reported_figures"].as_array().map(Vec::len), Some(1));
+    assert_eq!(years[2]["reported_figures"], Value::Array(vec![]));
 
     let y2021 = &years[2];
     assert_eq!(y2021["forces"][0]["members"], 1, "An left on 01/04/2021");
@@ -136,7 +187,9 @@ async fn a_report_gives_each_years_figures_and_the_totals() {
         "| 2020 | 1 | 1 | 31 | 312 | 9,9 |\n",
         "| 2021 | Tổ bảo vệ ANTT | Chuyển nơi cư trú | 1 |\n",
         "| 2020 | Tổ an ninh xã hội | 1 | 1 | 0 | 0 | – | 0 | 0 |\n",
-        "| 2021 | 1 | 1 | 1 | 1 | 100,0 | 1 | 0 | 0 | 0 | 1 | 0 | 0 |\n",
+        "| 2021 | 1 | 1 | 1 | 1 | 100,0 | 1 | 0 | 0 | 0 | 1 | 0 | 0 | 0 |\n",
+        "| 2020 | 1 | 1 | 1 | 1 | 100,0 | 0 | 0 | 0 | 0 | 1 | 0 | 0 | 298 |\n",
+        "| Số thành viên | 01/01/2020 | 31/12/2020 | 3 | 2 | −1 | 15/01/2021 | 0 |\n",
     ] {
         assert!(markdown.contains(heading), "{heading:?} is missing from:\n{markdown}");
     }

@@ -38,8 +38,8 @@ const APPLIED: &[u8] = b"applied";
 const VERSION: &[u8] = b"version";
 
 /// The layout and meaning of what the engine writes. A store of another version is
-/// rebuilt beside it, never read.
-pub const FORMAT_VERSION: u32 = 1;
+/// rebuilt beside it, never read. 2: rating rows carry the pledges signed.
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LayoutError {

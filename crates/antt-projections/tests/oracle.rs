@@ -1568,6 +1568,8 @@ struct Seen {
     joins: u32,
     departures_with_reason: u32,
     replacements: u32,
+    teams_consolidated: u32,
+    pledges_signed: u64,
     carried_over: u32,
     released: u32,
     coverage: u32,
@@ -1597,6 +1599,7 @@ impl Seen {
                         .map(|by| by.count)
                         .sum::<u32>();
                     self.replacements += force.replacements;
+                    self.teams_consolidated += force.teams_consolidated;
                     self.carried_over += force.carried_over;
                     self.released += force.released;
                 }
@@ -1609,7 +1612,8 @@ impl Seen {
                 self.co_handled += u32::from(levels > incidents.reported);
             }
             Answer::Ratings(ratings) => {
-                self.safe_streaks += ratings.consecutive_safe.iter().map(|streak| streak.units).sum::<u32>()
+                self.safe_streaks += ratings.consecutive_safe.iter().map(|streak| streak.units).sum::<u32>();
+                self.pledges_signed += ratings.pledges_signed;
             }
             Answer::Tree(_) => {}
         }
@@ -1628,6 +1632,8 @@ impl Seen {
             ("joins", self.joins),
             ("departures with a reason", self.departures_with_reason),
             ("replacements", self.replacements),
+            ("teams consolidated", self.teams_consolidated),
+            ("pledges signed", u32::try_from(self.pledges_signed).unwrap_or(u32::MAX)),
             ("members carried over", self.carried_over),
             ("members released", self.released),
             ("coverage above 0 %", self.coverage),
@@ -1768,6 +1774,7 @@ impl<'h> Oracle<'h> {
         let areas_at_end: BTreeSet<String> = at_end.areas_of(area)?.into_iter().map(|node| node.area_id).collect();
         let within = |day: Date| period.from <= day && day <= period.to;
         let mut reasons: BTreeMap<(i32, i32), u32> = BTreeMap::new();
+        let mut consolidated: BTreeSet<(i32, &str)> = BTreeSet::new();
         for team in at_end
             .teams
             .iter()
@@ -1796,15 +1803,26 @@ impl<'h> Oracle<'h> {
                             count.departures += 1;
                             count.replacements += u32::from(membership.replaced_by.is_some());
                             *reasons.entry((force, *reason as i32)).or_default() += 1;
+                            if membership.replaced_by.is_some() {
+                                consolidated.insert((force, &team.team_id));
+                            }
                         }
                         None => {
+                            let replaced = is_last && membership.replaced_by.is_some();
                             count.departures += 1;
-                            count.replacements += u32::from(is_last && membership.replaced_by.is_some());
+                            count.replacements += u32::from(replaced);
                             *reasons.entry((force, 0)).or_default() += 1;
+                            if replaced {
+                                consolidated.insert((force, &team.team_id));
+                            }
                         }
                     }
                 }
             }
+        }
+        // A team is consolidated once in the period, however many were replaced in it.
+        for (force, _) in consolidated {
+            forces.entry(force).or_default().teams_consolidated += 1;
         }
         for ((force, reason), count) in reasons {
             forces
@@ -1911,6 +1929,12 @@ impl<'h> Oracle<'h> {
         let units = self.on(day.min(Date::last_day_of_year(year))).areas_of(area)?;
         let mut response = pb::RatingSummaryResponse::default();
         let mut runs = Vec::new();
+        // Pledges of every unit under the area, whatever its level.
+        response.pledges_signed = units
+            .iter()
+            .filter_map(|unit| world.rating(&unit.area_id, year))
+            .map(|state| state.pledges_signed_total)
+            .sum();
         for unit in units.iter().filter(|node| node.level == level as i32) {
             response.eligible += 1;
             let Some(state) = world.rating(&unit.area_id, year) else {

@@ -54,6 +54,34 @@ macro_rules! named {
     };
 }
 
+named!(FigureIndicator, "FIGURE_INDICATOR_", {
+    Unspecified => "Chưa xác định",
+    Teams => "Số tổ, ban, đội",
+    Members => "Số thành viên",
+    MembersReplaced => "Lượt thay thế, bổ sung thành viên",
+    TeamsConsolidated => "Số tổ được kiện toàn",
+    HouseholdsInSocialSecurityGroups => "Số hộ tham gia tổ an ninh xã hội",
+    Incidents => "Vụ việc về ANTT",
+    MediationsSucceeded => "Vụ hoà giải thành",
+    ProsecutedCases => "Vụ khởi tố",
+    ProsecutedDefendants => "Bị can",
+    SanctionedCases => "Vụ xử lý hành chính",
+    SanctionedSubjects => "Đối tượng bị xử lý hành chính",
+    UnitsRegisteredToStrive => "Đơn vị đăng ký phấn đấu",
+    UnitsRatedSafe => "Đơn vị đạt tiêu chuẩn an toàn về ANTT",
+    PledgesSigned => "Bản cam kết đã ký",
+    PublicTips => "Tin báo của quần chúng",
+    WantedPersonsArrested => "Đối tượng truy nã bị bắt, vận động đầu thú",
+    KeyComplexAreas => "Địa bàn trọng điểm phức tạp",
+    KeyComplexAreasTransformed => "Địa bàn trọng điểm được chuyển hoá",
+    DocumentsIssued => "Văn bản chỉ đạo đã ban hành",
+    ConferencesHeld => "Hội nghị",
+    ConferenceAttendances => "Lượt người dự hội nghị",
+    TrainingClassesHeld => "Lớp tập huấn",
+    Awards => "Lượt khen thưởng",
+    Other => "Chỉ tiêu khác",
+});
+
 named!(ForceType, "FORCE_TYPE_", {
     Unspecified => "Chưa xác định",
     SteeringCommittee => "Ban chỉ đạo ANTT xã",

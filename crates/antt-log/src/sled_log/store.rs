@@ -172,17 +172,22 @@ pub(crate) fn read_error(context: &'static str, error: sled::Error) -> ReadError
 
 /// Decodes the record stored at `position`, refusing one that claims another position.
 pub(crate) fn decode_at(position: u64, record: &[u8]) -> Result<RecordedEvent, ReadError> {
-    let event = codec::decode_record(record).map_err(|error| ReadError::Corrupted {
+    view_at(position, record).map(|view| view.to_event())
+}
+
+/// [`decode_at`] in place, for a reader that may not keep the event.
+pub(crate) fn view_at(position: u64, record: &[u8]) -> Result<codec::RecordView<'_>, ReadError> {
+    let view = codec::decode_record_view(record).map_err(|error| ReadError::Corrupted {
         position,
         reason: error.0,
     })?;
-    if event.position != position {
+    if view.position != position {
         return Err(ReadError::Corrupted {
             position,
-            reason: format!("the record stored at this key says position {}", event.position),
+            reason: format!("the record stored at this key says position {}", view.position),
         });
     }
-    Ok(event)
+    Ok(view)
 }
 
 /// The record at `position`, if one is stored.

@@ -55,6 +55,7 @@ fn derive_figure<S: Store>(snapshot: &Snapshot<'_, S>, figure: &pb::FigureRow) -
         Indicator::Teams => force(&forces_summary(&at_end, &unit, period)?, |c| c.teams),
         Indicator::Members => force(&forces_summary(&at_end, &unit, period)?, |c| c.members),
         Indicator::MembersReplaced => force(&forces_summary(&at_end, &unit, period)?, |c| c.replacements),
+        Indicator::TeamsConsolidated => force(&forces_summary(&at_end, &unit, period)?, |c| c.teams_consolidated),
         Indicator::HouseholdsInSocialSecurityGroups => u64::from(coverage(&at_end, &unit)?.households_in_groups),
         indicator @ (Indicator::Incidents
         | Indicator::MediationsSucceeded
@@ -93,12 +94,22 @@ fn derive_figure<S: Store>(snapshot: &Snapshot<'_, S>, figure: &pb::FigureRow) -
                 ratings.registered
             })
         }
+        // Pledges belong to a year's campaign, not to a day: every year the period touches.
+        Indicator::PledgesSigned => {
+            let mut signed = 0u64;
+            for year in period.from.year()..=period.to.year() {
+                let ratings = rating_summary(&at_end, &unit, year, pb::AreaLevel::ResidentialArea)?;
+                signed = signed.saturating_add(ratings.pledges_signed);
+            }
+            signed
+        }
         indicator @ (Indicator::PublicTips
         | Indicator::WantedPersonsArrested
         | Indicator::KeyComplexAreas
         | Indicator::KeyComplexAreasTransformed
         | Indicator::DocumentsIssued
         | Indicator::ConferencesHeld
+        | Indicator::ConferenceAttendances
         | Indicator::TrainingClassesHeld
         | Indicator::Awards) => {
             let activity = activity_summary(&at_end, &unit, period)?;
@@ -109,12 +120,12 @@ fn derive_figure<S: Store>(snapshot: &Snapshot<'_, S>, figure: &pb::FigureRow) -
                 Indicator::KeyComplexAreasTransformed => activity.hotspots_transformed,
                 Indicator::DocumentsIssued => activity.documents_issued,
                 Indicator::ConferencesHeld => activity.conferences_held,
+                Indicator::ConferenceAttendances => activity.conference_participants,
                 Indicator::TrainingClassesHeld => activity.training_classes_held,
                 _ => activity.awards,
             })
         }
-        // Consolidations, pledges, attendances and free-form indicators are not facts
-        // the records keep one by one.
+        // A free-form indicator names nothing the records count.
         _ => return Ok(None),
     };
     Ok(Some(value))

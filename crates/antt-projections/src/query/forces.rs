@@ -1,6 +1,6 @@
 //! Rosters, the forces summary and social security groups' coverage.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use antt_proto::v1 as pb;
 
@@ -101,6 +101,7 @@ pub fn forces_summary<S: Store>(
         areas_of(&at_period_end, area)?
     };
     let mut reasons: BTreeMap<(i32, i32), u32> = BTreeMap::new();
+    let mut consolidated: BTreeSet<(i32, String)> = BTreeSet::new();
     for node in areas_at_end {
         let prefix = KeyBuilder::new(Kind::MemberChange).text(&node.area_id);
         let from = prefix.clone().date(period.from).build();
@@ -117,10 +118,16 @@ pub fn forces_summary<S: Store>(
                 _ => {
                     count.departures += 1;
                     count.replacements += u32::from(change.replaced);
+                    if change.replaced {
+                        consolidated.insert((change.force_type, change.team_id));
+                    }
                     *reasons.entry((change.force_type, change.reason)).or_default() += 1;
                 }
             }
         }
+    }
+    for (force_type, _) in consolidated {
+        forces.entry(force_type).or_default().teams_consolidated += 1;
     }
     for ((force_type, reason), count) in reasons {
         if let Some(force) = forces.get_mut(&force_type) {

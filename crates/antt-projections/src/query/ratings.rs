@@ -23,12 +23,15 @@ pub fn rating_summary<S: Store>(
     let units = snapshot.on(units_on);
     let mut response = pb::RatingSummaryResponse::default();
     let mut streaks = [0u32; limits::SAFE_STREAK_YEARS_MAX as usize + 1];
-    for node in areas_of(&units, area)?
-        .into_iter()
-        .filter(|node| node.level == unit_level as i32)
-    {
-        response.eligible += 1;
+    for node in areas_of(&units, area)? {
         let rating = rating_of(snapshot, &node.area_id, year)?;
+        // Pledges are signed in units of every level (the demo's, per commune).
+        let pledges = rating.as_ref().map_or(0, |rating| rating.pledges_signed);
+        response.pledges_signed = response.pledges_signed.saturating_add(pledges);
+        if node.level != unit_level as i32 {
+            continue;
+        }
+        response.eligible += 1;
         let Some(rating) = rating else { continue };
         response.registered += u32::from(rating.registered);
         response.rated += u32::from(rating.outcome != pb::SafetyOutcome::Unspecified as i32);

@@ -21,6 +21,7 @@ impl Rows for Rating {
             outcome: state
                 .current()
                 .map_or(pb::SafetyOutcome::Unspecified, |rating| rating.outcome) as i32,
+            pledges_signed: state.pledges_signed_total,
         };
         out.push(row(rating_key(&state.unit_area_id, year), &rating));
     }

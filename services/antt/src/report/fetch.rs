@@ -8,6 +8,8 @@
 //! as of the last day, and asked about by id from then on: codes were reused across the
 //! 2025 reform, so the code alone could name another area in an earlier year.
 
+use std::collections::BTreeMap;
+
 use antt_domain::Date;
 use antt_proto::v1 as pb;
 use antt_proto::v1::projections_client::ProjectionsClient;
@@ -29,6 +31,11 @@ pub struct Answers {
     pub answered: pb::AnswerAxes,
     pub years: Vec<YearAnswers>,
     pub totals: Totals,
+    /// The figures reported for units of the area whose period ends in the range, each
+    /// next to the figure the records give, as of the last day.
+    pub reported: pb::ReportedFiguresResponse,
+    /// The names of the area and of every area under it on the last day, by id.
+    pub area_names: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -71,6 +78,12 @@ pub async fn fetch(channel: crate::client::Conn, scope: &Scope) -> Result<Answer
         })
         .await?
         .into_inner();
+    let area_names = tree
+        .root
+        .iter()
+        .chain(&tree.areas)
+        .map(|node| (node.area_id.clone(), node.name.clone()))
+        .collect();
     let area = tree.root.ok_or_else(|| {
         CliError::Failed("the server answered an area tree without its root (a server of another version?)".into())
     })?;
@@ -97,6 +110,7 @@ pub async fn fetch(channel: crate::client::Conn, scope: &Scope) -> Result<Answer
         forces: asker.forces(scope.last_day(), whole).await?,
         incidents: asker.incidents(scope.last_day(), whole).await?,
     };
+    let reported = asker.reported_figures(scope.last_day(), whole).await?;
     // Without --known-at the tree was read at the position applied when it was asked, and
     // every later answer at the moment it states, which may cover a few more events: the
     // figures are those of the later position.
@@ -109,6 +123,8 @@ pub async fn fetch(channel: crate::client::Conn, scope: &Scope) -> Result<Answer
         answered,
         years,
         totals,
+        reported,
+        area_names,
     })
 }
 
@@ -191,6 +207,15 @@ impl Asker {
             period: Some(period),
         };
         answer(self.client.clone().get_forces_summary(request).await)
+    }
+
+    async fn reported_figures(&self, as_of: Date, period: pb::Period) -> Result<pb::ReportedFiguresResponse, CliError> {
+        let request = pb::ReportedFiguresRequest {
+            axes: self.axes(as_of),
+            area: self.area(),
+            period: Some(period),
+        };
+        answer(self.client.clone().get_reported_figures(request).await)
     }
 
     async fn incidents(&self, as_of: Date, period: pb::Period) -> Result<pb::IncidentSummaryResponse, CliError> {

@@ -63,7 +63,12 @@ fn table_markdown(table: &Table, text: &mut String) {
             .rows
             .first()
             .and_then(|row| row.cells.get(index))
-            .is_some_and(|cell| matches!(cell, Cell::Count(_) | Cell::Percent(_) | Cell::Missing));
+            .is_some_and(|cell| {
+                matches!(
+                    cell,
+                    Cell::Count(_) | Cell::Signed(_) | Cell::Percent(_) | Cell::Missing
+                )
+            });
         text.push_str(if numeric { "---:|" } else { "---|" });
     }
     text.push('\n');
@@ -86,6 +91,10 @@ fn cell_markdown(cell: &Cell) -> String {
         Cell::Percent(percent) => format!("{:.1}", rounded(*percent)).replace('.', ","),
         Cell::Label { text, .. } => escape(text),
         Cell::Date(date) => VietnameseDate(*date).to_string(),
+        Cell::Text(text) => escape(text),
+        Cell::Signed(value) if *value < 0 => format!("−{}", thousands(value.unsigned_abs())),
+        Cell::Signed(value) if *value > 0 => format!("+{}", thousands(value.unsigned_abs())),
+        Cell::Signed(_) => "0".to_string(),
         Cell::Missing => "–".to_string(),
     }
 }
@@ -191,6 +200,8 @@ fn cell_json(cell: &Cell) -> Value {
         Cell::Percent(percent) => serde_json::Number::from_f64(rounded(*percent)).map_or(Value::Null, Value::Number),
         Cell::Label { key, .. } => key.clone().map_or(Value::Null, Value::String),
         Cell::Date(date) => date.to_string().into(),
+        Cell::Text(text) => text.clone().into(),
+        Cell::Signed(value) => (*value).into(),
         Cell::Missing => Value::Null,
     }
 }
@@ -281,12 +292,15 @@ mod tests {
                     recognition: pb::Recognition::Commune.into(),
                     units: 1,
                 }],
+                pledges_signed: 21_500,
                 ..Default::default()
             },
         };
         let mut figures_2021 = figures_2020.clone();
         figures_2021.forces.forces = vec![pb::ForceCount {
             departures: 1,
+            replacements: 1,
+            teams_consolidated: 1,
             departures_by_reason: vec![pb::ReasonCount {
                 reason: pb::LeaveReason::Relocated.into(),
                 count: 1,
@@ -342,6 +356,38 @@ mod tests {
             },
             years,
             totals,
+            reported: pb::ReportedFiguresResponse {
+                answered: None,
+                figures: vec![reported(pb::FigureIndicator::MembersReplaced, 463, Some(461)), {
+                    let mut free_form = reported(pb::FigureIndicator::Other, 40, None);
+                    free_form.reported.as_mut().unwrap().indicator_name = "Mô hình tự quản".into();
+                    free_form
+                }],
+            },
+            area_names: [("a-15016".to_string(), "Xã Nga Thái".to_string())].into(),
+        }
+    }
+
+    /// A figure of Nga Thái for 2020 as a report printed it, and what the records give.
+    fn reported(indicator: pb::FigureIndicator, count: u64, derived: Option<u64>) -> pb::FigureComparison {
+        pb::FigureComparison {
+            reported: Some(pb::FigureRow {
+                unit_area_id: "a-15016".into(),
+                indicator: indicator.into(),
+                period: Some(pb::DatePeriod {
+                    first_day: Some(day(2020, 1, 1).to_proto()),
+                    last_day: Some(day(2020, 12, 31).to_proto()),
+                }),
+                value: Some(pb::FigureValue {
+                    count,
+                    ..Default::default()
+                }),
+                reported_on: Some(day(2021, 1, 15).to_proto()),
+                ..Default::default()
+            }),
+            derivable: derived.is_some(),
+            derived: derived.unwrap_or(0),
+            difference: derived.map_or(0, |derived| derived as i64 - count as i64),
         }
     }
 
@@ -395,6 +441,22 @@ mod tests {
         assert_eq!(totals["member_changes"][0]["joins"], 2);
         assert_eq!(totals["incidents"]["reported"], 12_345);
         assert!(totals.get("ratings").is_none(), "ratings are per year only");
+        assert_eq!(y2020["ratings"]["pledges_signed"], 21_500);
+        assert_eq!(y2021["member_changes"][0]["teams_consolidated"], 1);
+        let figures = &y2020["reported_figures"];
+        assert_eq!(figures[0]["indicator"], "members_replaced");
+        assert_eq!(figures[0]["unit"], "Xã Nga Thái");
+        assert_eq!(
+            (
+                &figures[0]["reported"],
+                &figures[0]["derived"],
+                &figures[0]["difference"]
+            ),
+            (&Value::from(463), &Value::from(461), &Value::from(-2))
+        );
+        assert_eq!(figures[1]["indicator"], "other");
+        assert_eq!(figures[1]["derived"], Value::Null, "not derivable: no number made up");
+        assert_eq!(y2021["reported_figures"], Value::Array(vec![]));
     }
 
     #[test]
@@ -422,7 +484,15 @@ mod tests {
         );
         assert!(text.contains("| 2020 | 1 | 1 | 31 | 312 | 9,9 |\n"), "{text}");
         assert!(
-            text.contains("| 2020 | 1 | 1 | 1 | 1 | 100,0 | 0 | – | – | – | 1 | – | – |\n"),
+            text.contains("| 2020 | 1 | 1 | 1 | 1 | 100,0 | 0 | – | – | – | 1 | – | – | 21.500 |\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| 2020 | a-15016 | Xã Nga Thái | Lượt thay thế, bổ sung thành viên | 01/01/2020 | 31/12/2020 | 463 | 461 | −2 | 15/01/2021 | 0 |\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| Mô hình tự quản | 01/01/2020 | 31/12/2020 | 40 | – | – |"),
             "{text}"
         );
     }

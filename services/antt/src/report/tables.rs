@@ -39,6 +39,10 @@ pub enum Cell {
         text: String,
     },
     Date(Date),
+    /// Free text, such as a name: the same in both forms.
+    Text(String),
+    /// A count that may be negative, such as a difference.
+    Signed(i64),
     /// No value: a share of nothing (a quota where none is set). `–` in Markdown, null in JSON.
     Missing,
 }
@@ -131,6 +135,7 @@ pub fn tables(answers: &Answers) -> Vec<Table> {
         incidents_by_resolution,
         ratings,
         activity,
+        reported_figures,
     ]
     .iter()
     .map(|table| table(answers))
@@ -223,6 +228,7 @@ fn member_changes(answers: &Answers) -> Table {
             ("replacements", "Đã bổ sung người thay thế"),
             ("carried_over", "Chuyển sang tổ mới khi kiện toàn"),
             ("released", "Thôi do tổ giải thể"),
+            ("teams_consolidated", "Số tổ được kiện toàn"),
         ],
     );
     let mut rows = |scope: RowScope, forces: &pb::ForcesSummaryResponse| {
@@ -238,6 +244,7 @@ fn member_changes(answers: &Answers) -> Table {
                     Cell::count(force.replacements),
                     Cell::count(force.carried_over),
                     Cell::count(force.released),
+                    Cell::count(force.teams_consolidated),
                 ],
             );
         }
@@ -446,6 +453,7 @@ fn ratings(answers: &Answers) -> Table {
             ("recognised_by_commune", "Đủ điều kiện công nhận: cấp xã"),
             ("recognised_by_district", "Cấp huyện"),
             ("recognised_by_province", "Cấp tỉnh"),
+            ("pledges_signed", "Bản cam kết đã ký (mọi cấp)"),
         ],
     );
     for (year, figures) in years(answers) {
@@ -473,6 +481,7 @@ fn ratings(answers: &Answers) -> Table {
                 .find(|count| count.recognition == level as i32);
             count.map_or(Cell::Missing, |count| Cell::count(count.units))
         }));
+        cells.push(Cell::Count(ratings.pledges_signed));
         table.push(RowScope::Year(year), cells);
     }
     table
@@ -526,6 +535,75 @@ fn activity(answers: &Answers) -> Table {
             .into_iter()
             .map(Cell::count)
             .collect(),
+        );
+    }
+    table
+}
+
+/// Each figure a report printed for a unit of the area, in the year its period ends,
+/// next to what the records give: the difference is what an inspector asks about.
+fn reported_figures(answers: &Answers) -> Table {
+    let mut table = Table::new(
+        "reported_figures",
+        "Số liệu báo cáo đối chiếu với số liệu từ hồ sơ",
+        Shape::Many,
+        false,
+        &[
+            ("unit_area_id", "Mã hồ sơ đơn vị"),
+            ("unit", "Đơn vị"),
+            ("indicator", "Chỉ tiêu"),
+            ("period_from", "Từ ngày"),
+            ("period_to", "Đến ngày"),
+            ("reported", "Số báo cáo"),
+            ("derived", "Số từ hồ sơ"),
+            ("difference", "Chênh lệch (hồ sơ − báo cáo)"),
+            ("reported_on", "Ngày báo cáo"),
+            ("corrections", "Số lần đính chính"),
+        ],
+    );
+    for comparison in &answers.reported.figures {
+        let Some(figure) = &comparison.reported else { continue };
+        let day = |date: Option<&pb::Date>| {
+            date.and_then(|date| Date::try_from(date).ok())
+                .map_or(Cell::Missing, Cell::Date)
+        };
+        let period = figure.period.as_ref();
+        let period_to = period.and_then(|period| period.last_day.as_ref());
+        // A figure always has its period; one without is no row of any year.
+        let Some(period_to) = period_to.and_then(|date| Date::try_from(date).ok()) else {
+            continue;
+        };
+        let unit = answers
+            .area_names
+            .get(&figure.unit_area_id)
+            .map_or_else(|| figure.unit_area_id.clone(), Clone::clone);
+        let indicator = if figure.indicator_name.is_empty() {
+            Cell::label::<pb::FigureIndicator>(figure.indicator)
+        } else {
+            Cell::Label {
+                key: names::key::<pb::FigureIndicator>(figure.indicator),
+                text: figure.indicator_name.clone(),
+            }
+        };
+        let (derived, difference) = if comparison.derivable {
+            (Cell::Count(comparison.derived), Cell::Signed(comparison.difference))
+        } else {
+            (Cell::Missing, Cell::Missing)
+        };
+        table.push(
+            RowScope::Year(period_to.year()),
+            vec![
+                Cell::Text(figure.unit_area_id.clone()),
+                Cell::Text(unit),
+                indicator,
+                day(period.and_then(|period| period.first_day.as_ref())),
+                Cell::Date(period_to),
+                Cell::Count(figure.value.map_or(0, |value| value.count)),
+                derived,
+                difference,
+                day(figure.reported_on.as_ref()),
+                Cell::count(figure.corrections),
+            ],
         );
     }
     table
