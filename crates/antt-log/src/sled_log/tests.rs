@@ -724,3 +724,22 @@ async fn a_full_append_queue_makes_appends_wait_then_refuses_them() {
     assert_eq!(log.head().next_position, limits::APPEND_QUEUE_EVENTS_MAX as u64 + 1);
     log.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn stored_checkpoints_are_paged_newest_first_below_a_size() {
+    let dir = temp_dir();
+    let log = open_log(dir.path());
+    for size in [3, 5, 8, 13] {
+        log.save_checkpoint(size, format!("note {size}")).await.unwrap();
+    }
+    let sizes = |page: Vec<(u64, String)>| page.into_iter().map(|(size, _)| size).collect::<Vec<_>>();
+    assert_eq!(
+        sizes(log.checkpoints_before(u64::MAX, 10).await.unwrap()),
+        [13, 8, 5, 3]
+    );
+    assert_eq!(sizes(log.checkpoints_before(13, 2).await.unwrap()), [8, 5]);
+    assert_eq!(sizes(log.checkpoints_before(3, 10).await.unwrap()), Vec::<u64>::new());
+    let page = log.checkpoints_before(6, 1).await.unwrap();
+    assert_eq!(page, [(5, "note 5".to_string())]);
+    log.close().await.unwrap();
+}
