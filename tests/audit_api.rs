@@ -9,7 +9,10 @@ use std::process::{Command, Stdio};
 use antt_audit::checkpoint::Checkpoint;
 use antt_audit::merkle::{self, Hash};
 use antt_audit::note::{Note, Verifier};
-use antt_e2e::{append, assert_field_violation, hashes, json_events, read_all, to_log_event, TestServer};
+use antt_e2e::{
+    append, assert_field_violation, hashes, json_events, read_all, start_witness, to_log_event, witness_config,
+    TestServer,
+};
 use antt_proto::v1 as pb;
 use antt_proto::v1::audit_client::AuditClient;
 use tonic::transport::Channel;
@@ -340,28 +343,6 @@ async fn go_reference_implementation_accepts_our_checkpoints_and_proofs() -> Tes
     server.shutdown().await
 }
 
-/// A witness on a loopback port, witnessing the log whose key is `log_key`.
-async fn start_witness(
-    dir: &std::path::Path,
-    log_key: &Verifier,
-) -> anyhow::Result<(String, Verifier, tokio::task::JoinHandle<()>)> {
-    let config = antt_witness::WitnessConfig {
-        listen: "127.0.0.1:0".parse()?,
-        state_dir: dir.join("witness-state"),
-        key_file: dir.join("witness.key"),
-        name: "thanh-hoa.ban-noi-chinh/witness".into(),
-        logs: [(log_key.name().to_string(), log_key.clone())].into(),
-    };
-    std::fs::create_dir_all(&config.state_dir)?;
-    let witness = antt_witness::Witness::bind(config).await?;
-    let url = format!("http://{}", witness.local_addr()?);
-    let verifier = witness.verifier();
-    let task = tokio::spawn(async move {
-        let _ = witness.run(std::future::pending()).await;
-    });
-    Ok((url, verifier, task))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_witness_cosigns_the_log_and_refuses_a_fork_of_it() -> TestResult {
     // Goal: checkpoints are cosigned by an independent witness, and a second log that
@@ -372,7 +353,8 @@ async fn a_witness_cosigns_the_log_and_refuses_a_fork_of_it() -> TestResult {
     let signer = antt_audit::note::Signer::generate("antt-ledger/nga-son")?;
     let key_file = temp.path().join("log-signing.key");
     std::fs::write(&key_file, format!("{}\n", signer.private_key_text()))?;
-    let (url, witness_key, witness) = start_witness(temp.path(), &signer.verifier()).await?;
+    let witness_config = witness_config(temp.path(), &signer.verifier(), "127.0.0.1:0".parse()?)?;
+    let (url, witness_key, witness) = start_witness(witness_config).await?;
     let configure = |config: &mut anttd::Config| {
         config.signing_key = Some(key_file.clone());
         config.witnesses = vec![anttd::config::WitnessArg {

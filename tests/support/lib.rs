@@ -11,12 +11,13 @@
 //!   [`decided_by`]; areas to refer to: [`area_request`], [`register_area`],
 //!   [`register_chain`], [`thanh_hoa_to_thon_8`], [`thanh_hoa_and_nga_thai`]; a team:
 //!   [`thon_8_team_request`]; a person: [`person_request`], [`register_person_named`].
+//! - A C2SP witness of a test log: [`witness_config`], [`start_witness`].
 #![allow(clippy::expect_used)]
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use antt_proto::v1::areas_client::AreasClient;
@@ -715,4 +716,36 @@ pub fn now_timestamp() -> prost_types::Timestamp {
         .duration_since(std::time::UNIX_EPOCH)
         .expect("the clock is after 1970");
     timestamp(i64::try_from(since_epoch.as_micros()).expect("micros fit in i64"))
+}
+
+/// The configuration of a witness of the log whose key is `log_key`, its key and state
+/// kept under `dir` (created), listening on `listen`.
+pub fn witness_config(
+    dir: &Path,
+    log_key: &antt_audit::note::Verifier,
+    listen: SocketAddr,
+) -> anyhow::Result<antt_witness::WitnessConfig> {
+    let config = antt_witness::WitnessConfig {
+        listen,
+        state_dir: dir.join("witness-state"),
+        key_file: dir.join("witness.key"),
+        name: "thanh-hoa.ban-noi-chinh/witness".into(),
+        logs: [(log_key.name().to_string(), log_key.clone())].into(),
+    };
+    std::fs::create_dir_all(&config.state_dir)?;
+    Ok(config)
+}
+
+/// Runs the witness of `config` on a task of its own until the task is aborted; returns
+/// its URL, its cosignature verifier and the task.
+pub async fn start_witness(
+    config: antt_witness::WitnessConfig,
+) -> anyhow::Result<(String, antt_audit::note::Verifier, JoinHandle<()>)> {
+    let witness = antt_witness::Witness::bind(config).await?;
+    let url = format!("http://{}", witness.local_addr()?);
+    let verifier = witness.verifier();
+    let task = tokio::spawn(async move {
+        let _ = witness.run(std::future::pending()).await;
+    });
+    Ok((url, verifier, task))
 }

@@ -207,4 +207,8 @@ impl<L: VerifiableLog> VerifiableLog for CountingLog<L> {
     async fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, ReadError> {
         self.inner.latest_checkpoint().await
     }
+
+    async fn checkpoints_before(&self, size: u64, count_max: usize) -> Result<Vec<(u64, String)>, ReadError> {
+        self.inner.checkpoints_before(size, count_max).await
+    }
 }

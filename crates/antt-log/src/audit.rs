@@ -44,6 +44,15 @@ pub trait VerifiableLog: EventLog {
 
     /// The newest checkpoint stored, with its size.
     fn latest_checkpoint(&self) -> impl Future<Output = Result<Option<(u64, String)>, ReadError>> + Send;
+
+    /// The stored checkpoints of trees smaller than `size`, with their sizes, newest first,
+    /// at most `count_max` of them: a page of the stored checkpoints walked back from the
+    /// newest (`size` = `u64::MAX` starts at the newest).
+    fn checkpoints_before(
+        &self,
+        size: u64,
+        count_max: usize,
+    ) -> impl Future<Output = Result<Vec<(u64, String)>, ReadError>> + Send;
 }
 
 /// The checks every backend makes on a proof request before reading anything, with the

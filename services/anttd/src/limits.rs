@@ -10,6 +10,25 @@ pub const WITNESSES_MAX: usize = 16;
 /// Shortest interval between periodic checkpoints, in seconds.
 pub const CHECKPOINT_INTERVAL_SECS_MIN: u64 = 1;
 
+// Checkpoints a witness missed are submitted to it again (`audit/resubmit.rs`). Each
+// submission is bounded by the witness client's own `antt_witness::limits::SUBMIT_SECONDS_MAX`.
+
+/// First wait before a witness that failed is asked again; it doubles after each failed
+/// round, up to `WITNESS_RETRY_SECS_MAX`.
+pub const WITNESS_RETRY_SECS_MIN: u64 = 1;
+/// Longest wait between attempts on a failing witness, and between two looks at the
+/// stored checkpoints for one that has caught up.
+pub const WITNESS_RETRY_SECS_MAX: u64 = 60;
+/// Checkpoints submitted to one witness in one round, before the other witnesses get
+/// their turn and the stored checkpoints are looked at again (also the page size of
+/// that look).
+pub const WITNESS_RESUBMIT_CHECKPOINTS_MAX: usize = 16;
+/// Stored checkpoints looked at, newest first, for those a witness has not cosigned.
+/// After a longer outage the older ones stay without its cosignature: once the newer ones
+/// are cosigned, the witness can no longer cosign them, and consistency with the newer
+/// ones covers them.
+pub const WITNESS_BACKLOG_CHECKPOINTS_MAX: usize = 1_024;
+
 /// How long a projection query waits for the projections to reach its `min_position`
 /// (or the events of its `known_at`) before it answers UNAVAILABLE with the lag; the
 /// call's own deadline, if shorter, ends it first.

@@ -183,6 +183,7 @@ async fn run_server<L: VerifiableLog>(
         config.checkpoint_events,
         shutdown_signal.clone(),
     ));
+    tokio::spawn(audit::run_resubmissions(notary.clone(), shutdown_signal.clone()));
     let audit = AuditService::new(log.clone(), notary.clone()).into_server(config.max_message_bytes);
     let (stop_projections, projections_stop) = tokio::sync::watch::channel(false);
     let projections = crate::projections::start(

@@ -553,4 +553,8 @@ impl VerifiableLog for SledLog {
     async fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, ReadError> {
         store::latest_checkpoint(&self.checkpoints)
     }
+
+    async fn checkpoints_before(&self, size: u64, count_max: usize) -> Result<Vec<(u64, String)>, ReadError> {
+        store::checkpoints_before(&self.checkpoints, size, count_max)
+    }
 }

@@ -114,14 +114,33 @@ pub(crate) fn latest_checkpoint(checkpoints: &sled::Tree) -> Result<Option<(u64,
     let last = checkpoints
         .last()
         .map_err(|error| read_error("reading the latest checkpoint", error))?;
-    let Some((stored_key, note)) = last else {
-        return Ok(None);
-    };
-    let size = position_of(&stored_key).ok_or_else(|| ReadError::Corrupted {
+    last.map(|(stored_key, note)| stored_checkpoint(&stored_key, &note))
+        .transpose()
+}
+
+/// The checkpoints stored for sizes below `size`, newest first, at most `count_max`.
+pub(crate) fn checkpoints_before(
+    checkpoints: &sled::Tree,
+    size: u64,
+    count_max: usize,
+) -> Result<Vec<(u64, String)>, ReadError> {
+    checkpoints
+        .range(..key(size))
+        .rev()
+        .take(count_max)
+        .map(|entry| {
+            let (stored_key, note) = entry.map_err(|error| read_error("reading the stored checkpoints", error))?;
+            stored_checkpoint(&stored_key, &note)
+        })
+        .collect()
+}
+
+fn stored_checkpoint(stored_key: &[u8], note: &[u8]) -> Result<(u64, String), ReadError> {
+    let size = position_of(stored_key).ok_or_else(|| ReadError::Corrupted {
         position: 0,
         reason: "a checkpoint is stored under a malformed key".into(),
     })?;
-    Ok(Some((size, checkpoint_text(size, &note)?)))
+    Ok((size, checkpoint_text(size, note)?))
 }
 
 fn checkpoint_text(size: u64, note: &[u8]) -> Result<String, ReadError> {

@@ -780,3 +780,22 @@ async fn verify_refuses_a_node_stored_for_events_the_log_does_not_hold() {
     assert_eq!(damage.position, 48);
     assert!(damage.reason.contains("does not hold"), "{}", damage.reason);
 }
+
+#[tokio::test]
+async fn stored_checkpoints_are_paged_newest_first_below_a_size() {
+    let dir = temp_dir();
+    let log = open_log(dir.path());
+    for size in [3, 5, 8, 13] {
+        log.save_checkpoint(size, format!("note {size}")).await.unwrap();
+    }
+    let sizes = |page: Vec<(u64, String)>| page.into_iter().map(|(size, _)| size).collect::<Vec<_>>();
+    assert_eq!(
+        sizes(log.checkpoints_before(u64::MAX, 10).await.unwrap()),
+        [13, 8, 5, 3]
+    );
+    assert_eq!(sizes(log.checkpoints_before(13, 2).await.unwrap()), [8, 5]);
+    assert_eq!(sizes(log.checkpoints_before(3, 10).await.unwrap()), Vec::<u64>::new());
+    let page = log.checkpoints_before(6, 1).await.unwrap();
+    assert_eq!(page, [(5, "note 5".to_string())]);
+    log.close().await.unwrap();
+}

@@ -1,9 +1,12 @@
 //! Verifiable history, served: the `antt.v1.Audit` service, the notary that signs and
-//! witnesses checkpoints, and the checkpoint signing key.
+//! witnesses checkpoints, the task that submits again what a witness missed, and the
+//! checkpoint signing key.
 
 pub mod notary;
+pub mod resubmit;
 pub mod service;
 pub mod signing_key;
 
 pub use notary::{run_checkpoints, Notary, NotaryError, Witness};
+pub use resubmit::run_resubmissions;
 pub use service::AuditService;

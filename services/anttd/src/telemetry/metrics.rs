@@ -8,7 +8,8 @@
 //! `antt_group_commit_duration_seconds`, `antt.log.events` → `antt_log_events`,
 //! `antt.log.size` → `antt_log_size_bytes`, `antt.projections.lag` →
 //! `antt_projections_lag`, `antt.subscribers` → `antt_subscribers`,
-//! `antt.denials` → `antt_denials_total{code,role}`.
+//! `antt.denials` → `antt_denials_total{code,role}`, `antt.witness.pending` →
+//! `antt_witness_pending{witness}`.
 
 use std::future::Future;
 use std::sync::{Mutex, OnceLock, PoisonError};
@@ -16,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use antt_log::sled_log::GroupCommitted;
 use antt_log::{AppendError, AppendOutcome, AppendRequest, EventLog};
-use opentelemetry::metrics::{Counter, Histogram, Meter, ObservableGauge, UpDownCounter};
+use opentelemetry::metrics::{Counter, Gauge, Histogram, Meter, ObservableGauge, UpDownCounter};
 use opentelemetry::KeyValue;
 use tracing::Instrument;
 
@@ -122,6 +123,7 @@ pub struct Metrics {
     group_duration: Histogram<f64>,
     subscribers: UpDownCounter<i64>,
     denials: Counter<u64>,
+    witness_pending: Gauge<u64>,
     // Observable instruments report through their callbacks; kept so that they live as
     // long as the rest.
     _gauges: [ObservableGauge<u64>; 3],
@@ -164,6 +166,11 @@ impl Metrics {
                 .with_description("Calls refused by access control, by gRPC code and role")
                 .with_unit("{denial}")
                 .build(),
+            witness_pending: meter
+                .u64_gauge("antt.witness.pending")
+                .with_description("Stored checkpoints awaiting a witness's cosignature, by witness URL")
+                .with_unit("{checkpoint}")
+                .build(),
             _gauges: [
                 gauge(meter, "antt.log.events", "Events in the log", "{event}", |o| {
                     Some(o.log_events)
@@ -200,6 +207,13 @@ impl Metrics {
     pub fn group_committed(&self, commit: &GroupCommitted) {
         self.group_events.record(commit.events as u64, &[]);
         self.group_duration.record(commit.duration.as_secs_f64(), &[]);
+    }
+
+    /// The checkpoints `witness` (a configured URL: a small fixed set) has yet to cosign,
+    /// as the notary's re-submission last counted them.
+    pub fn witness_pending(&self, witness: &str, checkpoints: usize) {
+        self.witness_pending
+            .record(checkpoints as u64, &[KeyValue::new("witness", witness.to_string())]);
     }
 
     pub fn record_denial(&self, code: tonic::Code, role: &str) {
@@ -310,6 +324,23 @@ mod tests {
                     && line.ends_with(" 1")),
             "{text}"
         );
+    }
+
+    #[test]
+    fn witness_backlogs_are_reported_by_witness() {
+        let text = scraped(|metrics| {
+            metrics.witness_pending("http://127.0.0.1:7380", 3);
+            metrics.witness_pending("http://127.0.0.1:7381", 5);
+            metrics.witness_pending("http://127.0.0.1:7380", 0);
+        });
+        let pending = |witness: &str| {
+            let label = format!("witness=\"{witness}\"");
+            text.lines()
+                .find(|line| line.starts_with("antt_witness_pending{") && line.contains(&label))
+                .and_then(|line| line.rsplit(' ').next())
+        };
+        assert_eq!(pending("http://127.0.0.1:7380"), Some("0"), "{text}");
+        assert_eq!(pending("http://127.0.0.1:7381"), Some("5"), "{text}");
     }
 
     #[test]
