@@ -183,7 +183,6 @@ async fn run_server<L: VerifiableLog>(
         config.checkpoint_events,
         shutdown_signal.clone(),
     ));
-    let audit = AuditService::new(log.clone(), notary.clone()).into_server(config.max_message_bytes);
     let (stop_projections, projections_stop) = tokio::sync::watch::channel(false);
     let projections = crate::projections::start(
         log.clone(),
@@ -200,6 +199,8 @@ async fn run_server<L: VerifiableLog>(
     ));
     let _observed = crate::telemetry::observe_server(observed(log.clone(), projections.clone()));
     let analytics = AnalyticsService::new(log.clone(), projections.clone()).into_server(config.max_message_bytes);
+    let audit =
+        AuditService::new(log.clone(), notary.clone(), projections.clone()).into_server(config.max_message_bytes);
     let projections_handle = projections.clone();
     let projections = ProjectionsService::new(log.clone(), projections).into_server(config.max_message_bytes);
     let event_store = EventStoreService::new(log, shutdown_signal).into_server(config.max_message_bytes);
