@@ -177,9 +177,10 @@ enum Probe {
     GetCheckpoint,
     CreateCheckpoint,
     GetPublicKey,
+    ExportArea,
 }
 
-const PROBES: [Probe; 16] = [
+const PROBES: [Probe; 17] = [
     Probe::GetArea,
     Probe::GetTeam,
     Probe::GetRating,
@@ -196,6 +197,7 @@ const PROBES: [Probe; 16] = [
     Probe::GetCheckpoint,
     Probe::CreateCheckpoint,
     Probe::GetPublicKey,
+    Probe::ExportArea,
 ];
 
 /// Whether `role` may make `probe`, written out from the words, not from the code.
@@ -212,7 +214,7 @@ fn expected(role: &str, probe: Probe) -> bool {
         "inspector" => {
             view || matches!(
                 probe,
-                GetAreaTree | ExportRows | GetHead | GetCheckpoint | CreateCheckpoint | GetPublicKey
+                GetAreaTree | ExportRows | GetHead | GetCheckpoint | CreateCheckpoint | GetPublicKey | ExportArea
             )
         }
         // Analysts read projections, exports and the stream.
@@ -229,6 +231,7 @@ fn expected(role: &str, probe: Probe) -> bool {
                     | GetCheckpoint
                     | CreateCheckpoint
                     | GetPublicKey
+                    | ExportArea
             )
         }
         // "courts" was granted ReportIncident and Append only.
@@ -336,6 +339,14 @@ async fn call(world: &World, channel: Authed, probe: Probe) -> Result<(), Status
             .map(drop),
         Probe::GetPublicKey => AuditClient::new(channel)
             .get_public_key(GetPublicKeyRequest::default())
+            .await
+            .map(drop),
+        Probe::ExportArea => AuditClient::new(channel)
+            .export_area(ExportAreaRequest {
+                area: selector(&world.province),
+                effective_on_or_before: Some(date(2026, 1, 1)),
+                ..Default::default()
+            })
             .await
             .map(drop),
     };

@@ -198,6 +198,7 @@ async fn an_exported_stream_carries_every_event_with_its_proof() -> TestResult {
                 )?;
                 versions.push(event.stream_version);
             }
+            Some(other) => anyhow::bail!("a stream's export sent {other:?}"),
             None => anyhow::bail!("an empty export item"),
         }
     }

@@ -104,6 +104,13 @@ impl Date {
         era * 146_097 + day_of_era - 719_468
     }
 
+    /// The UTC civil date of an instant given in microseconds since 1970-01-01T00:00:00Z:
+    /// the date an event's `effective_at` (00:00 UTC of its effective date) stands for.
+    pub fn from_unix_micros(micros: i64) -> Date {
+        const MICROS_PER_DAY: i64 = 86_400_000_000;
+        Date::from_days_since_unix_epoch(micros.div_euclid(MICROS_PER_DAY))
+    }
+
     /// The civil date `days` after 1970-01-01; the inverse of
     /// [`Date::days_since_unix_epoch`]. The API layer uses it for "today in Vietnam";
     /// days outside the supported years saturate to [`Date::MIN`] / [`Date::MAX`].

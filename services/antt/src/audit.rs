@@ -46,22 +46,31 @@ async fn connect(server: &str) -> Result<AuditClient<crate::client::Conn>, CliEr
     Ok(AuditClient::new(channel))
 }
 
+/// `--stream`: one stream's export; `--area`: the area's records.
 async fn export(audit: &mut AuditClient<crate::client::Conn>, args: ExportArgs) -> Result<(), CliError> {
-    let stream_id = args.stream_id()?;
-    let request = pb::ExportStreamRequest {
-        stream_id: stream_id.clone(),
-        effective_on_or_before: args.as_of,
+    let (mut items, mut bundle) = match (args.area_request(), &args.stream) {
+        (Some(request), _) => (
+            audit.export_area(request).await?.into_inner(),
+            Bundle::new(None, args.as_of.as_ref()),
+        ),
+        (None, stream) => {
+            let stream_id = stream.clone().unwrap_or_default();
+            let request = pb::ExportStreamRequest {
+                stream_id: stream_id.clone(),
+                effective_on_or_before: args.as_of,
+            };
+            let items = audit.export_stream(request).await?.into_inner();
+            (items, Bundle::new(Some(stream_id), args.as_of.as_ref()))
+        }
     };
-    let mut items = audit.export_stream(request).await?.into_inner();
-    let mut bundle = Bundle::new(stream_id, args.as_of.as_ref());
     while let Some(item) = items.message().await? {
         bundle.add(item).map_err(CliError::Input)?;
     }
     bundle.write(&args.out)?;
     eprintln!(
-        "wrote {} events of {} with their proofs in the tree of {} to {}",
-        bundle.events.len(),
-        bundle.stream_id,
+        "wrote {} events of {} stream(s) with their proofs in the tree of {} to {}",
+        bundle.events(),
+        bundle.streams.len(),
         bundle.tree_size().unwrap_or(0),
         args.out.display()
     );

@@ -85,14 +85,19 @@ pub struct ExportArgs {
     /// The stream to export, e.g. `area-6f1c…` or `team-…`.
     #[arg(long, required_unless_present = "area", conflicts_with = "area")]
     pub stream: Option<String>,
-    /// An area's official code (2 digits province, 3 district, 5 commune): its own stream.
-    #[arg(long)]
+    /// An area, by official code (2 digits province, 3 district, 5 commune) or by id: its
+    /// records (teams, incidents, ratings, documents, …) and, unless --only-area, those of
+    /// the areas under it and merged into it, as the tree stood on --as-of.
+    #[arg(long, requires = "as_of")]
     pub area: Option<String>,
-    /// The code list the area code is from (`2024` or `2025`) [default: by --as-of, 2025
-    /// from 01/07/2025].
-    #[arg(long)]
+    /// The code list the area code is from (`2024` or `2025`) [default: the code as the
+    /// records held it on --as-of].
+    #[arg(long, requires = "area")]
     pub list: Option<String>,
-    /// Only events effective on or before this date (YYYY-MM-DD).
+    /// With --area: only the area's own records, not those of the areas under it.
+    #[arg(long, requires = "area")]
+    pub only_area: bool,
+    /// Only events effective on or before this date (YYYY-MM-DD); required with --area.
     #[arg(long, value_parser = crate::dates::parse_date)]
     pub as_of: Option<pb::Date>,
     /// The bundle file to write.
@@ -101,31 +106,20 @@ pub struct ExportArgs {
 }
 
 impl ExportArgs {
-    /// The stream the export reads.
-    pub fn stream_id(&self) -> Result<String, crate::error::CliError> {
-        use crate::import::source::Level;
-        if let Some(stream) = &self.stream {
-            return Ok(stream.clone());
-        }
-        let code = self.area.as_deref().unwrap_or_default();
-        let level = match code.len() {
-            2 => Level::Province,
-            3 => Level::District,
-            5 => Level::Commune,
-            _ => {
-                return Err(crate::error::CliError::Input(format!(
-                    "--area {code:?}: an official code has 2 (province), 3 (district) or 5 (commune) digits"
-                )))
-            }
+    /// The area export asked for, if --area was given.
+    pub fn area_request(&self) -> Option<pb::ExportAreaRequest> {
+        use pb::area_selector::Area;
+        let area = self.area.as_deref()?;
+        let selector = match uuid::Uuid::parse_str(area) {
+            Ok(id) => Area::AreaId(id.to_string()),
+            Err(_) => Area::Code(area.to_string()),
         };
-        // The reform's communes and provinces took effect on 01/07/2025.
-        let before_reform = |date: &pb::Date| (date.year, date.month, date.day) < (2025, 7, 1);
-        let list = match (&self.list, &self.as_of) {
-            (Some(list), _) => list.clone(),
-            (None, Some(as_of)) if before_reform(as_of) => "2024".to_string(),
-            (None, _) => "2025".to_string(),
-        };
-        Ok(format!("area-{}", crate::import::identity::area_id(&list, level, code)))
+        Some(pb::ExportAreaRequest {
+            area: Some(pb::AreaSelector { area: Some(selector) }),
+            code_list: self.list.clone().unwrap_or_default(),
+            effective_on_or_before: self.as_of,
+            include_subtree: Some(!self.only_area),
+        })
     }
 }
 

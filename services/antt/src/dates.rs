@@ -39,9 +39,14 @@ pub fn parse_time(text: &str) -> Result<Timestamp, String> {
 
 /// Parses exactly `YYYY-MM-DD`, with nothing after the day, as a civil date.
 pub fn parse_date(text: &str) -> Result<pb::Date, String> {
+    parse_day(text).map(|date| date.to_proto())
+}
+
+/// [`parse_date`], as the domain's date.
+pub fn parse_day(text: &str) -> Result<Date, String> {
     let text = text.trim();
     match parse_date_prefix(text)? {
-        (date, "") => Ok(date.to_proto()),
+        (date, "") => Ok(date),
         _ => Err(format!("{text:?} is not a date; use YYYY-MM-DD, e.g. 2018-06-12")),
     }
 }

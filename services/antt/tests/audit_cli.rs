@@ -131,16 +131,19 @@ async fn an_inspector_saves_a_checkpoint_then_proves_the_log_only_grew() {
     );
     assert_exit(&antt(&server, &["verify", "bundle", &bundle, "--key", &other]).await, 1);
     let mut json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&bundle).unwrap()).unwrap();
-    let canonical = json["events"][3]["canonical"].as_str().unwrap().to_string();
+    let canonical = json["streams"][0]["events"][3]["canonical"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let mut bytes = antt_audit::encoding::parse_base64(&canonical).unwrap();
     let last = bytes.len() - 2;
     bytes[last] ^= 0x01; // inside the payload
-    json["events"][3]["canonical"] = antt_audit::encoding::base64(&bytes).into();
+    json["streams"][0]["events"][3]["canonical"] = antt_audit::encoding::base64(&bytes).into();
     let tampered = write(&temp.path().join("tampered.json"), &json.to_string());
     let refused = antt(&server, &["verify", "bundle", &tampered, "--key", &key]).await;
     assert_exit(&refused, 1);
     // Dropping an event from the middle is caught too: versions must run from 0 unbroken.
-    json["events"].as_array_mut().unwrap().remove(5);
+    json["streams"][0]["events"].as_array_mut().unwrap().remove(5);
     let shortened = write(&temp.path().join("shortened.json"), &json.to_string());
     assert_exit(
         &antt(&server, &["verify", "bundle", &shortened, "--key", &key]).await,

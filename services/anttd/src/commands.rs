@@ -87,7 +87,7 @@ pub fn effective_instant(date: Date) -> Timestamp {
 
 /// The effective date of a log instant, the inverse of [`effective_instant`]: its UTC day.
 pub fn effective_date(instant: Timestamp) -> Date {
-    Date::from_days_since_unix_epoch(instant.as_micros().div_euclid(MICROS_PER_DAY))
+    Date::from_unix_micros(instant.as_micros())
 }
 
 /// The circumstances of a command decided now by `principal`.

@@ -153,9 +153,9 @@ impl<L: EventLog> Incidents for IncidentsService<L> {
     }
 }
 
-const INCIDENT: &str = "incident";
-const TIP: &str = "tip";
-const ARREST: &str = "arrest";
+pub(crate) const INCIDENT: &str = "incident";
+pub(crate) const TIP: &str = "tip";
+pub(crate) const ARREST: &str = "arrest";
 
 async fn plan_report<L: EventLog>(
     commands: &Commands<L>,

@@ -5,6 +5,14 @@
 /// Most events one audit export proves and returns. The export is built in memory before
 /// it is sent (each event with its ~25 proof hashes is about 1.5 KiB: 15 MiB at most).
 pub const EXPORT_EVENTS_MAX: usize = 10_000;
+/// Most records (streams) one area export lists. The list is held while their events are
+/// streamed (~80 bytes a stream id: 4 MiB at most); a commune's twenty years are a few
+/// thousand records, a district's tens of thousands.
+pub const AREA_EXPORT_STREAMS_MAX: usize = 50_000;
+/// Items (events with their proofs) an area export reads ahead of its client: a slow
+/// client holds up the reading of the log, not the server's memory. Each stream's events
+/// are read whole first, so one stream holds at most `EXPORT_EVENTS_MAX` of them.
+pub const AREA_EXPORT_ITEMS_BUFFERED_MAX: usize = 64;
 /// Most witnesses a server submits its checkpoints to.
 pub const WITNESSES_MAX: usize = 16;
 /// Shortest interval between periodic checkpoints, in seconds.

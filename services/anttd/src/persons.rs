@@ -596,7 +596,7 @@ fn key_error(error: &KeyStoreError, state: &person::State) -> Status {
 
 /// The UTC date of a key store time, for a message.
 fn date_of_micros(micros: i64) -> Date {
-    Date::from_days_since_unix_epoch(micros.div_euclid(86_400_000_000))
+    Date::from_unix_micros(micros)
 }
 
 /// The key id as events store it: the UUID's 32 hex digits without hyphens, the

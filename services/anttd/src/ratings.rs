@@ -76,11 +76,21 @@ impl<L: EventLog> Ratings for RatingsService<L> {
 
 const RATING: &str = "rating";
 
+/// The stream of a unit's rating of a year: "rating-<unit uuid>-<year>".
+pub(crate) fn rating_stream(unit_area_id: Uuid, year: i32) -> String {
+    request::stream_id(RATING, rating_key(unit_area_id, year))
+}
+
+/// The key of a unit's record of a year, after the kind in its stream id.
+fn rating_key(unit_area_id: Uuid, year: i32) -> String {
+    format!("{unit_area_id}-{year}")
+}
+
 /// The unit, the year and the key of their record ("<unit uuid>-<year>").
 fn unit_year(fields: &mut Fields, unit_area_id: &str, year: i32) -> (Uuid, i32, String) {
     let unit_area_id = fields.uuid("unit_area_id", unit_area_id);
     let year = fields.year("year", year);
-    (unit_area_id, year, format!("{unit_area_id}-{year}"))
+    (unit_area_id, year, rating_key(unit_area_id, year))
 }
 
 /// What a command on a registered unit's year gets besides its own fields.
@@ -228,7 +238,7 @@ async fn safe_years_before<L: EventLog>(
     let mut run = 0;
     while run + 1 < rating::RECOGNITION_YEARS_MAX {
         let earlier = year.saturating_sub(run as i32 + 1);
-        let stream = request::stream_id(RATING, format!("{unit_area_id}-{earlier}"));
+        let stream = rating_stream(unit_area_id, earlier);
         let loaded = commands.load::<Rating>(&stream).await?;
         if loaded.timeline.state_as_of(as_of).is_safe() != Some(true) {
             break;

@@ -15,6 +15,13 @@ mod documents;
 mod figures;
 mod offices;
 
+/// The kinds of their streams, `<kind>-<uuid>`.
+pub(crate) use awards::AWARD;
+pub(crate) use conferences::CONFERENCE;
+pub(crate) use documents::DOCUMENT;
+pub(crate) use figures::FIGURE;
+pub(crate) use offices::OFFICE;
+
 use std::sync::Arc;
 
 use antt_domain::body::Body;

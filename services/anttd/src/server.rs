@@ -184,7 +184,6 @@ async fn run_server<L: VerifiableLog>(
         shutdown_signal.clone(),
     ));
     tokio::spawn(audit::run_resubmissions(notary.clone(), shutdown_signal.clone()));
-    let audit = AuditService::new(log.clone(), notary.clone()).into_server(config.max_message_bytes);
     let (stop_projections, projections_stop) = tokio::sync::watch::channel(false);
     let projections = crate::projections::start(
         log.clone(),
@@ -201,6 +200,8 @@ async fn run_server<L: VerifiableLog>(
     ));
     let _observed = crate::telemetry::observe_server(observed(log.clone(), projections.clone()));
     let analytics = AnalyticsService::new(log.clone(), projections.clone()).into_server(config.max_message_bytes);
+    let audit =
+        AuditService::new(log.clone(), notary.clone(), projections.clone()).into_server(config.max_message_bytes);
     let projections_handle = projections.clone();
     let projections = ProjectionsService::new(log.clone(), projections).into_server(config.max_message_bytes);
     let event_store = EventStoreService::new(log, shutdown_signal).into_server(config.max_message_bytes);

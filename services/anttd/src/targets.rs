@@ -68,7 +68,7 @@ impl<L: EventLog> Targets for TargetsService<L> {
     }
 }
 
-const TARGET: &str = "target";
+pub(crate) const TARGET: &str = "target";
 
 /// The domain calls a threshold that does not suit the indicator a bad "threshold"; the
 /// client set one case of the oneof.

@@ -8,6 +8,7 @@ mod export;
 mod figures;
 mod forces;
 mod incidents;
+mod located;
 mod ratings;
 mod remediation;
 mod series;
@@ -18,6 +19,7 @@ pub use export::{export_areas, export_snapshot, incidents_in, member_changes_in,
 pub use figures::reported_figures;
 pub use forces::{coverage, forces_summary, person_history, roster};
 pub use incidents::incident_summary;
+pub use located::{located_in, targets_with_units_in, Located};
 pub use ratings::rating_summary;
 pub use remediation::{remediation, target_attainment};
 pub use series::{team_history, yearly_series};

@@ -2,10 +2,12 @@
 //! witnesses checkpoints, the task that submits again what a witness missed, and the
 //! checkpoint signing key.
 
+mod area_export;
 pub mod notary;
 pub mod resubmit;
 pub mod service;
 pub mod signing_key;
+mod stream_events;
 
 pub use notary::{run_checkpoints, Notary, NotaryError, Witness};
 pub use resubmit::run_resubmissions;

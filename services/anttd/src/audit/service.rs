@@ -6,29 +6,37 @@ use std::sync::Arc;
 
 use antt_audit::merkle::{self, Hash};
 use antt_domain::Date;
-use antt_log::{codec, ReadStreamRequest, RecordedEvent, VerifiableLog};
+use antt_log::{codec, RecordedEvent, VerifiableLog};
 use antt_proto::v1 as pb;
 use antt_proto::v1::audit_server::{Audit, AuditServer};
 use tonic::{Request, Response, Status};
 use tracing::Instrument;
 
+use super::area_export;
+use super::stream_events::dense_events;
 use crate::audit::notary::Notary;
-use crate::commands::effective_date;
 use crate::convert;
 use crate::limits;
+use crate::projections::Projections;
 use crate::request::Fields;
 use crate::status;
 use crate::streams::ResponseStream;
 
-/// The gRPC service over a log and its notary.
+/// The gRPC service over a log, its notary, and the projections that tell which records
+/// an area's export carries.
 pub struct AuditService<L> {
     log: Arc<L>,
     notary: Arc<Notary<L>>,
+    projections: Projections,
 }
 
 impl<L: VerifiableLog> AuditService<L> {
-    pub fn new(log: Arc<L>, notary: Arc<Notary<L>>) -> Self {
-        AuditService { log, notary }
+    pub fn new(log: Arc<L>, notary: Arc<Notary<L>>, projections: Projections) -> Self {
+        AuditService {
+            log,
+            notary,
+            projections,
+        }
     }
 
     pub fn into_server(self, max_message_bytes: usize) -> AuditServer<Self> {
@@ -96,12 +104,18 @@ impl<L: VerifiableLog> AuditService<L> {
     /// The stream's events up to the date, proved in a checkpoint that covers them all.
     async fn export_stream(&self, request: pb::ExportStreamRequest) -> Result<Vec<pb::ExportItem>, Status> {
         let (stream_id, until) = export_request(&request)?;
-        let events = self.stream_events(&stream_id, until).await?;
+        if self
+            .log
+            .stream_info(&stream_id)
+            .await
+            .map_err(status::read_error)?
+            .is_none()
+        {
+            return Err(status::stream_not_found(&stream_id));
+        }
+        let events = dense_events(self.log.as_ref(), &stream_id, until, self.log.tree_head().size).await?;
         let needed = events.last().map_or(1, |event| event.position + 1);
-        let checkpoint = match self.notary.latest().await.map_err(status::read_error)? {
-            Some(checkpoint) if checkpoint.tree_size >= needed => checkpoint,
-            _ => self.notary.checkpoint_now().await.map_err(status::notary_error)?,
-        };
+        let checkpoint = self.checkpoint_covering(needed).await?;
         let mut items = vec![export_item(pb::export_item::Item::Checkpoint(checkpoint.clone()))];
         for event in events {
             let hashes = self
@@ -115,55 +129,38 @@ impl<L: VerifiableLog> AuditService<L> {
         Ok(items)
     }
 
-    async fn stream_events(&self, stream_id: &str, until: Option<Date>) -> Result<Vec<RecordedEvent>, Status> {
-        if self
-            .log
-            .stream_info(stream_id)
-            .await
-            .map_err(status::read_error)?
-            .is_none()
-        {
-            return Err(status::stream_not_found(stream_id));
+    /// The latest checkpoint if it covers the first `needed` events, else a new one of
+    /// the committed head.
+    async fn checkpoint_covering(&self, needed: u64) -> Result<pb::SignedCheckpoint, Status> {
+        match self.notary.latest().await.map_err(status::read_error)? {
+            Some(checkpoint) if checkpoint.tree_size >= needed => Ok(checkpoint),
+            _ => self.notary.checkpoint_now().await.map_err(status::notary_error),
         }
-        let mut events = Vec::new();
-        let mut from_version = Some(0);
-        while let Some(version) = from_version {
-            let page = self
-                .log
-                .read_stream(ReadStreamRequest {
-                    stream_id: stream_id.to_string(),
-                    from_version: Some(version),
-                    direction: antt_log::Direction::Forwards,
-                    max_count: 0,
-                })
-                .await
-                .map_err(status::read_error)?;
-            from_version = page.last().map(|event| event.stream_version + 1);
-            if events.len() + page.len() > limits::EXPORT_EVENTS_MAX {
-                return Err(status::too_many(format!(
-                    "stream {stream_id:?} has more than {} events to export; export it up to an earlier date",
-                    limits::EXPORT_EVENTS_MAX
-                )));
-            }
-            events.extend(
-                page.into_iter()
-                    .filter(|event| until.is_none_or(|until| effective_date(event.effective_at) <= until)),
-            );
-        }
-        Ok(events)
+    }
+
+    /// An area's export: the checkpoint of the head first, then the records the
+    /// projections list at its size, streamed.
+    async fn export_area(&self, request: pb::ExportAreaRequest) -> Result<ResponseStream<pb::ExportItem>, Status> {
+        let asked = area_export::read(&request)?;
+        let checkpoint = self.checkpoint_covering(self.log.tree_head().size.max(1)).await?;
+        let scope = area_export::scope(self.log.as_ref(), &self.projections, &asked, checkpoint.tree_size).await?;
+        let (sender, receiver) = tokio::sync::mpsc::channel(limits::AREA_EXPORT_ITEMS_BUFFERED_MAX);
+        let send = area_export::send(Arc::clone(&self.log), checkpoint, asked, scope, sender);
+        tokio::spawn(send.instrument(tracing::Span::current()));
+        Ok(Box::pin(tokio_stream::wrappers::ReceiverStream::new(receiver)))
     }
 }
 
 /// An event with its canonical bytes and its proof, whose leaf is computed from those
 /// bytes exactly as a client will (encoded once).
-struct Proven {
+pub(super) struct Proven {
     event: RecordedEvent,
     canonical: Vec<u8>,
     proof: pb::InclusionProof,
 }
 
 impl Proven {
-    fn new(event: RecordedEvent, tree_size: u64, hashes: &[Hash]) -> Proven {
+    pub(super) fn new(event: RecordedEvent, tree_size: u64, hashes: &[Hash]) -> Proven {
         let canonical = codec::canonical_bytes(&event);
         let proof = pb::InclusionProof {
             position: event.position,
@@ -178,7 +175,7 @@ impl Proven {
         }
     }
 
-    fn into_proto(self) -> pb::ProvenEvent {
+    pub(super) fn into_proto(self) -> pb::ProvenEvent {
         pb::ProvenEvent {
             event: Some(convert::recorded_event_to_proto(self.event)),
             canonical: self.canonical,
@@ -187,7 +184,7 @@ impl Proven {
     }
 }
 
-fn export_item(item: pb::export_item::Item) -> pb::ExportItem {
+pub(super) fn export_item(item: pb::export_item::Item) -> pb::ExportItem {
     pb::ExportItem { item: Some(item) }
 }
 
@@ -277,5 +274,16 @@ impl<L: VerifiableLog> Audit for AuditService<L> {
         let items = self.export_stream(request).instrument(span).await?;
         let stream = tokio_stream::iter(items.into_iter().map(Ok));
         Ok(Response::new(Box::pin(stream)))
+    }
+
+    type ExportAreaStream = ResponseStream<pb::ExportItem>;
+
+    async fn export_area(
+        &self,
+        request: Request<pb::ExportAreaRequest>,
+    ) -> Result<Response<Self::ExportAreaStream>, Status> {
+        let request = request.into_inner();
+        let span = tracing::info_span!("ExportArea", area = ?request.area, until = ?request.effective_on_or_before);
+        self.export_area(request).instrument(span).await.map(Response::new)
     }
 }

@@ -178,7 +178,7 @@ pub(crate) async fn resolve<L: EventLog>(
 
 /// The applied position once it reaches `wanted`; UNAVAILABLE with the lag if it does
 /// not within the wait, INTERNAL if the projections halted.
-async fn wait_for(mut progress: watch::Receiver<Progress>, wanted: u64, head: u64) -> Result<u64, Status> {
+pub(crate) async fn wait_for(mut progress: watch::Receiver<Progress>, wanted: u64, head: u64) -> Result<u64, Status> {
     let reached = |progress: &Progress| progress.applied >= wanted || progress.halted.is_some();
     let wait = Duration::from_millis(limits::PROJECTION_WAIT_MILLIS_MAX);
     let reached_in_time = matches!(tokio::time::timeout(wait, progress.wait_for(reached)).await, Ok(Ok(_)));

@@ -11,7 +11,7 @@ use crate::commands::Commands;
 use crate::persons::Persons;
 use crate::request::{self, Fields, Planned};
 
-const AWARD: &str = "award";
+pub(crate) const AWARD: &str = "award";
 
 const GRANTED_BY: BodyPaths = BodyPaths {
     body: "granted_by",

@@ -11,7 +11,7 @@ use crate::commands::Commands;
 use crate::persons::Persons;
 use crate::request::{self, Fields, Planned};
 
-const CONFERENCE: &str = "conference";
+pub(crate) const CONFERENCE: &str = "conference";
 
 const ORGANISER: BodyPaths = BodyPaths {
     body: "organiser",

@@ -9,7 +9,7 @@ use super::BodyPaths;
 use crate::commands::Commands;
 use crate::request::{self, Fields, Planned};
 
-const DOCUMENT: &str = "document";
+pub(crate) const DOCUMENT: &str = "document";
 
 const ISSUED_BY: BodyPaths = BodyPaths {
     body: "issued_by",

@@ -8,7 +8,7 @@ use tonic::Status;
 use crate::commands::Commands;
 use crate::request::{self, Fields, Planned};
 
-const FIGURE: &str = "figure";
+pub(crate) const FIGURE: &str = "figure";
 
 /// The domain calls the source document "source" and the period "period"; the client
 /// gave the source in the header and the period as one case of the oneof.

@@ -15,7 +15,7 @@ use crate::persons::Persons;
 use crate::request::{self, Fields, Planned};
 use crate::status;
 
-const OFFICE: &str = "office";
+pub(crate) const OFFICE: &str = "office";
 
 pub(super) async fn plan_take<L: EventLog>(
     commands: &Commands<L>,
