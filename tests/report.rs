@@ -132,10 +132,10 @@ async fn a_report_gives_each_years_figures_and_the_totals() {
         "## 5. Hộ gia đình tham gia tổ an ninh xã hội (tính đến cuối kỳ)\n",
         "## 6. Vụ việc về an ninh, trật tự\n",
         "## 10. Xếp loại khu dân cư an toàn về ANTT\n",
-        "| 2020 | Tổ bảo vệ ANTT | 1 | 2 | 3 | 2 | 66,7 | 1 | 0 |\n",
+        "| 2020 | Tổ bảo vệ ANTT | 1 | 2 | 3 | 2 | 66,7 | 1 | 0 | 0 | 0 |\n",
         "| 2020 | 1 | 1 | 31 | 312 | 9,9 |\n",
         "| 2021 | Tổ bảo vệ ANTT | Chuyển nơi cư trú | 1 |\n",
-        "| 2020 | Tổ an ninh xã hội | 1 | 1 | 0 | 0 | – | 0 | 0 |\n",
+        "| 2020 | Tổ an ninh xã hội | 1 | 1 | 0 | 0 | – | 0 | 0 | 0 | 0 |\n",
         "| 2021 | 1 | 1 | 1 | 1 | 100,0 | 1 | 0 | 0 | 0 | 1 | 0 | 0 |\n",
     ] {
         assert!(markdown.contains(heading), "{heading:?} is missing from:\n{markdown}");
