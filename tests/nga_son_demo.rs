@@ -327,7 +327,30 @@ async fn check_forces(reader: &mut Reader, decade_start: Date) {
         };
         assert_eq!((teams.teams, teams.members), (234, 702), "{year}");
         assert_eq!((teams.departures, teams.replacements), (expected, expected), "{year}");
+        // 4191/QĐ-UBND is in force from 04/03/2013; by the year's end every deputy is
+        // the thôn đội trưởng and every leader the công an viên.
+        let under_policy = if year >= figures::PROTECTION_TEAMS_RESTRUCTURED {
+            234
+        } else {
+            0
+        };
+        assert_eq!(
+            (teams.teams_under_policy, teams.teams_not_conforming),
+            (under_policy, 0),
+            "{year}"
+        );
     }
+    // On its first day only the first commune's deputies had given way (không đúng cơ cấu).
+    let first_day = date(figures::PROTECTION_TEAMS_RESTRUCTURED, 3, 4);
+    let teams = reader
+        .force(first_day, first_day, ForceType::SecurityProtectionTeam)
+        .await;
+    assert_eq!(teams.teams_under_policy, 234);
+    assert!(
+        0 < teams.teams_not_conforming && teams.teams_not_conforming < 234,
+        "{} teams not conforming on {first_day:?}",
+        teams.teams_not_conforming
+    );
     // Replacements year by year, as the demo's tables put them.
     for (year, replaced) in figures::COMMITTEE_REPLACEMENTS_BY_YEAR {
         let committees = reader

@@ -3,7 +3,7 @@
 
 use crate::codec::{DecodeError, DomainEvent};
 use crate::{area, arrest, incident, inspection, person, rating, target, team, tip};
-use crate::{award, conference, document, figure, office};
+use crate::{award, composition, conference, document, figure, office};
 
 /// An event of any aggregate.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,6 +22,7 @@ pub enum AnyEvent {
     Award(award::Event),
     Conference(conference::Event),
     Office(office::Event),
+    Composition(composition::Event),
 }
 
 impl AnyEvent {
@@ -58,6 +59,8 @@ impl AnyEvent {
             conference::Event::decode(event_type, schema_version, payload).map(AnyEvent::Conference)
         } else if owns::<office::Event>(event_type) {
             office::Event::decode(event_type, schema_version, payload).map(AnyEvent::Office)
+        } else if owns::<composition::Event>(event_type) {
+            composition::Event::decode(event_type, schema_version, payload).map(AnyEvent::Composition)
         } else {
             Err(DecodeError::UnknownEventType {
                 event_type: event_type.to_owned(),
@@ -82,6 +85,7 @@ impl AnyEvent {
             award::Event::EVENT_TYPES,
             conference::Event::EVENT_TYPES,
             office::Event::EVENT_TYPES,
+            composition::Event::EVENT_TYPES,
         ]
         .into_iter()
         .flatten()
@@ -144,6 +148,7 @@ mod tests {
             AnyEvent::Award(e) => drop(award::Award::evolve(Default::default(), e)),
             AnyEvent::Conference(e) => drop(conference::Conference::evolve(Default::default(), e)),
             AnyEvent::Office(e) => drop(office::Office::evolve(Default::default(), e)),
+            AnyEvent::Composition(e) => drop(composition::Composition::evolve(Default::default(), e)),
         }
     }
 

@@ -315,12 +315,18 @@ pub enum DomainError {
     /// The office is not one of an area of this level.
     #[error("a {office} is not an office of a {level} (chức danh không thuộc cấp địa bàn này)")]
     OfficeNotAtLevel { office: &'static str, level: &'static str },
-    /// The tenure already ended.
-    #[error("the tenure already ended on {left_on} (đã thôi giữ chức danh); a tenure ends once")]
-    OfficeAlreadyLeft { left_on: Date },
-    /// A tenure would end on or before the day it began.
-    #[error("a tenure ends after the day it began, {taken_on} (ngày nhận chức danh)")]
-    LeftNotAfterTaken { taken_on: Date },
+    /// A record that ends once (a tenure, a composition policy) already ended.
+    #[error("{what} already ended on {ended_on} (đã kết thúc); it ends once")]
+    AlreadyEnded { what: &'static str, ended_on: Date },
+    /// A record would end on or before the day it began.
+    #[error("{what} ends after the day it began, {began_on} (ngày bắt đầu)")]
+    EndNotAfterStart { what: &'static str, began_on: Date },
+    /// A composition policy named an area that is not a province.
+    #[error(
+        "a composition policy (cơ cấu) is a province's (tỉnh, thành phố trực thuộc trung ương), \
+         not a {level}'s"
+    )]
+    CompositionNotOfProvince { level: &'static str },
 }
 
 impl DomainError {

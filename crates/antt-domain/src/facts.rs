@@ -134,6 +134,24 @@ pub(crate) fn ensure_open_on(
     ensure_since(what, effective, recorded_on)
 }
 
+/// A record that begins once and ends once (a tenure, a composition policy) may end on
+/// `end`: it began (on `began_on`), has not ended, and `end` is after the day it began.
+pub(crate) fn ensure_may_end(
+    what: &'static str,
+    began_on: Option<Date>,
+    ended_on: Option<Date>,
+    end: Date,
+) -> Result<(), DomainError> {
+    let began_on = ensure_recorded(what, began_on)?;
+    if let Some(ended_on) = ended_on {
+        return Err(DomainError::AlreadyEnded { what, ended_on });
+    }
+    if end <= began_on {
+        return Err(DomainError::EndNotAfterStart { what, began_on });
+    }
+    Ok(())
+}
+
 /// The fact does not take effect after the day it is recorded.
 pub(crate) fn ensure_not_after_recording(effective: Date, ctx: &Context) -> Result<(), DomainError> {
     if effective > ctx.recorded_date {

@@ -19,7 +19,8 @@
 //! - The facts the source reports are made of: [`document`] (directive documents),
 //!   [`figure`] (reported figures and their corrections), [`award`] (awards),
 //!   [`conference`] (conferences, training classes and their attendees), [`office`]
-//!   (offices held, one tenure per record); [`body`] is the issuing body they share.
+//!   (offices held, one tenure per record), [`composition`] (a province's team composition
+//!   policies, cơ cấu); [`body`] is the issuing body they share.
 //! - [`timeline`]: [`Timeline`], a record's events in valid time; how every command is
 //!   decided and every view is read.
 //! - [`any_event`]: [`AnyEvent`], any aggregate's event, for readers of the whole log.
@@ -100,6 +101,7 @@ pub mod arrest;
 pub mod award;
 pub mod body;
 pub mod codec;
+pub mod composition;
 pub mod conference;
 pub mod date;
 pub mod document;

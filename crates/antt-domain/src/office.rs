@@ -102,6 +102,8 @@ impl State {
     }
 }
 
+const TENURE: &str = "the tenure (nhiệm kỳ giữ chức danh)";
+
 fn command_effective_date(command: &Command) -> Date {
     match command {
         Command::Take(take) => take.effective_date,
@@ -146,7 +148,7 @@ fn decide_take(take: Take, ctx: &Context) -> Result<Event, DomainError> {
 /// the commune), the police chief to a commune, a People's Committee chair to a
 /// province, district or commune; Party secretaries, heads of mass organisations and other
 /// offices to any area.
-fn ensure_office_of_level(kind: pb::OfficeKind, level: pb::AreaLevel) -> Result<(), DomainError> {
+pub(crate) fn ensure_office_of_level(kind: pb::OfficeKind, level: pb::AreaLevel) -> Result<(), DomainError> {
     use pb::AreaLevel as L;
     use pb::OfficeKind as K;
     let fits = match kind {
@@ -208,17 +210,13 @@ fn decide_leave(state: &State, leave: Leave, ctx: &Context) -> Result<Event, Dom
 /// Whether `event` holds on the tenure as it stood just before it took effect.
 pub fn check(state: &State, event: &Event) -> Result<(), DomainError> {
     match event {
-        Event::Taken(_) => facts::ensure_not_recorded("the tenure (nhiệm kỳ giữ chức danh)", state.taken_on),
-        Event::Left(e) => {
-            let taken_on = facts::ensure_recorded("the tenure (nhiệm kỳ giữ chức danh)", state.taken_on)?;
-            if let Some(left_on) = state.left_on {
-                return Err(DomainError::OfficeAlreadyLeft { left_on });
-            }
-            if Date::from_event(e.effective_date.as_ref()) <= taken_on {
-                return Err(DomainError::LeftNotAfterTaken { taken_on });
-            }
-            Ok(())
-        }
+        Event::Taken(_) => facts::ensure_not_recorded(TENURE, state.taken_on),
+        Event::Left(e) => facts::ensure_may_end(
+            TENURE,
+            state.taken_on,
+            state.left_on,
+            Date::from_event(e.effective_date.as_ref()),
+        ),
     }
 }
 
@@ -304,22 +302,25 @@ mod tests {
         let mut events = taken_2013();
         assert_eq!(
             check(events.clone(), leave(date(2013, 3, 1))),
-            Err(DomainError::LeftNotAfterTaken {
-                taken_on: date(2013, 3, 1)
+            Err(DomainError::EndNotAfterStart {
+                what: TENURE,
+                began_on: date(2013, 3, 1)
             })
         );
         // Before it was taken: judged against the tenure as taken.
         assert_eq!(
             check(events.clone(), leave(date(2012, 1, 1))),
-            Err(DomainError::LeftNotAfterTaken {
-                taken_on: date(2013, 3, 1)
+            Err(DomainError::EndNotAfterStart {
+                what: TENURE,
+                began_on: date(2013, 3, 1)
             })
         );
         events.extend(check(events.clone(), leave(date(2020, 6, 1))).unwrap());
         assert_eq!(
             check(events.clone(), leave(date(2020, 7, 1))),
-            Err(DomainError::OfficeAlreadyLeft {
-                left_on: date(2020, 6, 1)
+            Err(DomainError::AlreadyEnded {
+                what: TENURE,
+                ended_on: date(2020, 6, 1)
             })
         );
         // Earlier in valid time, the recorded end would be a second one.
@@ -327,8 +328,9 @@ mod tests {
             check(events, leave(date(2019, 1, 1))),
             Err(DomainError::ContradictsLaterRecord {
                 on: date(2020, 6, 1),
-                rule: Box::new(DomainError::OfficeAlreadyLeft {
-                    left_on: date(2019, 1, 1)
+                rule: Box::new(DomainError::AlreadyEnded {
+                    what: TENURE,
+                    ended_on: date(2019, 1, 1)
                 }),
             })
         );

@@ -357,7 +357,8 @@ impl Seat {
         }
     }
 
-    fn vietnamese(self) -> &'static str {
+    /// The seat as a clerk calls it.
+    pub fn vietnamese(self) -> &'static str {
         match self {
             Seat::Head => "tổ trưởng",
             Seat::Deputy => "tổ phó",
@@ -652,20 +653,24 @@ fn decide_establish(_state: &State, establish: Establish, ctx: &Context) -> Resu
 /// cluster of the households of a village) in a residential area. Core force teams and
 /// self-management models are formed wherever the sponsoring organisation works.
 fn ensure_force_fits_level(force_type: pb::ForceType, level: pb::AreaLevel) -> Result<(), DomainError> {
-    let fits = match force_type {
-        pb::ForceType::SteeringCommittee => level == pb::AreaLevel::Commune,
-        pb::ForceType::VillageSubCommittee
-        | pb::ForceType::SecurityProtectionTeam
-        | pb::ForceType::SocialSecurityGroup => level == pb::AreaLevel::ResidentialArea,
-        pb::ForceType::CoreForceTeam | pb::ForceType::SelfManagementModel | pb::ForceType::Unspecified => true,
-    };
-    if fits {
+    if force_level(force_type).is_none_or(|fits| fits == level) {
         return Ok(());
     }
     Err(DomainError::ForceLevelMismatch {
         force: force_label(force_type),
         level: crate::area::level_label(level),
     })
+}
+
+/// The one area level a kind of force is formed at; None for those formed at any level.
+pub fn force_level(force_type: pb::ForceType) -> Option<pb::AreaLevel> {
+    match force_type {
+        pb::ForceType::SteeringCommittee => Some(pb::AreaLevel::Commune),
+        pb::ForceType::VillageSubCommittee
+        | pb::ForceType::SecurityProtectionTeam
+        | pb::ForceType::SocialSecurityGroup => Some(pb::AreaLevel::ResidentialArea),
+        pb::ForceType::CoreForceTeam | pb::ForceType::SelfManagementModel | pb::ForceType::Unspecified => None,
+    }
 }
 
 fn force_label(force_type: pb::ForceType) -> &'static str {

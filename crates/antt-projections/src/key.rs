@@ -54,6 +54,8 @@ pub enum Kind {
     Action = 20,
     /// A target's year: `target ‖ target_id ‖ year`.
     Target = 21,
+    /// A composition policy in force: `composition ‖ province_id ‖ policy_id`.
+    CompositionPolicy = 22,
 }
 
 /// Builds a key part by part.

@@ -14,3 +14,8 @@ pub const SUBTREE_AREAS_MAX: usize = 200_000;
 /// Years a consecutive-safe-years count looks back: the run that earns the highest
 /// recognition.
 pub const SAFE_STREAK_YEARS_MAX: i32 = antt_domain::rating::RECOGNITION_YEARS_MAX as i32;
+
+/// Levels walked up the area tree to find a team's commune and province (village,
+/// commune, district, province, and a margin for the 2025 reform's records), as anttd's
+/// jurisdiction walk does.
+pub const AREA_TREE_DEPTH_MAX: usize = 8;

@@ -3,6 +3,7 @@
 use antt_domain::area::Area;
 use antt_domain::arrest::Arrest;
 use antt_domain::award::Award;
+use antt_domain::composition::Composition;
 use antt_domain::conference::Conference;
 use antt_domain::document::Document;
 use antt_domain::figure::Figure;
@@ -148,7 +149,22 @@ macro_rules! records {
     };
 }
 
-records!(Area, Team, Incident, Rating, Arrest, Tip, Document, Conference, Award, Figure, Office, Inspection, Target);
+records!(
+    Area,
+    Team,
+    Incident,
+    Rating,
+    Arrest,
+    Tip,
+    Document,
+    Conference,
+    Award,
+    Figure,
+    Office,
+    Inspection,
+    Target,
+    Composition,
+);
 
 impl Record {
     pub fn is_empty(&self) -> bool {

@@ -1722,11 +1722,20 @@ impl<'h> Oracle<'h> {
                         &b.team_id,
                     ))
                 });
-                // The histories hold no offices (tenures are not generated).
+                // The histories hold no offices and no composition policies (neither is
+                // generated), so every team is under no policy.
+                let compositions = teams
+                    .iter()
+                    .map(|team| pb::TeamComposition {
+                        team_id: team.team_id.clone(),
+                        ..Default::default()
+                    })
+                    .collect();
                 Answer::Roster(pb::RosterResponse {
                     answered: None,
                     teams,
                     offices: Vec::new(),
+                    compositions,
                 })
             }
             Query::Forces(area, period) => Answer::Forces(self.forces(&world, area, *period)?),

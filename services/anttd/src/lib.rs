@@ -24,7 +24,8 @@
 //! - [`inspections`]: the `antt.v1.Inspections` service: findings and remedial actions.
 //! - [`targets`]: the `antt.v1.Targets` service: a resolution's yearly targets and values.
 //! - [`records`]: the `antt.v1.Records` service: directive documents, reported figures,
-//!   awards, conferences and offices held, each read as of a date.
+//!   awards, conferences, offices held and team composition policies, each read as of a
+//!   date.
 //! - `views`: the read models of the Get RPCs, one module per kind of record.
 //! - [`streams`]: log reads and subscriptions as gRPC response streams.
 //! - [`convert`]: wire types to log types and back, with field-by-field checks.

@@ -1,7 +1,8 @@
 //! The `antt.v1.Records` service: the facts the source reports are made of besides
 //! forces, incidents and ratings. One file per kind of record, each with its commands and
 //! its view: `documents` (`document-<uuid>`), `figures` (`figure-<uuid>`), `awards`
-//! (`award-<uuid>`), `conferences` (`conference-<uuid>`), `offices` (`office-<uuid>`).
+//! (`award-<uuid>`), `conferences` (`conference-<uuid>`), `offices` (`office-<uuid>`),
+//! `compositions` (a province's team composition policies, `composition-<uuid>`).
 //!
 //! Commands are read with `request`'s helpers and recorded by [`Commands::execute`];
 //! facts about other records (areas, teams) are read here and put into the command; a
@@ -10,6 +11,7 @@
 //! today in Vietnam), so a record that did not exist yet that day is NOT_FOUND.
 
 mod awards;
+mod compositions;
 mod conferences;
 mod documents;
 mod figures;
@@ -131,6 +133,37 @@ impl<L: EventLog> Records for RecordsService<L> {
     async fn get_office(&self, request: Request<pb::GetOfficeRequest>) -> Answer<pb::OfficeView> {
         let answer = |r| offices::view(&self.commands, r);
         request::query("GetOffice", request, |r| &r.tenure_id, answer).await
+    }
+
+    async fn issue_composition_policy(
+        &self,
+        request: Request<pb::IssueCompositionPolicyRequest>,
+    ) -> Answer<pb::CommandResult> {
+        let plan = |r| compositions::plan_issue(&self.commands, r);
+        request::command(
+            &self.commands,
+            "IssueCompositionPolicy",
+            request,
+            |r| &r.policy_id,
+            plan,
+        )
+        .await
+    }
+
+    async fn end_composition_policy(
+        &self,
+        request: Request<pb::EndCompositionPolicyRequest>,
+    ) -> Answer<pb::CommandResult> {
+        let plan = |r| std::future::ready(compositions::plan_end(r));
+        request::command(&self.commands, "EndCompositionPolicy", request, |r| &r.policy_id, plan).await
+    }
+
+    async fn get_composition_policy(
+        &self,
+        request: Request<pb::GetCompositionPolicyRequest>,
+    ) -> Answer<pb::CompositionPolicyView> {
+        let answer = |r| compositions::view(&self.commands, r);
+        request::query("GetCompositionPolicy", request, |r| &r.policy_id, answer).await
     }
 }
 

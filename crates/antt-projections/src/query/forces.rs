@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use antt_proto::v1 as pb;
 
 use super::areas::areas_of;
+use super::composition::Composer;
 use super::{collect, decoded, next_day, percent, AreaRef, Period, QueryError};
 use crate::bitemporal::Snapshot;
 use crate::key::{KeyBuilder, Kind};
@@ -31,10 +32,16 @@ pub fn roster<S: Store>(
     teams.sort_by(|a, b| {
         (a.force_type, &a.area_id, &a.name, &a.team_id).cmp(&(b.force_type, &b.area_id, &b.name, &b.team_id))
     });
+    let mut composer = Composer::new(snapshot, &areas);
+    let compositions = teams
+        .iter()
+        .map(|team| composer.judge(team))
+        .collect::<Result<_, _>>()?;
     Ok(pb::RosterResponse {
         answered: None,
         teams,
         offices,
+        compositions,
     })
 }
 
@@ -80,9 +87,13 @@ pub fn forces_summary<S: Store>(
 ) -> Result<pb::ForcesSummaryResponse, QueryError> {
     let areas = areas_of(snapshot, area)?;
     let mut forces: BTreeMap<i32, pb::ForceCount> = BTreeMap::new();
+    let mut composer = Composer::new(snapshot, &areas);
     for team in teams_in(snapshot, &areas)? {
+        let composition = composer.judge(&team)?;
         let count = forces.entry(team.force_type).or_default();
         let members = team.members.len() as u32;
+        count.teams_under_policy += u32::from(!composition.policy_ids.is_empty());
+        count.teams_not_conforming += u32::from(!composition.breaches.is_empty());
         count.teams += 1;
         count.members += members;
         if team.quota > 0 {

@@ -4,6 +4,7 @@
 
 mod activity;
 mod areas;
+mod composition;
 mod export;
 mod figures;
 mod forces;

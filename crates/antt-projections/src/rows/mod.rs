@@ -6,6 +6,7 @@
 
 mod activity;
 mod area;
+mod composition;
 mod figure;
 mod incident;
 mod inspection;

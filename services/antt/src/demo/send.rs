@@ -237,6 +237,7 @@ async fn call(clients: &mut Clients, request: &Request) -> Result<bool, Status> 
         Request::RecordConferenceAttendees(r) => new(c.records.record_conference_attendees(r.clone()).await?),
         Request::GrantAward(r) => new(c.records.grant_award(r.clone()).await?),
         Request::TakeOffice(r) => new(c.records.take_office(r.clone()).await?),
+        Request::IssueCompositionPolicy(r) => new(c.records.issue_composition_policy(r.clone()).await?),
     })
 }
 

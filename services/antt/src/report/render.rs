@@ -249,6 +249,8 @@ mod tests {
             forces: pb::ForcesSummaryResponse {
                 forces: vec![pb::ForceCount {
                     joins: 2,
+                    teams_under_policy: 1,
+                    teams_not_conforming: 1,
                     ..protection_team(1, 2, 3)
                 }],
                 ..Default::default()
@@ -423,6 +425,7 @@ mod tests {
         assert_eq!(y2020["period"]["from"], "2020-01-01");
         assert_eq!(y2020["forces"][0]["force_type"], "security_protection_team");
         assert_eq!(y2020["forces"][0]["quota_filled_percent"], 66.7);
+        assert_eq!(y2020["forces"][0]["teams_not_conforming"], 1, "không đúng cơ cấu");
         assert_eq!(y2020["coverage"]["percent"], 9.9);
         assert_eq!(y2020["incidents"]["mediation_success_percent"], 66.7);
         assert_eq!(y2020["incidents_by_level"][0]["level"], "commune_police");
@@ -472,8 +475,9 @@ mod tests {
             text.contains("\n## 2. Lực lượng theo loại (tính đến cuối kỳ)\n"),
             "{text}"
         );
+        assert!(text.contains("| Không đúng cơ cấu |\n"), "{text}");
         assert!(
-            text.contains("| 2020 | Tổ bảo vệ ANTT | 1 | 2 | 3 | 2 | 66,7 | 1 | 0 |\n"),
+            text.contains("| 2020 | Tổ bảo vệ ANTT | 1 | 2 | 3 | 2 | 66,7 | 1 | 0 | 1 | 1 |\n"),
             "{text}"
         );
         assert!(text.contains("| 2021 | 01/01/2021 | 30/06/2021 |\n"), "{text}");

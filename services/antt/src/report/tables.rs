@@ -193,6 +193,8 @@ fn forces(answers: &Answers) -> Table {
             ("quota_filled_percent", "Tỷ lệ đạt định biên (%)"),
             ("teams_with_quota", "Số tổ có định biên"),
             ("teams_at_quota", "Số tổ đủ định biên"),
+            ("teams_under_policy", "Số tổ có quy định cơ cấu"),
+            ("teams_not_conforming", "Không đúng cơ cấu"),
         ],
     );
     for (year, figures) in years(answers) {
@@ -208,6 +210,8 @@ fn forces(answers: &Answers) -> Table {
                     quota_filled(force),
                     Cell::count(force.teams_with_quota),
                     Cell::count(force.teams_at_quota),
+                    Cell::count(force.teams_under_policy),
+                    Cell::count(force.teams_not_conforming),
                 ],
             );
         }

@@ -3,8 +3,8 @@
 //! unit an event is about.
 
 use antt_domain::{
-    area, arrest, award, conference, document, figure, incident, inspection, office, person, rating, target, team, tip,
-    Aggregate,
+    area, arrest, award, composition, conference, document, figure, incident, inspection, office, person, rating,
+    target, team, tip, Aggregate,
 };
 use antt_proto::v1 as pb;
 
@@ -136,6 +136,13 @@ impl Located for conference::Conference {
 impl Located for office::Office {
     fn locations(state: &office::State, _: &office::Event) -> Vec<Location> {
         area(state.area_id())
+    }
+}
+
+impl Located for composition::Composition {
+    /// A policy is its province's.
+    fn locations(state: &composition::State, _: &composition::Event) -> Vec<Location> {
+        area(state.province_area_id())
     }
 }
 

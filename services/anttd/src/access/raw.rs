@@ -14,7 +14,7 @@ use super::reads::{ACCESS_STREAM_PREFIX, PERSONAL_DATA_READ_EVENT};
 use crate::status::REASON_ACCESS_DENIED;
 
 /// The kinds of domain record, each the prefix of its streams (`team-<uuid>`).
-pub const DOMAIN_STREAM_KINDS: [&str; 14] = [
+pub const DOMAIN_STREAM_KINDS: [&str; 15] = [
     "area",
     "team",
     "person",
@@ -29,6 +29,7 @@ pub const DOMAIN_STREAM_KINDS: [&str; 14] = [
     "award",
     "conference",
     "office",
+    "composition",
 ];
 
 /// Whether `stream_id` is a domain record's stream: `<kind>-<uuid>`, possibly followed

@@ -118,6 +118,7 @@ pub enum Request {
     RecordConferenceAttendees(pb::RecordConferenceAttendeesRequest),
     GrantAward(pb::GrantAwardRequest),
     TakeOffice(pb::TakeOfficeRequest),
+    IssueCompositionPolicy(pb::IssueCompositionPolicyRequest),
 }
 
 impl Request {
@@ -149,6 +150,7 @@ impl Request {
             Request::RecordConferenceAttendees(_) => "RecordConferenceAttendees",
             Request::GrantAward(_) => "GrantAward",
             Request::TakeOffice(_) => "TakeOffice",
+            Request::IssueCompositionPolicy(_) => "IssueCompositionPolicy",
         }
     }
 }
@@ -609,6 +611,7 @@ mod tests {
         assert_eq!(methods["RecordConferenceAttendees"], 4);
         assert_eq!(methods["GrantAward"], 4 + 26 + 37);
         assert_eq!(methods["TakeOffice"], 2 * 234);
+        assert_eq!(methods["IssueCompositionPolicy"], 1);
     }
 
     fn request_header(request: &Request) -> &pb::CommandHeader {
@@ -638,6 +641,7 @@ mod tests {
             Request::RecordConferenceAttendees(r) => &r.header,
             Request::GrantAward(r) => &r.header,
             Request::TakeOffice(r) => &r.header,
+            Request::IssueCompositionPolicy(r) => &r.header,
         };
         header.as_ref().unwrap()
     }

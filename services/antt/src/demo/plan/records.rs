@@ -32,6 +32,7 @@ struct Document {
 impl Builder {
     pub(super) fn plan_records(&mut self) {
         self.plan_documents();
+        self.plan_composition();
         self.plan_conferences();
         self.plan_awards();
     }
@@ -68,6 +69,40 @@ impl Builder {
                 years: document
                     .years
                     .map(|(first_year, last_year)| pb::YearRange { first_year, last_year }),
+            }),
+        }]);
+    }
+
+    /// Quyết định 4191/QĐ-UBND as Thanh Hóa's composition policy for protection teams,
+    /// in force from the 2013 restructuring: the leader is the village's công an viên, the
+    /// deputy its thôn đội trưởng. Until a village's deputy gives way to the militia head
+    /// (a few weeks of spring 2013), its team is flagged "không đúng cơ cấu".
+    fn plan_composition(&mut self) {
+        let id = record_id("composition:4191/QĐ-UBND");
+        let from = on(figures::PROTECTION_TEAMS_RESTRUCTURED, 3, 4);
+        let decision = pb::DecisionRef {
+            number: "4191/QĐ-UBND".into(),
+            issued_by: "Chủ tịch UBND tỉnh Thanh Hóa".into(),
+            issued_on: Some(on(2012, 12, 10).to_proto()),
+        };
+        let seat = |role: pb::MemberRole, office: pb::OfficeKind| pb::RoleRequirement {
+            role: role.into(),
+            office: office.into(),
+            place: pb::OfficePlace::TeamArea.into(),
+        };
+        self.record_chains.push(vec![Step {
+            what: "composition policy 4191/QĐ-UBND".into(),
+            request: Request::IssueCompositionPolicy(pb::IssueCompositionPolicyRequest {
+                header: header(id, "issue", from, Some(decision)),
+                policy_id: id.to_string(),
+                province_area_id: self.province.to_string(),
+                force_type: pb::ForceType::SecurityProtectionTeam.into(),
+                scope: pb::CommuneScope::All.into(),
+                requirements: vec![
+                    seat(pb::MemberRole::Leader, pb::OfficeKind::VillagePoliceOfficer),
+                    seat(pb::MemberRole::Deputy, pb::OfficeKind::VillageMilitiaHead),
+                ],
+                title: "Bố trí Thôn đội trưởng làm tổ phó tổ bảo vệ ANTT".into(),
             }),
         }]);
     }
