@@ -44,6 +44,7 @@ struct Story {
     incident: String,
     later_incident: String,
     award: String,
+    inspection: String,
 }
 
 async fn commune(server: &TestServer, parent: &str, code: &str, name: &str, on: Date) -> String {
@@ -150,6 +151,18 @@ async fn record(server: &TestServer) -> Story {
         })
         .await
         .expect("grant the award");
+    // A delegation inspects commune A in 2021.
+    let inspection = new_id();
+    antt_e2e::v1::inspections_client::InspectionsClient::new(channel.clone())
+        .open_inspection(OpenInspectionRequest {
+            header: decided_by(date(2021, 6, 1), "03-BC/ĐKT", "Đoàn Kiểm tra số 02"),
+            inspection_id: inspection.clone(),
+            delegation: "Đoàn Kiểm tra số 02, Huyện ủy Nga Sơn".into(),
+            scope: "xây dựng phong trào toàn dân bảo vệ an ninh Tổ quốc".into(),
+            inspected_area_id: commune_a.clone(),
+        })
+        .await
+        .expect("open the inspection");
 
     // After the date: the incident assigned, a second one, Thôn 8 renamed; then a fact of
     // 2019 typed in, recorded after the rename.
@@ -204,6 +217,7 @@ async fn record(server: &TestServer) -> Story {
         incident,
         later_incident,
         award,
+        inspection,
     }
 }
 
@@ -315,6 +329,7 @@ async fn an_areas_export_carries_its_records_and_its_predecessors() {
         format!("incident-{}", story.incident),
         format!("rating-{}-2020", story.thon_8),
         format!("award-{}", story.award),
+        format!("inspection-{}", story.inspection),
     ]
     .into();
     assert_eq!(
@@ -343,8 +358,12 @@ async fn an_areas_export_carries_its_records_and_its_predecessors() {
         },
     )
     .await;
-    let expected_alone: BTreeSet<String> =
-        [format!("area-{}", story.commune_a), format!("award-{}", story.award)].into();
+    let expected_alone: BTreeSet<String> = [
+        format!("area-{}", story.commune_a),
+        format!("award-{}", story.award),
+        format!("inspection-{}", story.inspection),
+    ]
+    .into();
     assert_eq!(stream_set(&alone), expected_alone);
 
     // The reform's commune C in 2026 carries A's history, and what came after 2022.
@@ -414,7 +433,11 @@ async fn the_cli_bundle_verifies_offline(server: &TestServer, key: &str, story: 
     assert_eq!(json["area"]["area_id"], story.commune_a.as_str());
     assert_eq!(json["effective_on_or_before"], "2022-12-31");
     let streams = json["streams"].as_array().unwrap();
-    assert_eq!(streams.len(), 6);
+    assert_eq!(
+        streams.len(),
+        7,
+        "A, Thôn 8, the team, the incident, the rating, the award, the inspection"
+    );
     let thon_8 = streams
         .iter()
         .position(|stream| stream["stream_id"] == format!("area-{}", story.thon_8).as_str())

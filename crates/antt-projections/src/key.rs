@@ -56,6 +56,8 @@ pub enum Kind {
     Target = 21,
     /// A composition policy in force: `composition ‖ province_id ‖ policy_id`.
     CompositionPolicy = 22,
+    /// An inspection of an area: `inspection ‖ inspected area_id ‖ inspection_id`.
+    Inspection = 23,
 }
 
 /// Builds a key part by part.

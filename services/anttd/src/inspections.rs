@@ -131,7 +131,7 @@ impl<L: EventLog> Inspections for InspectionsService<L> {
     }
 }
 
-const INSPECTION: &str = "inspection";
+pub(crate) const INSPECTION: &str = "inspection";
 
 /// The inspected area is optional, so this command reads it itself rather than through
 /// [`request::plan_in_area`].

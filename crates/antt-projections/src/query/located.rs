@@ -4,8 +4,8 @@
 //!
 //! Most kinds are keyed by area first, so one area is one prefix per kind. Targets are
 //! keyed by target, and a target is located where its units are: their years are read
-//! once for all the areas ([`targets_with_units_in`]). Inspections' rows (their actions)
-//! name no area, and persons are located in no area, so neither is found here.
+//! once for all the areas ([`targets_with_units_in`]). An inspection is located in the
+//! area it inspected; persons are located in no area, so none is found here.
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -32,6 +32,7 @@ pub enum Located {
     Award(String),
     Figure(String),
     Office(String),
+    Inspection(String),
     Target(String),
 }
 
@@ -50,6 +51,7 @@ impl Located {
             Located::Award(_) => "award",
             Located::Figure(_) => "figure",
             Located::Office(_) => "office",
+            Located::Inspection(_) => "inspection",
             Located::Target(_) => "target",
         }
     }
@@ -58,7 +60,8 @@ impl Located {
 /// Every record located in `area_id` on some day up to the snapshot's day, as the records
 /// stood for the snapshot's reader: the area itself (its designations as a key complex
 /// area are its own events), its teams, incidents, tips, arrests, ratings, the documents
-/// it issued, the conferences it organised, its awards, reported figures and offices.
+/// it issued, the conferences it organised, its awards, reported figures, offices and
+/// the inspections of it.
 pub fn located_in<S: Store>(snapshot: &Snapshot<'_, S>, area_id: &str) -> Result<BTreeSet<Located>, QueryError> {
     let until = snapshot.as_of();
     let mut found = BTreeSet::from([Located::Area(area_id.to_string())]);
@@ -104,6 +107,11 @@ pub fn located_in<S: Store>(snapshot: &Snapshot<'_, S>, area_id: &str) -> Result
     })?;
     each(Kind::Office, |v| {
         Ok(Located::Office(pb::OfficeRow::decode(v.as_slice())?.tenure_id))
+    })?;
+    each(Kind::Inspection, |v| {
+        Ok(Located::Inspection(
+            pb::InspectionRow::decode(v.as_slice())?.inspection_id,
+        ))
     })?;
     Ok(found)
 }
@@ -218,6 +226,45 @@ mod tests {
         }
         store.apply(pending.finish(2)).unwrap();
         store
+    }
+
+    /// The rows an inspection's state stands for, as held from the day it was opened.
+    fn inspection(area_id: &str, inspection_id: &str, opened_on: Date) -> Vec<ValidRow> {
+        use crate::derive::Rows;
+        let state = antt_domain::inspection::State {
+            inspection_id: inspection_id.into(),
+            opened_on: Some(opened_on),
+            inspected_area_id: area_id.into(),
+            ..Default::default()
+        };
+        let mut rows = Vec::new();
+        antt_domain::inspection::Inspection::rows(&state, &mut rows);
+        rows.into_iter()
+            .map(|row| ValidRow {
+                key: row.key,
+                from: opened_on,
+                until: Date::MAX,
+                value: row.value,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_inspection_is_located_in_the_area_it_inspected_from_its_opening() {
+        let store = store_with(
+            &[
+                inspection("a1", "ins-1", day(2024, 3, 1)),
+                inspection("a2", "ins-2", day(2024, 3, 1)),
+                inspection("a1", "ins-later", day(2026, 5, 1)),
+            ]
+            .concat(),
+            &[],
+        );
+        let found = located_in(&export_snapshot(&store, day(2025, 1, 1), 2), "a1").unwrap();
+        assert_eq!(
+            found,
+            BTreeSet::from([Located::Area("a1".into()), Located::Inspection("ins-1".into())])
+        );
     }
 
     #[test]

@@ -12,6 +12,18 @@ use crate::key::{KeyBuilder, Kind};
 
 impl Rows for Inspection {
     fn rows(state: &State, out: &mut Vec<Row>) {
+        // Filed under the inspected area, so that the area's records include it.
+        if let (Some(opened_on), false) = (state.opened_on, state.inspected_area_id.is_empty()) {
+            let inspection = pb::InspectionRow {
+                inspection_id: state.inspection_id.clone(),
+                inspected_area_id: state.inspected_area_id.clone(),
+                opened_on: Some(opened_on.to_proto()),
+            };
+            let key = KeyBuilder::new(Kind::Inspection)
+                .text(&state.inspected_area_id)
+                .text(&state.inspection_id);
+            out.push(row(key.build(), &inspection));
+        }
         for (action_id, action) in &state.actions {
             let (due_by, report_due_before) = match action.deadline {
                 Some(Deadline::DueBy(due)) => (Some(due.to_proto()), None),

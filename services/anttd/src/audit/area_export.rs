@@ -25,7 +25,7 @@ use super::stream_events::dense_events;
 use crate::projections::axes;
 use crate::projections::Projections;
 use crate::request::Fields;
-use crate::{areas, forces, incidents, limits, ratings, records, request, status, targets};
+use crate::{areas, forces, incidents, inspections, limits, ratings, records, request, status, targets};
 
 /// The first day of the 2025 reform's code list (its communes and provinces).
 const REFORM_2025_FIRST_DAY: (i32, u32, u32) = (2025, 7, 1);
@@ -164,6 +164,7 @@ fn stream_of(record: &Located) -> Result<String, Status> {
         Located::Award(id) => request::stream_id(records::AWARD, uuid(id)?),
         Located::Figure(id) => request::stream_id(records::FIGURE, uuid(id)?),
         Located::Office(id) => request::stream_id(records::OFFICE, uuid(id)?),
+        Located::Inspection(id) => request::stream_id(inspections::INSPECTION, uuid(id)?),
         Located::Target(id) => request::stream_id(targets::TARGET, uuid(id)?),
     })
 }
