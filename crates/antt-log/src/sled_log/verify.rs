@@ -81,6 +81,11 @@ pub fn verify(path: &Path, roots_at: &[u64], progress: &mut dyn FnMut(u64, u64))
         events: &trees.events,
         nodes: &trees.nodes,
     };
+    // Acknowledged events missing come first: their stored nodes then stand for events the
+    // log no longer holds, a consequence, not the damage to name.
+    if let Some(anchored) = anchored {
+        check_none_missing(&anchored, head.next_position)?;
+    }
     check_stored_nodes(&trees.nodes, &mut recomputed)?;
     let tree_root = recomputed.frontier.root();
     if let Some(anchored) = anchored {
@@ -154,7 +159,8 @@ fn check_stored_nodes(nodes: &sled::Tree, recomputed: &mut RecomputedTree) -> Re
     }
 }
 
-fn check_anchor(stored: &StoredTree<'_>, anchored: &AnchoredHead, size: u64, tree_root: Hash) -> Result<(), Damage> {
+/// The store must hold every event the head anchor says was acknowledged.
+fn check_none_missing(anchored: &AnchoredHead, size: u64) -> Result<(), Damage> {
     if anchored.size > size {
         return Err(Damage {
             position: size,
@@ -164,6 +170,11 @@ fn check_anchor(stored: &StoredTree<'_>, anchored: &AnchoredHead, size: u64, tre
             ),
         });
     }
+    Ok(())
+}
+
+fn check_anchor(stored: &StoredTree<'_>, anchored: &AnchoredHead, size: u64, tree_root: Hash) -> Result<(), Damage> {
+    check_none_missing(anchored, size)?;
     let root = if anchored.size == size {
         tree_root
     } else {
