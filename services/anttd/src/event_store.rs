@@ -66,15 +66,8 @@ impl<L: EventLog> EventStoreService<L> {
             .await
             .map_err(status::read_error)?;
         // An empty first page is either a missing stream or a start past its end.
-        if pages.is_empty()
-            && self
-                .log
-                .stream_info(&stream_id)
-                .await
-                .map_err(status::read_error)?
-                .is_none()
-        {
-            return Err(status::stream_not_found(&stream_id));
+        if pages.is_empty() {
+            streams::ensure_stream_exists(self.log.as_ref(), &stream_id).await?;
         }
         Ok(pages.into_response(Span::current()))
     }

@@ -21,6 +21,15 @@ use crate::convert::{self, Limit};
 use crate::shutdown::ShutdownSignal;
 use crate::status;
 
+/// NOT_FOUND unless the log holds a stream `stream_id`: for the reads that must tell a
+/// missing stream from an empty answer.
+pub async fn ensure_stream_exists<L: EventLog>(log: &L, stream_id: &str) -> Result<(), Status> {
+    match log.stream_info(stream_id).await.map_err(status::read_error)? {
+        Some(_) => Ok(()),
+        None => Err(status::stream_not_found(stream_id)),
+    }
+}
+
 /// What a server-streaming RPC returns.
 pub type ResponseStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
 

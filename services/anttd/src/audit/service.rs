@@ -104,15 +104,7 @@ impl<L: VerifiableLog> AuditService<L> {
     /// The stream's events up to the date, proved in a checkpoint that covers them all.
     async fn export_stream(&self, request: pb::ExportStreamRequest) -> Result<Vec<pb::ExportItem>, Status> {
         let (stream_id, until) = export_request(&request)?;
-        if self
-            .log
-            .stream_info(&stream_id)
-            .await
-            .map_err(status::read_error)?
-            .is_none()
-        {
-            return Err(status::stream_not_found(&stream_id));
-        }
+        crate::streams::ensure_stream_exists(self.log.as_ref(), &stream_id).await?;
         let events = dense_events(self.log.as_ref(), &stream_id, until, self.log.tree_head().size).await?;
         let needed = events.last().map_or(1, |event| event.position + 1);
         let checkpoint = self.checkpoint_covering(needed).await?;
